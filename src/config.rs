@@ -1,0 +1,277 @@
+//! `site-config.yaml`: the site's settings and its research themes.
+//!
+//! Loading validates everything a build relies on (URLs, theme ids, keyword
+//! rules) so that later stages can trust the config without re-checking.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{line_of, Diagnostic, Error, Result};
+use crate::matcher::KeywordMatcher;
+use crate::urls::Urls;
+use crate::yaml;
+
+pub const CONFIG_FILE: &str = "site-config.yaml";
+
+/// One research theme as written in the config.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeDef {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Words or phrases; a paper whose title or abstract contains one (as
+    /// whole words, any case) belongs to the theme unless its front matter
+    /// names its themes.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+/// A tag the importer suggests when a paper matches its keywords.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TagRule {
+    pub tag: String,
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default = "default_language")]
+    language: String,
+    base_url: String,
+    #[serde(default = "default_templates")]
+    templates: PathBuf,
+    #[serde(default = "default_content_dir")]
+    content_dir: PathBuf,
+    #[serde(default = "default_output_dir")]
+    output_dir: PathBuf,
+    #[serde(default = "default_front_page_size")]
+    front_page_size: usize,
+    #[serde(default)]
+    allow_raw_html: bool,
+    #[serde(default = "default_catch_all")]
+    catch_all: ThemeDef,
+    #[serde(default)]
+    themes: Vec<ThemeDef>,
+    #[serde(default)]
+    tags: Vec<TagRule>,
+    #[serde(default)]
+    extra: serde_yaml::Mapping,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn default_templates() -> PathBuf {
+    "themes/default".into()
+}
+fn default_content_dir() -> PathBuf {
+    "content".into()
+}
+fn default_output_dir() -> PathBuf {
+    "public".into()
+}
+fn default_front_page_size() -> usize {
+    20
+}
+fn default_catch_all() -> ThemeDef {
+    ThemeDef {
+        id: "other".into(),
+        title: "Other papers".into(),
+        description: "Papers that match no research theme yet.".into(),
+        keywords: Vec::new(),
+    }
+}
+
+/// The validated configuration of one site.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The site root: the folder that holds `site-config.yaml`.
+    pub root: PathBuf,
+    pub title: String,
+    pub description: String,
+    pub author: String,
+    pub language: String,
+    pub urls: Urls,
+    /// The visual theme folder, relative to the root.
+    pub templates: PathBuf,
+    pub content_dir: PathBuf,
+    pub output_dir: PathBuf,
+    pub front_page_size: usize,
+    pub allow_raw_html: bool,
+    pub catch_all: ThemeDef,
+    pub themes: Vec<ThemeDef>,
+    pub tag_rules: Vec<TagRule>,
+    pub extra: serde_yaml::Mapping,
+    /// One matcher per theme, in the order of `themes`.
+    pub theme_matchers: Vec<KeywordMatcher>,
+    pub tag_matchers: Vec<KeywordMatcher>,
+}
+
+impl Config {
+    /// Reads and validates `<root>/site-config.yaml`.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        let text = yaml::read_text(&path)?;
+        Config::parse(root, &path, &text).map_err(Error::Invalid)
+    }
+
+    /// Parses config text; `path` is only used in messages.
+    pub fn parse(
+        root: &Path,
+        path: &Path,
+        text: &str,
+    ) -> std::result::Result<Config, Vec<Diagnostic>> {
+        let raw: RawConfig = yaml::from_str(text, path, 0).map_err(|d| vec![d])?;
+        let mut diags = Vec::new();
+        let err = |key: &str, msg: String| Diagnostic::error(path, line_of(text, key), msg);
+
+        let urls = match Urls::new(&raw.base_url) {
+            Ok(u) => Some(u),
+            Err(msg) => {
+                diags.push(err("base_url:", msg));
+                None
+            }
+        };
+        if raw.title.trim().is_empty() {
+            diags.push(err("title:", "`title` must not be empty".into()));
+        }
+        if raw.front_page_size == 0 {
+            diags.push(err(
+                "front_page_size:",
+                "`front_page_size` must be at least 1".into(),
+            ));
+        }
+
+        let mut seen = HashSet::new();
+        for theme in std::iter::once(&raw.catch_all).chain(&raw.themes) {
+            let at = format!("id: {}", theme.id);
+            if !is_slug(&theme.id) {
+                diags.push(err(
+                    &at,
+                    format!(
+                        "theme id `{}` must be lowercase letters, digits and hyphens",
+                        theme.id
+                    ),
+                ));
+            }
+            if !seen.insert(theme.id.as_str()) {
+                diags.push(err(&at, format!("theme id `{}` is used twice", theme.id)));
+            }
+            if theme.title.trim().is_empty() {
+                diags.push(err(&at, format!("theme `{}` has an empty title", theme.id)));
+            }
+            if theme.keywords.iter().any(|k| k.trim().is_empty()) {
+                diags.push(err(&at, format!("theme `{}` has an empty keyword", theme.id)));
+            }
+        }
+        for rule in &raw.tags {
+            if !is_slug(&rule.tag) {
+                diags.push(err(
+                    &format!("tag: {}", rule.tag),
+                    format!(
+                        "tag `{}` must be lowercase letters, digits and hyphens",
+                        rule.tag
+                    ),
+                ));
+            }
+        }
+        for (key, dir) in [
+            ("templates:", &raw.templates),
+            ("content_dir:", &raw.content_dir),
+            ("output_dir:", &raw.output_dir),
+        ] {
+            if dir.is_absolute() || dir.components().any(|c| c.as_os_str() == "..") {
+                diags.push(err(
+                    key,
+                    format!(
+                        "`{}` must be a folder inside the site, got {}",
+                        key.trim_end_matches(':'),
+                        dir.display()
+                    ),
+                ));
+            }
+        }
+
+        let (Some(urls), true) = (urls, diags.is_empty()) else {
+            return Err(diags);
+        };
+        Ok(Config {
+            root: root.to_path_buf(),
+            theme_matchers: raw
+                .themes
+                .iter()
+                .map(|t| KeywordMatcher::new(&t.keywords))
+                .collect(),
+            tag_matchers: raw
+                .tags
+                .iter()
+                .map(|t| KeywordMatcher::new(&t.keywords))
+                .collect(),
+            title: raw.title,
+            description: raw.description,
+            author: raw.author,
+            language: raw.language,
+            urls,
+            templates: raw.templates,
+            content_dir: raw.content_dir,
+            output_dir: raw.output_dir,
+            front_page_size: raw.front_page_size,
+            allow_raw_html: raw.allow_raw_html,
+            catch_all: raw.catch_all,
+            themes: raw.themes,
+            tag_rules: raw.tags,
+            extra: raw.extra,
+        })
+    }
+
+    /// The folder that holds paper entries.
+    pub fn papers_dir(&self) -> PathBuf {
+        self.root.join(&self.content_dir).join("papers")
+    }
+
+    /// Is `id` a theme this site knows (including the catch-all)?
+    pub fn has_theme(&self, id: &str) -> bool {
+        self.catch_all.id == id || self.themes.iter().any(|t| t.id == id)
+    }
+
+    /// The ids of the themes whose keywords match `text`, in config order.
+    pub fn matching_themes(&self, text: &str) -> Vec<String> {
+        self.themes
+            .iter()
+            .zip(&self.theme_matchers)
+            .filter(|(_, m)| m.is_match(text))
+            .map(|(t, _)| t.id.clone())
+            .collect()
+    }
+
+    /// The tags whose rules match `text`, in config order.
+    pub fn matching_tags(&self, text: &str) -> Vec<String> {
+        self.tag_rules
+            .iter()
+            .zip(&self.tag_matchers)
+            .filter(|(_, m)| m.is_match(text))
+            .map(|(t, _)| t.tag.clone())
+            .collect()
+    }
+}
+
+/// Lowercase ASCII letters, digits and single hyphens: safe in a URL path
+/// and a file name on every platform.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}

@@ -1,0 +1,472 @@
+//! Parsing one entry file into an [`Entry`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+use time::Date;
+
+use crate::config::is_slug;
+use crate::error::Diagnostic;
+use crate::urls::is_web_url;
+use crate::yaml;
+
+/// The front matter keys sheaf understands. Anything else is kept under
+/// `extra`, with a warning when it looks like a typo of one of these.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title", "date", "authors", "arxiv", "url", "code", "themes", "tags", "featured", "draft",
+    "status", "verdict", "abstract",
+];
+
+/// Where the curator is with a paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    ToRead,
+    Reading,
+    Read,
+}
+
+/// The curator's judgement of a paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    MustRead,
+    WorthASkim,
+    Skip,
+}
+
+/// One paper, as its file says. Validated in isolation; theme ids are
+/// checked against the config when the site model is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The file, as given to [`parse_entry`] (used in messages).
+    pub source: PathBuf,
+    /// The file name without `.md`: the paper's URL segment.
+    pub slug: String,
+    pub title: String,
+    /// The day the paper entered the digest.
+    pub date: Date,
+    pub authors: Vec<String>,
+    pub arxiv: Option<String>,
+    pub url: Option<String>,
+    pub code: Option<String>,
+    /// The curator's choice of themes; `None` lets the keyword rules decide.
+    pub themes: Option<Vec<String>>,
+    pub tags: Vec<String>,
+    pub featured: bool,
+    pub draft: bool,
+    pub status: Option<Status>,
+    pub verdict: Option<Verdict>,
+    /// Markdown, owned by the source the paper came from.
+    pub abstract_md: String,
+    /// Markdown, owned by the curator: the body of the file.
+    pub notes_md: String,
+    /// 1-based line in the file where the notes start.
+    pub notes_line: usize,
+    /// Unknown front matter keys, kept as written.
+    pub extra: BTreeMap<String, Value>,
+    /// The line of each top-level front matter key, to place later findings.
+    pub key_lines: HashMap<String, usize>,
+}
+
+impl Entry {
+    /// The line of a front matter key, or the first line of the file.
+    pub fn line_of(&self, key: &str) -> usize {
+        self.key_lines.get(key).copied().unwrap_or(1)
+    }
+}
+
+/// Splits a file into front matter and body. Returns the YAML, the body and
+/// the 1-based line the body starts on.
+fn split(text: &str) -> Option<(&str, &str, usize)> {
+    let rest = text.strip_prefix("---\n")?;
+    let (yaml, body) = if let Some(stripped) = rest.strip_prefix("---") {
+        ("", stripped)
+    } else {
+        let end = rest.find("\n---")?;
+        (&rest[..end + 1], &rest[end + 4..])
+    };
+    // The closing fence may be followed by spaces, then must end its line.
+    let after_fence = body.trim_start_matches([' ', '\t']);
+    let body = match after_fence.strip_prefix('\n') {
+        Some(b) => b,
+        None if after_fence.is_empty() => "",
+        None => return None,
+    };
+    let body_line = yaml.lines().count() + 3;
+    Some((yaml, body, body_line))
+}
+
+/// Top-level keys and their 1-based lines (front matter starts on line 2).
+fn key_lines(yaml: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    for (i, line) in yaml.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once(':') {
+            let key = key.trim().trim_matches(['"', '\'']);
+            lines.entry(key.to_string()).or_insert(i + 2);
+        }
+    }
+    lines
+}
+
+/// Parses and validates one entry. `path` names the file in messages and
+/// gives the slug. Returns the entry with its warnings, or every error found.
+pub fn parse_entry(
+    path: &Path,
+    text: &str,
+) -> Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Some((yaml_text, body, notes_line)) = split(text) else {
+        return Err(vec![Diagnostic::error(
+            path,
+            Some(1),
+            "missing front matter: an entry starts with a line `---`, then YAML, then a line `---`",
+        )]);
+    };
+    let value: Value = yaml::from_str(yaml_text, path, 1).map_err(|d| vec![d])?;
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => Default::default(),
+        _ => {
+            return Err(vec![Diagnostic::error(
+                path,
+                Some(2),
+                "front matter must be a mapping of `key: value` lines",
+            )])
+        }
+    };
+
+    let key_lines = key_lines(yaml_text);
+    let mut fields = Fields {
+        path,
+        key_lines: &key_lines,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut extra = BTreeMap::new();
+    let mut known: HashMap<&str, Value> = HashMap::new();
+    for (key, value) in map {
+        let Value::String(key) = key else {
+            fields.error_at(2, format!("front matter key {key:?} is not a string"));
+            continue;
+        };
+        match KNOWN_KEYS.iter().find(|k| **k == key) {
+            Some(k) => {
+                known.insert(k, value);
+            }
+            None => {
+                if let Some(near) = KNOWN_KEYS
+                    .iter()
+                    .find(|k| strsim::damerau_levenshtein(k, &key.to_lowercase()) <= 2)
+                {
+                    fields.warn(
+                        &key,
+                        format!("unknown key `{key}` (did you mean `{near}`?); kept under `extra`"),
+                    );
+                }
+                extra.insert(key, value);
+            }
+        }
+    }
+
+    let slug = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if !is_slug(&slug) {
+        fields.error_at(
+            1,
+            format!(
+                "file name `{slug}` is not a valid slug: use lowercase letters, digits and hyphens"
+            ),
+        );
+    }
+
+    let has_title = known.get("title").is_some_and(|v| !v.is_null());
+    let title: Option<String> = fields.take(&mut known, "title", "a string");
+    let title = match title.map(|t| t.trim().to_string()) {
+        Some(t) if !t.is_empty() => t,
+        Some(_) => {
+            fields.error("title", "`title` is empty".into());
+            String::new()
+        }
+        None if !has_title => {
+            fields.error_at(2, "missing `title`".into());
+            String::new()
+        }
+        None => String::new(),
+    };
+
+    let date = match fields.take::<Value>(&mut known, "date", "a date") {
+        None => {
+            fields.error_at(2, "missing `date` (the day the paper entered the digest, YYYY-MM-DD)".into());
+            None
+        }
+        Some(v) => {
+            let parsed = match &v {
+                Value::String(s) => parse_date(s),
+                _ => None,
+            };
+            if parsed.is_none() {
+                fields.error(
+                    "date",
+                    format!("`date` must be a date written YYYY-MM-DD, got {}", show(&v)),
+                );
+            }
+            parsed
+        }
+    };
+
+    let authors: Vec<String> = fields
+        .take(&mut known, "authors", "a list of names")
+        .unwrap_or_default();
+    let authors = authors
+        .into_iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+
+    let arxiv: Option<String> = fields.take(&mut known, "arxiv", "a string such as \"2504.03380\"");
+    if let Some(id) = &arxiv {
+        if let Err(why) = check_arxiv_id(id) {
+            fields.error("arxiv", format!("`arxiv` {id:?} is not an arXiv id: {why}"));
+        }
+    }
+
+    let mut web_url = |key: &str| -> Option<String> {
+        let url: Option<String> = fields.take(&mut known, key, "a URL");
+        let url = url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        if let Some(u) = &url {
+            if !is_web_url(u) {
+                fields.error(key, format!("`{key}` must be an http(s) URL, got {u:?}"));
+                return None;
+            }
+        }
+        url
+    };
+    let url = web_url("url");
+    let code = web_url("code");
+
+    let themes: Option<Vec<String>> = fields.take(&mut known, "themes", "a list of theme ids");
+    let tags: Vec<String> = fields
+        .take(&mut known, "tags", "a list of tags")
+        .unwrap_or_default();
+    let tags: Vec<String> = tags
+        .into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for tag in &tags {
+        if slug::slugify(tag).is_empty() {
+            fields.error("tags", format!("tag {tag:?} has no letters or digits"));
+        }
+    }
+    let featured = fields.take(&mut known, "featured", "true or false").unwrap_or(false);
+    let draft = fields.take(&mut known, "draft", "true or false").unwrap_or(false);
+    let status = fields.take(&mut known, "status", "one of to-read, reading, read");
+    let verdict = fields.take(&mut known, "verdict", "one of must-read, worth-a-skim, skip");
+    let abstract_md: String = fields
+        .take(&mut known, "abstract", "a string (Markdown)")
+        .unwrap_or_default();
+
+    if !fields.errors.is_empty() {
+        return Err(fields.errors);
+    }
+    let warnings = fields.warnings;
+    let entry = Entry {
+        source: path.to_path_buf(),
+        slug,
+        title,
+        date: date.unwrap_or(Date::MIN),
+        authors,
+        arxiv,
+        url,
+        code,
+        themes,
+        tags,
+        featured,
+        draft,
+        status,
+        verdict,
+        abstract_md,
+        notes_md: body.to_string(),
+        notes_line,
+        extra,
+        key_lines,
+    };
+    Ok((entry, warnings))
+}
+
+/// Collects typed front matter fields and the problems found on the way.
+struct Fields<'a> {
+    path: &'a Path,
+    key_lines: &'a HashMap<String, usize>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Fields<'_> {
+    fn line(&self, key: &str) -> usize {
+        self.key_lines.get(key).copied().unwrap_or(2)
+    }
+
+    fn error(&mut self, key: &str, message: String) {
+        let line = self.line(key);
+        self.error_at(line, message);
+    }
+
+    fn error_at(&mut self, line: usize, message: String) {
+        self.errors
+            .push(Diagnostic::error(self.path, Some(line), message));
+    }
+
+    fn warn(&mut self, key: &str, message: String) {
+        let line = self.line(key);
+        self.warnings
+            .push(Diagnostic::warning(self.path, Some(line), message));
+    }
+
+    /// Removes `key` and converts it; a wrong type is an error naming what
+    /// was expected. A `null` value counts as absent.
+    fn take<T: DeserializeOwned>(
+        &mut self,
+        known: &mut HashMap<&str, Value>,
+        key: &str,
+        expected: &str,
+    ) -> Option<T> {
+        let value = known.remove(key)?;
+        if value.is_null() {
+            return None;
+        }
+        match serde_yaml::from_value(value.clone()) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.error(key, format!("`{key}` must be {expected}, got {}", show(&value)));
+                None
+            }
+        }
+    }
+}
+
+/// A short rendering of a YAML value for messages.
+fn show(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => format!("{s:?}"),
+        Value::Sequence(_) => "a list".into(),
+        Value::Mapping(_) => "a mapping".into(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// `2025-05-07`, or an RFC 3339 date-time of which the date counts.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let s = s.trim();
+    Date::parse(s.get(..10)?, format)
+        .ok()
+        .filter(|_| s.len() == 10 || s.as_bytes()[10] == b'T' || s.as_bytes()[10] == b' ')
+}
+
+/// Accepts the two arXiv id styles without a version suffix:
+/// `2504.03380` (or four digits after the dot before 2015) and
+/// `hep-th/9901001`.
+pub fn check_arxiv_id(id: &str) -> Result<(), String> {
+    if let Some((yymm, num)) = id.split_once('.') {
+        if !id.contains('/') {
+            let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+            if yymm.len() != 4 || !digits(yymm) {
+                return Err("expected four digits (YYMM) before the dot".into());
+            }
+            if let Some((n, v)) = num.split_once('v') {
+                if digits(n) && digits(v) {
+                    return Err(format!("leave out the version suffix: write {yymm}.{n}"));
+                }
+            }
+            if !(num.len() == 4 || num.len() == 5) || !digits(num) {
+                return Err("expected four or five digits after the dot".into());
+            }
+            return Ok(());
+        }
+    }
+    if let Some((archive, num)) = id.split_once('/') {
+        let archive_ok = !archive.is_empty()
+            && archive
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'.' || b.is_ascii_uppercase());
+        if archive_ok && num.len() == 7 && num.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+    }
+    Err("expected a new-style id such as 2504.03380 or an old-style one such as hep-th/9901001".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>> {
+        parse_entry(Path::new("content/papers/a-paper.md"), text)
+    }
+
+    #[test]
+    fn full_entry() {
+        let (e, warnings) = parse(
+            "---\ntitle: \"A paper\"\ndate: 2025-05-07\nauthors: [A, B]\narxiv: \"2504.03380\"\n\
+             tags: [grpo]\nstatus: to-read\nverdict: must-read\ntittle: x\nabstract: |\n  Text.\n---\nNotes\n",
+        )
+        .unwrap();
+        assert_eq!(e.title, "A paper");
+        assert_eq!(e.date.to_string(), "2025-05-07");
+        assert_eq!(e.authors, ["A", "B"]);
+        assert_eq!(e.status, Some(Status::ToRead));
+        assert_eq!(e.verdict, Some(Verdict::MustRead));
+        assert_eq!(e.abstract_md, "Text.\n");
+        assert_eq!(e.notes_md, "Notes\n");
+        assert_eq!(e.notes_line, 13);
+        assert!(e.extra.contains_key("tittle"));
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].line, Some(9));
+    }
+
+    #[test]
+    fn every_error_with_its_line() {
+        let errs = parse("---\ntitle: [1]\ndate: May 7\nurl: javascript:alert(1)\nstatus: done\n---\n")
+            .unwrap_err();
+        let lines: Vec<_> = errs.iter().map(|d| d.line.unwrap()).collect();
+        assert_eq!(lines, [2, 3, 4, 5], "{errs:#?}");
+    }
+
+    #[test]
+    fn yaml_syntax_error_line() {
+        let errs = parse("---\ntitle: a\ndate: 2025-01-01\nauthors: [a, b\n---\n").unwrap_err();
+        assert!(errs[0].line.unwrap() >= 4, "{errs:?}");
+    }
+
+    #[test]
+    fn arxiv_ids() {
+        assert!(check_arxiv_id("2504.03380").is_ok());
+        assert!(check_arxiv_id("1412.6980").is_ok());
+        assert!(check_arxiv_id("hep-th/9901001").is_ok());
+        assert!(check_arxiv_id("2504.03380v2").unwrap_err().contains("version"));
+        assert!(check_arxiv_id("25.1").is_err());
+    }
+
+    #[test]
+    fn no_front_matter() {
+        assert_eq!(parse("# hi\n").unwrap_err()[0].line, Some(1));
+    }
+}

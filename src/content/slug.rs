@@ -1,0 +1,60 @@
+//! File names for entries: stable, ASCII, short, unique.
+
+use std::collections::HashSet;
+
+/// Longest slug we generate; long titles are cut at a word boundary.
+const MAX_SLUG: usize = 60;
+
+/// The slug for a title: ASCII (transliterated), lowercase, hyphenated,
+/// at most 60 characters, never empty.
+pub fn slug_for_title(title: &str) -> String {
+    let full = slug::slugify(title);
+    let mut out = String::new();
+    for word in full.split('-') {
+        if !out.is_empty() && out.len() + 1 + word.len() > MAX_SLUG {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(word);
+    }
+    out.truncate(MAX_SLUG);
+    let out = out.trim_matches('-').to_string();
+    if out.is_empty() {
+        "paper".to_string()
+    } else {
+        out
+    }
+}
+
+/// `base`, or `base-2`, `base-3`… whichever `taken` does not hold yet.
+pub fn unique_slug(base: &str, taken: &HashSet<String>) -> String {
+    if !taken.contains(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|s| !taken.contains(s))
+        .unwrap_or_else(|| base.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_capped() {
+        assert_eq!(slug_for_title("Rozière's Café: A Study"), "roziere-s-cafe-a-study");
+        let long = slug_for_title(&"word ".repeat(40));
+        assert!(long.len() <= MAX_SLUG && !long.ends_with('-'));
+        assert_eq!(slug_for_title("!!!"), "paper");
+    }
+
+    #[test]
+    fn unique() {
+        let taken: HashSet<String> = ["a".to_string(), "a-2".to_string()].into();
+        assert_eq!(unique_slug("a", &taken), "a-3");
+        assert_eq!(unique_slug("b", &taken), "b");
+    }
+}

@@ -1,0 +1,22 @@
+//! sheaf: a static site generator for curated digests of research papers.
+//!
+//! The pipeline (see `ARCHITECTURE.md`): [`load`] reads and validates every
+//! input, [`model`] builds the site model, [`render`] turns it into files in
+//! memory, [`output`] writes them. [`site`] strings the stages together;
+//! [`import`] brings papers in from their sources as [`content`] entries.
+
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod import;
+pub mod load;
+pub mod markdown;
+pub mod matcher;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod urls;
+pub mod yaml;
+
+pub use error::{Diagnostic, Error, Result, Severity};

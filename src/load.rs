@@ -1,0 +1,206 @@
+//! Stage one of a build: read and validate every input.
+//!
+//! Everything a build needs from the disk is read here (config, entries,
+//! templates, static files) and nowhere else, so that later stages are pure
+//! functions of [`Inputs`]. Entries parse in parallel; every problem in every
+//! file is collected before giving up.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::content::{parse_entry, Entry};
+use crate::error::{Diagnostic, Error, Result};
+use crate::yaml;
+
+/// A template file: its name for Tera (`paper.html`, `partials/card.html`)
+/// and its text.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A file copied to the output as it is.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Path inside the output, with `/` separators.
+    pub out_path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything read from the disk for one build.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub config: Config,
+    pub entries: Vec<Entry>,
+    pub templates: Vec<TemplateFile>,
+    pub static_files: Vec<StaticFile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads the site at `root`. `config` may be given already loaded (with
+/// command-line overrides applied).
+pub fn load(config: Config) -> Result<Inputs> {
+    let root = config.root.clone();
+    let mut diagnostics = Vec::new();
+    let (entries, mut entry_diags) = load_entries(&root, &config.papers_dir());
+    diagnostics.append(&mut entry_diags);
+
+    let theme_dir = root.join(&config.templates);
+    if !theme_dir.join("templates").is_dir() {
+        diagnostics.push(Diagnostic::error(
+            root.join(crate::config::CONFIG_FILE),
+            crate::error::line_of(
+                &std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).unwrap_or_default(),
+                "templates:",
+            ),
+            format!(
+                "the visual theme folder {} has no templates/ folder",
+                theme_dir.display()
+            ),
+        ));
+    }
+    // Site-level templates override the theme's, file by file.
+    let mut templates = read_templates(&theme_dir.join("templates"), &mut diagnostics);
+    for over in read_templates(&root.join("templates"), &mut diagnostics) {
+        templates.retain(|t| t.name != over.name);
+        templates.push(over);
+    }
+    let mut static_files = read_static(&theme_dir.join("static"), &mut diagnostics);
+    for over in read_static(&root.join("static"), &mut diagnostics) {
+        static_files.retain(|s| s.out_path != over.out_path);
+        static_files.push(over);
+    }
+
+    let (errors, warnings): (Vec<_>, Vec<_>) =
+        diagnostics.into_iter().partition(Diagnostic::is_error);
+    if !errors.is_empty() {
+        let mut all = errors;
+        all.extend(warnings);
+        return Err(Error::Invalid(all));
+    }
+    Ok(Inputs {
+        config,
+        entries,
+        templates,
+        static_files,
+        warnings,
+    })
+}
+
+/// The path of `path` relative to the site root, for messages that a
+/// curator can paste into an editor.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// Every `*.md` in the papers folder (and below), parsed in parallel.
+pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut paths = Vec::new();
+    for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        match item {
+            Ok(item) if item.file_type().is_file() => {
+                let p = item.path();
+                if p.extension().is_some_and(|x| x == "md") {
+                    paths.push(p.to_path_buf());
+                }
+            }
+            Ok(_) => {}
+            Err(e) if dir.exists() => diagnostics.push(Diagnostic::error(
+                e.path().unwrap_or(dir),
+                None,
+                format!("cannot read: {e}"),
+            )),
+            Err(_) => {}
+        }
+    }
+    let results: Vec<_> = paths
+        .par_iter()
+        .map(|path| {
+            let shown = display_path(root, path);
+            let text = match yaml::read_text(path) {
+                Ok(t) => t,
+                Err(Error::Invalid(d)) => {
+                    return Err(d
+                        .into_iter()
+                        .map(|d| Diagnostic { file: shown.clone(), ..d })
+                        .collect())
+                }
+                Err(e) => return Err(vec![Diagnostic::error(&shown, None, e.to_string())]),
+            };
+            parse_entry(&shown, &text)
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok((entry, mut warnings)) => {
+                diagnostics.append(&mut warnings);
+                entries.push(entry);
+            }
+            Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+    (entries, diagnostics)
+}
+
+fn files_under(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for item in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        match item {
+            Ok(item) if item.file_type().is_file() => {
+                let rel = item.path().strip_prefix(dir).unwrap_or(item.path());
+                let name = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push((name, item.path().to_path_buf()));
+            }
+            Ok(_) => {}
+            Err(e) => diagnostics.push(Diagnostic::error(
+                e.path().unwrap_or(dir),
+                None,
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
+    out
+}
+
+fn read_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
+    files_under(dir, diagnostics)
+        .into_iter()
+        .filter_map(|(name, path)| match yaml::read_text(&path) {
+            Ok(text) => Some(TemplateFile { name, path, text }),
+            Err(e) => {
+                diagnostics.extend(match e {
+                    Error::Invalid(d) => d,
+                    other => vec![Diagnostic::error(&path, None, other.to_string())],
+                });
+                None
+            }
+        })
+        .collect()
+}
+
+fn read_static(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+    files_under(dir, diagnostics)
+        .into_iter()
+        .filter_map(|(out_path, path)| match std::fs::read(&path) {
+            Ok(bytes) => Some(StaticFile { out_path, bytes }),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(&path, None, format!("cannot read: {e}")));
+                None
+            }
+        })
+        .collect()
+}

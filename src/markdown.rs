@@ -1,0 +1,371 @@
+//! Markdown to HTML: pulldown-cmark with the extensions curators expect,
+//! syntect for code, and the safety rules for text that comes from papers.
+//!
+//! Two kinds of text go through here and are treated differently:
+//! - abstracts belong to the paper's source and are untrusted: raw HTML in
+//!   them is shown as text, never passed through;
+//! - notes belong to the curator: raw HTML is cleaned by ammonia unless the
+//!   config allows it as written.
+//!
+//! In both, links may only use http(s), mailto, fragments and site paths:
+//! `javascript:` and friends are dropped. `@/papers/<slug>.md` links to
+//! another entry, resolved under the base path and checked by the model.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+use crate::urls::Urls;
+
+/// Which text is being rendered; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Abstract,
+    Notes { allow_raw_html: bool },
+}
+
+/// The HTML of one text, with what the model needs to know about it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    pub html: String,
+    /// Targets of `@/…` links, as written, for the model to check.
+    pub internal_links: Vec<String>,
+}
+
+/// Syntax definitions load once, on the first code block: most builds of a
+/// digest without code never pay for them.
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+
+/// Class prefix for highlighted code, matched by [`highlight_css`].
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders Markdown. Headings are shifted down two levels (`#` becomes
+/// `<h3>`), because notes and abstracts sit under the page's `<h1>` and a
+/// section `<h2>`; each gets an `id` for linking.
+pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
+    let mut internal_links = Vec::new();
+    let mut ids = HashSet::new();
+    let mut events: Vec<Event> = Vec::new();
+    let mut has_raw_html = false;
+    let mut parser = Parser::new_ext(markdown, options()).peekable();
+    // Links that were dropped: their end tags must be dropped too.
+    let mut dropped_links = Vec::new();
+
+    while let Some(event) = parser.next() {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                // The heading's text is needed for its id: collect it.
+                let mut inner = Vec::new();
+                for e in parser.by_ref() {
+                    if matches!(e, Event::End(TagEnd::Heading(_))) {
+                        break;
+                    }
+                    inner.push(e);
+                }
+                let text: String = inner
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let base = id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| slug::slugify(&text));
+                let base = if base.is_empty() { "section".into() } else { base };
+                let mut unique = base.clone();
+                let mut n = 1;
+                while !ids.insert(unique.clone()) {
+                    n += 1;
+                    unique = format!("{base}-{n}");
+                }
+                let level = shift(level);
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(unique.into()),
+                    classes,
+                    attrs,
+                }));
+                events.extend(inner);
+                events.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => match resolve_link(&dest_url, urls, &mut internal_links) {
+                Some(dest) => {
+                    dropped_links.push(false);
+                    events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: dest.into(),
+                        title,
+                        id,
+                    }))
+                }
+                None => dropped_links.push(true),
+            },
+            Event::End(TagEnd::Link) => {
+                if !dropped_links.pop().unwrap_or(false) {
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = resolve_link(&dest_url, urls, &mut internal_links)
+                    .unwrap_or_default();
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: dest.into(),
+                    title,
+                    id,
+                }))
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let mut code = String::new();
+                for e in parser.by_ref() {
+                    match e {
+                        Event::Text(t) => code.push_str(&t),
+                        Event::End(TagEnd::CodeBlock) => break,
+                        _ => {}
+                    }
+                }
+                let lang = match &kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
+                    CodeBlockKind::Indented => "",
+                };
+                events.push(Event::Html(highlight(&code, lang).into()));
+            }
+            Event::Html(html) | Event::InlineHtml(html) => match source {
+                Source::Abstract => events.push(Event::Text(html)),
+                Source::Notes { .. } => {
+                    has_raw_html = true;
+                    events.push(Event::Html(html));
+                }
+            },
+            other => events.push(other),
+        }
+    }
+
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if has_raw_html && source == (Source::Notes { allow_raw_html: false }) {
+        html = sanitize(&html);
+    }
+    Rendered {
+        html,
+        internal_links,
+    }
+}
+
+fn shift(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H3,
+        HeadingLevel::H2 => HeadingLevel::H4,
+        HeadingLevel::H3 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// The URL a link may point to, or `None` to drop the link (keeping its
+/// text). `@/papers/x.md` becomes the page of entry `x`.
+fn resolve_link(dest: &CowStr, urls: &Urls, internal: &mut Vec<String>) -> Option<String> {
+    let dest = dest.trim();
+    if let Some(target) = dest.strip_prefix("@/") {
+        internal.push(target.to_string());
+        let (path, fragment) = match target.split_once('#') {
+            Some((p, f)) => (p, format!("#{f}")),
+            None => (target, String::new()),
+        };
+        let path = match path.strip_suffix(".md") {
+            Some(stem) => format!("{stem}/"),
+            None => path.to_string(),
+        };
+        return Some(format!("{}{fragment}", urls.path(&path)));
+    }
+    let scheme = dest
+        .split_once(':')
+        .map(|(s, _)| s)
+        .filter(|s| !s.contains(['/', '?', '#']));
+    match scheme.map(|s| s.to_ascii_lowercase()) {
+        None => Some(dest.to_string()),
+        Some(s) if matches!(s.as_str(), "http" | "https" | "mailto") => Some(dest.to_string()),
+        Some(_) => None,
+    }
+}
+
+/// Highlights a code block into `<pre class="code">` with class spans; an
+/// unknown language is shown as plain, escaped code.
+fn highlight(code: &str, lang: &str) -> String {
+    let lang_class = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape(lang))
+    };
+    let syntax = (!lang.is_empty())
+        .then(|| SYNTAXES.find_syntax_by_token(lang))
+        .flatten();
+    let body = match syntax {
+        Some(syntax) => {
+            let mut generator =
+                ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
+            let ok = LinesWithEndings::from(code)
+                .all(|line| generator.parse_html_for_line_which_includes_newline(line).is_ok());
+            if ok {
+                generator.finalize()
+            } else {
+                escape(code)
+            }
+        }
+        None => escape(code),
+    };
+    format!("<pre class=\"code\"{lang_class}><code>{body}</code></pre>\n")
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    out
+}
+
+/// Cleans HTML that contains curator-written raw HTML, keeping what sheaf's
+/// own Markdown output needs (ids on headings, classes for highlighting and
+/// footnotes, task list checkboxes).
+fn sanitize(html: &str) -> String {
+    ammonia::Builder::default()
+        .add_generic_attributes(["id", "class"])
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("pre", ["data-lang"])
+        .clean(html)
+        .to_string()
+}
+
+/// The stylesheet for highlighted code: light colours by default, dark ones
+/// when the reader's system prefers dark.
+pub fn highlight_css() -> String {
+    let themes = syntect::highlighting::ThemeSet::load_defaults();
+    let css = |name: &str| {
+        themes
+            .themes
+            .get(name)
+            .and_then(|t| syntect::html::css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+            .unwrap_or_default()
+    };
+    format!(
+        "/* Generated by sheaf: code highlighting. */\n{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
+        css("InspiredGitHub"),
+        css("base16-ocean.dark")
+    )
+}
+
+/// The plain text of some Markdown (for excerpts and descriptions).
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first `words` words of a text, with `…` when it was cut.
+pub fn excerpt(text: &str, words: usize) -> String {
+    let mut iter = text.split_whitespace();
+    let head: Vec<&str> = iter.by_ref().take(words).collect();
+    let mut out = head.join(" ");
+    if iter.next().is_some() {
+        out = out.trim_end_matches([',', ';', ':', '.']).to_string();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls() -> Urls {
+        Urls::new("https://u.github.io/digest/").unwrap()
+    }
+
+    fn notes(md: &str) -> Rendered {
+        render(md, Source::Notes { allow_raw_html: false }, &urls())
+    }
+
+    #[test]
+    fn abstract_raw_html_is_text() {
+        let r = render("a <script>alert(1)</script> b", Source::Abstract, &urls());
+        assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
+        assert!(!r.html.contains("<script"));
+    }
+
+    #[test]
+    fn notes_raw_html_is_sanitised() {
+        let r = notes("<b onclick=\"x()\">bold</b> <script>bad()</script>\n\n# Head\n");
+        assert!(r.html.contains("<b>bold</b>"), "{}", r.html);
+        assert!(!r.html.contains("script") && !r.html.contains("onclick"));
+        assert!(r.html.contains("<h3 id=\"head\">"), "{}", r.html);
+        let raw = render("<b onclick=\"x()\">b</b>", Source::Notes { allow_raw_html: true }, &urls());
+        assert!(raw.html.contains("onclick"));
+    }
+
+    #[test]
+    fn dangerous_links_dropped() {
+        let r = notes("[x](javascript:alert(1)) [y](https://a.org) [z](@/papers/foo.md#s)");
+        assert!(!r.html.contains("javascript"), "{}", r.html);
+        assert!(r.html.contains("href=\"https://a.org\""));
+        assert!(r.html.contains("href=\"/digest/papers/foo/#s\""), "{}", r.html);
+        assert_eq!(r.internal_links, ["papers/foo.md#s"]);
+    }
+
+    #[test]
+    fn extensions() {
+        let r = notes("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ \"quoted\" x[^1]\n\n[^1]: note\n\n## Same\n## Same\n");
+        for needle in ["<table>", "checkbox", "<del>old</del>", "“quoted”", "footnote", "id=\"same-2\""] {
+            assert!(r.html.contains(needle), "{needle} in {}", r.html);
+        }
+    }
+
+    #[test]
+    fn code_is_highlighted() {
+        let r = notes("```rust\nfn main() {}\n```\n\n```nosuchlang\n<x>\n```\n");
+        assert!(r.html.contains("<pre class=\"code\" data-lang=\"rust\">"), "{}", r.html);
+        assert!(r.html.contains("hl-"), "{}", r.html);
+        assert!(r.html.contains("&lt;x&gt;"));
+        assert!(highlight_css().contains("prefers-color-scheme: dark"));
+    }
+
+    #[test]
+    fn excerpts() {
+        assert_eq!(excerpt("one two three four", 2), "one two…");
+        assert_eq!(excerpt("one two", 2), "one two");
+        assert_eq!(plain_text("*a* `b`\n\nc"), "a b c");
+    }
+}

@@ -1,0 +1,259 @@
+//! Stage two: the site model, a pure function of the loaded inputs.
+//!
+//! [`Site`] holds every published paper with its Markdown rendered once, and
+//! the groupings the pages are made of: research themes, tags and archive
+//! months. Checks that need the whole site (theme ids against the config,
+//! links between entries) happen here.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use crate::config::{Config, ThemeDef};
+use crate::content::Entry;
+use crate::error::{Diagnostic, Error, Result};
+use crate::load::Inputs;
+use crate::markdown::{self, Source};
+
+/// A published paper: its entry and what the model derived from it.
+#[derive(Debug, Clone)]
+pub struct Paper {
+    pub entry: Entry,
+    pub abstract_html: String,
+    pub notes_html: String,
+    /// The abstract as plain text (excerpts, descriptions).
+    pub abstract_text: String,
+    /// Indices into [`Site::themes`].
+    pub themes: Vec<usize>,
+    /// Indices into [`Site::tags`].
+    pub tags: Vec<usize>,
+}
+
+/// A research theme and the papers in it (indices into [`Site::papers`],
+/// newest first).
+#[derive(Debug, Clone)]
+pub struct ThemeGroup {
+    pub def: ThemeDef,
+    pub catch_all: bool,
+    pub papers: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TagGroup {
+    /// As the first paper to use it spelt it.
+    pub name: String,
+    pub slug: String,
+    pub papers: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MonthGroup {
+    pub year: i32,
+    pub month: u8,
+    pub papers: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    /// Newest first; ties by title.
+    pub papers: Vec<Paper>,
+    /// The config's themes in order, then the catch-all.
+    pub themes: Vec<ThemeGroup>,
+    /// By slug.
+    pub tags: Vec<TagGroup>,
+    /// Newest first.
+    pub months: Vec<MonthGroup>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Options that change what is published.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelOptions {
+    /// Publish drafts too (for previews).
+    pub drafts: bool,
+}
+
+impl Site {
+    pub fn build(inputs: &Inputs, options: ModelOptions) -> Result<Site> {
+        let config = &inputs.config;
+        let mut diagnostics = inputs.warnings.clone();
+        let mut entries: Vec<&Entry> = inputs
+            .entries
+            .iter()
+            .filter(|e| options.drafts || !e.draft)
+            .collect();
+        entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+
+        // Theme ids named in front matter must exist.
+        for entry in &entries {
+            for id in entry.themes.iter().flatten() {
+                if !config.has_theme(id) {
+                    let known: Vec<&str> = config.themes.iter().map(|t| t.id.as_str()).collect();
+                    diagnostics.push(Diagnostic::error(
+                        &entry.source,
+                        Some(entry.line_of("themes")),
+                        format!(
+                            "unknown theme `{id}`; the themes in site-config.yaml are: {}, {}",
+                            known.join(", "),
+                            config.catch_all.id
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let rendered: Vec<(markdown::Rendered, markdown::Rendered, String)> = entries
+            .par_iter()
+            .map(|e| {
+                (
+                    markdown::render(&e.abstract_md, Source::Abstract, &config.urls),
+                    markdown::render(
+                        &e.notes_md,
+                        Source::Notes {
+                            allow_raw_html: config.allow_raw_html,
+                        },
+                        &config.urls,
+                    ),
+                    markdown::plain_text(&e.abstract_md),
+                )
+            })
+            .collect();
+
+        // Links between entries must point at a published entry.
+        let slugs: HashSet<&str> = entries.iter().map(|e| e.slug.as_str()).collect();
+        for (entry, (abs, notes, _)) in entries.iter().zip(&rendered) {
+            for (link, line) in abs
+                .internal_links
+                .iter()
+                .map(|l| (l, entry.line_of("abstract")))
+                .chain(notes.internal_links.iter().map(|l| (l, entry.notes_line)))
+            {
+                let path = link.split('#').next().unwrap_or_default();
+                let ok = match path.strip_prefix("papers/").and_then(|p| p.strip_suffix(".md")) {
+                    Some(slug) => slugs.contains(slug),
+                    None => false,
+                };
+                if !ok {
+                    diagnostics.push(Diagnostic::error(
+                        &entry.source,
+                        Some(line),
+                        format!("broken link `@/{link}`: link to another paper as `@/papers/<slug>.md`, and the paper must exist and be published"),
+                    ));
+                }
+            }
+        }
+
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Error::Invalid(diagnostics));
+        }
+
+        let mut themes: Vec<ThemeGroup> = config
+            .themes
+            .iter()
+            .map(|def| ThemeGroup {
+                def: def.clone(),
+                catch_all: false,
+                papers: Vec::new(),
+            })
+            .chain(std::iter::once(ThemeGroup {
+                def: config.catch_all.clone(),
+                catch_all: true,
+                papers: Vec::new(),
+            }))
+            .collect();
+        let theme_index: HashMap<String, usize> = themes
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.def.id.clone(), i))
+            .collect();
+        let catch_all = themes.len() - 1;
+
+        let mut tag_groups: BTreeMap<String, TagGroup> = BTreeMap::new();
+        let mut months: BTreeMap<(i32, u8), Vec<usize>> = BTreeMap::new();
+        let mut papers = Vec::with_capacity(entries.len());
+        for (i, (entry, (abs, notes, text))) in entries.into_iter().zip(rendered).enumerate() {
+            let ids = match &entry.themes {
+                Some(ids) => ids.clone(),
+                None => config.matching_themes(&format!("{}\n{}", entry.title, text)),
+            };
+            let mut paper_themes: Vec<usize> =
+                ids.iter().filter_map(|id| theme_index.get(id).copied()).collect();
+            paper_themes.dedup();
+            if paper_themes.is_empty() {
+                paper_themes.push(catch_all);
+            }
+            for &t in &paper_themes {
+                themes[t].papers.push(i);
+            }
+
+            let mut paper_tags = Vec::new();
+            for tag in &entry.tags {
+                let slug = slug::slugify(tag);
+                let group = tag_groups.entry(slug.clone()).or_insert_with(|| TagGroup {
+                    name: tag.clone(),
+                    slug: slug.clone(),
+                    papers: Vec::new(),
+                });
+                if group.papers.last() != Some(&i) {
+                    group.papers.push(i);
+                    paper_tags.push(slug);
+                }
+            }
+            months
+                .entry((entry.date.year(), entry.date.month() as u8))
+                .or_default()
+                .push(i);
+            papers.push((
+                Paper {
+                    entry: entry.clone(),
+                    abstract_html: abs.html,
+                    notes_html: notes.html,
+                    abstract_text: text,
+                    themes: paper_themes,
+                    tags: Vec::new(),
+                },
+                paper_tags,
+            ));
+        }
+        let tags: Vec<TagGroup> = tag_groups.into_values().collect();
+        let tag_index: HashMap<&str, usize> = tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.as_str(), i))
+            .collect();
+        let papers = papers
+            .into_iter()
+            .map(|(mut paper, slugs)| {
+                paper.tags = slugs.iter().filter_map(|s| tag_index.get(s.as_str()).copied()).collect();
+                paper
+            })
+            .collect();
+        let months = months
+            .into_iter()
+            .rev()
+            .map(|((year, month), papers)| MonthGroup {
+                year,
+                month,
+                papers,
+            })
+            .collect();
+
+        Ok(Site {
+            config: config.clone(),
+            papers,
+            themes,
+            tags,
+            months,
+            warnings: diagnostics,
+        })
+    }
+
+    /// The papers in the catch-all theme.
+    pub fn unsorted(&self) -> &[usize] {
+        self.themes
+            .last()
+            .map(|t| t.papers.as_slice())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,324 @@
+//! The data templates see. `docs/templates.md` documents every field here;
+//! keep the two in step.
+//!
+//! Summaries of papers are converted to template values once per build and
+//! shared (tera values are reference-counted), so a list page costs a few
+//! pointer copies per paper, not a re-serialization.
+
+use serde::Serialize;
+use tera::Value;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::{Date, OffsetDateTime};
+
+use crate::markdown::excerpt;
+use crate::model::{Paper, Site};
+use crate::urls::Urls;
+
+#[derive(Serialize)]
+pub struct SiteCtx<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub author: &'a str,
+    pub language: &'a str,
+    pub base_url: &'a str,
+    pub base_path: &'a str,
+    pub home: String,
+    pub atom_url: String,
+    pub rss_url: String,
+    pub extra: &'a serde_yaml::Mapping,
+    pub generator: String,
+}
+
+impl<'a> SiteCtx<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        let c = &site.config;
+        SiteCtx {
+            title: &c.title,
+            description: &c.description,
+            author: &c.author,
+            language: &c.language,
+            base_url: c.urls.base_url(),
+            base_path: c.urls.base_path(),
+            home: c.urls.path(""),
+            atom_url: c.urls.path("atom.xml"),
+            rss_url: c.urls.path("rss.xml"),
+            extra: &c.extra,
+            generator: format!("sheaf {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NavItem {
+    pub title: &'static str,
+    pub url: String,
+    pub current: bool,
+}
+
+/// The main navigation, with the section of `kind` marked current.
+pub fn nav(urls: &Urls, kind: &str) -> Vec<NavItem> {
+    [
+        ("Home", "", &["index"][..]),
+        ("Themes", "themes/", &["themes", "theme"][..]),
+        ("Tags", "tags/", &["tags", "tag"][..]),
+        ("Archive", "archive/", &["archive", "month"][..]),
+    ]
+    .into_iter()
+    .map(|(title, path, kinds)| NavItem {
+        title,
+        url: urls.path(path),
+        current: kinds.contains(&kind),
+    })
+    .collect()
+}
+
+#[derive(Serialize)]
+pub struct PageCtx {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub permalink: String,
+    pub kind: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ThemeLink {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct ThemeCtx<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub url: String,
+    pub feed_url: String,
+    pub count: usize,
+    pub catch_all: bool,
+}
+
+pub fn theme_ctx(site: &Site, index: usize) -> ThemeCtx<'_> {
+    let t = &site.themes[index];
+    let urls = &site.config.urls;
+    ThemeCtx {
+        id: &t.def.id,
+        title: &t.def.title,
+        description: &t.def.description,
+        url: urls.path(&theme_path(&t.def.id)),
+        feed_url: urls.path(&format!("{}atom.xml", theme_path(&t.def.id))),
+        count: t.papers.len(),
+        catch_all: t.catch_all,
+    }
+}
+
+#[derive(Serialize)]
+pub struct TagCtx<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn tag_ctx(site: &Site, index: usize) -> TagCtx<'_> {
+    let t = &site.tags[index];
+    TagCtx {
+        name: &t.name,
+        url: site.config.urls.path(&tag_path(&t.slug)),
+        count: t.papers.len(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct MonthCtx {
+    pub key: String,
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn month_ctx(site: &Site, index: usize) -> MonthCtx {
+    let m = &site.months[index];
+    let name = time::Month::try_from(m.month).map(|m| m.to_string()).unwrap_or_default();
+    MonthCtx {
+        key: format!("{:04}-{:02}", m.year, m.month),
+        title: format!("{name} {}", m.year),
+        url: site.config.urls.path(&month_path(m.year, m.month)),
+        count: m.papers.len(),
+    }
+}
+
+/// Site paths of the pages; [`Urls`] turns them into URLs.
+pub fn paper_path(slug: &str) -> String {
+    format!("papers/{slug}/")
+}
+pub fn theme_path(id: &str) -> String {
+    format!("themes/{id}/")
+}
+pub fn tag_path(slug: &str) -> String {
+    format!("tags/{slug}/")
+}
+pub fn month_path(year: i32, month: u8) -> String {
+    format!("archive/{year:04}/{month:02}/")
+}
+
+/// Everything a list shows about a paper.
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub permalink: String,
+    pub date: String,
+    pub date_display: String,
+    pub authors: &'a [String],
+    pub authors_short: String,
+    pub arxiv: &'a str,
+    pub link: String,
+    pub pdf: String,
+    pub code: &'a str,
+    pub themes: Vec<ThemeLink>,
+    pub tags: Vec<TagLink>,
+    pub featured: bool,
+    pub status: &'static str,
+    pub verdict: &'static str,
+    pub excerpt: String,
+}
+
+/// What only the paper's own page and the feeds show.
+#[derive(Serialize)]
+pub struct Detail<'a> {
+    #[serde(flatten)]
+    pub summary: Summary<'a>,
+    pub abstract_html: &'a str,
+    pub notes_html: &'a str,
+    pub search_url: String,
+    pub extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
+    /// RFC 3339, for Atom.
+    pub updated: String,
+    /// RFC 2822, for RSS.
+    pub date_rfc2822: String,
+}
+
+pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
+    let e = &paper.entry;
+    let urls = &site.config.urls;
+    let path = paper_path(&e.slug);
+    let arxiv = e.arxiv.as_deref().unwrap_or("");
+    let link = match (&e.url, arxiv) {
+        (Some(u), _) => u.clone(),
+        (None, "") => String::new(),
+        (None, id) => format!("https://arxiv.org/abs/{id}"),
+    };
+    let authors_short = match e.authors.len() {
+        0 => String::new(),
+        1..=3 => e.authors.join(", "),
+        _ => format!("{} et al.", e.authors[..2].join(", ")),
+    };
+    Summary {
+        slug: &e.slug,
+        title: &e.title,
+        url: urls.path(&path),
+        permalink: urls.permalink(&path),
+        date: e.date.to_string(),
+        date_display: display_date(e.date),
+        authors: &e.authors,
+        authors_short,
+        arxiv,
+        link,
+        pdf: if arxiv.is_empty() {
+            String::new()
+        } else {
+            format!("https://arxiv.org/pdf/{arxiv}")
+        },
+        code: e.code.as_deref().unwrap_or(""),
+        themes: paper
+            .themes
+            .iter()
+            .map(|&t| {
+                let g = &site.themes[t];
+                ThemeLink {
+                    id: g.def.id.clone(),
+                    title: g.def.title.clone(),
+                    url: urls.path(&theme_path(&g.def.id)),
+                }
+            })
+            .collect(),
+        tags: paper
+            .tags
+            .iter()
+            .map(|&t| TagLink {
+                name: site.tags[t].name.clone(),
+                url: urls.path(&tag_path(&site.tags[t].slug)),
+            })
+            .collect(),
+        featured: e.featured,
+        status: e.status.map(status_label).unwrap_or(""),
+        verdict: e.verdict.map(verdict_label).unwrap_or(""),
+        excerpt: excerpt(&paper.abstract_text, 40),
+    }
+}
+
+pub fn detail<'a>(site: &'a Site, paper: &'a Paper) -> Detail<'a> {
+    let e = &paper.entry;
+    let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
+    search
+        .query_pairs_mut()
+        .append_pair("query", &e.title)
+        .append_pair("searchtype", "title");
+    Detail {
+        summary: summary(site, paper),
+        abstract_html: &paper.abstract_html,
+        notes_html: &paper.notes_html,
+        search_url: search.into(),
+        extra: &e.extra,
+        updated: rfc3339(e.date),
+        date_rfc2822: rfc2822(e.date),
+    }
+}
+
+fn status_label(s: crate::content::Status) -> &'static str {
+    use crate::content::Status::*;
+    match s {
+        ToRead => "to read",
+        Reading => "reading",
+        Read => "read",
+    }
+}
+
+fn verdict_label(v: crate::content::Verdict) -> &'static str {
+    use crate::content::Verdict::*;
+    match v {
+        MustRead => "must read",
+        WorthASkim => "worth a skim",
+        Skip => "skip",
+    }
+}
+
+/// `7 May 2025`.
+pub fn display_date(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+fn midnight(d: Date) -> OffsetDateTime {
+    d.midnight().assume_utc()
+}
+
+pub fn rfc3339(d: Date) -> String {
+    midnight(d).format(&Rfc3339).unwrap_or_default()
+}
+
+pub fn rfc2822(d: Date) -> String {
+    midnight(d).format(&Rfc2822).unwrap_or_default()
+}
+
+/// A serializable value as a template value.
+pub fn value<T: Serialize + ?Sized>(v: &T) -> Value {
+    Value::from_serializable(v)
+}

@@ -1,0 +1,450 @@
+//! Stage three: the site model rendered to files in memory.
+//!
+//! Every page is an [`Output`] with a path, its bytes and what it depends on
+//! (which entries it shows), so a preview server can re-render only the
+//! outputs an edit touches. Pages render in parallel; nothing here reads the
+//! disk: templates and static files come in through the model's inputs.
+
+mod context;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use tera::{Context, Kwargs, State, Tera, Value};
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::load::{StaticFile, TemplateFile};
+use crate::model::Site;
+use crate::urls::Urls;
+use context::*;
+
+pub use context::{display_date, paper_path};
+
+/// How many of the newest papers a feed carries.
+pub const FEED_SIZE: usize = 50;
+
+/// What an output shows, so a rebuild knows when it is stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Depends {
+    /// Fixed files (robots.txt, stylesheets): only config or theme changes.
+    Nothing,
+    /// These entries (by slug).
+    Papers(Vec<String>),
+    /// Every published entry (front page, feeds, sitemap, indexes).
+    AllPapers,
+}
+
+/// One rendered file.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Path inside the output folder, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub depends: Depends,
+}
+
+/// The pages a site has; each becomes one output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Index,
+    Paper(usize),
+    Themes,
+    Theme(usize),
+    ThemeFeed(usize),
+    Tags,
+    Tag(usize),
+    Archive,
+    Month(usize),
+    NotFound,
+    Atom,
+    Rss,
+    Sitemap,
+}
+
+/// The compiled templates of a site.
+pub struct Renderer {
+    tera: Tera,
+    /// Template name to file, for error messages.
+    files: HashMap<String, PathBuf>,
+}
+
+impl Renderer {
+    /// Compiles the templates; every template with an error is reported.
+    pub fn new(templates: &[TemplateFile], urls: &Urls) -> Result<Renderer> {
+        let mut tera = Tera::new();
+        let base = urls.clone();
+        tera.register_function("url", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: String = kwargs.must_get("path")?;
+            Ok(base.path(&path))
+        });
+        let files: HashMap<String, PathBuf> = templates
+            .iter()
+            .map(|t| (t.name.clone(), t.path.clone()))
+            .collect();
+        let result = tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())));
+        let renderer = Renderer { tera, files };
+        if let Err(e) = result {
+            return Err(Error::Invalid(vec![renderer.diagnostic(&e, None)]));
+        }
+        let missing: Vec<Diagnostic> = REQUIRED
+            .iter()
+            .filter(|name| !renderer.tera.contains_template(name))
+            .map(|name| {
+                Diagnostic::error(
+                    templates
+                        .first()
+                        .and_then(|t| t.path.parent())
+                        .map(|p| p.join(name))
+                        .unwrap_or_else(|| PathBuf::from(name)),
+                    None,
+                    format!("the visual theme has no template `{name}`"),
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Invalid(missing));
+        }
+        Ok(renderer)
+    }
+
+    /// A template error as a diagnostic at the template's file and line.
+    fn diagnostic(&self, e: &tera::Error, output: Option<&str>) -> Diagnostic {
+        let mut message = match output {
+            Some(out) => format!("template error while rendering {out}: "),
+            None => "template error: ".to_string(),
+        };
+        let (file, line) = match e.kind() {
+            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+                message.push_str(r.message());
+                (r.filename().to_string(), Some(r.span().start_line))
+            }
+            other => {
+                message.push_str(&other.to_string());
+                (String::new(), None)
+            }
+        };
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        let path = self
+            .files
+            .get(&file)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(if file.is_empty() { "templates" } else { &file }));
+        Diagnostic::error(path, line, message)
+    }
+}
+
+/// Templates every visual theme must have.
+const REQUIRED: &[&str] = &[
+    "index.html",
+    "paper.html",
+    "themes.html",
+    "theme.html",
+    "tags.html",
+    "tag.html",
+    "archive.html",
+    "month.html",
+    "404.html",
+    "atom.xml",
+    "rss.xml",
+    "sitemap.xml",
+];
+
+/// All the pages of a site.
+pub fn jobs(site: &Site) -> Vec<Job> {
+    let mut jobs = vec![
+        Job::Index,
+        Job::Themes,
+        Job::Tags,
+        Job::Archive,
+        Job::NotFound,
+        Job::Atom,
+        Job::Rss,
+        Job::Sitemap,
+    ];
+    jobs.extend((0..site.papers.len()).map(Job::Paper));
+    jobs.extend((0..site.themes.len()).map(Job::Theme));
+    jobs.extend((0..site.themes.len()).map(Job::ThemeFeed));
+    jobs.extend((0..site.tags.len()).map(Job::Tag));
+    jobs.extend((0..site.months.len()).map(Job::Month));
+    jobs
+}
+
+/// Shared, precomputed template data for one render of a site.
+struct Shared<'a> {
+    site: &'a Site,
+    renderer: &'a Renderer,
+    base: Context,
+    summaries: Vec<Value>,
+    details: Vec<Value>,
+}
+
+impl Shared<'_> {
+    fn list(&self, papers: &[usize]) -> Value {
+        Value::from(papers.iter().map(|&i| self.summaries[i].clone()).collect::<Vec<_>>())
+    }
+
+    fn page(&self, kind: &'static str, path: &str, title: String, description: String) -> Context {
+        let urls = &self.site.config.urls;
+        let mut ctx = self.base.clone();
+        ctx.insert("nav", &nav(urls, kind));
+        ctx.insert(
+            "page",
+            &PageCtx {
+                title,
+                description,
+                url: urls.path(path),
+                permalink: urls.permalink(path),
+                kind,
+            },
+        );
+        ctx
+    }
+
+    fn feed(&self, path: &str, title: String, subtitle: &str, alternate: &str, papers: &[usize]) -> Context {
+        let urls = &self.site.config.urls;
+        let newest = papers
+            .iter()
+            .map(|&i| self.site.papers[i].entry.date)
+            .max();
+        let mut ctx = self.base.clone();
+        ctx.insert(
+            "feed",
+            &serde_json::json!({
+                "title": title,
+                "subtitle": subtitle,
+                "id": urls.permalink(path),
+                "self_url": urls.permalink(path),
+                "alternate_url": urls.permalink(alternate),
+                "updated": newest.map(rfc3339).unwrap_or_else(|| rfc3339(time::macros::date!(1970 - 01 - 01))),
+                "updated_rfc2822": newest.map(rfc2822).unwrap_or_default(),
+            }),
+        );
+        let entries: Vec<Value> = papers
+            .iter()
+            .take(FEED_SIZE)
+            .map(|&i| self.details[i].clone())
+            .collect();
+        ctx.insert_value("entries", Value::from(entries));
+        ctx
+    }
+
+    fn render(&self, job: Job) -> std::result::Result<Output, Diagnostic> {
+        let site = self.site;
+        let all = || (0..site.papers.len()).collect::<Vec<_>>();
+        let slugs = |papers: &[usize]| {
+            Depends::Papers(papers.iter().map(|&i| site.papers[i].entry.slug.clone()).collect())
+        };
+        let (template, path, ctx, depends) = match job {
+            Job::Index => {
+                let mut ctx = self.page("index", "", site.config.title.clone(), site.config.description.clone());
+                let featured: Vec<usize> = all().into_iter().filter(|&i| site.papers[i].entry.featured).collect();
+                let latest: Vec<usize> = all().into_iter().take(site.config.front_page_size).collect();
+                ctx.insert_value("featured", self.list(&featured));
+                ctx.insert_value("latest", self.list(&latest));
+                ctx.insert("total", &site.papers.len());
+                ("index.html", "index.html".to_string(), ctx, Depends::AllPapers)
+            }
+            Job::Paper(i) => {
+                let paper = &site.papers[i];
+                let path = paper_path(&paper.entry.slug);
+                let description = crate::markdown::excerpt(&paper.abstract_text, 30);
+                let mut ctx = self.page("paper", &path, paper.entry.title.clone(), description);
+                ctx.insert_value("paper", self.details[i].clone());
+                ("paper.html", format!("{path}index.html"), ctx, Depends::Papers(vec![paper.entry.slug.clone()]))
+            }
+            Job::Themes => {
+                let ctx = self.page("themes", "themes/", "Research themes".into(), format!("The research themes of {}", site.config.title));
+                ("themes.html", "themes/index.html".into(), ctx, Depends::AllPapers)
+            }
+            Job::Theme(t) => {
+                let theme = &site.themes[t];
+                let path = theme_path(&theme.def.id);
+                let description = if theme.def.description.is_empty() {
+                    format!("Papers on {}", theme.def.title)
+                } else {
+                    theme.def.description.clone()
+                };
+                let mut ctx = self.page("theme", &path, theme.def.title.clone(), description);
+                ctx.insert("theme", &theme_ctx(site, t));
+                ctx.insert_value("papers", self.list(&theme.papers));
+                ("theme.html", format!("{path}index.html"), ctx, slugs(&theme.papers))
+            }
+            Job::ThemeFeed(t) => {
+                let theme = &site.themes[t];
+                let page = theme_path(&theme.def.id);
+                let path = format!("{page}atom.xml");
+                let ctx = self.feed(&path, format!("{}: {}", site.config.title, theme.def.title), &theme.def.description, &page, &theme.papers);
+                ("atom.xml", path, ctx, slugs(&theme.papers))
+            }
+            Job::Tags => {
+                let mut ctx = self.page("tags", "tags/", "Tags".into(), format!("Every tag used in {}", site.config.title));
+                let tags: Vec<_> = (0..site.tags.len()).map(|t| tag_ctx(site, t)).collect();
+                ctx.insert("tags", &tags);
+                ("tags.html", "tags/index.html".into(), ctx, Depends::AllPapers)
+            }
+            Job::Tag(t) => {
+                let tag = &site.tags[t];
+                let path = tag_path(&tag.slug);
+                let mut ctx = self.page("tag", &path, format!("Tagged “{}”", tag.name), format!("Papers tagged {}", tag.name));
+                ctx.insert("tag", &tag_ctx(site, t));
+                ctx.insert_value("papers", self.list(&tag.papers));
+                ("tag.html", format!("{path}index.html"), ctx, slugs(&tag.papers))
+            }
+            Job::Archive => {
+                let mut ctx = self.page("archive", "archive/", "Archive".into(), format!("Every paper in {}, by month", site.config.title));
+                let months: Vec<Value> = (0..site.months.len())
+                    .map(|m| {
+                        let mut map: BTreeMap<&'static str, Value> = BTreeMap::new();
+                        let mc = month_ctx(site, m);
+                        map.insert("key", mc.key.into());
+                        map.insert("title", mc.title.into());
+                        map.insert("url", mc.url.into());
+                        map.insert("count", mc.count.into());
+                        map.insert("papers", self.list(&site.months[m].papers));
+                        Value::from(map)
+                    })
+                    .collect();
+                ctx.insert_value("months", Value::from(months));
+                ("archive.html", "archive/index.html".into(), ctx, Depends::AllPapers)
+            }
+            Job::Month(m) => {
+                let mc = month_ctx(site, m);
+                let group = &site.months[m];
+                let path = month_path(group.year, group.month);
+                let mut ctx = self.page("month", &path, format!("Papers of {}", mc.title), format!("Papers added in {}", mc.title));
+                ctx.insert("month", &mc);
+                ctx.insert_value("papers", self.list(&group.papers));
+                ("month.html", format!("{path}index.html"), ctx, slugs(&group.papers))
+            }
+            Job::NotFound => {
+                let ctx = self.page("404", "404.html", "Page not found".into(), site.config.description.clone());
+                ("404.html", "404.html".into(), ctx, Depends::Nothing)
+            }
+            Job::Atom => {
+                let ctx = self.feed("atom.xml", site.config.title.clone(), &site.config.description, "", &all());
+                ("atom.xml", "atom.xml".into(), ctx, Depends::AllPapers)
+            }
+            Job::Rss => {
+                let ctx = self.feed("rss.xml", site.config.title.clone(), &site.config.description, "", &all());
+                ("rss.xml", "rss.xml".into(), ctx, Depends::AllPapers)
+            }
+            Job::Sitemap => {
+                let urls = &site.config.urls;
+                let newest = site.papers.iter().map(|p| p.entry.date).max();
+                let mut entries: Vec<serde_json::Value> = Vec::new();
+                let mut add = |path: String, date: Option<time::Date>| {
+                    entries.push(serde_json::json!({
+                        "permalink": urls.permalink(&path),
+                        "lastmod": date.map(|d| d.to_string()).unwrap_or_default(),
+                    }));
+                };
+                add(String::new(), newest);
+                for p in ["themes/", "tags/", "archive/"] {
+                    add(p.into(), newest);
+                }
+                for p in &site.papers {
+                    add(paper_path(&p.entry.slug), Some(p.entry.date));
+                }
+                let newest_of = |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
+                for t in &site.themes {
+                    add(theme_path(&t.def.id), newest_of(&t.papers));
+                }
+                for t in &site.tags {
+                    add(tag_path(&t.slug), newest_of(&t.papers));
+                }
+                for m in &site.months {
+                    add(month_path(m.year, m.month), newest_of(&m.papers));
+                }
+                let mut ctx = self.base.clone();
+                ctx.insert("entries", &entries);
+                ("sitemap.xml", "sitemap.xml".into(), ctx, Depends::AllPapers)
+            }
+        };
+        let html = self
+            .renderer
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| self.renderer.diagnostic(&e, Some(&path)))?;
+        Ok(Output {
+            path,
+            bytes: html.into_bytes(),
+            depends,
+        })
+    }
+}
+
+/// Renders the given pages of a site, in parallel. Every failing page is
+/// reported.
+pub fn render(site: &Site, renderer: &Renderer, jobs: &[Job]) -> Result<Vec<Output>> {
+    let mut base = Context::new();
+    base.insert("site", &SiteCtx::new(site));
+    let themes: Vec<_> = (0..site.themes.len()).map(|t| theme_ctx(site, t)).collect();
+    base.insert("themes", &themes);
+    let (summaries, details): (Vec<Value>, Vec<Value>) = site
+        .papers
+        .par_iter()
+        .map(|p| (value(&summary(site, p)), value(&detail(site, p))))
+        .unzip();
+    let shared = Shared {
+        site,
+        renderer,
+        base,
+        summaries,
+        details,
+    };
+    let results: Vec<_> = jobs.par_iter().map(|&job| shared.render(job)).collect();
+    let mut outputs = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(o) => outputs.push(o),
+            Err(d) => {
+                if !errors.contains(&d) {
+                    errors.push(d)
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(outputs)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// The files sheaf writes itself, besides the theme's static files.
+pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
+    let urls = &site.config.urls;
+    let mut out: Vec<Output> = static_files
+        .iter()
+        .map(|s| Output {
+            path: s.out_path.clone(),
+            bytes: s.bytes.clone(),
+            depends: Depends::Nothing,
+        })
+        .collect();
+    let fixed = [
+        (
+            "robots.txt",
+            format!("User-agent: *\nAllow: /\nSitemap: {}\n", urls.permalink("sitemap.xml")).into_bytes(),
+        ),
+        // GitHub Pages would otherwise run Jekyll, which hides files and
+        // folders starting with `_`.
+        (".nojekyll", Vec::new()),
+        ("syntax.css", crate::markdown::highlight_css().into_bytes()),
+    ];
+    for (path, bytes) in fixed {
+        out.retain(|o| o.path != path);
+        out.push(Output {
+            path: path.into(),
+            bytes,
+            depends: Depends::Nothing,
+        });
+    }
+    out
+}
