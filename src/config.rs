@@ -172,7 +172,10 @@ impl Config {
                 diags.push(err(&at, format!("theme `{}` has an empty title", theme.id)));
             }
             if theme.keywords.iter().any(|k| k.trim().is_empty()) {
-                diags.push(err(&at, format!("theme `{}` has an empty keyword", theme.id)));
+                diags.push(err(
+                    &at,
+                    format!("theme `{}` has an empty keyword", theme.id),
+                ));
             }
         }
         for rule in &raw.tags {

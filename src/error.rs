@@ -32,7 +32,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(file: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
+    pub fn error(
+        file: impl Into<PathBuf>,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             file: file.into(),

@@ -39,11 +39,14 @@ pub struct Inputs {
     pub entries: Vec<Entry>,
     pub templates: Vec<TemplateFile>,
     pub static_files: Vec<StaticFile>,
-    pub warnings: Vec<Diagnostic>,
+    /// Problems found while reading. Errors here do not stop loading: the
+    /// model adds its own findings and reports them all together.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads the site at `root`. `config` may be given already loaded (with
-/// command-line overrides applied).
+/// Reads the site of `config` (loaded already, so command-line overrides
+/// apply). Fails only when the disk fails; problems in files are collected
+/// in [`Inputs::diagnostics`].
 pub fn load(config: Config) -> Result<Inputs> {
     let root = config.root.clone();
     let mut diagnostics = Vec::new();
@@ -76,19 +79,12 @@ pub fn load(config: Config) -> Result<Inputs> {
         static_files.push(over);
     }
 
-    let (errors, warnings): (Vec<_>, Vec<_>) =
-        diagnostics.into_iter().partition(Diagnostic::is_error);
-    if !errors.is_empty() {
-        let mut all = errors;
-        all.extend(warnings);
-        return Err(Error::Invalid(all));
-    }
     Ok(Inputs {
         config,
         entries,
         templates,
         static_files,
-        warnings,
+        diagnostics,
     })
 }
 
@@ -128,7 +124,10 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
                 Err(Error::Invalid(d)) => {
                     return Err(d
                         .into_iter()
-                        .map(|d| Diagnostic { file: shown.clone(), ..d })
+                        .map(|d| Diagnostic {
+                            file: shown.clone(),
+                            ..d
+                        })
                         .collect())
                 }
                 Err(e) => return Err(vec![Diagnostic::error(&shown, None, e.to_string())]),

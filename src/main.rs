@@ -140,10 +140,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 
 fn print_warnings(warnings: &[sheaf::Diagnostic], verbose: bool) {
     const SHOWN: usize = 10;
-    for w in warnings.iter().take(if verbose { usize::MAX } else { SHOWN }) {
+    for w in warnings
+        .iter()
+        .take(if verbose { usize::MAX } else { SHOWN })
+    {
         eprintln!("{w}\n");
     }
     if !verbose && warnings.len() > SHOWN {
-        eprintln!("… and {} more warnings (--verbose shows all)", warnings.len() - SHOWN);
+        eprintln!(
+            "… and {} more warnings (--verbose shows all)",
+            warnings.len() - SHOWN
+        );
     }
 }

@@ -90,7 +90,11 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
                 let base = id
                     .map(|i| i.to_string())
                     .unwrap_or_else(|| slug::slugify(&text));
-                let base = if base.is_empty() { "section".into() } else { base };
+                let base = if base.is_empty() {
+                    "section".into()
+                } else {
+                    base
+                };
                 let mut unique = base.clone();
                 let mut n = 1;
                 while !ids.insert(unique.clone()) {
@@ -135,8 +139,7 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
                 title,
                 id,
             }) => {
-                let dest = resolve_link(&dest_url, urls, &mut internal_links)
-                    .unwrap_or_default();
+                let dest = resolve_link(&dest_url, urls, &mut internal_links).unwrap_or_default();
                 events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url: dest.into(),
@@ -172,7 +175,12 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
 
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    if has_raw_html && source == (Source::Notes { allow_raw_html: false }) {
+    if has_raw_html
+        && source
+            == (Source::Notes {
+                allow_raw_html: false,
+            })
+    {
         html = sanitize(&html);
     }
     Rendered {
@@ -232,8 +240,11 @@ fn highlight(code: &str, lang: &str) -> String {
         Some(syntax) => {
             let mut generator =
                 ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
-            let ok = LinesWithEndings::from(code)
-                .all(|line| generator.parse_html_for_line_which_includes_newline(line).is_ok());
+            let ok = LinesWithEndings::from(code).all(|line| {
+                generator
+                    .parse_html_for_line_which_includes_newline(line)
+                    .is_ok()
+            });
             if ok {
                 generator.finalize()
             } else {
@@ -316,7 +327,13 @@ mod tests {
     }
 
     fn notes(md: &str) -> Rendered {
-        render(md, Source::Notes { allow_raw_html: false }, &urls())
+        render(
+            md,
+            Source::Notes {
+                allow_raw_html: false,
+            },
+            &urls(),
+        )
     }
 
     #[test]
@@ -332,7 +349,13 @@ mod tests {
         assert!(r.html.contains("<b>bold</b>"), "{}", r.html);
         assert!(!r.html.contains("script") && !r.html.contains("onclick"));
         assert!(r.html.contains("<h3 id=\"head\">"), "{}", r.html);
-        let raw = render("<b onclick=\"x()\">b</b>", Source::Notes { allow_raw_html: true }, &urls());
+        let raw = render(
+            "<b onclick=\"x()\">b</b>",
+            Source::Notes {
+                allow_raw_html: true,
+            },
+            &urls(),
+        );
         assert!(raw.html.contains("onclick"));
     }
 
@@ -341,14 +364,25 @@ mod tests {
         let r = notes("[x](javascript:alert(1)) [y](https://a.org) [z](@/papers/foo.md#s)");
         assert!(!r.html.contains("javascript"), "{}", r.html);
         assert!(r.html.contains("href=\"https://a.org\""));
-        assert!(r.html.contains("href=\"/digest/papers/foo/#s\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"/digest/papers/foo/#s\""),
+            "{}",
+            r.html
+        );
         assert_eq!(r.internal_links, ["papers/foo.md#s"]);
     }
 
     #[test]
     fn extensions() {
         let r = notes("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ \"quoted\" x[^1]\n\n[^1]: note\n\n## Same\n## Same\n");
-        for needle in ["<table>", "checkbox", "<del>old</del>", "“quoted”", "footnote", "id=\"same-2\""] {
+        for needle in [
+            "<table>",
+            "checkbox",
+            "<del>old</del>",
+            "“quoted”",
+            "footnote",
+            "id=\"same-2\"",
+        ] {
             assert!(r.html.contains(needle), "{needle} in {}", r.html);
         }
     }
@@ -356,7 +390,11 @@ mod tests {
     #[test]
     fn code_is_highlighted() {
         let r = notes("```rust\nfn main() {}\n```\n\n```nosuchlang\n<x>\n```\n");
-        assert!(r.html.contains("<pre class=\"code\" data-lang=\"rust\">"), "{}", r.html);
+        assert!(
+            r.html.contains("<pre class=\"code\" data-lang=\"rust\">"),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("hl-"), "{}", r.html);
         assert!(r.html.contains("&lt;x&gt;"));
         assert!(highlight_css().contains("prefers-color-scheme: dark"));

@@ -14,7 +14,12 @@ impl KeywordMatcher {
     pub fn new(keywords: &[String]) -> KeywordMatcher {
         let alternatives: Vec<String> = keywords
             .iter()
-            .map(|k| k.split_whitespace().map(regex::escape).collect::<Vec<_>>().join(r"\s+"))
+            .map(|k| {
+                k.split_whitespace()
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(r"\s+")
+            })
             .filter(|k| !k.is_empty())
             .collect();
         if alternatives.is_empty() {

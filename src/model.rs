@@ -77,7 +77,7 @@ pub struct ModelOptions {
 impl Site {
     pub fn build(inputs: &Inputs, options: ModelOptions) -> Result<Site> {
         let config = &inputs.config;
-        let mut diagnostics = inputs.warnings.clone();
+        let mut diagnostics = inputs.diagnostics.clone();
         let mut entries: Vec<&Entry> = inputs
             .entries
             .iter()
@@ -130,7 +130,10 @@ impl Site {
                 .chain(notes.internal_links.iter().map(|l| (l, entry.notes_line)))
             {
                 let path = link.split('#').next().unwrap_or_default();
-                let ok = match path.strip_prefix("papers/").and_then(|p| p.strip_suffix(".md")) {
+                let ok = match path
+                    .strip_prefix("papers/")
+                    .and_then(|p| p.strip_suffix(".md"))
+                {
                     Some(slug) => slugs.contains(slug),
                     None => false,
                 };
@@ -177,8 +180,10 @@ impl Site {
                 Some(ids) => ids.clone(),
                 None => config.matching_themes(&format!("{}\n{}", entry.title, text)),
             };
-            let mut paper_themes: Vec<usize> =
-                ids.iter().filter_map(|id| theme_index.get(id).copied()).collect();
+            let mut paper_themes: Vec<usize> = ids
+                .iter()
+                .filter_map(|id| theme_index.get(id).copied())
+                .collect();
             paper_themes.dedup();
             if paper_themes.is_empty() {
                 paper_themes.push(catch_all);
@@ -225,7 +230,10 @@ impl Site {
         let papers = papers
             .into_iter()
             .map(|(mut paper, slugs)| {
-                paper.tags = slugs.iter().filter_map(|s| tag_index.get(s.as_str()).copied()).collect();
+                paper.tags = slugs
+                    .iter()
+                    .filter_map(|s| tag_index.get(s.as_str()).copied())
+                    .collect();
                 paper
             })
             .collect();

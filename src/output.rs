@@ -45,7 +45,10 @@ pub fn check_output_dir(root: &Path, output: &Path, protected: &[PathBuf]) -> Re
     for p in protected {
         let p = normalize(p);
         if p.starts_with(&out) || out.starts_with(&p) {
-            return refuse(&format!("it overlaps {}, which holds the site's sources", p.display()));
+            return refuse(&format!(
+                "it overlaps {}, which holds the site's sources",
+                p.display()
+            ));
         }
     }
     Ok(())
@@ -109,9 +112,14 @@ fn remove_stale(dir: &Path, outputs: &[Output]) -> Result<usize> {
     let keep: HashSet<PathBuf> = outputs.iter().map(|o| dir.join(&o.path)).collect();
     let mut removed = 0;
     let mut folders = Vec::new();
-    let walker = WalkDir::new(dir).min_depth(1).into_iter().filter_entry(|e| {
-        !(e.depth() == 1 && e.file_type().is_dir() && e.file_name().to_string_lossy().starts_with('.'))
-    });
+    let walker = WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.depth() == 1
+                && e.file_type().is_dir()
+                && e.file_name().to_string_lossy().starts_with('.'))
+        });
     for item in walker {
         let item = item.map_err(|e| Error::read(dir, e.into()))?;
         if item.file_type().is_dir() {

@@ -68,9 +68,27 @@ pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
         ],
     )?;
     let inputs = load::load(config).map_err(|e| relative(root, e))?;
-    let site = Site::build(&inputs, ModelOptions { drafts: options.drafts })
-        .map_err(|e| relative(root, e))?;
-    let renderer = Renderer::new(&inputs.templates, &site.config.urls).map_err(|e| relative(root, e))?;
+    // Content and template problems are reported together.
+    let site = Site::build(
+        &inputs,
+        ModelOptions {
+            drafts: options.drafts,
+        },
+    );
+    let renderer = Renderer::new(&inputs.templates, &inputs.config.urls);
+    let (site, renderer) = match (site, renderer) {
+        (Ok(site), Ok(renderer)) => (site, renderer),
+        (site, renderer) => {
+            let mut all = Vec::new();
+            for e in [site.err(), renderer.err()].into_iter().flatten() {
+                match e {
+                    Error::Invalid(d) => all.extend(d),
+                    other => return Err(other),
+                }
+            }
+            return Err(relative(root, Error::Invalid(all)));
+        }
+    };
     let jobs = render::jobs(&site);
     let mut outputs = render::render(&site, &renderer, &jobs).map_err(|e| relative(root, e))?;
     outputs.extend(render::fixed_outputs(&site, &inputs.static_files));
@@ -100,12 +118,9 @@ fn relative_diag(root: &Path, d: Diagnostic) -> Diagnostic {
 /// Diagnostics name files relative to the site root, as a curator sees them.
 fn relative(root: &Path, e: Error) -> Error {
     match e {
-        Error::Invalid(diags) => Error::Invalid(
-            diags
-                .into_iter()
-                .map(|d| relative_diag(root, d))
-                .collect(),
-        ),
+        Error::Invalid(diags) => {
+            Error::Invalid(diags.into_iter().map(|d| relative_diag(root, d)).collect())
+        }
         other => other,
     }
 }

@@ -56,7 +56,6 @@ impl Urls {
     pub fn permalink(&self, site_path: &str) -> String {
         format!("{}{}", self.base_url, site_path.trim_start_matches('/'))
     }
-
 }
 
 /// Is `s` an absolute http(s) URL? Front matter links must be: anything
@@ -75,7 +74,10 @@ mod tests {
         assert_eq!(u.base_url(), "https://user.github.io/digest/");
         assert_eq!(u.path("papers/x/"), "/digest/papers/x/");
         assert_eq!(u.path("/style.css"), "/digest/style.css");
-        assert_eq!(u.permalink("atom.xml"), "https://user.github.io/digest/atom.xml");
+        assert_eq!(
+            u.permalink("atom.xml"),
+            "https://user.github.io/digest/atom.xml"
+        );
         assert!(Urls::new("ftp://x/").is_err());
         assert!(Urls::new("not a url").is_err());
     }

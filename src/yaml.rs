@@ -61,16 +61,31 @@ pub fn from_str<T: DeserializeOwned>(
     line_offset: usize,
 ) -> std::result::Result<T, Diagnostic> {
     serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line() + line_offset);
-        Diagnostic::error(path, line, clean_message(&e.to_string()))
+        let (message, line) = place(&e.to_string(), e.location().map(|l| l.line()));
+        Diagnostic::error(path, line.map(|l| l + line_offset), message)
     })
 }
 
-/// serde_yaml appends " at line X column Y" to its messages; we print the
-/// place ourselves, in the file's own line numbers.
-fn clean_message(msg: &str) -> String {
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+/// serde_yaml says where it noticed a problem ("at line 3 column 1") and,
+/// for unclosed quotes and brackets, where the construct began (", while
+/// scanning a quoted scalar at line 1 column 8"). The beginning is where a
+/// curator has to look, so that is the line we report; the message keeps
+/// the rest in the file's own line numbers.
+fn place(msg: &str, at: Option<usize>) -> (String, Option<usize>) {
+    let line_in = |s: &str| -> Option<usize> {
+        let rest = &s[s.find(" at line ")? + 9..];
+        rest.split(' ').next()?.parse().ok()
+    };
+    match msg.split_once(", while ") {
+        Some((problem, context)) => {
+            let start = line_in(context).or(at);
+            let problem = problem.split(" at line ").next().unwrap_or(problem);
+            let context = context.split(" at line ").next().unwrap_or(context);
+            (
+                format!("{problem}, while {context} that starts here"),
+                start,
+            )
+        }
+        None => (msg.split(" at line ").next().unwrap_or(msg).to_string(), at),
     }
 }

@@ -117,10 +117,7 @@ fn key_lines(yaml: &str) -> HashMap<String, usize> {
 
 /// Parses and validates one entry. `path` names the file in messages and
 /// gives the slug. Returns the entry with its warnings, or every error found.
-pub fn parse_entry(
-    path: &Path,
-    text: &str,
-) -> Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>> {
     let Some((yaml_text, body, notes_line)) = split(text) else {
         return Err(vec![Diagnostic::error(
             path,
@@ -205,7 +202,10 @@ pub fn parse_entry(
 
     let date = match fields.take::<Value>(&mut known, "date", "a date") {
         None => {
-            fields.error_at(2, "missing `date` (the day the paper entered the digest, YYYY-MM-DD)".into());
+            fields.error_at(
+                2,
+                "missing `date` (the day the paper entered the digest, YYYY-MM-DD)".into(),
+            );
             None
         }
         Some(v) => {
@@ -267,10 +267,18 @@ pub fn parse_entry(
             fields.error("tags", format!("tag {tag:?} has no letters or digits"));
         }
     }
-    let featured = fields.take(&mut known, "featured", "true or false").unwrap_or(false);
-    let draft = fields.take(&mut known, "draft", "true or false").unwrap_or(false);
+    let featured = fields
+        .take(&mut known, "featured", "true or false")
+        .unwrap_or(false);
+    let draft = fields
+        .take(&mut known, "draft", "true or false")
+        .unwrap_or(false);
     let status = fields.take(&mut known, "status", "one of to-read, reading, read");
-    let verdict = fields.take(&mut known, "verdict", "one of must-read, worth-a-skim, skip");
+    let verdict = fields.take(
+        &mut known,
+        "verdict",
+        "one of must-read, worth-a-skim, skip",
+    );
     let abstract_md: String = fields
         .take(&mut known, "abstract", "a string (Markdown)")
         .unwrap_or_default();
@@ -347,7 +355,10 @@ impl Fields<'_> {
         match serde_yaml::from_value(value.clone()) {
             Ok(v) => Some(v),
             Err(_) => {
-                self.error(key, format!("`{key}` must be {expected}, got {}", show(&value)));
+                self.error(
+                    key,
+                    format!("`{key}` must be {expected}, got {}", show(&value)),
+                );
                 None
             }
         }
@@ -404,14 +415,17 @@ pub fn check_arxiv_id(id: &str) -> Result<(), String> {
     }
     if let Some((archive, num)) = id.split_once('/') {
         let archive_ok = !archive.is_empty()
-            && archive
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'.' || b.is_ascii_uppercase());
+            && archive.bytes().all(|b| {
+                b.is_ascii_lowercase() || b == b'-' || b == b'.' || b.is_ascii_uppercase()
+            });
         if archive_ok && num.len() == 7 && num.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(());
         }
     }
-    Err("expected a new-style id such as 2504.03380 or an old-style one such as hep-th/9901001".into())
+    Err(
+        "expected a new-style id such as 2504.03380 or an old-style one such as hep-th/9901001"
+            .into(),
+    )
 }
 
 #[cfg(test)]
@@ -444,8 +458,9 @@ mod tests {
 
     #[test]
     fn every_error_with_its_line() {
-        let errs = parse("---\ntitle: [1]\ndate: May 7\nurl: javascript:alert(1)\nstatus: done\n---\n")
-            .unwrap_err();
+        let errs =
+            parse("---\ntitle: [1]\ndate: May 7\nurl: javascript:alert(1)\nstatus: done\n---\n")
+                .unwrap_err();
         let lines: Vec<_> = errs.iter().map(|d| d.line.unwrap()).collect();
         assert_eq!(lines, [2, 3, 4, 5], "{errs:#?}");
     }
@@ -461,7 +476,9 @@ mod tests {
         assert!(check_arxiv_id("2504.03380").is_ok());
         assert!(check_arxiv_id("1412.6980").is_ok());
         assert!(check_arxiv_id("hep-th/9901001").is_ok());
-        assert!(check_arxiv_id("2504.03380v2").unwrap_err().contains("version"));
+        assert!(check_arxiv_id("2504.03380v2")
+            .unwrap_err()
+            .contains("version"));
         assert!(check_arxiv_id("25.1").is_err());
     }
 

@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn ascii_capped() {
-        assert_eq!(slug_for_title("Rozière's Café: A Study"), "roziere-s-cafe-a-study");
+        assert_eq!(
+            slug_for_title("Rozière's Café: A Study"),
+            "roziere-s-cafe-a-study"
+        );
         let long = slug_for_title(&"word ".repeat(40));
         assert!(long.len() <= MAX_SLUG && !long.ends_with('-'));
         assert_eq!(slug_for_title("!!!"), "paper");

@@ -193,7 +193,10 @@ impl Parser<'_> {
         }
         .plain();
         // `8{255}`: the residue of `\frac{8}{255}`.
-        if out.ends_with_digit() && !inner_plain.is_empty() && inner_plain.bytes().all(|b| b.is_ascii_digit()) {
+        if out.ends_with_digit()
+            && !inner_plain.is_empty()
+            && inner_plain.bytes().all(|b| b.is_ascii_digit())
+        {
             out.push_char('/');
             out.push_str(&inner_plain);
             return;
@@ -394,7 +397,13 @@ impl Parser<'_> {
         };
         let mapped: Option<String> = body
             .chars()
-            .map(|ch| if c == '_' { subscript(ch) } else { superscript(ch) })
+            .map(|ch| {
+                if c == '_' {
+                    subscript(ch)
+                } else {
+                    superscript(ch)
+                }
+            })
             .collect();
         match mapped {
             Some(m) if !m.is_empty() => out.push_str(&m),
@@ -456,7 +465,8 @@ impl Out {
 
     fn flush(&mut self) {
         if !self.text.is_empty() {
-            self.pieces.push(Piece::Text(std::mem::take(&mut self.text)));
+            self.pieces
+                .push(Piece::Text(std::mem::take(&mut self.text)));
         }
     }
 
@@ -652,7 +662,11 @@ fn write_markdown(pieces: &[Piece], out: &mut String) {
         match piece {
             Piece::Text(t) => escape_markdown(t, out),
             Piece::Emph(inner) | Piece::Strong(inner) => {
-                let mark = if matches!(piece, Piece::Emph(_)) { "*" } else { "**" };
+                let mark = if matches!(piece, Piece::Emph(_)) {
+                    "*"
+                } else {
+                    "**"
+                };
                 let mut body = String::new();
                 write_markdown(inner, &mut body);
                 let trimmed = body.trim();
@@ -720,9 +734,15 @@ mod tests {
         assert_eq!(plain(r"50\% of"), "50% of");
         assert_eq!(plain(r"Rozi\`ere et al."), "Rozière et al.");
         assert_eq!(plain(r"Bail\'ing in Pinyin"), "Bailíng in Pinyin");
-        assert_eq!(plain(r"approximately \textasciitilde42\% time"), "approximately ~42% time");
+        assert_eq!(
+            plain(r"approximately \textasciitilde42\% time"),
+            "approximately ~42% time"
+        );
         assert_eq!(plain(r"delta ({\delta}) that"), "delta (δ) that");
-        assert_eq!(plain(r#"G\"odel and \c{c}a and \'{e}t\'e"#), "Gödel and ça and été");
+        assert_eq!(
+            plain(r#"G\"odel and \c{c}a and \'{e}t\'e"#),
+            "Gödel and ça and été"
+        );
         assert_eq!(plain(r"we introduce \model, an"), "we introduce model, an");
         assert_eq!(plain(r"\textsc{Foo} bar"), "Foo bar");
         assert_eq!(plain("epsilon=8{255} and"), "epsilon=8/255 and");
@@ -743,12 +763,18 @@ mod tests {
     fn urls() {
         let c = clean("Code at https://github.com/thu-coai/MiniPLM.");
         assert_eq!(c.urls(), ["https://github.com/thu-coai/MiniPLM"]);
-        assert_eq!(c.markdown(), "Code at <https://github.com/thu-coai/MiniPLM>.");
+        assert_eq!(
+            c.markdown(),
+            "Code at <https://github.com/thu-coai/MiniPLM>."
+        );
         let c = clean("See https://mathcritique.github.io/{https://mathcritique.github.io/}.");
         assert_eq!(c.urls(), ["https://mathcritique.github.io/"]);
         assert_eq!(c.plain(), "See https://mathcritique.github.io/.");
         let c = clean("at https://anonymous.4open.science/r/TangleNAS-527C{here}");
-        assert_eq!(c.urls(), ["https://anonymous.4open.science/r/TangleNAS-527C"]);
+        assert_eq!(
+            c.urls(),
+            ["https://anonymous.4open.science/r/TangleNAS-527C"]
+        );
         let c = clean("(see https://en.wikipedia.org/wiki/Foo_(bar)) ok");
         assert_eq!(c.urls(), ["https://en.wikipedia.org/wiki/Foo_(bar)"]);
     }

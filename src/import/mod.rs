@@ -75,7 +75,10 @@ pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Resu
     let records = match format {
         Format::Trending => trending::parse(source, &text).map_err(Error::Invalid)?,
     };
-    let entries: Vec<NewEntry> = records.iter().map(|r| to_entry(config, r, opts.date)).collect();
+    let entries: Vec<NewEntry> = records
+        .iter()
+        .map(|r| to_entry(config, r, opts.date))
+        .collect();
     write_new(config, entries, opts.dry_run)
 }
 

@@ -101,7 +101,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Record>, Vec<Diagnostic>> {
         });
     }
     if records.is_empty() && errors.is_empty() {
-        errors.push(Diagnostic::error(path, None, "no papers found in this file"));
+        errors.push(Diagnostic::error(
+            path,
+            None,
+            "no papers found in this file",
+        ));
     }
     if errors.is_empty() {
         Ok(records)

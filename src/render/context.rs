@@ -145,7 +145,9 @@ pub struct MonthCtx {
 
 pub fn month_ctx(site: &Site, index: usize) -> MonthCtx {
     let m = &site.months[index];
-    let name = time::Month::try_from(m.month).map(|m| m.to_string()).unwrap_or_default();
+    let name = time::Month::try_from(m.month)
+        .map(|m| m.to_string())
+        .unwrap_or_default();
     MonthCtx {
         key: format!("{:04}-{:02}", m.year, m.month),
         title: format!("{name} {}", m.year),

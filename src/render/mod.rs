@@ -74,18 +74,22 @@ impl Renderer {
     pub fn new(templates: &[TemplateFile], urls: &Urls) -> Result<Renderer> {
         let mut tera = Tera::new();
         let base = urls.clone();
-        tera.register_function("url", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let path: String = kwargs.must_get("path")?;
-            Ok(base.path(&path))
-        });
+        tera.register_function(
+            "url",
+            move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+                let path: String = kwargs.must_get("path")?;
+                Ok(base.path(&path))
+            },
+        );
         let files: HashMap<String, PathBuf> = templates
             .iter()
             .map(|t| (t.name.clone(), t.path.clone()))
             .collect();
-        let result = tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())));
+        let result =
+            tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())));
         let renderer = Renderer { tera, files };
         if let Err(e) = result {
-            return Err(Error::Invalid(vec![renderer.diagnostic(&e, None)]));
+            return Err(Error::Invalid(renderer.diagnostics(&e, None)));
         }
         let missing: Vec<Diagnostic> = REQUIRED
             .iter()
@@ -108,33 +112,67 @@ impl Renderer {
         Ok(renderer)
     }
 
-    /// A template error as a diagnostic at the template's file and line.
-    fn diagnostic(&self, e: &tera::Error, output: Option<&str>) -> Diagnostic {
-        let mut message = match output {
+    /// A template error as diagnostics at the template's file and line.
+    fn diagnostics(&self, e: &tera::Error, output: Option<&str>) -> Vec<Diagnostic> {
+        let prefix = match output {
             Some(out) => format!("template error while rendering {out}: "),
             None => "template error: ".to_string(),
         };
-        let (file, line) = match e.kind() {
-            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
-                message.push_str(r.message());
-                (r.filename().to_string(), Some(r.span().start_line))
-            }
-            other => {
-                message.push_str(&other.to_string());
-                (String::new(), None)
-            }
-        };
+        let mut cause = String::new();
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
-            message.push_str(&format!(": {s}"));
+            cause.push_str(&format!(": {s}"));
             source = s.source();
         }
-        let path = self
-            .files
-            .get(&file)
+        match e.kind() {
+            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+                vec![Diagnostic::error(
+                    self.file(r.filename()),
+                    Some(r.span().start_line),
+                    format!("{prefix}{}{cause}", r.message()),
+                )]
+            }
+            other => {
+                // Checks made after parsing (unknown filters, functions,
+                // includes) arrive as finished reports: take their places.
+                let text = other.to_string();
+                let mut found = Vec::new();
+                let mut message = String::new();
+                for line in text.lines() {
+                    if let Some(m) = line.strip_prefix("error: ") {
+                        message = m.to_string();
+                    } else if let Some(place) = line.trim_start().strip_prefix("--> ") {
+                        let mut parts = place.rsplitn(3, ':');
+                        let (_col, line_no, name) = (parts.next(), parts.next(), parts.next());
+                        if let (Some(name), Some(line_no)) =
+                            (name, line_no.and_then(|l| l.parse().ok()))
+                        {
+                            found.push(Diagnostic::error(
+                                self.file(name),
+                                Some(line_no),
+                                format!("{prefix}{message}{cause}"),
+                            ));
+                        }
+                    }
+                }
+                if found.is_empty() {
+                    found.push(Diagnostic::error(
+                        "templates",
+                        None,
+                        format!("{prefix}{text}{cause}"),
+                    ));
+                }
+                found
+            }
+        }
+    }
+
+    /// The file of a template, by its name.
+    fn file(&self, name: &str) -> PathBuf {
+        self.files
+            .get(name)
             .cloned()
-            .unwrap_or_else(|| PathBuf::from(if file.is_empty() { "templates" } else { &file }));
-        Diagnostic::error(path, line, message)
+            .unwrap_or_else(|| PathBuf::from(name))
     }
 }
 
@@ -185,7 +223,12 @@ struct Shared<'a> {
 
 impl Shared<'_> {
     fn list(&self, papers: &[usize]) -> Value {
-        Value::from(papers.iter().map(|&i| self.summaries[i].clone()).collect::<Vec<_>>())
+        Value::from(
+            papers
+                .iter()
+                .map(|&i| self.summaries[i].clone())
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn page(&self, kind: &'static str, path: &str, title: String, description: String) -> Context {
@@ -205,12 +248,16 @@ impl Shared<'_> {
         ctx
     }
 
-    fn feed(&self, path: &str, title: String, subtitle: &str, alternate: &str, papers: &[usize]) -> Context {
+    fn feed(
+        &self,
+        path: &str,
+        title: String,
+        subtitle: &str,
+        alternate: &str,
+        papers: &[usize],
+    ) -> Context {
         let urls = &self.site.config.urls;
-        let newest = papers
-            .iter()
-            .map(|&i| self.site.papers[i].entry.date)
-            .max();
+        let newest = papers.iter().map(|&i| self.site.papers[i].entry.date).max();
         let mut ctx = self.base.clone();
         ctx.insert(
             "feed",
@@ -233,21 +280,42 @@ impl Shared<'_> {
         ctx
     }
 
-    fn render(&self, job: Job) -> std::result::Result<Output, Diagnostic> {
+    fn render(&self, job: Job) -> std::result::Result<Output, Vec<Diagnostic>> {
         let site = self.site;
         let all = || (0..site.papers.len()).collect::<Vec<_>>();
         let slugs = |papers: &[usize]| {
-            Depends::Papers(papers.iter().map(|&i| site.papers[i].entry.slug.clone()).collect())
+            Depends::Papers(
+                papers
+                    .iter()
+                    .map(|&i| site.papers[i].entry.slug.clone())
+                    .collect(),
+            )
         };
         let (template, path, ctx, depends) = match job {
             Job::Index => {
-                let mut ctx = self.page("index", "", site.config.title.clone(), site.config.description.clone());
-                let featured: Vec<usize> = all().into_iter().filter(|&i| site.papers[i].entry.featured).collect();
-                let latest: Vec<usize> = all().into_iter().take(site.config.front_page_size).collect();
+                let mut ctx = self.page(
+                    "index",
+                    "",
+                    site.config.title.clone(),
+                    site.config.description.clone(),
+                );
+                let featured: Vec<usize> = all()
+                    .into_iter()
+                    .filter(|&i| site.papers[i].entry.featured)
+                    .collect();
+                let latest: Vec<usize> = all()
+                    .into_iter()
+                    .take(site.config.front_page_size)
+                    .collect();
                 ctx.insert_value("featured", self.list(&featured));
                 ctx.insert_value("latest", self.list(&latest));
                 ctx.insert("total", &site.papers.len());
-                ("index.html", "index.html".to_string(), ctx, Depends::AllPapers)
+                (
+                    "index.html",
+                    "index.html".to_string(),
+                    ctx,
+                    Depends::AllPapers,
+                )
             }
             Job::Paper(i) => {
                 let paper = &site.papers[i];
@@ -255,11 +323,26 @@ impl Shared<'_> {
                 let description = crate::markdown::excerpt(&paper.abstract_text, 30);
                 let mut ctx = self.page("paper", &path, paper.entry.title.clone(), description);
                 ctx.insert_value("paper", self.details[i].clone());
-                ("paper.html", format!("{path}index.html"), ctx, Depends::Papers(vec![paper.entry.slug.clone()]))
+                (
+                    "paper.html",
+                    format!("{path}index.html"),
+                    ctx,
+                    Depends::Papers(vec![paper.entry.slug.clone()]),
+                )
             }
             Job::Themes => {
-                let ctx = self.page("themes", "themes/", "Research themes".into(), format!("The research themes of {}", site.config.title));
-                ("themes.html", "themes/index.html".into(), ctx, Depends::AllPapers)
+                let ctx = self.page(
+                    "themes",
+                    "themes/",
+                    "Research themes".into(),
+                    format!("The research themes of {}", site.config.title),
+                );
+                (
+                    "themes.html",
+                    "themes/index.html".into(),
+                    ctx,
+                    Depends::AllPapers,
+                )
             }
             Job::Theme(t) => {
                 let theme = &site.themes[t];
@@ -272,31 +355,67 @@ impl Shared<'_> {
                 let mut ctx = self.page("theme", &path, theme.def.title.clone(), description);
                 ctx.insert("theme", &theme_ctx(site, t));
                 ctx.insert_value("papers", self.list(&theme.papers));
-                ("theme.html", format!("{path}index.html"), ctx, slugs(&theme.papers))
+                (
+                    "theme.html",
+                    format!("{path}index.html"),
+                    ctx,
+                    slugs(&theme.papers),
+                )
             }
             Job::ThemeFeed(t) => {
                 let theme = &site.themes[t];
                 let page = theme_path(&theme.def.id);
                 let path = format!("{page}atom.xml");
-                let ctx = self.feed(&path, format!("{}: {}", site.config.title, theme.def.title), &theme.def.description, &page, &theme.papers);
+                let ctx = self.feed(
+                    &path,
+                    format!("{}: {}", site.config.title, theme.def.title),
+                    &theme.def.description,
+                    &page,
+                    &theme.papers,
+                );
                 ("atom.xml", path, ctx, slugs(&theme.papers))
             }
             Job::Tags => {
-                let mut ctx = self.page("tags", "tags/", "Tags".into(), format!("Every tag used in {}", site.config.title));
+                let mut ctx = self.page(
+                    "tags",
+                    "tags/",
+                    "Tags".into(),
+                    format!("Every tag used in {}", site.config.title),
+                );
                 let tags: Vec<_> = (0..site.tags.len()).map(|t| tag_ctx(site, t)).collect();
                 ctx.insert("tags", &tags);
-                ("tags.html", "tags/index.html".into(), ctx, Depends::AllPapers)
+                (
+                    "tags.html",
+                    "tags/index.html".into(),
+                    ctx,
+                    Depends::AllPapers,
+                )
             }
             Job::Tag(t) => {
                 let tag = &site.tags[t];
                 let path = tag_path(&tag.slug);
-                let mut ctx = self.page("tag", &path, format!("Tagged “{}”", tag.name), format!("Papers tagged {}", tag.name));
+                let mut ctx = self.page(
+                    "tag",
+                    &path,
+                    format!("Tagged “{}”", tag.name),
+                    format!("Papers tagged {}", tag.name),
+                );
                 ctx.insert("tag", &tag_ctx(site, t));
                 ctx.insert_value("papers", self.list(&tag.papers));
-                ("tag.html", format!("{path}index.html"), ctx, slugs(&tag.papers))
+                (
+                    "tag.html",
+                    format!("{path}index.html"),
+                    ctx,
+                    slugs(&tag.papers),
+                )
             }
             Job::Archive => {
-                let mut ctx = self.page("archive", "archive/", "Archive".into(), format!("Every paper in {}, by month", site.config.title));
+                let mut ctx = self.page(
+                    "archive",
+                    "archive/",
+                    "Archive".into(),
+                    format!("Every paper in {}, by month", site.config.title),
+                );
                 let months: Vec<Value> = (0..site.months.len())
                     .map(|m| {
                         let mut map: BTreeMap<&'static str, Value> = BTreeMap::new();
@@ -310,27 +429,59 @@ impl Shared<'_> {
                     })
                     .collect();
                 ctx.insert_value("months", Value::from(months));
-                ("archive.html", "archive/index.html".into(), ctx, Depends::AllPapers)
+                (
+                    "archive.html",
+                    "archive/index.html".into(),
+                    ctx,
+                    Depends::AllPapers,
+                )
             }
             Job::Month(m) => {
                 let mc = month_ctx(site, m);
                 let group = &site.months[m];
                 let path = month_path(group.year, group.month);
-                let mut ctx = self.page("month", &path, format!("Papers of {}", mc.title), format!("Papers added in {}", mc.title));
+                let mut ctx = self.page(
+                    "month",
+                    &path,
+                    format!("Papers of {}", mc.title),
+                    format!("Papers added in {}", mc.title),
+                );
                 ctx.insert("month", &mc);
                 ctx.insert_value("papers", self.list(&group.papers));
-                ("month.html", format!("{path}index.html"), ctx, slugs(&group.papers))
+                (
+                    "month.html",
+                    format!("{path}index.html"),
+                    ctx,
+                    slugs(&group.papers),
+                )
             }
             Job::NotFound => {
-                let ctx = self.page("404", "404.html", "Page not found".into(), site.config.description.clone());
+                let ctx = self.page(
+                    "404",
+                    "404.html",
+                    "Page not found".into(),
+                    site.config.description.clone(),
+                );
                 ("404.html", "404.html".into(), ctx, Depends::Nothing)
             }
             Job::Atom => {
-                let ctx = self.feed("atom.xml", site.config.title.clone(), &site.config.description, "", &all());
+                let ctx = self.feed(
+                    "atom.xml",
+                    site.config.title.clone(),
+                    &site.config.description,
+                    "",
+                    &all(),
+                );
                 ("atom.xml", "atom.xml".into(), ctx, Depends::AllPapers)
             }
             Job::Rss => {
-                let ctx = self.feed("rss.xml", site.config.title.clone(), &site.config.description, "", &all());
+                let ctx = self.feed(
+                    "rss.xml",
+                    site.config.title.clone(),
+                    &site.config.description,
+                    "",
+                    &all(),
+                );
                 ("rss.xml", "rss.xml".into(), ctx, Depends::AllPapers)
             }
             Job::Sitemap => {
@@ -350,7 +501,8 @@ impl Shared<'_> {
                 for p in &site.papers {
                     add(paper_path(&p.entry.slug), Some(p.entry.date));
                 }
-                let newest_of = |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
+                let newest_of =
+                    |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
                 for t in &site.themes {
                     add(theme_path(&t.def.id), newest_of(&t.papers));
                 }
@@ -369,7 +521,7 @@ impl Shared<'_> {
             .renderer
             .tera
             .render(template, &ctx)
-            .map_err(|e| self.renderer.diagnostic(&e, Some(&path)))?;
+            .map_err(|e| self.renderer.diagnostics(&e, Some(&path)))?;
         Ok(Output {
             path,
             bytes: html.into_bytes(),
@@ -403,9 +555,11 @@ pub fn render(site: &Site, renderer: &Renderer, jobs: &[Job]) -> Result<Vec<Outp
     for r in results {
         match r {
             Ok(o) => outputs.push(o),
-            Err(d) => {
-                if !errors.contains(&d) {
-                    errors.push(d)
+            Err(diags) => {
+                for d in diags {
+                    if !errors.contains(&d) {
+                        errors.push(d)
+                    }
                 }
             }
         }
@@ -431,7 +585,11 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
     let fixed = [
         (
             "robots.txt",
-            format!("User-agent: *\nAllow: /\nSitemap: {}\n", urls.permalink("sitemap.xml")).into_bytes(),
+            format!(
+                "User-agent: *\nAllow: /\nSitemap: {}\n",
+                urls.permalink("sitemap.xml")
+            )
+            .into_bytes(),
         ),
         // GitHub Pages would otherwise run Jekyll, which hides files and
         // folders starting with `_`.

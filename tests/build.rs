@@ -1,0 +1,276 @@
+//! Building the bundled digest into a temporary folder and reading it back.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use common::*;
+
+fn built() -> TestSite {
+    let site = TestSite::bundled();
+    let report = site.build().expect("the bundled digest builds");
+    assert_eq!(report.papers, 120);
+    site
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
+#[test]
+fn writes_every_page_kind() {
+    let site = built();
+    let all = files(&site.out());
+    let count = |prefix: &str, suffix: &str| {
+        all.iter()
+            .filter(|f| f.starts_with(prefix) && f.ends_with(suffix))
+            .filter(|f| **f != format!("{prefix}index.html"))
+            .count()
+    };
+    assert_eq!(count("papers/", "/index.html"), 120);
+    let config = sheaf::config::Config::load(site.root()).unwrap();
+    // One page and one feed per theme, plus the catch-all.
+    assert_eq!(count("themes/", "/index.html"), config.themes.len() + 1);
+    assert_eq!(count("themes/", "/atom.xml"), config.themes.len() + 1);
+    assert!(count("tags/", "/index.html") >= 5);
+    assert!(all.contains(&"archive/2025/05/index.html".to_string()));
+    for f in [
+        "index.html",
+        "themes/index.html",
+        "tags/index.html",
+        "archive/index.html",
+        "404.html",
+        "atom.xml",
+        "rss.xml",
+        "sitemap.xml",
+        "robots.txt",
+        ".nojekyll",
+        "style.css",
+        "syntax.css",
+    ] {
+        assert!(all.contains(&f.to_string()), "{f} missing");
+    }
+}
+
+#[test]
+fn paper_page_has_cleaned_abstract_and_links() {
+    let site = built();
+    let page =
+        site.read("papers/miniplm-knowledge-distillation-for-pre-training-language/index.html");
+    assert!(page.contains("<h1"), "has a title heading");
+    assert!(page.contains("MiniPLM: Knowledge Distillation for Pre-Training Language Models"));
+    assert!(
+        page.contains("href=\"https://github.com/thu-coai/MiniPLM\""),
+        "code link without the trailing period"
+    );
+    assert!(!page.contains("MiniPLM.\""));
+    let canonical = "<link rel=\"canonical\" href=\"https://sheaf-digest.github.io/sheaf/papers/miniplm-knowledge-distillation-for-pre-training-language/\">";
+    assert!(page.contains(canonical));
+
+    let page =
+        site.read("papers/stelocoder-a-decoder-only-llm-for-multi-language-to-python/index.html");
+    assert!(page.contains("Rozière"), "TeX accent cleaned");
+    let page =
+        site.read("papers/videollm-mod-efficient-video-language-streaming-with-mixture/index.html");
+    assert!(page.contains("~42% time"), "\\textasciitilde42\\% cleaned");
+    assert!(!page.contains("\\%") && !page.contains("textasciitilde"));
+    let page = site.read("papers/can-we-learn-better-with-hard-samples/index.html");
+    assert!(page.contains("delta (δ)"));
+    let page =
+        site.read("papers/enhancing-llm-reasoning-via-critique-models-with-test-time/index.html");
+    assert_eq!(
+        page.matches("href=\"https://mathcritique.github.io/\"")
+            .count(),
+        1,
+        "one link, not a mangled one"
+    );
+    assert!(!page.contains("{https://"));
+}
+
+#[test]
+fn no_tex_residue_anywhere() {
+    let site = built();
+    let residue = regex::Regex::new(r"\\(%|`|'|textasciitilde|delta)|\{\\").unwrap();
+    for f in files(&site.out())
+        .iter()
+        .filter(|f| f.ends_with(".html") || f.ends_with(".xml"))
+    {
+        let text = site.read(f);
+        assert!(!residue.is_match(&text), "TeX residue in {f}");
+    }
+}
+
+#[test]
+fn themes_group_papers() {
+    let site = built();
+    let splatting = site.read("themes/vision-3d/index.html");
+    for slug in [
+        "mvgs-multi-view-regulated-gaussian-splatting-for-novel-view",
+        "wild-gs-real-time-novel-view-synthesis-from-unconstrained",
+        "real-time-photorealistic-dynamic-scene-representation-and",
+    ] {
+        assert!(
+            splatting.contains(&format!("/sheaf/papers/{slug}/")),
+            "{slug} in vision-3d"
+        );
+    }
+    let rl = site.read("themes/reinforcement-learning/index.html");
+    assert!(rl.contains("/sheaf/papers/online-difficulty-filtering-for-reasoning-oriented/"));
+    assert!(!rl.contains("/sheaf/papers/layer-normalization/"));
+    // The catch-all holds few papers.
+    let other = site.read("themes/other/index.html");
+    assert!(other.matches("/sheaf/papers/").count() <= 6);
+}
+
+#[test]
+fn feeds_parse_and_link_under_the_sub_path() {
+    let site = built();
+    for path in ["atom.xml", "rss.xml", "themes/vision-3d/atom.xml"] {
+        let feed = feed_rs::parser::parse(site.read(path).as_bytes())
+            .unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
+        assert!(!feed.entries.is_empty(), "{path} has entries");
+        for entry in &feed.entries {
+            let link = &entry.links[0].href;
+            assert!(
+                link.starts_with("https://sheaf-digest.github.io/sheaf/papers/"),
+                "{link}"
+            );
+            assert!(entry.title.is_some());
+        }
+    }
+    let atom = feed_rs::parser::parse(site.read("atom.xml").as_bytes()).unwrap();
+    assert_eq!(atom.entries.len(), sheaf::render::FEED_SIZE);
+    let sitemap = site.read("sitemap.xml");
+    assert_eq!(
+        sitemap
+            .matches("<loc>https://sheaf-digest.github.io/sheaf/papers/")
+            .count(),
+        120
+    );
+    assert!(site
+        .read("robots.txt")
+        .contains("Sitemap: https://sheaf-digest.github.io/sheaf/sitemap.xml"));
+}
+
+/// Every root-relative link and asset in every page is under the base path
+/// and names a file the build wrote, as GitHub Pages would serve it.
+#[test]
+fn internal_links_resolve_under_the_sub_path() {
+    let site = built();
+    let out = site.out();
+    let all: HashSet<String> = files(&out).into_iter().collect();
+    let attr = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    let mut checked = 0;
+    for f in all.iter().filter(|f| f.ends_with(".html")) {
+        let page = site.read(f);
+        for cap in attr.captures_iter(&page) {
+            let url = &cap[1];
+            if url.starts_with("http") || url.starts_with("mailto:") || url.starts_with('#') {
+                continue;
+            }
+            assert!(
+                url.starts_with("/sheaf/"),
+                "{f}: link {url} is not under the base path"
+            );
+            let path = url.trim_start_matches("/sheaf/").split('#').next().unwrap();
+            let target = if path.is_empty() || path.ends_with('/') {
+                format!("{path}index.html")
+            } else {
+                path.to_string()
+            };
+            assert!(all.contains(&target), "{f}: link {url} resolves to nothing");
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} links checked");
+}
+
+#[test]
+fn base_url_override_moves_every_link() {
+    let site = TestSite::bundled();
+    sheaf::site::build(
+        site.root(),
+        &sheaf::site::BuildOptions {
+            base_url: Some("https://example.org/".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let index = site.read("index.html");
+    assert!(index.contains("href=\"/papers/"));
+    assert!(!index.contains("/sheaf/"));
+}
+
+#[test]
+fn a_build_that_changes_nothing_writes_nothing() {
+    let site = built();
+    let before = std::fs::metadata(site.out().join("index.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let report = site.build().unwrap();
+    assert_eq!(report.write.written, 0);
+    assert_eq!(report.write.removed, 0);
+    let after = std::fs::metadata(site.out().join("index.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn stale_files_are_removed_and_drafts_hidden() {
+    let site = built();
+    let paper = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&paper).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let report = site.build().unwrap();
+    assert_eq!(report.papers, 119);
+    assert!(report.write.removed >= 1);
+    assert!(!site
+        .out()
+        .join("papers/layer-normalization/index.html")
+        .exists());
+    assert!(!site.read("index.html").contains("layer-normalization"));
+    // Previews can show drafts.
+    let report = sheaf::site::build(
+        site.root(),
+        &sheaf::site::BuildOptions {
+            drafts: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(report.papers, 120);
+}
+
+#[test]
+fn notes_markdown_features() {
+    let notes = "## Why it matters\n\nSee [the other paper](@/papers/b.md) and <span onclick=\"x()\">this</span>.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\ndef f():\n    return 1\n```\n\n- [x] read it\n";
+    let a = entry("Paper A", "").replace("Notes.\n", notes);
+    let site = TestSite::with_papers(&[("a.md", &a), ("b.md", &entry("Paper B", ""))]);
+    site.build().unwrap();
+    let page = site.read("papers/a/index.html");
+    assert!(page.contains("id=\"why-it-matters\""), "heading anchor");
+    assert!(
+        page.contains("href=\"/sheaf/papers/b/\""),
+        "link between entries"
+    );
+    assert!(!page.contains("onclick"), "raw HTML sanitised");
+    assert!(page.contains("<table>"));
+    assert!(page.contains("class=\"hl-"), "code highlighted");
+    assert!(page.contains("type=\"checkbox\""));
+}

@@ -1,0 +1,224 @@
+//! Bad input: every problem is reported with its file and line, the build
+//! fails, and the previous output stays as it was.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn every_bad_entry_reported_in_one_run() {
+    let site = TestSite::with_papers(&[
+        ("good.md", &entry("Good", "")),
+        (
+            "bad-yaml.md",
+            "---\ntitle: \"unterminated\ndate: 2025-05-07\n---\n",
+        ),
+        (
+            "wrong-type.md",
+            "---\ntitle: Fine\ndate: 2025-05-07\nauthors: 42\n---\n",
+        ),
+        ("no-title.md", "---\ndate: 2025-05-07\n---\nbody\n"),
+        (
+            "bad-theme.md",
+            &entry("Bad theme", "themes: [no-such-theme]\n"),
+        ),
+        (
+            "bad-url.md",
+            &entry("Bad url", "url: \"javascript:alert(1)\"\n"),
+        ),
+        ("bad-date.md", "---\ntitle: T\ndate: 7 May 2025\n---\n"),
+    ]);
+    let err = build_error(&site);
+    for expected in [
+        "content/papers/bad-yaml.md:2",
+        "content/papers/wrong-type.md:4",
+        "`authors` must be a list of names, got 42",
+        "content/papers/no-title.md:2",
+        "missing `title`",
+        "content/papers/bad-theme.md:4",
+        "unknown theme `no-such-theme`",
+        "content/papers/bad-url.md:4",
+        "must be an http(s) URL",
+        "content/papers/bad-date.md:3",
+    ] {
+        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn failed_build_leaves_old_output_untouched() {
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let before = site.read("index.html");
+    let marker = site.out().join("papers/layer-normalization/index.html");
+    let page_before = std::fs::read(&marker).unwrap();
+    site.write_paper("broken.md", "---\ntitle: [\n---\n");
+    std::fs::remove_file(site.papers().join("layer-normalization.md")).unwrap();
+    assert!(site.build().is_err());
+    assert_eq!(site.read("index.html"), before);
+    assert_eq!(
+        std::fs::read(&marker).unwrap(),
+        page_before,
+        "nothing removed either"
+    );
+}
+
+#[test]
+fn template_error_names_the_template_and_line() {
+    let site = TestSite::bundled();
+    std::fs::create_dir_all(site.root().join("templates")).unwrap();
+    std::fs::write(
+        site.root().join("templates/paper.html"),
+        "<p>ok</p>\n<p>{{ paper.title | no_such_filter }}</p>\n",
+    )
+    .unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("templates/paper.html:2"), "{err}");
+    assert!(err.contains("no_such_filter"), "{err}");
+
+    std::fs::write(
+        site.root().join("templates/paper.html"),
+        "line one\n{% if %}\n",
+    )
+    .unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("templates/paper.html:2"), "{err}");
+}
+
+#[test]
+fn site_templates_override_the_theme() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A <b>bold</b> title", ""))]);
+    std::fs::create_dir_all(site.root().join("templates")).unwrap();
+    std::fs::write(
+        site.root().join("templates/paper.html"),
+        "<!DOCTYPE html><title>{{ paper.title }}</title>",
+    )
+    .unwrap();
+    site.build().unwrap();
+    let page = site.read("papers/a/index.html");
+    assert_eq!(
+        page,
+        "<!DOCTYPE html><title>A &lt;b&gt;bold&lt;/b&gt; title</title>"
+    );
+}
+
+#[test]
+fn bom_and_windows_line_endings_are_read() {
+    let text = "\u{feff}---\r\ntitle: \"CRLF paper\"\r\ndate: 2025-05-07\r\nabstract: |\r\n  Line.\r\n---\r\nNotes here.\r\n";
+    let site = TestSite::with_papers(&[("crlf.md", text)]);
+    site.build().unwrap();
+    let page = site.read("papers/crlf/index.html");
+    assert!(page.contains("CRLF paper") && page.contains("Notes here."));
+    assert!(!page.contains('\r'));
+}
+
+#[test]
+fn non_utf8_file_is_named() {
+    let site = TestSite::with_papers(&[("good.md", &entry("Good", ""))]);
+    std::fs::write(
+        site.papers().join("latin1.md"),
+        b"---\ntitle: caf\xe9\n---\n",
+    )
+    .unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("content/papers/latin1.md:2"), "{err}");
+    assert!(err.contains("not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn hostile_yaml_neither_hangs_nor_explodes() {
+    // A billion laughs: aliases that expand exponentially.
+    let mut laughs = String::from(
+        "---\ntitle: x\ndate: 2025-05-07\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        laughs += &format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 9].join(", "));
+    }
+    laughs += "---\n";
+    let deep = format!(
+        "---\ntitle: x\ndate: 2025-05-07\nx: {}{}\n---\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let site = TestSite::with_papers(&[("laughs.md", &laughs), ("deep.md", &deep)]);
+    let err = build_error(&site);
+    assert!(err.contains("content/papers/laughs.md"), "{err}");
+    assert!(err.contains("content/papers/deep.md"), "{err}");
+}
+
+#[test]
+fn huge_file_is_refused() {
+    let site = TestSite::with_papers(&[("good.md", &entry("Good", ""))]);
+    let huge = entry("Huge", "") + &"x".repeat(5 * 1024 * 1024);
+    site.write_paper("huge.md", &huge);
+    let err = build_error(&site);
+    assert!(
+        err.contains("content/papers/huge.md") && err.contains("bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn refuses_output_over_sources() {
+    let site = TestSite::bundled();
+    for out in [
+        site.root().to_path_buf(),
+        site.papers(),
+        site.root().join("content"),
+        site.root().join(".."),
+    ] {
+        let result = sheaf::site::build(
+            site.root(),
+            &sheaf::site::BuildOptions {
+                output_dir: Some(out.clone()),
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(result, Err(sheaf::Error::UnsafeOutput { .. })),
+            "{} was accepted",
+            out.display()
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(site.papers()).unwrap().count(),
+        120,
+        "nothing deleted"
+    );
+}
+
+#[test]
+fn bad_config_is_reported_with_its_line() {
+    let site = TestSite::bundled();
+    let config = std::fs::read_to_string(site.root().join("site-config.yaml")).unwrap();
+    std::fs::write(
+        site.root().join("site-config.yaml"),
+        config.replace(
+            "base_url: \"https://sheaf-digest.github.io/sheaf/\"",
+            "base_url: \"ftp://nowhere\"\ntitel: oops",
+        ),
+    )
+    .unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("site-config.yaml:"), "{err}");
+    assert!(err.contains("titel"), "unknown key named: {err}");
+}
+
+#[test]
+fn typo_keys_warn_and_reach_templates_as_extra() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", "tittle: typo\nreviewer: Ada\n"))]);
+    let report = site.build().unwrap();
+    let warning = report
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(warning.contains("did you mean `title`"), "{warning}");
+    assert!(warning.contains("content/papers/a.md:4"), "{warning}");
+    assert!(
+        !warning.contains("reviewer"),
+        "a deliberate extra key is not a typo"
+    );
+}
