@@ -133,7 +133,7 @@ fn hostile_yaml_neither_hangs_nor_explodes() {
     );
     for i in 1..10 {
         let prev = format!("*a{}", i - 1);
-        laughs += &format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 9].join(", "));
+        laughs += &format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 9].join(", "));
     }
     laughs += "---\n";
     let deep = format!(

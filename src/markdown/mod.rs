@@ -11,15 +11,15 @@
 //! `javascript:` and friends are dropped. `@/papers/<slug>.md` links to
 //! another entry, resolved under the base path and checked by the model.
 
+mod highlight;
+
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
 
 use crate::urls::Urls;
+use highlight::highlight;
+pub use highlight::highlight_css;
 
 /// Which text is being rendered; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +36,6 @@ pub struct Rendered {
     pub internal_links: Vec<String>,
 }
 
-/// Syntax definitions load once, on the first code block: most builds of a
-/// digest without code never pay for them.
-static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
-
-/// Class prefix for highlighted code, matched by [`highlight_css`].
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
-
 fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -52,9 +45,8 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders Markdown. Headings are shifted down two levels (`#` becomes
-/// `<h3>`), because notes and abstracts sit under the page's `<h1>` and a
-/// section `<h2>`; each gets an `id` for linking.
+/// Renders Markdown. Headings are shifted to start at `<h3>` (see
+/// [`shift_headings`]) and each gets an `id` for linking.
 pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
     let mut internal_links = Vec::new();
     let mut ids = HashSet::new();
@@ -101,7 +93,6 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
                     n += 1;
                     unique = format!("{base}-{n}");
                 }
-                let level = shift(level);
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(unique.into()),
@@ -173,6 +164,7 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
         }
     }
 
+    shift_headings(&mut events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     if has_raw_html
@@ -189,12 +181,28 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
     }
 }
 
-fn shift(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H3,
-        HeadingLevel::H2 => HeadingLevel::H4,
-        HeadingLevel::H3 => HeadingLevel::H5,
-        _ => HeadingLevel::H6,
+/// Notes and abstracts sit under the page's `<h1>` and a section `<h2>`,
+/// so their top heading level becomes `<h3>` and the rest follow, whatever
+/// level the curator started at: heading levels never skip.
+fn shift_headings(events: &mut [Event]) {
+    let top = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(*level as usize),
+            _ => None,
+        })
+        .min();
+    let Some(top) = top else { return };
+    let shift = |level: HeadingLevel| {
+        let to = (level as usize + 3 - top).min(6);
+        HeadingLevel::try_from(to).unwrap_or(HeadingLevel::H6)
+    };
+    for e in events.iter_mut() {
+        match e {
+            Event::Start(Tag::Heading { level, .. }) => *level = shift(*level),
+            Event::End(TagEnd::Heading(level)) => *level = shift(*level),
+            _ => {}
+        }
     }
 }
 
@@ -225,43 +233,6 @@ fn resolve_link(dest: &CowStr, urls: &Urls, internal: &mut Vec<String>) -> Optio
     }
 }
 
-/// Highlights a code block into `<pre class="code">` with class spans; an
-/// unknown language is shown as plain, escaped code.
-fn highlight(code: &str, lang: &str) -> String {
-    let lang_class = if lang.is_empty() {
-        String::new()
-    } else {
-        format!(" data-lang=\"{}\"", escape(lang))
-    };
-    let syntax = (!lang.is_empty())
-        .then(|| SYNTAXES.find_syntax_by_token(lang))
-        .flatten();
-    let body = match syntax {
-        Some(syntax) => {
-            let mut generator =
-                ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
-            let ok = LinesWithEndings::from(code).all(|line| {
-                generator
-                    .parse_html_for_line_which_includes_newline(line)
-                    .is_ok()
-            });
-            if ok {
-                generator.finalize()
-            } else {
-                escape(code)
-            }
-        }
-        None => escape(code),
-    };
-    format!("<pre class=\"code\"{lang_class}><code>{body}</code></pre>\n")
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).ok();
-    out
-}
-
 /// Cleans HTML that contains curator-written raw HTML, keeping what sheaf's
 /// own Markdown output needs (ids on headings, classes for highlighting and
 /// footnotes, task list checkboxes).
@@ -273,24 +244,6 @@ fn sanitize(html: &str) -> String {
         .add_tag_attributes("pre", ["data-lang"])
         .clean(html)
         .to_string()
-}
-
-/// The stylesheet for highlighted code: light colours by default, dark ones
-/// when the reader's system prefers dark.
-pub fn highlight_css() -> String {
-    let themes = syntect::highlighting::ThemeSet::load_defaults();
-    let css = |name: &str| {
-        themes
-            .themes
-            .get(name)
-            .and_then(|t| syntect::html::css_for_theme_with_class_style(t, CLASS_STYLE).ok())
-            .unwrap_or_default()
-    };
-    format!(
-        "/* Generated by sheaf: code highlighting. */\n{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
-        css("InspiredGitHub"),
-        css("base16-ocean.dark")
-    )
 }
 
 /// The plain text of some Markdown (for excerpts and descriptions).
@@ -349,6 +302,12 @@ mod tests {
         assert!(r.html.contains("<b>bold</b>"), "{}", r.html);
         assert!(!r.html.contains("script") && !r.html.contains("onclick"));
         assert!(r.html.contains("<h3 id=\"head\">"), "{}", r.html);
+        let levels = notes("## Two\n\n### Three\n\n##### Five\n").html;
+        assert!(
+            levels.contains("<h3 id=\"two\">") && levels.contains("<h4 id=\"three\">"),
+            "{levels}"
+        );
+        assert!(levels.contains("<h6 id=\"five\">"), "{levels}");
         let raw = render(
             "<b onclick=\"x()\">b</b>",
             Source::Notes {
@@ -391,7 +350,8 @@ mod tests {
     fn code_is_highlighted() {
         let r = notes("```rust\nfn main() {}\n```\n\n```nosuchlang\n<x>\n```\n");
         assert!(
-            r.html.contains("<pre class=\"code\" data-lang=\"rust\">"),
+            r.html
+                .contains("<pre class=\"hl-code\" data-lang=\"rust\">"),
             "{}",
             r.html
         );
