@@ -153,6 +153,16 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
                 };
                 events.push(Event::Html(highlight(&code, lang).into()));
             }
+            // pulldown-cmark's checkbox has no accessible name; screen
+            // readers would announce an unlabelled form field.
+            Event::TaskListMarker(done) => events.push(Event::InlineHtml(
+                if done {
+                    r#"<input type="checkbox" disabled="" checked="" aria-label="Done"> "#
+                } else {
+                    r#"<input type="checkbox" disabled="" aria-label="Not done"> "#
+                }
+                .into(),
+            )),
             Event::Html(html) | Event::InlineHtml(html) => match source {
                 Source::Abstract => events.push(Event::Text(html)),
                 Source::Notes { .. } => {
@@ -240,7 +250,7 @@ fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_generic_attributes(["id", "class"])
         .add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("pre", ["data-lang"])
         .clean(html)
         .to_string()

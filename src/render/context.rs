@@ -1,4 +1,4 @@
-//! The data templates see. `docs/templates.md` documents every field here;
+//! The data templates see. The README documents every field here;
 //! keep the two in step.
 //!
 //! Summaries of papers are converted to template values once per build and
