@@ -103,6 +103,12 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    #[error("cannot watch {}: {message}", path.display())]
+    Watch { path: PathBuf, message: String },
+
+    #[error("cannot serve on {address}: {message}")]
+    Serve { address: String, message: String },
 }
 
 impl Error {

@@ -15,8 +15,10 @@ pub mod matcher;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod urls;
+pub mod watch;
 pub mod yaml;
 
 pub use error::{Diagnostic, Error, Result, Severity};

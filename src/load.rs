@@ -68,13 +68,13 @@ pub fn load(config: Config) -> Result<Inputs> {
         ));
     }
     // Site-level templates override the theme's, file by file.
-    let mut templates = read_templates(&theme_dir.join("templates"), &mut diagnostics);
-    for over in read_templates(&root.join("templates"), &mut diagnostics) {
+    let mut templates = read_templates(&root, &theme_dir.join("templates"), &mut diagnostics);
+    for over in read_templates(&root, &root.join("templates"), &mut diagnostics) {
         templates.retain(|t| t.name != over.name);
         templates.push(over);
     }
-    let mut static_files = read_static(&theme_dir.join("static"), &mut diagnostics);
-    for over in read_static(&root.join("static"), &mut diagnostics) {
+    let mut static_files = read_static(&root, &theme_dir.join("static"), &mut diagnostics);
+    for over in read_static(&root, &root.join("static"), &mut diagnostics) {
         static_files.retain(|s| s.out_path != over.out_path);
         static_files.push(over);
     }
@@ -148,35 +148,62 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
     (entries, diagnostics)
 }
 
-fn files_under(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
+/// Every file under `dir` with its `/`-separated name. Symbolic links are
+/// followed only when they point inside the site root: a theme must not be
+/// able to publish `/etc` by linking to it.
+fn files_under(
+    root: &Path,
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(String, PathBuf)> {
     if !dir.is_dir() {
         return Vec::new();
     }
+    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut out = Vec::new();
-    for item in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-        match item {
-            Ok(item) if item.file_type().is_file() => {
-                let rel = item.path().strip_prefix(dir).unwrap_or(item.path());
-                let name = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((name, item.path().to_path_buf()));
+    for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        let item = match item {
+            Ok(item) => item,
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(
+                    e.path().unwrap_or(dir),
+                    None,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
             }
-            Ok(_) => {}
-            Err(e) => diagnostics.push(Diagnostic::error(
-                e.path().unwrap_or(dir),
-                None,
-                format!("cannot read: {e}"),
-            )),
+        };
+        let path = item.path();
+        let is_file = if item.path_is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&site) => target.is_file(),
+                _ => {
+                    diagnostics.push(Diagnostic::warning(
+                        path,
+                        None,
+                        "skipped: a symbolic link to a place outside the site",
+                    ));
+                    false
+                }
+            }
+        } else {
+            item.file_type().is_file()
+        };
+        if is_file {
+            let rel = path.strip_prefix(dir).unwrap_or(path);
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((name, path.to_path_buf()));
         }
     }
     out
 }
 
-fn read_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
-    files_under(dir, diagnostics)
+fn read_templates(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
+    files_under(root, dir, diagnostics)
         .into_iter()
         .filter_map(|(name, path)| match yaml::read_text(&path) {
             Ok(text) => Some(TemplateFile { name, path, text }),
@@ -191,8 +218,8 @@ fn read_templates(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Template
         .collect()
 }
 
-fn read_static(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
-    files_under(dir, diagnostics)
+fn read_static(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+    files_under(root, dir, diagnostics)
         .into_iter()
         .filter_map(|(out_path, path)| match std::fs::read(&path) {
             Ok(bytes) => Some(StaticFile { out_path, bytes }),

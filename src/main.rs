@@ -41,6 +41,34 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build the site in memory, serve it, and rebuild on every save; open
+    /// pages reload themselves.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The port to listen on (0 picks a free one).
+        #[arg(long, short, default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Show draft entries too.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Build the site, then rebuild what changes on every save.
+    Watch {
+        /// Write here instead of the config's output_dir.
+        #[arg(long, short)]
+        output_dir: Option<PathBuf>,
+        /// Use this base URL instead of the config's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Publish draft entries too.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Import papers from a source file into content/papers/.
     Import {
         /// The file to import.
@@ -95,6 +123,24 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Serve {
+            bind,
+            port,
+            open,
+            drafts,
+        } => serve(cli, *bind, *port, *open, *drafts)?,
+        Command::Watch {
+            output_dir,
+            base_url,
+            drafts,
+        } => watch(
+            cli,
+            BuildOptions {
+                output_dir: output_dir.clone(),
+                base_url: base_url.clone(),
+                drafts: *drafts,
+            },
+        )?,
         Command::Import {
             source,
             format,
@@ -136,6 +182,100 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn serve(
+    cli: &Cli,
+    bind: std::net::IpAddr,
+    port: u16,
+    open: bool,
+    drafts: bool,
+) -> anyhow::Result<()> {
+    let runtime = sheaf::serve::runtime()?;
+    let root = cli.root.canonicalize().unwrap_or_else(|_| cli.root.clone());
+    let options = sheaf::serve::ServeOptions { bind, port, drafts };
+    runtime.block_on(sheaf::serve::run(
+        &root,
+        options,
+        |addr| {
+            let host = if addr.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else {
+                addr.ip().to_string()
+            };
+            let url = format!("http://{host}:{}/", addr.port());
+            println!("Serving {} at {url} (Ctrl-C to stop)", root.display());
+            if open {
+                open_browser(&url);
+            }
+        },
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("Stopped.");
+        },
+    ))?;
+    Ok(())
+}
+
+/// Opens `url` with the desktop's handler; failing to is not an error.
+fn open_browser(url: &str) {
+    let command = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(command).arg(url).spawn() {
+        eprintln!("could not open a browser ({command}: {e}); visit {url}");
+    }
+}
+
+fn watch(cli: &Cli, options: BuildOptions) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    let mut session = site::Session::new(&cli.root, options)?;
+    let out_dir = session.output_dir();
+    session.check_output_dir(&out_dir)?;
+    // Watch before announcing, so no save after the announcement is missed.
+    let watcher = sheaf::watch::Watcher::new(&session.watched())?;
+    let write = session.write(&out_dir)?;
+    if !cli.quiet {
+        print_warnings(&session.warnings(), cli.verbose);
+    }
+    println!(
+        "Built {} papers into {} in {} ms ({} files written); watching for changes (Ctrl-C to stop)",
+        session.papers(),
+        out_dir.display(),
+        start.elapsed().as_millis(),
+        write.written
+    );
+    loop {
+        let Some(batch) = watcher.next(std::time::Duration::from_secs(3600)) else {
+            continue;
+        };
+        let start = std::time::Instant::now();
+        let update = batch
+            .and_then(|paths| session.apply(&paths))
+            .and_then(|update| {
+                sheaf::output::write_changes(
+                    &out_dir,
+                    session.outputs(),
+                    &update.changed,
+                    &update.removed,
+                )?;
+                Ok(update)
+            });
+        match update {
+            Ok(u) if u.is_empty() => {}
+            Ok(u) => println!(
+                "Rebuilt in {} ms: {} files written, {} removed",
+                start.elapsed().as_millis(),
+                u.changed.len(),
+                u.removed.len()
+            ),
+            Err(e) => eprintln!("Rebuild failed; the output keeps the last good build.\n{e}"),
+        }
+    }
 }
 
 fn print_warnings(warnings: &[sheaf::Diagnostic], verbose: bool) {

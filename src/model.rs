@@ -27,6 +27,9 @@ pub struct Paper {
     pub themes: Vec<usize>,
     /// Indices into [`Site::tags`].
     pub tags: Vec<usize>,
+    /// `@/` link targets in the abstract and the notes.
+    pub abstract_links: Vec<String>,
+    pub notes_links: Vec<String>,
 }
 
 /// A research theme and the papers in it (indices into [`Site::papers`],
@@ -75,7 +78,10 @@ pub struct ModelOptions {
 }
 
 impl Site {
-    pub fn build(inputs: &Inputs, options: ModelOptions) -> Result<Site> {
+    /// Builds the model. `previous` is the model of an earlier build of the
+    /// same site: entries whose Markdown did not change reuse its HTML, so a
+    /// rebuild after one edit converts one entry, not all of them.
+    pub fn build(inputs: &Inputs, options: ModelOptions, previous: Option<&Site>) -> Result<Site> {
         let config = &inputs.config;
         let mut diagnostics = inputs.diagnostics.clone();
         let mut entries: Vec<&Entry> = inputs
@@ -103,9 +109,32 @@ impl Site {
             }
         }
 
+        let cached: HashMap<&str, &Paper> = previous
+            .map(|site| {
+                site.papers
+                    .iter()
+                    .map(|p| (p.entry.slug.as_str(), p))
+                    .collect()
+            })
+            .unwrap_or_default();
         let rendered: Vec<(markdown::Rendered, markdown::Rendered, String)> = entries
             .par_iter()
             .map(|e| {
+                if let Some(p) = cached.get(e.slug.as_str()).filter(|p| {
+                    p.entry.abstract_md == e.abstract_md && p.entry.notes_md == e.notes_md
+                }) {
+                    return (
+                        markdown::Rendered {
+                            html: p.abstract_html.clone(),
+                            internal_links: p.abstract_links.clone(),
+                        },
+                        markdown::Rendered {
+                            html: p.notes_html.clone(),
+                            internal_links: p.notes_links.clone(),
+                        },
+                        p.abstract_text.clone(),
+                    );
+                }
                 (
                     markdown::render(&e.abstract_md, Source::Abstract, &config.urls),
                     markdown::render(
@@ -217,6 +246,8 @@ impl Site {
                     abstract_text: text,
                     themes: paper_themes,
                     tags: Vec::new(),
+                    abstract_links: abs.internal_links,
+                    notes_links: notes.internal_links,
                 },
                 paper_tags,
             ));

@@ -135,3 +135,31 @@ fn remove_stale(dir: &Path, outputs: &[Output]) -> Result<usize> {
     }
     Ok(removed)
 }
+
+/// Writes the outputs an incremental rebuild changed and removes the ones
+/// it dropped. Unlike [`write`], it does not walk the whole folder.
+pub fn write_changes(
+    dir: &Path,
+    outputs: &std::collections::BTreeMap<String, Output>,
+    changed: &[String],
+    removed: &[String],
+) -> Result<()> {
+    for path in changed {
+        if let Some(o) = outputs.get(path) {
+            let target = dir.join(&o.path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+            }
+            write_atomic(&target, &o.bytes)?;
+        }
+    }
+    for path in removed {
+        let target = dir.join(path);
+        match std::fs::remove_file(&target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::write(&target, e)),
+        }
+    }
+    Ok(())
+}

@@ -1,18 +1,25 @@
 //! The build pipeline, start to end: load, model, render, write.
 //!
-//! `build` and the future `serve`/`watch` share these stages; this module
-//! only strings them together and applies command-line overrides.
+//! A [`Session`] holds the last good build in memory. `sheaf build` makes
+//! one and writes it; `serve` and `watch` keep one alive and feed it the
+//! paths that changed: [`Session::apply`] reloads only those inputs,
+//! rebuilds the model (reusing the Markdown of unchanged entries) and
+//! re-renders only the pages that show what changed. Full and incremental
+//! builds are the same stages; only the set of pages differs.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
+use crate::config::{Config, CONFIG_FILE};
+use crate::content::parse_entry;
 use crate::error::{Diagnostic, Error, Result};
-use crate::load::{self, display_path};
+use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
 use crate::output::{self, WriteReport};
-use crate::render::{self, Renderer};
+use crate::render::{self, Depends, Job, Output, Renderer};
 use crate::urls::Urls;
+use crate::yaml;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -52,32 +59,421 @@ pub fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
         .unwrap_or_else(|| config.root.join(&config.output_dir))
 }
 
-/// Builds the site at `root`. On any error nothing is written.
+/// Builds the site at `root` and writes it. On any error nothing is written.
 pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
+    let session = Session::new(root, options.clone())?;
+    let out_dir = session.output_dir();
+    session.check_output_dir(&out_dir)?;
+    let write = session.write(&out_dir)?;
+    Ok(BuildReport {
+        output_dir: out_dir,
+        papers: session.site.papers.len(),
+        pages: session.pages,
+        files: session.outputs.len(),
+        write,
+        elapsed: start.elapsed(),
+        warnings: session.warnings(),
+    })
+}
+
+/// What one rebuild changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Update {
+    /// Output paths whose bytes changed or that are new.
+    pub changed: Vec<String>,
+    /// Output paths that no longer exist.
+    pub removed: Vec<String>,
+    /// Whether every page was re-rendered (config, template or structure
+    /// change) rather than only those showing the edited entries.
+    pub full: bool,
+    /// Pages rendered for this update.
+    pub rendered: usize,
+}
+
+impl Update {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.removed.is_empty()
+    }
+
+    /// Only stylesheets changed: a browser can swap them without reloading.
+    pub fn css_only(&self) -> bool {
+        self.removed.is_empty()
+            && !self.changed.is_empty()
+            && self.changed.iter().all(|p| p.ends_with(".css"))
+    }
+}
+
+/// The last good build of a site, kept for incremental rebuilds.
+pub struct Session {
+    root: PathBuf,
+    options: BuildOptions,
+    /// The inputs as the disk has them now (they may hold errors).
+    inputs: Inputs,
+    /// The last good model and templates.
+    site: Site,
+    renderer: Renderer,
+    /// The last good rendered site, by output path.
+    outputs: BTreeMap<String, Output>,
+    pages: usize,
+    /// The last rebuild failed. Until one succeeds, every change rebuilds
+    /// everything from the disk, so no partial success (a stylesheet, an
+    /// unrelated entry) can hide an error that is still there.
+    failed: bool,
+}
+
+impl Session {
+    /// A full build, in memory.
+    pub fn new(root: &Path, options: BuildOptions) -> Result<Session> {
+        // Watchers report absolute paths; an absolute root lets them be
+        // matched against the entries' paths.
+        let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
+        let (inputs, site, renderer) = load_all(root, &options, None)?;
+        let mut session = Session {
+            root: root.to_path_buf(),
+            options,
+            inputs,
+            site,
+            renderer,
+            outputs: BTreeMap::new(),
+            pages: 0,
+            failed: false,
+        };
+        session.render_all()?;
+        Ok(session)
+    }
+
+    pub fn outputs(&self) -> &BTreeMap<String, Output> {
+        &self.outputs
+    }
+
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        output_dir(&self.site.config, &self.options)
+    }
+
+    /// Writes the whole build into `dir` (only files whose bytes changed),
+    /// removing files no output claims.
+    pub fn write(&self, dir: &Path) -> Result<WriteReport> {
+        let outputs: Vec<Output> = self.outputs.values().cloned().collect();
+        output::write(dir, &outputs)
+    }
+
+    pub fn papers(&self) -> usize {
+        self.site.papers.len()
+    }
+
+    /// Refuses an output folder that overlaps the site's sources.
+    pub fn check_output_dir(&self, out_dir: &Path) -> Result<()> {
+        let c = &self.site.config;
+        output::check_output_dir(
+            &self.root,
+            out_dir,
+            &[
+                self.root.join(&c.content_dir),
+                self.root.join(&c.templates),
+                self.root.join("templates"),
+                self.root.join("static"),
+            ],
+        )
+    }
+
+    /// The warnings of the last build, with paths relative to the root.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.site
+            .warnings
+            .iter()
+            .map(|d| relative_diag(&self.root, d.clone()))
+            .collect()
+    }
+
+    /// The folders a watcher should watch, and which of their paths
+    /// matter: content, the visual theme, site templates and static files,
+    /// and the config.
+    pub fn watched(&self) -> Vec<PathBuf> {
+        let c = &self.site.config;
+        let mut dirs = vec![
+            self.root.join(CONFIG_FILE),
+            self.root.join(&c.content_dir),
+            self.root.join(&c.templates),
+            self.root.join("templates"),
+            self.root.join("static"),
+        ];
+        dirs.retain(|d| d.exists());
+        dirs
+    }
+
+    /// Rebuilds after `paths` changed on disk. On error the session keeps
+    /// serving its last good outputs; the inputs still follow the disk, so
+    /// the next change builds from what the files say then.
+    pub fn apply(&mut self, paths: &[PathBuf]) -> Result<Update> {
+        let result = match self.classify(paths) {
+            ChangeKind::Nothing => return Ok(Update::default()),
+            _ if self.failed => self.rebuild_all(true),
+            ChangeKind::Everything { config } => self.rebuild_all(config),
+            ChangeKind::Static => self.reload_static(),
+            ChangeKind::Entries(files) => self.reload_entries(&files),
+        };
+        self.failed = result.is_err();
+        result
+    }
+
+    /// Whether the last rebuild failed (the outputs are the last good ones).
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    fn classify(&self, paths: &[PathBuf]) -> ChangeKind {
+        let c = &self.site.config;
+        let papers = c.papers_dir();
+        let theme = self.root.join(&c.templates);
+        let out = self.output_dir();
+        let mut entries = Vec::new();
+        let mut statics = false;
+        for path in paths {
+            let path = absolute(path);
+            if path.starts_with(absolute(&out)) {
+                continue; // our own writes, in watch mode
+            }
+            if path == absolute(&self.root.join(CONFIG_FILE)) {
+                return ChangeKind::Everything { config: true };
+            }
+            if path.starts_with(absolute(&theme.join("templates")))
+                || path.starts_with(absolute(&self.root.join("templates")))
+            {
+                return ChangeKind::Everything { config: false };
+            }
+            if path.starts_with(absolute(&theme.join("static")))
+                || path.starts_with(absolute(&self.root.join("static")))
+            {
+                statics = true;
+            } else if path.starts_with(absolute(&papers))
+                && path.extension().is_some_and(|x| x == "md")
+            {
+                entries.push(path);
+            }
+        }
+        match (entries.is_empty(), statics) {
+            (true, false) => ChangeKind::Nothing,
+            (true, true) => ChangeKind::Static,
+            // Both at once is rare (a git checkout); rebuild everything.
+            (false, true) => ChangeKind::Everything { config: false },
+            (false, false) => ChangeKind::Entries(entries),
+        }
+    }
+
+    /// Reloads everything. The Markdown of unchanged entries is reused
+    /// unless the config changed (links and HTML rules depend on it).
+    pub fn rebuild_all(&mut self, config_changed: bool) -> Result<Update> {
+        let previous = (!config_changed).then_some(&self.site);
+        let (inputs, site, renderer) = load_all(&self.root, &self.options, previous)?;
+        let old = std::mem::replace(&mut self.site, site);
+        let old_renderer = std::mem::replace(&mut self.renderer, renderer);
+        let old_inputs = std::mem::replace(&mut self.inputs, inputs);
+        match self.render_all() {
+            Ok(update) => Ok(update),
+            Err(e) => {
+                self.site = old;
+                self.renderer = old_renderer;
+                self.inputs = old_inputs;
+                Err(e)
+            }
+        }
+    }
+
+    fn reload_static(&mut self) -> Result<Update> {
+        let fresh = load::load(self.inputs.config.clone())?;
+        self.inputs.static_files = fresh.static_files;
+        let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
+        let keep: HashSet<&str> = fixed.iter().map(|o| o.path.as_str()).collect();
+        let mut update = Update::default();
+        let stale: Vec<String> = self
+            .outputs
+            .values()
+            .filter(|o| {
+                o.depends == Depends::Nothing
+                    && o.path != "404.html"
+                    && !keep.contains(o.path.as_str())
+            })
+            .map(|o| o.path.clone())
+            .collect();
+        for path in stale {
+            self.outputs.remove(&path);
+            update.removed.push(path);
+        }
+        self.merge(fixed, &mut update);
+        Ok(update)
+    }
+
+    fn reload_entries(&mut self, files: &[PathBuf]) -> Result<Update> {
+        let shown: Vec<PathBuf> = files.iter().map(|f| display_path(&self.root, f)).collect();
+        let mut touched: HashSet<String> = HashSet::new();
+        self.inputs.entries.retain(|e| {
+            let hit = shown.contains(&e.source) || files.contains(&e.source);
+            if hit {
+                touched.insert(e.slug.clone());
+            }
+            !hit
+        });
+        self.inputs
+            .diagnostics
+            .retain(|d| !shown.contains(&d.file) && !files.contains(&d.file));
+        for (file, shown) in files.iter().zip(&shown) {
+            if !file.exists() {
+                continue;
+            }
+            let parsed = match yaml::read_text(file) {
+                Ok(text) => parse_entry(shown, &text),
+                Err(Error::Invalid(d)) => Err(d),
+                Err(e) => return Err(e),
+            };
+            match parsed {
+                Ok((entry, warnings)) => {
+                    touched.insert(entry.slug.clone());
+                    self.inputs.entries.push(entry);
+                    self.inputs.diagnostics.extend(warnings);
+                }
+                Err(errors) => self.inputs.diagnostics.extend(errors),
+            }
+        }
+        let site = Site::build(&self.inputs, self.model_options(), Some(&self.site))
+            .map_err(|e| relative(&self.root, e))?;
+
+        if structure_changed(&self.site, &site, &touched) {
+            let old = std::mem::replace(&mut self.site, site);
+            return self.render_all().inspect_err(|_| self.site = old);
+        }
+        let jobs: Vec<Job> = render::jobs(&site)
+            .into_iter()
+            .filter(|&job| match render::target(&site, job).depends {
+                Depends::AllPapers => true,
+                Depends::Papers(slugs) => slugs.iter().any(|s| touched.contains(s)),
+                Depends::Nothing => false,
+            })
+            .collect();
+        let outputs =
+            render::render(&site, &self.renderer, &jobs).map_err(|e| relative(&self.root, e))?;
+        self.site = site;
+        let mut update = Update {
+            rendered: jobs.len(),
+            ..Update::default()
+        };
+        self.merge(outputs, &mut update);
+        Ok(update)
+    }
+
+    fn model_options(&self) -> ModelOptions {
+        ModelOptions {
+            drafts: self.options.drafts,
+        }
+    }
+
+    /// Renders every page and replaces the outputs.
+    fn render_all(&mut self) -> Result<Update> {
+        let jobs = render::jobs(&self.site);
+        let mut outputs = render::render(&self.site, &self.renderer, &jobs)
+            .map_err(|e| relative(&self.root, e))?;
+        outputs.extend(render::fixed_outputs(&self.site, &self.inputs.static_files));
+        let mut update = Update {
+            full: true,
+            rendered: jobs.len(),
+            ..Update::default()
+        };
+        let keep: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+        update.removed = self
+            .outputs
+            .keys()
+            .filter(|p| !keep.contains(p.as_str()))
+            .cloned()
+            .collect();
+        for p in &update.removed {
+            self.outputs.remove(p);
+        }
+        self.pages = jobs.len();
+        self.merge(outputs, &mut update);
+        Ok(update)
+    }
+
+    /// Takes new outputs in, noting which actually changed.
+    fn merge(&mut self, outputs: Vec<Output>, update: &mut Update) {
+        for o in outputs {
+            let same = self
+                .outputs
+                .get(&o.path)
+                .is_some_and(|old| old.bytes == o.bytes);
+            if same {
+                // Dependencies may change even when the bytes do not.
+                if let Some(old) = self.outputs.get_mut(&o.path) {
+                    old.depends = o.depends;
+                }
+            } else {
+                update.changed.push(o.path.clone());
+                self.outputs.insert(o.path.clone(), o);
+            }
+        }
+    }
+}
+
+enum ChangeKind {
+    Nothing,
+    Everything { config: bool },
+    Static,
+    Entries(Vec<PathBuf>),
+}
+
+/// Did an edit change which pages exist or what every page shows (theme
+/// counts are on every page)? Then all pages are rendered again.
+fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool {
+    if old.papers.len() != new.papers.len() {
+        return true;
+    }
+    let find = |site: &Site, slug: &str| site.papers.iter().position(|p| p.entry.slug == slug);
+    touched
+        .iter()
+        .any(|slug| match (find(old, slug), find(new, slug)) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (&old.papers[a], &new.papers[b]);
+                let theme_ids = |site: &Site, p: &crate::model::Paper| -> Vec<String> {
+                    p.themes
+                        .iter()
+                        .map(|&t| site.themes[t].def.id.clone())
+                        .collect()
+                };
+                let tag_names = |site: &Site, p: &crate::model::Paper| -> Vec<String> {
+                    p.tags.iter().map(|&t| site.tags[t].slug.clone()).collect()
+                };
+                theme_ids(old, a) != theme_ids(new, b)
+                    || tag_names(old, a) != tag_names(new, b)
+                    || a.entry.date != b.entry.date
+                    || a.entry.featured != b.entry.featured
+            }
+            (None, None) => false,
+            _ => true,
+        })
+}
+
+/// Loads, models and compiles templates, reporting content and template
+/// problems together.
+fn load_all(
+    root: &Path,
+    options: &BuildOptions,
+    previous: Option<&Site>,
+) -> Result<(Inputs, Site, Renderer)> {
     let config = load_config(root, options)?;
-    let out_dir = output_dir(&config, options);
-    output::check_output_dir(
-        root,
-        &out_dir,
-        &[
-            root.join(&config.content_dir),
-            root.join(&config.templates),
-            root.join("templates"),
-            root.join("static"),
-        ],
-    )?;
     let inputs = load::load(config).map_err(|e| relative(root, e))?;
-    // Content and template problems are reported together.
     let site = Site::build(
         &inputs,
         ModelOptions {
             drafts: options.drafts,
         },
+        previous,
     );
     let renderer = Renderer::new(&inputs.templates, &inputs.config.urls);
-    let (site, renderer) = match (site, renderer) {
-        (Ok(site), Ok(renderer)) => (site, renderer),
+    match (site, renderer) {
+        (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer)),
         (site, renderer) => {
             let mut all = Vec::new();
             for e in [site.err(), renderer.err()].into_iter().flatten() {
@@ -86,26 +482,17 @@ pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
                     other => return Err(other),
                 }
             }
-            return Err(relative(root, Error::Invalid(all)));
+            Err(relative(root, Error::Invalid(all)))
         }
-    };
-    let jobs = render::jobs(&site);
-    let mut outputs = render::render(&site, &renderer, &jobs).map_err(|e| relative(root, e))?;
-    outputs.extend(render::fixed_outputs(&site, &inputs.static_files));
-    let write = output::write(&out_dir, &outputs)?;
-    Ok(BuildReport {
-        output_dir: out_dir,
-        papers: site.papers.len(),
-        pages: jobs.len(),
-        files: outputs.len(),
-        write,
-        elapsed: start.elapsed(),
-        warnings: site
-            .warnings
-            .iter()
-            .map(|d| relative_diag(root, d.clone()))
-            .collect(),
-    })
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    }
 }
 
 fn relative_diag(root: &Path, d: Diagnostic) -> Diagnostic {

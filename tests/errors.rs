@@ -222,3 +222,26 @@ fn typo_keys_warn_and_reach_templates_as_extra() {
         "a deliberate extra key is not a typo"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_site_are_not_published() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    let static_dir = site.root().join("themes/default/static");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        static_dir.join("secret.txt"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), static_dir.join("outside")).unwrap();
+    // A link that stays inside the site is fine.
+    std::os::unix::fs::symlink(static_dir.join("style.css"), static_dir.join("alias.css")).unwrap();
+    let report = site.build().unwrap();
+    assert!(!site.out().join("secret.txt").exists());
+    assert!(!site.out().join("outside").exists());
+    assert!(site.out().join("alias.css").exists());
+    let warnings: String = report.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(warnings.contains("outside the site"), "{warnings}");
+}

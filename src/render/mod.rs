@@ -280,25 +280,16 @@ impl Shared<'_> {
         ctx
     }
 
-    fn render(&self, job: Job) -> std::result::Result<Output, Vec<Diagnostic>> {
+    /// The template context of a page.
+    fn context(&self, job: Job, path: &str) -> Context {
         let site = self.site;
         let all = || (0..site.papers.len()).collect::<Vec<_>>();
-        let slugs = |papers: &[usize]| {
-            Depends::Papers(
-                papers
-                    .iter()
-                    .map(|&i| site.papers[i].entry.slug.clone())
-                    .collect(),
-            )
-        };
-        let (template, path, ctx, depends) = match job {
+        let title = &site.config.title;
+        let page_path = path.trim_end_matches("index.html");
+        match job {
             Job::Index => {
-                let mut ctx = self.page(
-                    "index",
-                    "",
-                    site.config.title.clone(),
-                    site.config.description.clone(),
-                );
+                let mut ctx =
+                    self.page("index", "", title.clone(), site.config.description.clone());
                 let featured: Vec<usize> = all()
                     .into_iter()
                     .filter(|&i| site.papers[i].entry.featured)
@@ -310,116 +301,77 @@ impl Shared<'_> {
                 ctx.insert_value("featured", self.list(&featured));
                 ctx.insert_value("latest", self.list(&latest));
                 ctx.insert("total", &site.papers.len());
-                (
-                    "index.html",
-                    "index.html".to_string(),
-                    ctx,
-                    Depends::AllPapers,
-                )
+                ctx
             }
             Job::Paper(i) => {
                 let paper = &site.papers[i];
-                let path = paper_path(&paper.entry.slug);
                 let description = crate::markdown::excerpt(&paper.abstract_text, 30);
-                let mut ctx = self.page("paper", &path, paper.entry.title.clone(), description);
+                let mut ctx = self.page("paper", page_path, paper.entry.title.clone(), description);
                 ctx.insert_value("paper", self.details[i].clone());
-                (
-                    "paper.html",
-                    format!("{path}index.html"),
-                    ctx,
-                    Depends::Papers(vec![paper.entry.slug.clone()]),
-                )
+                ctx
             }
-            Job::Themes => {
-                let ctx = self.page(
-                    "themes",
-                    "themes/",
-                    "Research themes".into(),
-                    format!("The research themes of {}", site.config.title),
-                );
-                (
-                    "themes.html",
-                    "themes/index.html".into(),
-                    ctx,
-                    Depends::AllPapers,
-                )
-            }
+            Job::Themes => self.page(
+                "themes",
+                page_path,
+                "Research themes".into(),
+                format!("The research themes of {title}"),
+            ),
             Job::Theme(t) => {
                 let theme = &site.themes[t];
-                let path = theme_path(&theme.def.id);
                 let description = if theme.def.description.is_empty() {
                     format!("Papers on {}", theme.def.title)
                 } else {
                     theme.def.description.clone()
                 };
-                let mut ctx = self.page("theme", &path, theme.def.title.clone(), description);
+                let mut ctx = self.page("theme", page_path, theme.def.title.clone(), description);
                 ctx.insert("theme", &theme_ctx(site, t));
                 ctx.insert_value("papers", self.list(&theme.papers));
-                (
-                    "theme.html",
-                    format!("{path}index.html"),
-                    ctx,
-                    slugs(&theme.papers),
-                )
+                ctx
             }
             Job::ThemeFeed(t) => {
                 let theme = &site.themes[t];
-                let page = theme_path(&theme.def.id);
-                let path = format!("{page}atom.xml");
-                let ctx = self.feed(
-                    &path,
-                    format!("{}: {}", site.config.title, theme.def.title),
+                self.feed(
+                    path,
+                    format!("{title}: {}", theme.def.title),
                     &theme.def.description,
-                    &page,
+                    &theme_path(&theme.def.id),
                     &theme.papers,
-                );
-                ("atom.xml", path, ctx, slugs(&theme.papers))
+                )
             }
             Job::Tags => {
                 let mut ctx = self.page(
                     "tags",
-                    "tags/",
+                    page_path,
                     "Tags".into(),
-                    format!("Every tag used in {}", site.config.title),
+                    format!("Every tag used in {title}"),
                 );
                 let tags: Vec<_> = (0..site.tags.len()).map(|t| tag_ctx(site, t)).collect();
                 ctx.insert("tags", &tags);
-                (
-                    "tags.html",
-                    "tags/index.html".into(),
-                    ctx,
-                    Depends::AllPapers,
-                )
+                ctx
             }
             Job::Tag(t) => {
                 let tag = &site.tags[t];
-                let path = tag_path(&tag.slug);
                 let mut ctx = self.page(
                     "tag",
-                    &path,
+                    page_path,
                     format!("Tagged “{}”", tag.name),
                     format!("Papers tagged {}", tag.name),
                 );
                 ctx.insert("tag", &tag_ctx(site, t));
                 ctx.insert_value("papers", self.list(&tag.papers));
-                (
-                    "tag.html",
-                    format!("{path}index.html"),
-                    ctx,
-                    slugs(&tag.papers),
-                )
+                ctx
             }
             Job::Archive => {
                 let mut ctx = self.page(
                     "archive",
-                    "archive/",
+                    page_path,
                     "Archive".into(),
-                    format!("Every paper in {}, by month", site.config.title),
+                    format!("Every paper in {title}, by month"),
                 );
                 let months: Vec<Value> = (0..site.months.len())
                     .map(|m| {
-                        let mut map: BTreeMap<&'static str, Value> = BTreeMap::new();
                         let mc = month_ctx(site, m);
+                        let mut map: BTreeMap<&'static str, Value> = BTreeMap::new();
                         map.insert("key", mc.key.into());
                         map.insert("title", mc.title.into());
                         map.insert("url", mc.url.into());
@@ -429,94 +381,44 @@ impl Shared<'_> {
                     })
                     .collect();
                 ctx.insert_value("months", Value::from(months));
-                (
-                    "archive.html",
-                    "archive/index.html".into(),
-                    ctx,
-                    Depends::AllPapers,
-                )
+                ctx
             }
             Job::Month(m) => {
                 let mc = month_ctx(site, m);
-                let group = &site.months[m];
-                let path = month_path(group.year, group.month);
                 let mut ctx = self.page(
                     "month",
-                    &path,
+                    page_path,
                     format!("Papers of {}", mc.title),
                     format!("Papers added in {}", mc.title),
                 );
+                ctx.insert_value("papers", self.list(&site.months[m].papers));
                 ctx.insert("month", &mc);
-                ctx.insert_value("papers", self.list(&group.papers));
-                (
-                    "month.html",
-                    format!("{path}index.html"),
-                    ctx,
-                    slugs(&group.papers),
-                )
+                ctx
             }
-            Job::NotFound => {
-                let ctx = self.page(
-                    "404",
-                    "404.html",
-                    "Page not found".into(),
-                    site.config.description.clone(),
-                );
-                ("404.html", "404.html".into(), ctx, Depends::Nothing)
-            }
-            Job::Atom => {
-                let ctx = self.feed(
-                    "atom.xml",
-                    site.config.title.clone(),
-                    &site.config.description,
-                    "",
-                    &all(),
-                );
-                ("atom.xml", "atom.xml".into(), ctx, Depends::AllPapers)
-            }
-            Job::Rss => {
-                let ctx = self.feed(
-                    "rss.xml",
-                    site.config.title.clone(),
-                    &site.config.description,
-                    "",
-                    &all(),
-                );
-                ("rss.xml", "rss.xml".into(), ctx, Depends::AllPapers)
+            Job::NotFound => self.page(
+                "404",
+                "404.html",
+                "Page not found".into(),
+                site.config.description.clone(),
+            ),
+            Job::Atom | Job::Rss => {
+                self.feed(path, title.clone(), &site.config.description, "", &all())
             }
             Job::Sitemap => {
-                let urls = &site.config.urls;
-                let newest = site.papers.iter().map(|p| p.entry.date).max();
-                let mut entries: Vec<serde_json::Value> = Vec::new();
-                let mut add = |path: String, date: Option<time::Date>| {
-                    entries.push(serde_json::json!({
-                        "permalink": urls.permalink(&path),
-                        "lastmod": date.map(|d| d.to_string()).unwrap_or_default(),
-                    }));
-                };
-                add(String::new(), newest);
-                for p in ["themes/", "tags/", "archive/"] {
-                    add(p.into(), newest);
-                }
-                for p in &site.papers {
-                    add(paper_path(&p.entry.slug), Some(p.entry.date));
-                }
-                let newest_of =
-                    |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
-                for t in &site.themes {
-                    add(theme_path(&t.def.id), newest_of(&t.papers));
-                }
-                for t in &site.tags {
-                    add(tag_path(&t.slug), newest_of(&t.papers));
-                }
-                for m in &site.months {
-                    add(month_path(m.year, m.month), newest_of(&m.papers));
-                }
                 let mut ctx = self.base.clone();
-                ctx.insert("entries", &entries);
-                ("sitemap.xml", "sitemap.xml".into(), ctx, Depends::AllPapers)
+                ctx.insert("entries", &sitemap_entries(site));
+                ctx
             }
-        };
+        }
+    }
+
+    fn render(&self, job: Job) -> std::result::Result<Output, Vec<Diagnostic>> {
+        let Target {
+            template,
+            path,
+            depends,
+        } = target(self.site, job);
+        let ctx = self.context(job, &path);
         let html = self
             .renderer
             .tera
@@ -528,6 +430,120 @@ impl Shared<'_> {
             depends,
         })
     }
+}
+
+/// Where a page goes, from which template, and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub template: &'static str,
+    pub path: String,
+    pub depends: Depends,
+}
+
+/// The target of a page, without rendering it: a rebuild uses this to
+/// decide which pages an edit touches.
+pub fn target(site: &Site, job: Job) -> Target {
+    let slugs = |papers: &[usize]| {
+        Depends::Papers(
+            papers
+                .iter()
+                .map(|&i| site.papers[i].entry.slug.clone())
+                .collect(),
+        )
+    };
+    let (template, path, depends) = match job {
+        Job::Index => ("index.html", "index.html".to_string(), Depends::AllPapers),
+        Job::Paper(i) => {
+            let slug = &site.papers[i].entry.slug;
+            (
+                "paper.html",
+                format!("{}index.html", paper_path(slug)),
+                Depends::Papers(vec![slug.clone()]),
+            )
+        }
+        Job::Themes => (
+            "themes.html",
+            "themes/index.html".into(),
+            Depends::AllPapers,
+        ),
+        Job::Theme(t) => {
+            let theme = &site.themes[t];
+            (
+                "theme.html",
+                format!("{}index.html", theme_path(&theme.def.id)),
+                slugs(&theme.papers),
+            )
+        }
+        Job::ThemeFeed(t) => {
+            let theme = &site.themes[t];
+            (
+                "atom.xml",
+                format!("{}atom.xml", theme_path(&theme.def.id)),
+                slugs(&theme.papers),
+            )
+        }
+        Job::Tags => ("tags.html", "tags/index.html".into(), Depends::AllPapers),
+        Job::Tag(t) => {
+            let tag = &site.tags[t];
+            (
+                "tag.html",
+                format!("{}index.html", tag_path(&tag.slug)),
+                slugs(&tag.papers),
+            )
+        }
+        Job::Archive => (
+            "archive.html",
+            "archive/index.html".into(),
+            Depends::AllPapers,
+        ),
+        Job::Month(m) => {
+            let group = &site.months[m];
+            (
+                "month.html",
+                format!("{}index.html", month_path(group.year, group.month)),
+                slugs(&group.papers),
+            )
+        }
+        Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
+        Job::Atom => ("atom.xml", "atom.xml".into(), Depends::AllPapers),
+        Job::Rss => ("rss.xml", "rss.xml".into(), Depends::AllPapers),
+        Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::AllPapers),
+    };
+    Target {
+        template,
+        path,
+        depends,
+    }
+}
+
+fn sitemap_entries(site: &Site) -> Vec<serde_json::Value> {
+    let urls = &site.config.urls;
+    let newest = site.papers.iter().map(|p| p.entry.date).max();
+    let newest_of = |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
+    let mut entries = Vec::new();
+    let mut add = |path: String, date: Option<time::Date>| {
+        entries.push(serde_json::json!({
+            "permalink": urls.permalink(&path),
+            "lastmod": date.map(|d| d.to_string()).unwrap_or_default(),
+        }));
+    };
+    add(String::new(), newest);
+    for p in ["themes/", "tags/", "archive/"] {
+        add(p.into(), newest);
+    }
+    for p in &site.papers {
+        add(paper_path(&p.entry.slug), Some(p.entry.date));
+    }
+    for t in &site.themes {
+        add(theme_path(&t.def.id), newest_of(&t.papers));
+    }
+    for t in &site.tags {
+        add(tag_path(&t.slug), newest_of(&t.papers));
+    }
+    for m in &site.months {
+        add(month_path(m.year, m.month), newest_of(&m.papers));
+    }
+    entries
 }
 
 /// Renders the given pages of a site, in parallel. Every failing page is

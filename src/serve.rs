@@ -1,0 +1,465 @@
+//! `sheaf serve`: the site over HTTP from memory, rebuilt on every save,
+//! with every open page reloading itself.
+//!
+//! The server never reads the output folder: it serves the bytes of the
+//! last good [`Session`] build, so a path can only name a page sheaf made
+//! (no traversal, no symlinks to follow) and a failed rebuild leaves the
+//! previous site in place. A watcher thread feeds changed paths to the
+//! session; each rebuild is announced to the pages over server-sent events
+//! at `/__sheaf/events`, where a small script that the server adds to
+//! served HTML (never to `sheaf build` output) reloads the page, swaps a
+//! changed stylesheet, or shows the build error as an overlay.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::{Stream, StreamExt};
+
+use crate::error::{Error, Result};
+use crate::site::{BuildOptions, Session, Update};
+use crate::watch::Watcher;
+
+/// Where the live-reload script and its event stream live. Chosen so no
+/// site path can collide with them.
+const EVENTS: &str = "/__sheaf/events";
+const SCRIPT: &str = "/__sheaf/live.js";
+const LIVE_JS: &str = include_str!("serve/live.js");
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub drafts: bool,
+}
+
+/// What the pages hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveEvent {
+    /// Something changed: reload.
+    Reload,
+    /// Only these stylesheets changed (site paths): swap them.
+    Css(Vec<String>),
+    /// The rebuild failed: show this.
+    Error(String),
+}
+
+/// The site as served: the last good build, and the last error if the
+/// latest rebuild failed.
+struct Snapshot {
+    files: HashMap<String, Bytes>,
+    error: Option<String>,
+}
+
+struct AppState {
+    snapshot: RwLock<Snapshot>,
+    events: broadcast::Sender<LiveEvent>,
+}
+
+/// A running server (for tests and embedding); it stops when dropped.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Binds, builds and starts serving in the background.
+pub fn start(root: &Path, options: ServeOptions) -> Result<ServerHandle> {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let root = root.to_path_buf();
+    let thread = std::thread::spawn(move || {
+        let runtime = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let report = ready_tx.clone();
+            let result = run(
+                &root,
+                options,
+                |addr| {
+                    let _ = report.send(Ok(addr));
+                },
+                async {
+                    let _ = stop_rx.await;
+                },
+            )
+            .await;
+            if let Err(e) = result {
+                let _ = ready_tx.send(Err(e));
+            }
+        });
+    });
+    match ready_rx.recv() {
+        Ok(Ok(addr)) => Ok(ServerHandle {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }),
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            Err(e)
+        }
+        Err(_) => Err(Error::Serve {
+            address: String::new(),
+            message: "the server thread stopped before it was ready".into(),
+        }),
+    }
+}
+
+/// A runtime for the server: two workers are plenty for one curator.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Serve {
+            address: String::new(),
+            message: format!("cannot start the async runtime: {e}"),
+        })
+}
+
+/// Serves `root` until `stop` completes. `ready` is called with the
+/// address once the first build is done and the server accepts requests.
+pub async fn run(
+    root: &Path,
+    options: ServeOptions,
+    ready: impl FnOnce(SocketAddr),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| bind_error(address, e))?;
+    let addr = listener.local_addr().map_err(|e| bind_error(address, e))?;
+
+    // Served at the root of the local address, whatever sub-path the
+    // production base_url has: every link is built for this base.
+    let host = if options.bind.is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        match options.bind {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        }
+    };
+    let build_options = BuildOptions {
+        base_url: Some(format!("http://{host}:{}/", addr.port())),
+        drafts: options.drafts,
+        ..BuildOptions::default()
+    };
+    let session = Session::new(root, build_options)?;
+    let watcher = Watcher::new(&session.watched())?;
+    let (events, _) = broadcast::channel(64);
+    let state = Arc::new(AppState {
+        snapshot: RwLock::new(Snapshot {
+            files: session
+                .outputs()
+                .values()
+                .map(|o| (o.path.clone(), Bytes::from(o.bytes.clone())))
+                .collect(),
+            error: None,
+        }),
+        events,
+    });
+
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rebuilder = {
+        let state = state.clone();
+        let stopping = stopping.clone();
+        std::thread::spawn(move || rebuild_loop(session, watcher, &state, &stopping))
+    };
+
+    let app = Router::new()
+        .route(EVENTS, get(events_handler))
+        .route(SCRIPT, get(script_handler))
+        .fallback(get(page_handler))
+        .with_state(state);
+    ready(addr);
+    // Dropping the server future on stop closes the listener and every
+    // open event stream, which would otherwise hold a graceful shutdown.
+    tokio::select! {
+        result = axum::serve(listener, app) => {
+            result.map_err(|e| Error::Serve { address: addr.to_string(), message: e.to_string() })?;
+        }
+        () = stop => {}
+    }
+    stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = rebuilder.join();
+    Ok(())
+}
+
+fn bind_error(address: SocketAddr, e: std::io::Error) -> Error {
+    let message = if e.kind() == std::io::ErrorKind::AddrInUse {
+        format!(
+            "port {} is already in use; stop the program using it or pick another port, e.g. `sheaf serve --port {}`",
+            address.port(),
+            address.port().wrapping_add(1).max(1024)
+        )
+    } else {
+        e.to_string()
+    };
+    Error::Serve {
+        address: address.to_string(),
+        message,
+    }
+}
+
+/// Rebuilds on every batch of changes until told to stop.
+fn rebuild_loop(
+    mut session: Session,
+    watcher: Watcher,
+    state: &AppState,
+    stopping: &std::sync::atomic::AtomicBool,
+) {
+    while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        let Some(batch) = watcher.next(Duration::from_millis(200)) else {
+            continue;
+        };
+        let paths = match batch {
+            Ok(paths) => paths,
+            Err(e) => {
+                eprintln!("{e}");
+                continue;
+            }
+        };
+        let start = Instant::now();
+        let result = session.apply(&paths);
+        let had_error = state
+            .snapshot
+            .read()
+            .map(|s| s.error.is_some())
+            .unwrap_or(false);
+        match result {
+            Ok(update) if update.is_empty() && !had_error => {}
+            Ok(update) => {
+                publish(&session, &update, state);
+                println!(
+                    "Rebuilt in {} ms: {} pages rendered, {} files changed, {} removed",
+                    start.elapsed().as_millis(),
+                    update.rendered,
+                    update.changed.len(),
+                    update.removed.len()
+                );
+            }
+            Err(e) => {
+                let text = e.to_string();
+                eprintln!("Rebuild failed; still serving the last good site.\n{text}");
+                if let Ok(mut snap) = state.snapshot.write() {
+                    snap.error = Some(text.clone());
+                }
+                let _ = state.events.send(LiveEvent::Error(text));
+            }
+        }
+    }
+}
+
+/// Swaps the changed files into the served site and tells the pages.
+fn publish(session: &Session, update: &Update, state: &AppState) {
+    if let Ok(mut snap) = state.snapshot.write() {
+        for path in &update.changed {
+            if let Some(o) = session.outputs().get(path) {
+                snap.files
+                    .insert(path.clone(), Bytes::from(o.bytes.clone()));
+            }
+        }
+        for path in &update.removed {
+            snap.files.remove(path);
+        }
+        snap.error = None;
+    }
+    let event = if update.css_only() {
+        LiveEvent::Css(update.changed.iter().map(|p| format!("/{p}")).collect())
+    } else {
+        LiveEvent::Reload
+    };
+    let _ = state.events.send(event);
+}
+
+async fn events_handler(
+    State(state): State<Arc<AppState>>,
+) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    // A page that connects while the last rebuild is broken sees the error
+    // at once, not only at the next change.
+    let current = state
+        .snapshot
+        .read()
+        .ok()
+        .and_then(|s| s.error.clone())
+        .map(LiveEvent::Error);
+    let live = BroadcastStream::new(state.events.subscribe()).filter_map(|e| e.ok());
+    let stream = tokio_stream::iter(current)
+        .chain(live)
+        .map(|e| Ok(to_sse(&e)));
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn to_sse(event: &LiveEvent) -> Event {
+    match event {
+        LiveEvent::Reload => Event::default().event("reload").data("reload"),
+        LiveEvent::Css(paths) => Event::default().event("css").data(paths.join("\n")),
+        LiveEvent::Error(text) => Event::default().event("build-error").data(text.clone()),
+    }
+}
+
+async fn script_handler() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        LIVE_JS,
+    )
+        .into_response()
+}
+
+/// How a request path maps onto the site.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A site path to look up (`papers/x/index.html`).
+    File(String),
+    /// Refused outright: `..`, backslashes, NUL, bad encoding.
+    Forbidden,
+}
+
+/// Decodes and checks a request path. Nothing here touches the disk.
+pub fn resolve(raw_path: &str) -> Resolved {
+    let Ok(decoded) = percent_encoding::percent_decode_str(raw_path).decode_utf8() else {
+        return Resolved::Forbidden;
+    };
+    if decoded.contains(['\0', '\\']) {
+        return Resolved::Forbidden;
+    }
+    let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.iter().any(|s| *s == ".." || *s == ".") {
+        return Resolved::Forbidden;
+    }
+    let mut path = segments.join("/");
+    if path.is_empty() || decoded.ends_with('/') {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str("index.html");
+    }
+    Resolved::File(path)
+}
+
+async fn page_handler(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    let path = match resolve(uri.path()) {
+        Resolved::File(p) => p,
+        Resolved::Forbidden => return (StatusCode::FORBIDDEN, "403 Forbidden\n").into_response(),
+    };
+    let Ok(snap) = state.snapshot.read() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Some(bytes) = snap.files.get(&path) {
+        return file_response(StatusCode::OK, &path, bytes.clone());
+    }
+    // A folder asked for without its slash: send the browser to the
+    // canonical URL, as GitHub Pages does, so relative links keep working.
+    if snap.files.contains_key(&format!("{path}/index.html")) {
+        let location = format!("{}/", uri.path());
+        return Response::builder()
+            .status(StatusCode::MOVED_PERMANENTLY)
+            .header(header::LOCATION, location)
+            .body(Body::empty())
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    match snap.files.get("404.html") {
+        Some(bytes) => file_response(StatusCode::NOT_FOUND, "404.html", bytes.clone()),
+        None => (StatusCode::NOT_FOUND, "404 Not Found\n").into_response(),
+    }
+}
+
+fn file_response(status: StatusCode, path: &str, bytes: Bytes) -> Response {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let is_html = mime.essence_str() == "text/html";
+    let content_type = match mime.type_() {
+        mime_guess::mime::TEXT => format!("{}; charset=utf-8", mime.essence_str()),
+        _ if path.ends_with(".xml") || path.ends_with(".svg") || path.ends_with(".js") => {
+            format!("{}; charset=utf-8", mime.essence_str())
+        }
+        _ => mime.essence_str().to_string(),
+    };
+    let body = if is_html { inject(&bytes) } else { bytes };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    // A preview must never show a stale page from the browser's cache.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Adds the live-reload script to a served page, before `</body>`.
+fn inject(html: &Bytes) -> Bytes {
+    let tag = format!("<script src=\"{SCRIPT}\"></script>");
+    let text = String::from_utf8_lossy(html);
+    let out = match text.rfind("</body>") {
+        Some(i) => format!("{}{tag}{}", &text[..i], &text[i..]),
+        None => format!("{text}{tag}"),
+    };
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_safely() {
+        let file = |s: &str| Resolved::File(s.to_string());
+        assert_eq!(resolve("/"), file("index.html"));
+        assert_eq!(resolve("/papers/x/"), file("papers/x/index.html"));
+        assert_eq!(resolve("/style.css"), file("style.css"));
+        assert_eq!(resolve("/papers/x"), file("papers/x"));
+        assert_eq!(resolve("//etc/passwd"), file("etc/passwd"));
+        for bad in [
+            "/../Cargo.toml",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/a/..%2f..%2fb",
+            "/a\\b",
+            "/%00",
+            "/%ff",
+        ] {
+            assert_eq!(resolve(bad), Resolved::Forbidden, "{bad}");
+        }
+    }
+
+    #[test]
+    fn injects_before_body_end() {
+        let out = inject(&Bytes::from_static(b"<html><body><p>x</p></body></html>"));
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            "<html><body><p>x</p><script src=\"/__sheaf/live.js\"></script></body></html>"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Watching a site's sources for changes, for `serve` and `watch`.
+//!
+//! Only writes count: a rebuild reads every source, and read (access)
+//! events must not set off another rebuild. Editors save in bursts (write a
+//! temporary file, rename, touch), so events are debounced: a burst becomes
+//! one batch of paths, and one batch one rebuild.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
+
+use crate::error::{Error, Result};
+
+/// A batch ends once no event came for this long: short enough to feel
+/// instant, long enough to merge an editor's save.
+pub const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// A steady stream of events (a large checkout) still gets rebuilt this
+/// often.
+const MAX_BATCH: Duration = Duration::from_millis(500);
+
+pub struct Watcher {
+    // Dropping the watcher stops the watch.
+    _watcher: RecommendedWatcher,
+    events: Receiver<notify::Result<notify::Event>>,
+}
+
+impl Watcher {
+    /// Watches every path in `paths` (folders recursively).
+    pub fn new(paths: &[PathBuf]) -> Result<Watcher> {
+        let (tx, events) = std::sync::mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx).map_err(|e| Error::Watch {
+            path: paths.first().cloned().unwrap_or_default(),
+            message: e.to_string(),
+        })?;
+        for path in paths {
+            watcher
+                .watch(path, RecursiveMode::Recursive)
+                .map_err(|e| Error::Watch {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(Watcher {
+            _watcher: watcher,
+            events,
+        })
+    }
+
+    /// The next batch of changed paths, waiting at most `timeout` for it to
+    /// start. `None` on timeout.
+    pub fn next(&self, timeout: Duration) -> Option<Result<Vec<PathBuf>>> {
+        let deadline = Instant::now() + timeout;
+        let mut paths = Vec::new();
+        // Wait for the first write.
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(Ok(event)) => {
+                    if collect(event, &mut paths) {
+                        break;
+                    }
+                }
+                Ok(Err(e)) => return Some(Err(watch_error(e))),
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => return Some(Err(stopped())),
+            }
+        }
+        // Then take everything until the burst is over.
+        let started = Instant::now();
+        while started.elapsed() < MAX_BATCH {
+            match self.events.recv_timeout(DEBOUNCE) {
+                Ok(Ok(event)) => {
+                    collect(event, &mut paths);
+                }
+                Ok(Err(e)) => return Some(Err(watch_error(e))),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return Some(Err(stopped())),
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        Some(Ok(paths))
+    }
+}
+
+/// Adds the paths of a write event; false for events that are not writes.
+fn collect(event: notify::Event, paths: &mut Vec<PathBuf>) -> bool {
+    match event.kind {
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any => {
+            paths.extend(event.paths);
+            true
+        }
+        EventKind::Access(_) | EventKind::Other => false,
+    }
+}
+
+fn watch_error(e: notify::Error) -> Error {
+    Error::Watch {
+        path: e.paths.first().cloned().unwrap_or_default(),
+        message: e.to_string(),
+    }
+}
+
+fn stopped() -> Error {
+    Error::Watch {
+        path: PathBuf::new(),
+        message: "the file watcher stopped".into(),
+    }
+}
