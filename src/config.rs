@@ -57,6 +57,8 @@ struct RawConfig {
     output_dir: PathBuf,
     #[serde(default = "default_front_page_size")]
     front_page_size: usize,
+    #[serde(default = "default_page_size")]
+    page_size: usize,
     #[serde(default)]
     allow_raw_html: bool,
     #[serde(default = "default_catch_all")]
@@ -80,6 +82,9 @@ fn default_content_dir() -> PathBuf {
 }
 fn default_output_dir() -> PathBuf {
     "public".into()
+}
+fn default_page_size() -> usize {
+    50
 }
 fn default_front_page_size() -> usize {
     20
@@ -108,6 +113,8 @@ pub struct Config {
     pub content_dir: PathBuf,
     pub output_dir: PathBuf,
     pub front_page_size: usize,
+    /// Papers per page of a theme, tag or month list.
+    pub page_size: usize,
     pub allow_raw_html: bool,
     pub catch_all: ThemeDef,
     pub themes: Vec<ThemeDef>,
@@ -145,6 +152,9 @@ impl Config {
         };
         if raw.title.trim().is_empty() {
             diags.push(err("title:", "`title` must not be empty".into()));
+        }
+        if raw.page_size == 0 {
+            diags.push(err("page_size:", "`page_size` must be at least 1".into()));
         }
         if raw.front_page_size == 0 {
             diags.push(err(
@@ -230,6 +240,7 @@ impl Config {
             content_dir: raw.content_dir,
             output_dir: raw.output_dir,
             front_page_size: raw.front_page_size,
+            page_size: raw.page_size,
             allow_raw_html: raw.allow_raw_html,
             catch_all: raw.catch_all,
             themes: raw.themes,

@@ -6,6 +6,7 @@
 //! file is collected before giving up.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -36,7 +37,9 @@ pub struct StaticFile {
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub config: Config,
-    pub entries: Vec<Entry>,
+    /// Shared, so a rebuild can keep unchanged entries as they are and the
+    /// model can tell them apart by pointer.
+    pub entries: Vec<Arc<Entry>>,
     pub templates: Vec<TemplateFile>,
     pub static_files: Vec<StaticFile>,
     /// Problems found while reading. Errors here do not stop loading: the
@@ -95,7 +98,7 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// Every `*.md` in the papers folder (and below), parsed in parallel.
-pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
+pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut paths = Vec::new();
     for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
@@ -140,7 +143,7 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Entry>, Vec<Diagnostic>) {
         match result {
             Ok((entry, mut warnings)) => {
                 diagnostics.append(&mut warnings);
-                entries.push(entry);
+                entries.push(Arc::new(entry));
             }
             Err(mut errors) => diagnostics.append(&mut errors),
         }

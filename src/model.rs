@@ -6,6 +6,7 @@
 //! links between entries) happen here.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -15,21 +16,69 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::load::Inputs;
 use crate::markdown::{self, Source};
 
-/// A published paper: its entry and what the model derived from it.
+/// A published paper: its entry, what was derived from the entry alone, and
+/// where it sits in the site.
 #[derive(Debug, Clone)]
 pub struct Paper {
-    pub entry: Entry,
-    pub abstract_html: String,
-    pub notes_html: String,
-    /// The abstract as plain text (excerpts, descriptions).
-    pub abstract_text: String,
+    pub entry: Arc<Entry>,
+    pub derived: Arc<Derived>,
     /// Indices into [`Site::themes`].
     pub themes: Vec<usize>,
     /// Indices into [`Site::tags`].
     pub tags: Vec<usize>,
+}
+
+/// Everything computed from one entry and the config, and nothing else:
+/// the costly part of the model, reused across rebuilds for entries that
+/// did not change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    pub abstract_html: String,
+    pub notes_html: String,
+    /// The abstract as plain text (excerpts, descriptions, theme rules).
+    pub abstract_text: String,
     /// `@/` link targets in the abstract and the notes.
     pub abstract_links: Vec<String>,
     pub notes_links: Vec<String>,
+    /// Theme ids: the front matter's, else those whose keywords match;
+    /// empty means the catch-all.
+    pub theme_ids: Vec<String>,
+    /// Tag slugs with the names as written, in order, without repeats.
+    pub tags: Vec<(String, String)>,
+}
+
+impl Derived {
+    fn new(e: &Entry, config: &Config) -> Derived {
+        let abs = markdown::render(&e.abstract_md, Source::Abstract, &config.urls);
+        let notes = markdown::render(
+            &e.notes_md,
+            Source::Notes {
+                allow_raw_html: config.allow_raw_html,
+            },
+            &config.urls,
+        );
+        let abstract_text = markdown::plain_text(&e.abstract_md);
+        let theme_ids = match &e.themes {
+            Some(ids) => ids.clone(),
+            None => config.matching_themes(&format!("{}\n{}", e.title, abstract_text)),
+        };
+        let mut tags: Vec<(String, String)> = Vec::new();
+        for name in &e.tags {
+            let slug = slug::slugify(name);
+            if !tags.iter().any(|(s, _)| *s == slug) {
+                tags.push((slug, name.clone()));
+            }
+        }
+        Derived {
+            abstract_html: abs.html,
+            notes_html: notes.html,
+            abstract_text,
+            abstract_links: abs.internal_links,
+            notes_links: notes.internal_links,
+            theme_ids,
+            tags,
+        }
+    }
 }
 
 /// A research theme and the papers in it (indices into [`Site::papers`],
@@ -84,7 +133,7 @@ impl Site {
     pub fn build(inputs: &Inputs, options: ModelOptions, previous: Option<&Site>) -> Result<Site> {
         let config = &inputs.config;
         let mut diagnostics = inputs.diagnostics.clone();
-        let mut entries: Vec<&Entry> = inputs
+        let mut entries: Vec<&Arc<Entry>> = inputs
             .entries
             .iter()
             .filter(|e| options.drafts || !e.draft)
@@ -109,6 +158,8 @@ impl Site {
             }
         }
 
+        // An entry that did not change is the same allocation as before
+        // (the loader keeps unchanged entries), so reuse is a pointer check.
         let cached: HashMap<&str, &Paper> = previous
             .map(|site| {
                 site.papers
@@ -117,47 +168,23 @@ impl Site {
                     .collect()
             })
             .unwrap_or_default();
-        let rendered: Vec<(markdown::Rendered, markdown::Rendered, String)> = entries
+        let derived: Vec<Arc<Derived>> = entries
             .par_iter()
-            .map(|e| {
-                if let Some(p) = cached.get(e.slug.as_str()).filter(|p| {
-                    p.entry.abstract_md == e.abstract_md && p.entry.notes_md == e.notes_md
-                }) {
-                    return (
-                        markdown::Rendered {
-                            html: p.abstract_html.clone(),
-                            internal_links: p.abstract_links.clone(),
-                        },
-                        markdown::Rendered {
-                            html: p.notes_html.clone(),
-                            internal_links: p.notes_links.clone(),
-                        },
-                        p.abstract_text.clone(),
-                    );
-                }
-                (
-                    markdown::render(&e.abstract_md, Source::Abstract, &config.urls),
-                    markdown::render(
-                        &e.notes_md,
-                        Source::Notes {
-                            allow_raw_html: config.allow_raw_html,
-                        },
-                        &config.urls,
-                    ),
-                    markdown::plain_text(&e.abstract_md),
-                )
+            .map(|e| match cached.get(e.slug.as_str()) {
+                Some(p) if Arc::ptr_eq(&p.entry, e) => p.derived.clone(),
+                _ => Arc::new(Derived::new(e, config)),
             })
             .collect();
 
         // Links between entries must point at a published entry.
         let slugs: HashSet<&str> = entries.iter().map(|e| e.slug.as_str()).collect();
-        for (entry, (abs, notes, _)) in entries.iter().zip(&rendered) {
-            for (link, line) in abs
-                .internal_links
+        for (entry, d) in entries.iter().zip(&derived) {
+            let links = d
+                .abstract_links
                 .iter()
                 .map(|l| (l, entry.line_of("abstract")))
-                .chain(notes.internal_links.iter().map(|l| (l, entry.notes_line)))
-            {
+                .chain(d.notes_links.iter().map(|l| (l, entry.notes_line)));
+            for (link, line) in links {
                 let path = link.split('#').next().unwrap_or_default();
                 let ok = match path
                     .strip_prefix("papers/")
@@ -201,56 +228,38 @@ impl Site {
             .collect();
         let catch_all = themes.len() - 1;
 
-        let mut tag_groups: BTreeMap<String, TagGroup> = BTreeMap::new();
+        let mut tag_groups: BTreeMap<&str, TagGroup> = BTreeMap::new();
         let mut months: BTreeMap<(i32, u8), Vec<usize>> = BTreeMap::new();
-        let mut papers = Vec::with_capacity(entries.len());
-        for (i, (entry, (abs, notes, text))) in entries.into_iter().zip(rendered).enumerate() {
-            let ids = match &entry.themes {
-                Some(ids) => ids.clone(),
-                None => config.matching_themes(&format!("{}\n{}", entry.title, text)),
-            };
-            let mut paper_themes: Vec<usize> = ids
+        let mut paper_themes = Vec::with_capacity(entries.len());
+        for (i, (entry, d)) in entries.iter().zip(&derived).enumerate() {
+            let mut ts: Vec<usize> = d
+                .theme_ids
                 .iter()
                 .filter_map(|id| theme_index.get(id).copied())
                 .collect();
-            paper_themes.dedup();
-            if paper_themes.is_empty() {
-                paper_themes.push(catch_all);
+            ts.dedup();
+            if ts.is_empty() {
+                ts.push(catch_all);
             }
-            for &t in &paper_themes {
+            for &t in &ts {
                 themes[t].papers.push(i);
             }
-
-            let mut paper_tags = Vec::new();
-            for tag in &entry.tags {
-                let slug = slug::slugify(tag);
-                let group = tag_groups.entry(slug.clone()).or_insert_with(|| TagGroup {
-                    name: tag.clone(),
-                    slug: slug.clone(),
-                    papers: Vec::new(),
-                });
-                if group.papers.last() != Some(&i) {
-                    group.papers.push(i);
-                    paper_tags.push(slug);
-                }
+            paper_themes.push(ts);
+            for (slug, name) in &d.tags {
+                tag_groups
+                    .entry(slug.as_str())
+                    .or_insert_with(|| TagGroup {
+                        name: name.clone(),
+                        slug: slug.clone(),
+                        papers: Vec::new(),
+                    })
+                    .papers
+                    .push(i);
             }
             months
                 .entry((entry.date.year(), entry.date.month() as u8))
                 .or_default()
                 .push(i);
-            papers.push((
-                Paper {
-                    entry: entry.clone(),
-                    abstract_html: abs.html,
-                    notes_html: notes.html,
-                    abstract_text: text,
-                    themes: paper_themes,
-                    tags: Vec::new(),
-                    abstract_links: abs.internal_links,
-                    notes_links: notes.internal_links,
-                },
-                paper_tags,
-            ));
         }
         let tags: Vec<TagGroup> = tag_groups.into_values().collect();
         let tag_index: HashMap<&str, usize> = tags
@@ -258,14 +267,19 @@ impl Site {
             .enumerate()
             .map(|(i, t)| (t.slug.as_str(), i))
             .collect();
-        let papers = papers
-            .into_iter()
-            .map(|(mut paper, slugs)| {
-                paper.tags = slugs
+        let papers = entries
+            .iter()
+            .zip(derived)
+            .zip(paper_themes)
+            .map(|((entry, derived), themes)| Paper {
+                entry: Arc::clone(entry),
+                tags: derived
+                    .tags
                     .iter()
-                    .filter_map(|s| tag_index.get(s.as_str()).copied())
-                    .collect();
-                paper
+                    .filter_map(|(slug, _)| tag_index.get(slug.as_str()).copied())
+                    .collect(),
+                derived,
+                themes,
             })
             .collect();
         let months = months

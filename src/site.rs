@@ -17,7 +17,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
 use crate::output::{self, WriteReport};
-use crate::render::{self, Depends, Job, Output, Renderer};
+use crate::render::{self, Depends, Job, Output, Prepared, Renderer};
 use crate::urls::Urls;
 use crate::yaml;
 
@@ -113,6 +113,8 @@ pub struct Session {
     /// The last good model and templates.
     site: Site,
     renderer: Renderer,
+    /// Template values of the last good model's papers.
+    prepared: Prepared,
     /// The last good rendered site, by output path.
     outputs: BTreeMap<String, Output>,
     pages: usize,
@@ -133,6 +135,7 @@ impl Session {
             root: root.to_path_buf(),
             options,
             inputs,
+            prepared: Prepared::new(&site),
             site,
             renderer,
             outputs: BTreeMap::new(),
@@ -333,7 +336,7 @@ impl Session {
             match parsed {
                 Ok((entry, warnings)) => {
                     touched.insert(entry.slug.clone());
-                    self.inputs.entries.push(entry);
+                    self.inputs.entries.push(std::sync::Arc::new(entry));
                     self.inputs.diagnostics.extend(warnings);
                 }
                 Err(errors) => self.inputs.diagnostics.extend(errors),
@@ -346,17 +349,35 @@ impl Session {
             let old = std::mem::replace(&mut self.site, site);
             return self.render_all().inspect_err(|_| self.site = old);
         }
+        // The same papers in the same places: refresh the values of the
+        // edited ones and render what shows a value that changed.
+        let touched_at: Vec<usize> = site
+            .papers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| touched.contains(&p.entry.slug))
+            .map(|(i, _)| i)
+            .collect();
+        let mut prepared = self.prepared.clone();
+        let (summaries, details) = prepared.refresh(&site, &touched_at);
+        let slugs = |at: &[usize]| -> HashSet<&str> {
+            at.iter()
+                .map(|&i| site.papers[i].entry.slug.as_str())
+                .collect()
+        };
+        let (summaries, details) = (slugs(&summaries), slugs(&details));
         let jobs: Vec<Job> = render::jobs(&site)
             .into_iter()
             .filter(|&job| match render::target(&site, job).depends {
-                Depends::AllPapers => true,
-                Depends::Papers(slugs) => slugs.iter().any(|s| touched.contains(s)),
-                Depends::Nothing => false,
+                Depends::Summaries(s) => s.iter().any(|s| summaries.contains(s.as_str())),
+                Depends::Details(s) => s.iter().any(|s| details.contains(s.as_str())),
+                Depends::Nothing | Depends::Structure => false,
             })
             .collect();
-        let outputs =
-            render::render(&site, &self.renderer, &jobs).map_err(|e| relative(&self.root, e))?;
+        let outputs = render::render(&site, &self.renderer, &prepared, &jobs)
+            .map_err(|e| relative(&self.root, e))?;
         self.site = site;
+        self.prepared = prepared;
         let mut update = Update {
             rendered: jobs.len(),
             ..Update::default()
@@ -374,7 +395,8 @@ impl Session {
     /// Renders every page and replaces the outputs.
     fn render_all(&mut self) -> Result<Update> {
         let jobs = render::jobs(&self.site);
-        let mut outputs = render::render(&self.site, &self.renderer, &jobs)
+        let prepared = Prepared::new(&self.site);
+        let mut outputs = render::render(&self.site, &self.renderer, &prepared, &jobs)
             .map_err(|e| relative(&self.root, e))?;
         outputs.extend(render::fixed_outputs(&self.site, &self.inputs.static_files));
         let mut update = Update {
@@ -393,6 +415,7 @@ impl Session {
             self.outputs.remove(p);
         }
         self.pages = jobs.len();
+        self.prepared = prepared;
         self.merge(outputs, &mut update);
         Ok(update)
     }
@@ -424,8 +447,9 @@ enum ChangeKind {
     Entries(Vec<PathBuf>),
 }
 
-/// Did an edit change which pages exist or what every page shows (theme
-/// counts are on every page)? Then all pages are rendered again.
+/// Did an edit change which pages exist, the order of a list, or what
+/// every page shows (theme counts are on every page)? Then all pages are
+/// rendered again; otherwise every paper keeps its index.
 fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool {
     if old.papers.len() != new.papers.len() {
         return true;
@@ -445,9 +469,11 @@ fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool 
                 let tag_names = |site: &Site, p: &crate::model::Paper| -> Vec<String> {
                     p.tags.iter().map(|&t| site.tags[t].slug.clone()).collect()
                 };
+                // Anything that moves a paper in or between lists.
                 theme_ids(old, a) != theme_ids(new, b)
                     || tag_names(old, a) != tag_names(new, b)
                     || a.entry.date != b.entry.date
+                    || a.entry.title != b.entry.title
                     || a.entry.featured != b.entry.featured
             }
             (None, None) => false,

@@ -263,7 +263,7 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
         featured: e.featured,
         status: e.status.map(status_label).unwrap_or(""),
         verdict: e.verdict.map(verdict_label).unwrap_or(""),
-        excerpt: excerpt(&paper.abstract_text, 40),
+        excerpt: excerpt(&paper.derived.abstract_text, 40),
     }
 }
 
@@ -276,8 +276,8 @@ pub fn detail<'a>(site: &'a Site, paper: &'a Paper) -> Detail<'a> {
         .append_pair("searchtype", "title");
     Detail {
         summary: summary(site, paper),
-        abstract_html: &paper.abstract_html,
-        notes_html: &paper.notes_html,
+        abstract_html: &paper.derived.abstract_html,
+        notes_html: &paper.derived.notes_html,
         search_url: search.into(),
         extra: &e.extra,
         updated: rfc3339(e.date),

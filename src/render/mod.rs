@@ -1,9 +1,10 @@
 //! Stage three: the site model rendered to files in memory.
 //!
-//! Every page is an [`Output`] with a path, its bytes and what it depends on
-//! (which entries it shows), so a preview server can re-render only the
-//! outputs an edit touches. Pages render in parallel; nothing here reads the
-//! disk: templates and static files come in through the model's inputs.
+//! Every page is a [`Job`]; its [`Target`] says where it goes and what it
+//! shows ([`Depends`]), so a rebuild can re-render only the pages an edit
+//! touches. Paper summaries and details are converted to template values
+//! once ([`Prepared`]) and shared by every page that lists them. Pages
+//! render in parallel; nothing here reads the disk.
 
 mod context;
 
@@ -27,12 +28,16 @@ pub const FEED_SIZE: usize = 50;
 /// What an output shows, so a rebuild knows when it is stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Depends {
-    /// Fixed files (robots.txt, stylesheets): only config or theme changes.
+    /// Fixed files (robots.txt, stylesheets, the 404 page): only config,
+    /// template or static changes.
     Nothing,
-    /// These entries (by slug).
-    Papers(Vec<String>),
-    /// Every published entry (front page, feeds, sitemap, indexes).
-    AllPapers,
+    /// Only which pages exist and their counts (indexes, sitemap): changes
+    /// only with the site's structure.
+    Structure,
+    /// The summaries (title, authors, excerpt, links…) of these entries.
+    Summaries(Vec<String>),
+    /// Everything about these entries, abstracts and notes included.
+    Details(Vec<String>),
 }
 
 /// One rendered file.
@@ -44,18 +49,20 @@ pub struct Output {
     pub depends: Depends,
 }
 
-/// The pages a site has; each becomes one output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The pages a site has; each becomes one output. List pages are split
+/// into pages of `page_size` papers (the `usize` after the group is the
+/// page, from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Job {
     Index,
     Paper(usize),
     Themes,
-    Theme(usize),
+    Theme(usize, usize),
     ThemeFeed(usize),
     Tags,
-    Tag(usize),
+    Tag(usize, usize),
     Archive,
-    Month(usize),
+    Month(usize, usize),
     NotFound,
     Atom,
     Rss,
@@ -194,6 +201,8 @@ const REQUIRED: &[&str] = &[
 
 /// All the pages of a site.
 pub fn jobs(site: &Site) -> Vec<Job> {
+    let size = site.config.page_size;
+    let pages = |n: usize| n.div_ceil(size).max(1);
     let mut jobs = vec![
         Job::Index,
         Job::Themes,
@@ -205,20 +214,198 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         Job::Sitemap,
     ];
     jobs.extend((0..site.papers.len()).map(Job::Paper));
-    jobs.extend((0..site.themes.len()).map(Job::Theme));
-    jobs.extend((0..site.themes.len()).map(Job::ThemeFeed));
-    jobs.extend((0..site.tags.len()).map(Job::Tag));
-    jobs.extend((0..site.months.len()).map(Job::Month));
+    for (t, theme) in site.themes.iter().enumerate() {
+        jobs.extend((0..pages(theme.papers.len())).map(|p| Job::Theme(t, p)));
+        jobs.push(Job::ThemeFeed(t));
+    }
+    for (t, tag) in site.tags.iter().enumerate() {
+        jobs.extend((0..pages(tag.papers.len())).map(|p| Job::Tag(t, p)));
+    }
+    for (m, month) in site.months.iter().enumerate() {
+        jobs.extend((0..pages(month.papers.len())).map(|p| Job::Month(m, p)));
+    }
     jobs
 }
 
-/// Shared, precomputed template data for one render of a site.
+/// Template values for every paper, made once per build and shared by all
+/// the pages that show the paper. Indexed like `Site::papers`.
+#[derive(Clone)]
+pub struct Prepared {
+    summaries: Vec<Value>,
+    details: Vec<Value>,
+}
+
+impl Prepared {
+    pub fn new(site: &Site) -> Prepared {
+        let (summaries, details) = site
+            .papers
+            .par_iter()
+            .map(|p| (value(&summary(site, p)), value(&detail(site, p))))
+            .unzip();
+        Prepared { summaries, details }
+    }
+
+    /// Recomputes the values of the papers at `indices` (after an edit
+    /// that kept every paper in its place). Returns the indices whose
+    /// summary changed and those whose details changed.
+    pub fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let (mut summaries, mut details) = (Vec::new(), Vec::new());
+        for &i in indices {
+            let Some(paper) = site.papers.get(i) else {
+                continue;
+            };
+            let s = value(&summary(site, paper));
+            let d = value(&detail(site, paper));
+            if self.summaries.get(i) != Some(&s) {
+                summaries.push(i);
+            }
+            if self.details.get(i) != Some(&d) {
+                details.push(i);
+            }
+            self.summaries[i] = s;
+            self.details[i] = d;
+        }
+        (summaries, details)
+    }
+}
+
+/// The papers of page `page` of a list.
+fn page_of(list: &[usize], page: usize, size: usize) -> &[usize] {
+    let start = (page * size).min(list.len());
+    &list[start..(start + size).min(list.len())]
+}
+
+/// The site path of page `page` (from 0) of a list at `base`.
+fn paged_path(base: &str, page: usize) -> String {
+    if page == 0 {
+        base.to_string()
+    } else {
+        format!("{base}page/{}/", page + 1)
+    }
+}
+
+/// The papers the front page shows: the featured ones and the newest.
+fn front_page(site: &Site) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..site.papers.len())
+        .filter(|&i| site.papers[i].entry.featured)
+        .collect();
+    shown.extend(0..site.papers.len().min(site.config.front_page_size));
+    shown
+}
+
+/// Where a page goes, from which template, and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub template: &'static str,
+    pub path: String,
+    pub depends: Depends,
+}
+
+/// The target of a page, without rendering it: a rebuild uses this to
+/// decide which pages an edit touches.
+pub fn target(site: &Site, job: Job) -> Target {
+    let slugs = |papers: &[usize]| -> Vec<String> {
+        papers
+            .iter()
+            .map(|&i| site.papers[i].entry.slug.clone())
+            .collect()
+    };
+    let size = site.config.page_size;
+    let newest = (0..site.papers.len().min(FEED_SIZE)).collect::<Vec<_>>();
+    let (template, path, depends) = match job {
+        Job::Index => (
+            "index.html",
+            "index.html".to_string(),
+            Depends::Summaries(slugs(&front_page(site))),
+        ),
+        Job::Paper(i) => {
+            let slug = &site.papers[i].entry.slug;
+            (
+                "paper.html",
+                format!("{}index.html", paper_path(slug)),
+                Depends::Details(vec![slug.clone()]),
+            )
+        }
+        Job::Themes => (
+            "themes.html",
+            "themes/index.html".into(),
+            Depends::Structure,
+        ),
+        Job::Theme(t, p) => {
+            let theme = &site.themes[t];
+            (
+                "theme.html",
+                format!("{}index.html", paged_path(&theme_path(&theme.def.id), p)),
+                Depends::Summaries(slugs(page_of(&theme.papers, p, size))),
+            )
+        }
+        Job::ThemeFeed(t) => {
+            let theme = &site.themes[t];
+            let shown = &theme.papers[..theme.papers.len().min(FEED_SIZE)];
+            (
+                "atom.xml",
+                format!("{}atom.xml", theme_path(&theme.def.id)),
+                Depends::Details(slugs(shown)),
+            )
+        }
+        Job::Tags => ("tags.html", "tags/index.html".into(), Depends::Structure),
+        Job::Tag(t, p) => {
+            let tag = &site.tags[t];
+            (
+                "tag.html",
+                format!("{}index.html", paged_path(&tag_path(&tag.slug), p)),
+                Depends::Summaries(slugs(page_of(&tag.papers, p, size))),
+            )
+        }
+        Job::Archive => {
+            let shown: Vec<usize> = site
+                .months
+                .iter()
+                .flat_map(|m| page_of(&m.papers, 0, size).iter().copied())
+                .collect();
+            (
+                "archive.html",
+                "archive/index.html".into(),
+                Depends::Summaries(slugs(&shown)),
+            )
+        }
+        Job::Month(m, p) => {
+            let group = &site.months[m];
+            (
+                "month.html",
+                format!(
+                    "{}index.html",
+                    paged_path(&month_path(group.year, group.month), p)
+                ),
+                Depends::Summaries(slugs(page_of(&group.papers, p, size))),
+            )
+        }
+        Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
+        Job::Atom => (
+            "atom.xml",
+            "atom.xml".into(),
+            Depends::Details(slugs(&newest)),
+        ),
+        Job::Rss => (
+            "rss.xml",
+            "rss.xml".into(),
+            Depends::Details(slugs(&newest)),
+        ),
+        Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::Structure),
+    };
+    Target {
+        template,
+        path,
+        depends,
+    }
+}
+
+/// Shared template data for one render of a site.
 struct Shared<'a> {
     site: &'a Site,
     renderer: &'a Renderer,
+    prepared: &'a Prepared,
     base: Context,
-    summaries: Vec<Value>,
-    details: Vec<Value>,
 }
 
 impl Shared<'_> {
@@ -226,7 +413,7 @@ impl Shared<'_> {
         Value::from(
             papers
                 .iter()
-                .map(|&i| self.summaries[i].clone())
+                .map(|&i| self.prepared.summaries[i].clone())
                 .collect::<Vec<_>>(),
         )
     }
@@ -244,6 +431,43 @@ impl Shared<'_> {
                 permalink: urls.permalink(path),
                 kind,
             },
+        );
+        ctx
+    }
+
+    /// A page of a paginated list: the context gets `papers` (this page's)
+    /// and `pagination`.
+    #[allow(clippy::too_many_arguments)]
+    fn list_page(
+        &self,
+        kind: &'static str,
+        base: &str,
+        page: usize,
+        title: String,
+        description: String,
+        papers: &[usize],
+    ) -> Context {
+        let size = self.site.config.page_size;
+        let pages = papers.len().div_ceil(size).max(1);
+        let title = if page == 0 {
+            title
+        } else {
+            format!("{title} (page {} of {pages})", page + 1)
+        };
+        let mut ctx = self.page(kind, &paged_path(base, page), title, description);
+        ctx.insert_value("papers", self.list(page_of(papers, page, size)));
+        let urls = &self.site.config.urls;
+        let url = |p: usize| urls.path(&paged_path(base, p));
+        ctx.insert(
+            "pagination",
+            &serde_json::json!({
+                "page": page + 1,
+                "pages": pages,
+                "first_url": url(0),
+                "prev_url": if page > 0 { url(page - 1) } else { String::new() },
+                "next_url": if page + 1 < pages { url(page + 1) } else { String::new() },
+                "first_index": page * size + 1,
+            }),
         );
         ctx
     }
@@ -267,14 +491,14 @@ impl Shared<'_> {
                 "id": urls.permalink(path),
                 "self_url": urls.permalink(path),
                 "alternate_url": urls.permalink(alternate),
-                "updated": newest.map(rfc3339).unwrap_or_else(|| rfc3339(time::macros::date!(1970 - 01 - 01))),
+                "updated": rfc3339(newest.unwrap_or(time::macros::date!(1970 - 01 - 01))),
                 "updated_rfc2822": newest.map(rfc2822).unwrap_or_default(),
             }),
         );
         let entries: Vec<Value> = papers
             .iter()
             .take(FEED_SIZE)
-            .map(|&i| self.details[i].clone())
+            .map(|&i| self.prepared.details[i].clone())
             .collect();
         ctx.insert_value("entries", Value::from(entries));
         ctx
@@ -305,9 +529,9 @@ impl Shared<'_> {
             }
             Job::Paper(i) => {
                 let paper = &site.papers[i];
-                let description = crate::markdown::excerpt(&paper.abstract_text, 30);
+                let description = crate::markdown::excerpt(&paper.derived.abstract_text, 30);
                 let mut ctx = self.page("paper", page_path, paper.entry.title.clone(), description);
-                ctx.insert_value("paper", self.details[i].clone());
+                ctx.insert_value("paper", self.prepared.details[i].clone());
                 ctx
             }
             Job::Themes => self.page(
@@ -316,16 +540,23 @@ impl Shared<'_> {
                 "Research themes".into(),
                 format!("The research themes of {title}"),
             ),
-            Job::Theme(t) => {
+            Job::Theme(t, p) => {
                 let theme = &site.themes[t];
                 let description = if theme.def.description.is_empty() {
                     format!("Papers on {}", theme.def.title)
                 } else {
                     theme.def.description.clone()
                 };
-                let mut ctx = self.page("theme", page_path, theme.def.title.clone(), description);
+                let base = theme_path(&theme.def.id);
+                let mut ctx = self.list_page(
+                    "theme",
+                    &base,
+                    p,
+                    theme.def.title.clone(),
+                    description,
+                    &theme.papers,
+                );
                 ctx.insert("theme", &theme_ctx(site, t));
-                ctx.insert_value("papers", self.list(&theme.papers));
                 ctx
             }
             Job::ThemeFeed(t) => {
@@ -349,16 +580,17 @@ impl Shared<'_> {
                 ctx.insert("tags", &tags);
                 ctx
             }
-            Job::Tag(t) => {
+            Job::Tag(t, p) => {
                 let tag = &site.tags[t];
-                let mut ctx = self.page(
+                let mut ctx = self.list_page(
                     "tag",
-                    page_path,
+                    &tag_path(&tag.slug),
+                    p,
                     format!("Tagged “{}”", tag.name),
                     format!("Papers tagged {}", tag.name),
+                    &tag.papers,
                 );
                 ctx.insert("tag", &tag_ctx(site, t));
-                ctx.insert_value("papers", self.list(&tag.papers));
                 ctx
             }
             Job::Archive => {
@@ -368,6 +600,7 @@ impl Shared<'_> {
                     "Archive".into(),
                     format!("Every paper in {title}, by month"),
                 );
+                let size = site.config.page_size;
                 let months: Vec<Value> = (0..site.months.len())
                     .map(|m| {
                         let mc = month_ctx(site, m);
@@ -376,22 +609,27 @@ impl Shared<'_> {
                         map.insert("title", mc.title.into());
                         map.insert("url", mc.url.into());
                         map.insert("count", mc.count.into());
-                        map.insert("papers", self.list(&site.months[m].papers));
+                        map.insert(
+                            "papers",
+                            self.list(page_of(&site.months[m].papers, 0, size)),
+                        );
                         Value::from(map)
                     })
                     .collect();
                 ctx.insert_value("months", Value::from(months));
                 ctx
             }
-            Job::Month(m) => {
+            Job::Month(m, p) => {
                 let mc = month_ctx(site, m);
-                let mut ctx = self.page(
+                let group = &site.months[m];
+                let mut ctx = self.list_page(
                     "month",
-                    page_path,
+                    &month_path(group.year, group.month),
+                    p,
                     format!("Papers of {}", mc.title),
                     format!("Papers added in {}", mc.title),
+                    &group.papers,
                 );
-                ctx.insert_value("papers", self.list(&site.months[m].papers));
                 ctx.insert("month", &mc);
                 ctx
             }
@@ -432,92 +670,9 @@ impl Shared<'_> {
     }
 }
 
-/// Where a page goes, from which template, and what it shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub template: &'static str,
-    pub path: String,
-    pub depends: Depends,
-}
-
-/// The target of a page, without rendering it: a rebuild uses this to
-/// decide which pages an edit touches.
-pub fn target(site: &Site, job: Job) -> Target {
-    let slugs = |papers: &[usize]| {
-        Depends::Papers(
-            papers
-                .iter()
-                .map(|&i| site.papers[i].entry.slug.clone())
-                .collect(),
-        )
-    };
-    let (template, path, depends) = match job {
-        Job::Index => ("index.html", "index.html".to_string(), Depends::AllPapers),
-        Job::Paper(i) => {
-            let slug = &site.papers[i].entry.slug;
-            (
-                "paper.html",
-                format!("{}index.html", paper_path(slug)),
-                Depends::Papers(vec![slug.clone()]),
-            )
-        }
-        Job::Themes => (
-            "themes.html",
-            "themes/index.html".into(),
-            Depends::AllPapers,
-        ),
-        Job::Theme(t) => {
-            let theme = &site.themes[t];
-            (
-                "theme.html",
-                format!("{}index.html", theme_path(&theme.def.id)),
-                slugs(&theme.papers),
-            )
-        }
-        Job::ThemeFeed(t) => {
-            let theme = &site.themes[t];
-            (
-                "atom.xml",
-                format!("{}atom.xml", theme_path(&theme.def.id)),
-                slugs(&theme.papers),
-            )
-        }
-        Job::Tags => ("tags.html", "tags/index.html".into(), Depends::AllPapers),
-        Job::Tag(t) => {
-            let tag = &site.tags[t];
-            (
-                "tag.html",
-                format!("{}index.html", tag_path(&tag.slug)),
-                slugs(&tag.papers),
-            )
-        }
-        Job::Archive => (
-            "archive.html",
-            "archive/index.html".into(),
-            Depends::AllPapers,
-        ),
-        Job::Month(m) => {
-            let group = &site.months[m];
-            (
-                "month.html",
-                format!("{}index.html", month_path(group.year, group.month)),
-                slugs(&group.papers),
-            )
-        }
-        Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
-        Job::Atom => ("atom.xml", "atom.xml".into(), Depends::AllPapers),
-        Job::Rss => ("rss.xml", "rss.xml".into(), Depends::AllPapers),
-        Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::AllPapers),
-    };
-    Target {
-        template,
-        path,
-        depends,
-    }
-}
-
 fn sitemap_entries(site: &Site) -> Vec<serde_json::Value> {
     let urls = &site.config.urls;
+    let size = site.config.page_size;
     let newest = site.papers.iter().map(|p| p.entry.date).max();
     let newest_of = |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
     let mut entries = Vec::new();
@@ -534,36 +689,43 @@ fn sitemap_entries(site: &Site) -> Vec<serde_json::Value> {
     for p in &site.papers {
         add(paper_path(&p.entry.slug), Some(p.entry.date));
     }
+    let mut lists = |base: String, papers: &[usize]| {
+        for page in 0..papers.len().div_ceil(size).max(1) {
+            add(
+                paged_path(&base, page),
+                newest_of(page_of(papers, page, size)),
+            );
+        }
+    };
     for t in &site.themes {
-        add(theme_path(&t.def.id), newest_of(&t.papers));
+        lists(theme_path(&t.def.id), &t.papers);
     }
     for t in &site.tags {
-        add(tag_path(&t.slug), newest_of(&t.papers));
+        lists(tag_path(&t.slug), &t.papers);
     }
     for m in &site.months {
-        add(month_path(m.year, m.month), newest_of(&m.papers));
+        lists(month_path(m.year, m.month), &m.papers);
     }
     entries
 }
 
 /// Renders the given pages of a site, in parallel. Every failing page is
 /// reported.
-pub fn render(site: &Site, renderer: &Renderer, jobs: &[Job]) -> Result<Vec<Output>> {
+pub fn render(
+    site: &Site,
+    renderer: &Renderer,
+    prepared: &Prepared,
+    jobs: &[Job],
+) -> Result<Vec<Output>> {
     let mut base = Context::new();
     base.insert("site", &SiteCtx::new(site));
     let themes: Vec<_> = (0..site.themes.len()).map(|t| theme_ctx(site, t)).collect();
     base.insert("themes", &themes);
-    let (summaries, details): (Vec<Value>, Vec<Value>) = site
-        .papers
-        .par_iter()
-        .map(|p| (value(&summary(site, p)), value(&detail(site, p))))
-        .unzip();
     let shared = Shared {
         site,
         renderer,
+        prepared,
         base,
-        summaries,
-        details,
     };
     let results: Vec<_> = jobs.par_iter().map(|&job| shared.render(job)).collect();
     let mut outputs = Vec::with_capacity(results.len());

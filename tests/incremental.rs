@@ -1,0 +1,193 @@
+//! An incremental rebuild must give exactly what a full build of the same
+//! files gives, whatever the edit, while rendering less.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use sheaf::site::{BuildOptions, Session};
+
+fn outputs(session: &Session) -> BTreeMap<String, Vec<u8>> {
+    session
+        .outputs()
+        .iter()
+        .map(|(path, o)| (path.clone(), o.bytes.clone()))
+        .collect()
+}
+
+/// Applies `edit` to a live session and compares with a fresh build.
+fn check(
+    name: &str,
+    edit: impl FnOnce(&TestSite) -> Vec<std::path::PathBuf>,
+) -> sheaf::site::Update {
+    let site = TestSite::bundled();
+    let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let changed = edit(&site);
+    let update = session.apply(&changed).unwrap();
+    let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let (a, b) = (outputs(&session), outputs(&fresh));
+    let differ: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    if let Some(k) = differ.first() {
+        let x = String::from_utf8_lossy(a.get(*k).map(|v| v.as_slice()).unwrap_or(b""));
+        let y = String::from_utf8_lossy(b.get(*k).map(|v| v.as_slice()).unwrap_or(b""));
+        for (l1, l2) in x.lines().zip(y.lines()) {
+            if l1 != l2 {
+                eprintln!("DIFF {k}:\n  incremental: {l1}\n  full:        {l2}");
+                break;
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{name}: incremental and full builds differ in {differ:?}"
+    );
+    update
+}
+
+fn rewrite(
+    site: &TestSite,
+    slug: &str,
+    f: impl FnOnce(String) -> String,
+) -> Vec<std::path::PathBuf> {
+    let path = site.papers().join(format!("{slug}.md"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, f(text)).unwrap();
+    vec![path]
+}
+
+const PAPER: &str = "layer-normalization";
+
+#[test]
+fn notes_edit_renders_only_the_paper_page() {
+    let update = check("notes", |s| rewrite(s, PAPER, |t| t + "\nNew notes.\n"));
+    assert_eq!(update.changed, ["papers/layer-normalization/index.html"]);
+    assert!(!update.full);
+    assert!(update.rendered < 10, "rendered {}", update.rendered);
+}
+
+#[test]
+fn abstract_edit_updates_lists_and_feeds() {
+    let update = check("abstract", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replace("Training state-of-the-art", "Training modern")
+        })
+    });
+    assert!(!update.full);
+    assert!(
+        update.changed.iter().any(|p| p.starts_with("themes/")),
+        "{:?}",
+        update.changed
+    );
+}
+
+#[test]
+fn structural_edits_match_a_full_build() {
+    check("title", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replace(
+                "title: \"Layer Normalization\"",
+                "title: \"Zeta Normalization\"",
+            )
+        })
+    });
+    check("themes", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("date:", "themes: [vision-3d]\ndate:", 1)
+        })
+    });
+    check("tags", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("date:", "tags: [brand-new-tag]\ndate:", 1)
+        })
+    });
+    check("date", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replace("date: 2025-05-07", "date: 2024-01-02")
+        })
+    });
+    check("draft", |s| {
+        rewrite(s, PAPER, |t| t.replacen("date:", "draft: true\ndate:", 1))
+    });
+    check("featured", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("date:", "featured: true\ndate:", 1)
+        })
+    });
+    check("add", |s| {
+        let path = s.papers().join("a-new-paper.md");
+        std::fs::write(&path, entry("A new paper", "")).unwrap();
+        vec![path]
+    });
+    check("remove", |s| {
+        let path = s.papers().join(format!("{PAPER}.md"));
+        std::fs::remove_file(&path).unwrap();
+        vec![path]
+    });
+    check("rename", |s| {
+        let from = s.papers().join(format!("{PAPER}.md"));
+        let to = s.papers().join("layer-norm.md");
+        std::fs::rename(&from, &to).unwrap();
+        vec![from, to]
+    });
+}
+
+#[test]
+fn template_and_static_edits_match_a_full_build() {
+    let update = check("template", |s| {
+        let path = s.root().join("themes/default/templates/paper.html");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replace(
+                "<h2 id=\"abstract-title\">Abstract</h2>",
+                "<h2 id=\"abstract-title\">Summary</h2>",
+            ),
+        )
+        .unwrap();
+        vec![path]
+    });
+    assert!(update.full);
+    let update = check("static", |s| {
+        let path = s.root().join("themes/default/static/extra.css");
+        std::fs::write(&path, "p { color: red }").unwrap();
+        vec![path]
+    });
+    assert_eq!(update.changed, ["extra.css"]);
+    check("config", |s| {
+        let path = s.root().join("site-config.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("front_page_size: 20", "front_page_size: 5"),
+        )
+        .unwrap();
+        vec![path]
+    });
+}
+
+#[test]
+fn a_failed_rebuild_keeps_the_last_good_outputs() {
+    let site = TestSite::bundled();
+    let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let before = outputs(&session);
+    let changed = rewrite(&site, PAPER, |t| {
+        t.replace("date: 2025-05-07", "date: never")
+    });
+    let err = session.apply(&changed).unwrap_err().to_string();
+    assert!(
+        err.contains("content/papers/layer-normalization.md:"),
+        "{err}"
+    );
+    assert!(session.failed());
+    assert_eq!(outputs(&session), before);
+    let changed = rewrite(&site, PAPER, |t| {
+        t.replace("date: never", "date: 2025-05-07")
+    });
+    session.apply(&changed).unwrap();
+    assert!(!session.failed());
+}
