@@ -37,6 +37,7 @@ use crate::watch::Watcher;
 const EVENTS: &str = "/__sheaf/events";
 const SCRIPT: &str = "/__sheaf/live.js";
 const LIVE_JS: &str = include_str!("serve/live.js");
+const NOT_BUILT: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>sheaf: not built yet</title></head><body><p>The site has not built yet. This page reloads when it does.</p></body></html>";
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -176,18 +177,29 @@ pub async fn run(
         drafts: options.drafts,
         ..BuildOptions::default()
     };
-    let session = Session::new(root, build_options)?;
-    let watcher = Watcher::new(&session.watched())?;
+    // A site that does not build yet is still served: the pages show the
+    // error, and the first good build replaces them.
+    let (session, error) = match Session::new(root, build_options.clone()) {
+        Ok(session) => (Some(session), None),
+        Err(e @ Error::Invalid(_)) => {
+            eprintln!("The site does not build yet; fix it and it will appear.\n{e}");
+            (None, Some(e.to_string()))
+        }
+        Err(e) => return Err(e),
+    };
+    let watched = match &session {
+        Some(s) => s.watched(),
+        None => default_watched(root),
+    };
+    let watcher = Watcher::new(&watched)?;
     let (events, _) = broadcast::channel(64);
+    let files = session
+        .iter()
+        .flat_map(|s| s.outputs().values())
+        .map(|o| (o.path.clone(), Bytes::from(o.bytes.clone())))
+        .collect();
     let state = Arc::new(AppState {
-        snapshot: RwLock::new(Snapshot {
-            files: session
-                .outputs()
-                .values()
-                .map(|o| (o.path.clone(), Bytes::from(o.bytes.clone())))
-                .collect(),
-            error: None,
-        }),
+        snapshot: RwLock::new(Snapshot { files, error }),
         events,
     });
 
@@ -195,7 +207,16 @@ pub async fn run(
     let rebuilder = {
         let state = state.clone();
         let stopping = stopping.clone();
-        std::thread::spawn(move || rebuild_loop(session, watcher, &state, &stopping))
+        let root = root.to_path_buf();
+        std::thread::spawn(move || {
+            let mut rebuilder = Rebuilder {
+                root,
+                options: build_options,
+                session,
+                watcher,
+            };
+            rebuilder.run(&state, &stopping)
+        })
     };
 
     let app = Router::new()
@@ -233,52 +254,93 @@ fn bind_error(address: SocketAddr, e: std::io::Error) -> Error {
     }
 }
 
+/// The folders a site usually keeps its sources in, watched while its
+/// config cannot be read.
+fn default_watched(root: &Path) -> Vec<std::path::PathBuf> {
+    [
+        "site-config.yaml",
+        "content",
+        "themes",
+        "templates",
+        "static",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .filter(|p| p.exists())
+    .collect()
+}
+
 /// Rebuilds on every batch of changes until told to stop.
-fn rebuild_loop(
-    mut session: Session,
+struct Rebuilder {
+    root: std::path::PathBuf,
+    options: BuildOptions,
+    /// `None` until the site builds for the first time.
+    session: Option<Session>,
     watcher: Watcher,
-    state: &AppState,
-    stopping: &std::sync::atomic::AtomicBool,
-) {
-    while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
-        let Some(batch) = watcher.next(Duration::from_millis(200)) else {
-            continue;
-        };
-        let paths = match batch {
-            Ok(paths) => paths,
-            Err(e) => {
-                eprintln!("{e}");
+}
+
+impl Rebuilder {
+    fn run(&mut self, state: &AppState, stopping: &std::sync::atomic::AtomicBool) {
+        while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            let Some(batch) = self.watcher.next(Duration::from_millis(200)) else {
                 continue;
-            }
-        };
-        let start = Instant::now();
-        let result = session.apply(&paths);
-        let had_error = state
-            .snapshot
-            .read()
-            .map(|s| s.error.is_some())
-            .unwrap_or(false);
-        match result {
-            Ok(update) if update.is_empty() && !had_error => {}
-            Ok(update) => {
-                publish(&session, &update, state);
-                println!(
-                    "Rebuilt in {} ms: {} pages rendered, {} files changed, {} removed",
-                    start.elapsed().as_millis(),
-                    update.rendered,
-                    update.changed.len(),
-                    update.removed.len()
-                );
-            }
-            Err(e) => {
-                let text = e.to_string();
-                eprintln!("Rebuild failed; still serving the last good site.\n{text}");
-                if let Ok(mut snap) = state.snapshot.write() {
-                    snap.error = Some(text.clone());
+            };
+            let paths = match batch {
+                Ok(paths) => paths,
+                Err(e) => {
+                    eprintln!("{e}");
+                    continue;
                 }
-                let _ = state.events.send(LiveEvent::Error(text));
+            };
+            let start = Instant::now();
+            let had_error = state
+                .snapshot
+                .read()
+                .map(|s| s.error.is_some())
+                .unwrap_or(false);
+            match self.rebuild(&paths) {
+                Ok(update) if update.is_empty() && !had_error => {}
+                Ok(update) => {
+                    if let Some(session) = &self.session {
+                        publish(session, &update, state);
+                    }
+                    println!(
+                        "Rebuilt in {} ms: {} pages rendered, {} files changed, {} removed",
+                        start.elapsed().as_millis(),
+                        update.rendered,
+                        update.changed.len(),
+                        update.removed.len()
+                    );
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    eprintln!("Rebuild failed; still serving the last good site.\n{text}");
+                    if let Ok(mut snap) = state.snapshot.write() {
+                        snap.error = Some(text.clone());
+                    }
+                    let _ = state.events.send(LiveEvent::Error(text));
+                }
             }
         }
+    }
+
+    fn rebuild(&mut self, paths: &[std::path::PathBuf]) -> Result<Update> {
+        if let Some(session) = &mut self.session {
+            return session.apply(paths);
+        }
+        let session = Session::new(&self.root, self.options.clone())?;
+        // The config is readable now: watch exactly what it names.
+        if let Ok(watcher) = Watcher::new(&session.watched()) {
+            self.watcher = watcher;
+        }
+        let update = Update {
+            changed: session.outputs().keys().cloned().collect(),
+            full: true,
+            rendered: session.outputs().len(),
+            ..Update::default()
+        };
+        self.session = Some(session);
+        Ok(update)
     }
 }
 
@@ -392,6 +454,13 @@ async fn page_handler(State(state): State<Arc<AppState>>, uri: Uri) -> Response 
     }
     match snap.files.get("404.html") {
         Some(bytes) => file_response(StatusCode::NOT_FOUND, "404.html", bytes.clone()),
+        // Nothing built yet: a page that carries the live script, so the
+        // error shows and the site appears once it builds.
+        None if snap.files.is_empty() => file_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "index.html",
+            Bytes::from_static(NOT_BUILT.as_bytes()),
+        ),
         None => (StatusCode::NOT_FOUND, "404 Not Found\n").into_response(),
     }
 }

@@ -374,3 +374,20 @@ fn watch_mode_writes_changes_to_disk() {
     assert!(page.contains("Watched notes."));
     assert!(!page.contains("__sheaf"), "no live-reload script on disk");
 }
+
+#[test]
+fn a_site_that_does_not_build_yet_is_served_once_fixed() {
+    let site = TestSite::with_papers(&[("a.md", "---\ntitle: Paper A\n---\nNo date yet.\n")]);
+    let server = serve(&site);
+    let waiting = get(&server, "/");
+    assert_eq!(waiting.status, 503);
+    assert!(
+        waiting.body.contains("/__sheaf/live.js"),
+        "the waiting page listens for the fix"
+    );
+    let rx = events(&server);
+    assert!(expect_event(&rx, "build-error").contains("content/papers/a.md:2"));
+    site.write_paper("a.md", &entry("Paper A", ""));
+    expect_event(&rx, "reload");
+    assert_eq!(get(&server, "/papers/a/").status, 200);
+}

@@ -13,10 +13,13 @@
         "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
         "background:rgba(20,20,20,.94);color:#fff;font:14px/1.5 ui-monospace,monospace;";
       const title = document.createElement("p");
-      title.textContent = "sheaf: the last rebuild failed; this page shows the last good build.";
-      title.style.cssText = "font-weight:bold;color:#ff8a80;margin:0 0 1rem";
+      title.textContent = "sheaf: the site does not build. Fix the error below; this page reloads by itself. (Behind this box: the last good build.)";
+      title.style.cssText = "font-weight:bold;color:#ff8a80;margin:0 0 1rem;max-width:none";
       const pre = document.createElement("pre");
-      pre.style.cssText = "white-space:pre-wrap;margin:0";
+      // Inline styles win over the site's own rules for <pre>.
+      pre.style.cssText =
+        "white-space:pre-wrap;margin:0;padding:0;border:0;background:transparent;" +
+        "color:#fff;font:inherit;max-width:none";
       box.append(title, pre);
       document.body.append(box);
     }
