@@ -5,6 +5,10 @@
 
 use std::path::Path;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::copy_dir;
+
 const WORDS: &[&str] = &[
     "model",
     "training",
@@ -169,17 +173,5 @@ fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for item in walkdir::WalkDir::new(from) {
-        let item = item.unwrap();
-        let target = to.join(item.path().strip_prefix(from).unwrap());
-        if item.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(item.path(), &target).unwrap();
-        }
     }
 }

@@ -27,20 +27,34 @@ struct Cli {
     command: Command,
 }
 
+/// The options of a build written to disk (`build` and `watch`).
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// Write here instead of the config's output_dir.
+    #[arg(long, short)]
+    output_dir: Option<PathBuf>,
+    /// Use this base URL instead of the config's base_url.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Publish draft entries too.
+    #[arg(long)]
+    drafts: bool,
+}
+
+impl BuildArgs {
+    fn options(&self) -> BuildOptions {
+        BuildOptions {
+            output_dir: self.output_dir.clone(),
+            base_url: self.base_url.clone(),
+            drafts: self.drafts,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the site into the output folder.
-    Build {
-        /// Write here instead of the config's output_dir.
-        #[arg(long, short)]
-        output_dir: Option<PathBuf>,
-        /// Use this base URL instead of the config's base_url.
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Publish draft entries too.
-        #[arg(long)]
-        drafts: bool,
-    },
+    Build(BuildArgs),
     /// Build the site in memory, serve it, and rebuild on every save; open
     /// pages reload themselves.
     Serve {
@@ -58,17 +72,7 @@ enum Command {
         drafts: bool,
     },
     /// Build the site, then rebuild what changes on every save.
-    Watch {
-        /// Write here instead of the config's output_dir.
-        #[arg(long, short)]
-        output_dir: Option<PathBuf>,
-        /// Use this base URL instead of the config's base_url.
-        #[arg(long)]
-        base_url: Option<String>,
-        /// Publish draft entries too.
-        #[arg(long)]
-        drafts: bool,
-    },
+    Watch(BuildArgs),
     /// Import papers from a source file into content/papers/.
     Import {
         /// The file to import.
@@ -98,17 +102,8 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
-        Command::Build {
-            output_dir,
-            base_url,
-            drafts,
-        } => {
-            let options = BuildOptions {
-                output_dir: output_dir.clone(),
-                base_url: base_url.clone(),
-                drafts: *drafts,
-            };
-            let report = site::build(&cli.root, &options)?;
+        Command::Build(args) => {
+            let report = site::build(&cli.root, &args.options())?;
             if !cli.quiet {
                 print_warnings(&report.warnings, cli.verbose);
                 println!(
@@ -129,18 +124,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             open,
             drafts,
         } => serve(cli, *bind, *port, *open, *drafts)?,
-        Command::Watch {
-            output_dir,
-            base_url,
-            drafts,
-        } => watch(
-            cli,
-            BuildOptions {
-                output_dir: output_dir.clone(),
-                base_url: base_url.clone(),
-                drafts: *drafts,
-            },
-        )?,
+        Command::Watch(args) => watch(cli, args.options())?,
         Command::Import {
             source,
             format,
