@@ -5,8 +5,15 @@
 //! new, and writes entries through [`crate::content`]. Importers never touch
 //! rendering. A file with a bad record writes nothing.
 
+pub mod arxiv_id;
+mod bibtex;
 pub mod clean;
+mod hf;
+mod record;
 mod trending;
+
+pub use arxiv_id::ArxivId;
+pub use record::{Metrics, Parsed, Record};
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -18,15 +25,6 @@ use crate::config::Config;
 use crate::content::{parse_entry, render_entry, slug_for_title, unique_slug, NewEntry};
 use crate::error::{Diagnostic, Error, Result};
 use crate::yaml;
-
-/// A paper as a source gives it, before cleaning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    /// 1-based line of the record in its file, for messages.
-    pub line: usize,
-    pub title: String,
-    pub abstract_text: String,
-}
 
 /// The source formats sheaf reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -94,11 +94,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Record>, Vec<Diagnostic>> {
             ));
             continue;
         }
-        records.push(Record {
-            line,
-            title: title.to_string(),
-            abstract_text: abstract_text.to_string(),
-        });
+        records.push(Record::new(format!("line {line}"), Some(line), title, abstract_text));
     }
     if records.is_empty() && errors.is_empty() {
         errors.push(Diagnostic::error(
@@ -125,7 +121,7 @@ mod tests {
         let r = parse(Path::new("x"), text).unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].title, "A title");
-        assert_eq!(r[0].line, 11);
+        assert_eq!(r[0].line, Some(11));
         assert_eq!(r[1].abstract_text, "Another abstract.");
     }
 
