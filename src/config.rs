@@ -67,8 +67,14 @@ struct RawConfig {
     themes: Vec<ThemeDef>,
     #[serde(default)]
     tags: Vec<TagRule>,
+    #[serde(default = "default_arxiv_api")]
+    arxiv_api: String,
     #[serde(default)]
     extra: serde_yaml::Mapping,
+}
+
+fn default_arxiv_api() -> String {
+    "https://export.arxiv.org/api/query".into()
 }
 
 fn default_language() -> String {
@@ -120,6 +126,8 @@ pub struct Config {
     pub themes: Vec<ThemeDef>,
     pub tag_rules: Vec<TagRule>,
     pub extra: serde_yaml::Mapping,
+    /// The arXiv API endpoint `sheaf import --arxiv` asks.
+    pub arxiv_api: String,
     /// One matcher per theme, in the order of `themes`.
     pub theme_matchers: Vec<KeywordMatcher>,
     pub tag_matchers: Vec<KeywordMatcher>,
@@ -216,6 +224,15 @@ impl Config {
             }
         }
 
+        if !crate::urls::is_web_url(&raw.arxiv_api) {
+            diags.push(err(
+                "arxiv_api:",
+                format!(
+                    "`arxiv_api` must be an http(s) URL, got {:?}",
+                    raw.arxiv_api
+                ),
+            ));
+        }
         let (Some(urls), true) = (urls, diags.is_empty()) else {
             return Err(diags);
         };
@@ -246,6 +263,7 @@ impl Config {
             themes: raw.themes,
             tag_rules: raw.tags,
             extra: raw.extra,
+            arxiv_api: raw.arxiv_api,
         })
     }
 

@@ -104,6 +104,9 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("cannot fetch {url}: {message}")]
+    Fetch { url: String, message: String },
+
     #[error("cannot watch {}: {message}", path.display())]
     Watch { path: PathBuf, message: String },
 

@@ -73,17 +73,31 @@ enum Command {
     },
     /// Build the site, then rebuild what changes on every save.
     Watch(BuildArgs),
-    /// Import papers from a source file into content/papers/.
+    /// Import papers into content/papers/: from a file (trending-papers
+    /// dump, arXiv Atom, BibTeX, Hugging Face JSON) or from the arXiv API.
+    /// Papers already in the digest get the source's fields updated; the
+    /// curator's notes and fields are never touched.
+    #[command(group = clap::ArgGroup::new("input").required(true).args(["source", "arxiv"]))]
     Import {
         /// The file to import.
-        source: PathBuf,
+        source: Option<PathBuf>,
+        /// Ask the arXiv API for these ids (any form: 2504.03380,
+        /// arXiv:2310.06825v2, hep-th/9901001, abs or pdf URLs).
+        #[arg(long, num_args = 1..)]
+        arxiv: Vec<String>,
         /// The source format (detected from the content when left out).
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// The day the papers enter the digest (YYYY-MM-DD); default today.
         #[arg(long)]
         date: Option<String>,
-        /// Show what would be written, write nothing.
+        /// File new papers under this research theme.
+        #[arg(long)]
+        theme: Option<String>,
+        /// Import the good records of a file that has bad ones too.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Show what would change, as a diff, and write nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -127,8 +141,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Watch(args) => watch(cli, args.options())?,
         Command::Import {
             source,
+            arxiv,
             format,
             date,
+            theme,
+            skip_bad,
             dry_run,
         } => {
             let config = Config::load(&cli.root)?;
@@ -137,31 +154,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     .with_context(|| format!("--date {d:?} is not a date written YYYY-MM-DD"))?,
                 None => time::OffsetDateTime::now_utc().date(),
             };
-            let report = import::import_file(
-                &config,
-                source,
-                &ImportOptions {
-                    date,
-                    format: *format,
-                    dry_run: *dry_run,
-                },
-            )?;
+            let options = ImportOptions {
+                date,
+                format: *format,
+                theme: theme.clone(),
+                skip_bad: *skip_bad,
+                dry_run: *dry_run,
+            };
+            let report = match source {
+                Some(source) => import::import_file(&config, source, &options)?,
+                None => import::import_arxiv(&config, arxiv, &options)?,
+            };
             if !cli.quiet {
-                let verb = if *dry_run { "would create" } else { "created" };
-                if cli.verbose || *dry_run {
-                    for p in &report.created {
-                        println!("{verb} {}", p.display());
-                    }
-                    for p in &report.unchanged {
-                        println!("unchanged {} (already in the digest)", p.display());
-                    }
-                }
-                println!(
-                    "{}: {verb} {}, {} already in the digest",
-                    source.display(),
-                    report.created.len(),
-                    report.unchanged.len()
-                );
+                print_import(&report, &cli.root, *dry_run, cli.verbose);
             }
         }
     }
@@ -260,6 +265,53 @@ fn watch(cli: &Cli, options: BuildOptions) -> anyhow::Result<()> {
             Err(e) => eprintln!("Rebuild failed; the output keeps the last good build.\n{e}"),
         }
     }
+}
+
+fn print_import(
+    report: &import::ImportReport,
+    root: &std::path::Path,
+    dry_run: bool,
+    verbose: bool,
+) {
+    use import::Action;
+    let shown = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+            .unwrap_or_default()
+    };
+    let would = if dry_run { "would be " } else { "" };
+    for o in &report.outcomes {
+        let line = match &o.action {
+            Action::Created => format!("{would}created {}", shown(&o.path)),
+            Action::Updated(keys) => {
+                format!("{would}updated {} ({})", shown(&o.path), keys.join(", "))
+            }
+            Action::Unchanged if verbose => format!("unchanged {}", shown(&o.path)),
+            Action::Unchanged => continue,
+            Action::Skipped(why) => format!("skipped {}: {why}", o.locator),
+        };
+        let notes = if o.notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", o.notes.join("; "))
+        };
+        println!("{line}{notes}");
+        if let Some(diff) = &o.diff {
+            print!("{diff}");
+        }
+    }
+    println!(
+        "{} created, {} updated, {} unchanged, {} skipped{}",
+        report.created(),
+        report.updated(),
+        report.unchanged(),
+        report.skipped(),
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
 }
 
 fn print_warnings(warnings: &[sheaf::Diagnostic], verbose: bool) {

@@ -75,7 +75,7 @@ fn importing_the_seed_reproduces_the_bundled_digest() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created 120"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("120 created, 0 updated"));
     // The repository's entries are this import plus the curator's edits:
     // every field the source owns is exactly what the import wrote.
     let parse = |path: &std::path::Path| {
@@ -112,7 +112,7 @@ fn reimport_keeps_the_curators_notes() {
     let seed = format!("{REPO}/tests/fixtures/trending-2025-05-07.txt");
     let out = sheaf(site.root(), &["import", &seed, "--date", "2025-05-07"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created 0, 120 already"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 created, 0 updated, 120 unchanged"));
     assert_eq!(std::fs::read_to_string(&paper).unwrap(), edited);
 }
 
@@ -122,7 +122,19 @@ fn import_dry_run_writes_nothing() {
     let seed = format!("{REPO}/tests/fixtures/trending-2025-05-07.txt");
     let out = sheaf(site.root(), &["import", &seed, "--dry-run"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("would create"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("would be created content/papers/"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+title: \"Layer Normalization\""),
+        "the diff is shown: {stdout}"
+    );
+    assert!(
+        stdout.contains("120 created") && stdout.contains("nothing written"),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read_dir(site.papers()).unwrap().count(), 0);
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 use time::Date;
 
+use super::arxiv_id::ArxivId;
 use crate::config::is_slug;
 use crate::error::Diagnostic;
 use crate::urls::is_web_url;
@@ -16,9 +17,65 @@ use crate::yaml;
 /// The front matter keys sheaf understands. Anything else is kept under
 /// `extra`, with a warning when it looks like a typo of one of these.
 pub const KNOWN_KEYS: &[&str] = &[
-    "title", "date", "authors", "arxiv", "url", "code", "themes", "tags", "featured", "draft",
-    "status", "verdict", "abstract",
+    "title",
+    "date",
+    "authors",
+    "arxiv",
+    "arxiv_version",
+    "doi",
+    "url",
+    "code",
+    "project",
+    "published",
+    "updated",
+    "revised",
+    "categories",
+    "journal_ref",
+    "keywords",
+    "metrics",
+    "themes",
+    "tags",
+    "featured",
+    "draft",
+    "status",
+    "verdict",
+    "abstract",
 ];
+
+/// Keys whose values belong to the paper's source: a re-import may
+/// rewrite them. Everything else (the body, themes, tags, featured, draft,
+/// status, verdict, the entry date and any extra key) is the curator's and
+/// an import never touches it.
+pub const SOURCE_KEYS: &[&str] = &[
+    "title",
+    "authors",
+    "arxiv",
+    "arxiv_version",
+    "doi",
+    "url",
+    "code",
+    "project",
+    "published",
+    "updated",
+    "revised",
+    "categories",
+    "journal_ref",
+    "keywords",
+    "metrics",
+    "abstract",
+];
+
+/// Live numbers from a source, with the day they were read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upvotes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stars: Option<u64>,
+    /// `YYYY-MM-DD`.
+    pub as_of: String,
+}
 
 /// Where the curator is with a paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +125,20 @@ pub struct Entry {
     pub notes_line: usize,
     /// Unknown front matter keys, kept as written.
     pub extra: BTreeMap<String, Value>,
+    /// The version of the arXiv paper the curator read.
+    pub arxiv_version: Option<u32>,
+    /// A DOI other than arXiv's own.
+    pub doi: Option<String>,
+    pub project: Option<String>,
+    /// Source dates: first published, last revised by the authors, and the
+    /// day sheaf saw a newer version or a changed abstract.
+    pub published: Option<Date>,
+    pub updated: Option<Date>,
+    pub revised: Option<Date>,
+    pub categories: Vec<String>,
+    pub journal_ref: Option<String>,
+    pub keywords: Vec<String>,
+    pub metrics: Option<Metrics>,
     /// The line of each top-level front matter key, to place later findings.
     pub key_lines: HashMap<String, usize>,
 }
@@ -239,19 +310,8 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
         }
     }
 
-    let mut web_url = |key: &str| -> Option<String> {
-        let url: Option<String> = fields.take(&mut known, key, "a URL");
-        let url = url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
-        if let Some(u) = &url {
-            if !is_web_url(u) {
-                fields.error(key, format!("`{key}` must be an http(s) URL, got {u:?}"));
-                return None;
-            }
-        }
-        url
-    };
-    let url = web_url("url");
-    let code = web_url("code");
+    let url = web_url_of(&mut fields, &mut known, "url");
+    let code = web_url_of(&mut fields, &mut known, "code");
 
     let themes: Option<Vec<String>> = fields.take(&mut known, "themes", "a list of theme ids");
     let tags: Vec<String> = fields
@@ -282,6 +342,53 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
     let abstract_md: String = fields
         .take(&mut known, "abstract", "a string (Markdown)")
         .unwrap_or_default();
+    let arxiv_version = fields.take(&mut known, "arxiv_version", "a version number such as 2");
+    let doi: Option<String> = fields.take(&mut known, "doi", "a DOI such as \"10.1000/xyz\"");
+    let project = web_url_of(&mut fields, &mut known, "project");
+    let mut date_of = |key: &str| -> Option<Date> {
+        let v: Option<Value> = fields.take(&mut known, key, "a date");
+        let v = v?;
+        let d = match &v {
+            Value::String(s) => parse_date(s),
+            _ => None,
+        };
+        if d.is_none() {
+            fields.error(
+                key,
+                format!(
+                    "`{key}` must be a date written YYYY-MM-DD, got {}",
+                    show(&v)
+                ),
+            );
+        }
+        d
+    };
+    let published = date_of("published");
+    let updated = date_of("updated");
+    let revised = date_of("revised");
+    let categories = fields
+        .take(&mut known, "categories", "a list such as [cs.LG]")
+        .unwrap_or_default();
+    let journal_ref = fields.take(&mut known, "journal_ref", "a string");
+    let keywords = fields
+        .take(&mut known, "keywords", "a list of words")
+        .unwrap_or_default();
+    let metrics: Option<Metrics> = fields.take(
+        &mut known,
+        "metrics",
+        "a mapping of upvotes, stars and as_of (YYYY-MM-DD)",
+    );
+    if let Some(m) = &metrics {
+        if parse_date(&m.as_of).is_none() {
+            fields.error(
+                "metrics",
+                format!(
+                    "`metrics.as_of` must be a date written YYYY-MM-DD, got {:?}",
+                    m.as_of
+                ),
+            );
+        }
+    }
 
     if !fields.errors.is_empty() {
         return Err(fields.errors);
@@ -303,6 +410,16 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
         status,
         verdict,
         abstract_md,
+        arxiv_version,
+        doi,
+        project,
+        published,
+        updated,
+        revised,
+        categories,
+        journal_ref,
+        keywords,
+        metrics,
         notes_md: body.to_string(),
         notes_line,
         extra,
@@ -365,6 +482,19 @@ impl Fields<'_> {
     }
 }
 
+/// An http(s) URL field; anything else is an error (it would be a link).
+fn web_url_of(fields: &mut Fields, known: &mut HashMap<&str, Value>, key: &str) -> Option<String> {
+    let url: Option<String> = fields.take(known, key, "a URL");
+    let url = url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    if let Some(u) = &url {
+        if !is_web_url(u) {
+            fields.error(key, format!("`{key}` must be an http(s) URL, got {u:?}"));
+            return None;
+        }
+    }
+    url
+}
+
 /// A short rendering of a YAML value for messages.
 fn show(value: &Value) -> String {
     let text = match value {
@@ -392,40 +522,21 @@ pub fn parse_date(s: &str) -> Option<Date> {
         .filter(|_| s.len() == 10 || s.as_bytes()[10] == b'T' || s.as_bytes()[10] == b' ')
 }
 
-/// Accepts the two arXiv id styles without a version suffix:
-/// `2504.03380` (or four digits after the dot before 2015) and
-/// `hep-th/9901001`.
+/// Front matter holds the canonical id: any other form is an error that
+/// says what to write instead.
 pub fn check_arxiv_id(id: &str) -> Result<(), String> {
-    if let Some((yymm, num)) = id.split_once('.') {
-        if !id.contains('/') {
-            let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-            if yymm.len() != 4 || !digits(yymm) {
-                return Err("expected four digits (YYMM) before the dot".into());
-            }
-            if let Some((n, v)) = num.split_once('v') {
-                if digits(n) && digits(v) {
-                    return Err(format!("leave out the version suffix: write {yymm}.{n}"));
-                }
-            }
-            if !(num.len() == 4 || num.len() == 5) || !digits(num) {
-                return Err("expected four or five digits after the dot".into());
-            }
-            return Ok(());
-        }
+    let parsed = ArxivId::parse(id)?;
+    if parsed.version.is_some() {
+        return Err(format!(
+            "leave out the version suffix: write {} (and arxiv_version: {} if it matters)",
+            parsed.id,
+            parsed.version.unwrap_or(1)
+        ));
     }
-    if let Some((archive, num)) = id.split_once('/') {
-        let archive_ok = !archive.is_empty()
-            && archive.bytes().all(|b| {
-                b.is_ascii_lowercase() || b == b'-' || b == b'.' || b.is_ascii_uppercase()
-            });
-        if archive_ok && num.len() == 7 && num.bytes().all(|b| b.is_ascii_digit()) {
-            return Ok(());
-        }
+    if parsed.id != id {
+        return Err(format!("write it as {}", parsed.id));
     }
-    Err(
-        "expected a new-style id such as 2504.03380 or an old-style one such as hep-th/9901001"
-            .into(),
-    )
+    Ok(())
 }
 
 #[cfg(test)]
@@ -480,6 +591,9 @@ mod tests {
             .unwrap_err()
             .contains("version"));
         assert!(check_arxiv_id("25.1").is_err());
+        assert!(check_arxiv_id("math.CA/0611800")
+            .unwrap_err()
+            .contains("math/0611800"));
     }
 
     #[test]

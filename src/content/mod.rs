@@ -2,10 +2,13 @@
 //! `content/papers/`. This module parses and validates one entry in
 //! isolation (nothing here knows the site's themes) and writes new ones.
 
+pub mod arxiv_id;
 mod entry;
 mod slug;
 mod write;
 
-pub use entry::{check_arxiv_id, parse_date, parse_entry, Entry, Status, Verdict, KNOWN_KEYS};
+pub use entry::{
+    parse_date, parse_entry, Entry, Metrics, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
+};
 pub use slug::{slug_for_title, unique_slug};
-pub use write::{render_entry, NewEntry};
+pub use write::{render_entry, set_fields, Field, NewEntry};

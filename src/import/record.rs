@@ -2,7 +2,7 @@
 
 use time::Date;
 
-use super::arxiv_id::ArxivId;
+use crate::content::arxiv_id::ArxivId;
 
 /// Live numbers a source reports (Hugging Face upvotes, GitHub stars).
 /// They change every day, so they are stored with the day they were read.
@@ -47,7 +47,12 @@ pub struct Record {
 
 impl Record {
     /// A record with only a title and an abstract.
-    pub fn new(locator: impl Into<String>, line: Option<usize>, title: &str, abstract_text: &str) -> Record {
+    pub fn new(
+        locator: impl Into<String>,
+        line: Option<usize>,
+        title: &str,
+        abstract_text: &str,
+    ) -> Record {
         Record {
             locator: locator.into(),
             line,

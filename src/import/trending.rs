@@ -94,7 +94,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Record>, Vec<Diagnostic>> {
             ));
             continue;
         }
-        records.push(Record::new(format!("line {line}"), Some(line), title, abstract_text));
+        records.push(Record::new(
+            format!("line {line}"),
+            Some(line),
+            title,
+            abstract_text,
+        ));
     }
     if records.is_empty() && errors.is_empty() {
         errors.push(Diagnostic::error(

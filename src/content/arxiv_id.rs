@@ -97,7 +97,8 @@ fn strip_wrappers(s: &str) -> &str {
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// `2504.03380v2` → (`2504.03380`, Some(2)).
@@ -141,8 +142,12 @@ fn new_style(s: &str) -> Result<String, String> {
     }
     match (number.len(), year) {
         (4, 7..=14) | (5, 15..) => Ok(s.to_string()),
-        (4, _) => Err(format!("{s:?}: ids since 2015 have five digits after the dot")),
-        (5, _) => Err(format!("{s:?}: ids before 2015 have four digits after the dot")),
+        (4, _) => Err(format!(
+            "{s:?}: ids since 2015 have five digits after the dot"
+        )),
+        (5, _) => Err(format!(
+            "{s:?}: ids before 2015 have four digits after the dot"
+        )),
         _ => Err(format!("{s:?}: expected four or five digits after the dot")),
     }
 }
@@ -150,7 +155,11 @@ fn new_style(s: &str) -> Result<String, String> {
 /// `hep-th/9901001`, `math.CA/0611800` (→ `math/0611800`),
 /// `solv-int/9901001`.
 fn old_style(archive: &str, number: &str) -> Result<String, String> {
-    let archive_only = archive.split('.').next().unwrap_or(archive).to_ascii_lowercase();
+    let archive_only = archive
+        .split('.')
+        .next()
+        .unwrap_or(archive)
+        .to_ascii_lowercase();
     let valid_archive = !archive_only.is_empty()
         && archive_only
             .bytes()
@@ -167,7 +176,9 @@ fn old_style(archive: &str, number: &str) -> Result<String, String> {
     }
     let month: u32 = number[2..4].parse().unwrap_or(0);
     if !(1..=12).contains(&month) {
-        return Err(format!("{archive}/{number}: month {month:02} does not exist"));
+        return Err(format!(
+            "{archive}/{number}: month {month:02} does not exist"
+        ));
     }
     Ok(format!("{archive_only}/{number}"))
 }
@@ -204,7 +215,10 @@ mod tests {
         assert_eq!(canon("math.CA/0611800"), "math/0611800");
         assert_eq!(canon("math/0611800"), "math/0611800");
         assert_eq!(canon("solv-int/9901001"), "solv-int/9901001");
-        assert_eq!(canon("https://arxiv.org/abs/solv-int/9901001v1"), "solv-int/9901001");
+        assert_eq!(
+            canon("https://arxiv.org/abs/solv-int/9901001v1"),
+            "solv-int/9901001"
+        );
     }
 
     #[test]

@@ -1,0 +1,293 @@
+//! Importing from real source formats, merging into the digest, and never
+//! losing what the curator wrote.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use sheaf::config::Config;
+use sheaf::import::{import_arxiv, import_file, Action, ImportOptions, ImportReport};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(FIXTURES).join(name)
+}
+
+fn options() -> ImportOptions {
+    ImportOptions {
+        date: time::macros::date!(2025 - 05 - 07),
+        format: None,
+        theme: None,
+        skip_bad: false,
+        dry_run: false,
+    }
+}
+
+fn import(site: &TestSite, file: &str, opts: &ImportOptions) -> ImportReport {
+    let config = Config::load(site.root()).unwrap();
+    import_file(&config, &fixture(file), opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read(site: &TestSite, name: &str) -> String {
+    std::fs::read_to_string(site.papers().join(name)).unwrap()
+}
+
+const ODF: &str = "online-difficulty-filtering-for-reasoning-oriented.md";
+
+#[test]
+fn arxiv_atom_file_becomes_entries() {
+    let site = TestSite::with_papers(&[]);
+    let report = import(&site, "arxiv-v1.xml", &options());
+    assert_eq!(report.created(), 2, "{report:?}");
+    let text = read(&site, ODF);
+    for line in [
+        "title: \"Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning\"",
+        "date: 2025-05-07",
+        "arxiv: \"2504.03380\"",
+        "arxiv_version: 1",
+        "code: \"https://github.com/example/balanced-filter\"",
+        "authors: [\"Sanghwan Bae\", \"Jiwoo Hong\", \"Min Young Lee\"]",
+        "categories: [\"cs.LG\", \"cs.AI\"]",
+        "published: 2025-04-04",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    assert!(
+        text.contains("additional 10% in AIME"),
+        "TeX cleaned: {text}"
+    );
+    let old = read(&site, "a-note-on-strings-in-godel-space.md");
+    assert!(
+        old.contains("title: \"A Note on Strings in Gödel Space\""),
+        "{old}"
+    );
+    assert!(old.contains("arxiv: \"hep-th/9901001\""));
+    assert!(old.contains("authors: [\"J. Schröder\"]"));
+    assert!(old.contains("journal_ref: \"Phys. Lett. B 450 (1999) 1-10\""));
+    // The site builds with the imported entries and links to arXiv.
+    site.build().unwrap();
+    let page = site.read("papers/online-difficulty-filtering-for-reasoning-oriented/index.html");
+    assert!(page.contains("https://arxiv.org/abs/2504.03380"));
+}
+
+#[test]
+fn reimport_updates_the_source_fields_and_keeps_the_curators() {
+    let site = TestSite::with_papers(&[]);
+    import(&site, "arxiv-v1.xml", &options());
+    // The curator files it, writes notes and a comment, adds a key.
+    let path = site.papers().join(ODF);
+    let curated = read(&site, ODF)
+        .lines()
+        .filter(|l| !l.starts_with("tags:"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replacen("---\n", "---\n# keep this comment\n", 1)
+        .replace("date: 2025-05-07\n", "date: 2025-05-07\nthemes: [llm-reasoning]\ntags: [grpo]\nstatus: reading\nverdict: must-read\nfeatured: true\nreviewer: Ada\n")
+        + "My notes, which no import may touch.\n";
+    std::fs::write(&path, &curated).unwrap();
+
+    let mut later = options();
+    later.date = time::macros::date!(2025 - 05 - 21);
+    let report = import(&site, "arxiv-v3.xml", &later);
+    let outcome = report
+        .outcomes
+        .iter()
+        .find(|o| o.path.as_deref() == Some(path.as_path()))
+        .unwrap();
+    let Action::Updated(keys) = &outcome.action else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        keys.contains(&"arxiv_version".to_string()) && keys.contains(&"abstract".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        outcome.notes.iter().any(|n| n.contains("new version v3")),
+        "{:?}",
+        outcome.notes
+    );
+    assert!(outcome.notes.iter().any(|n| n.contains("abstract changed")));
+
+    let text = read(&site, ODF);
+    assert!(text.contains("arxiv_version: 3") && text.contains("12% in AIME"));
+    assert!(text.contains("revised: 2025-05-21"));
+    assert!(text.contains("updated: 2025-05-20"));
+    for kept in [
+        "# keep this comment\n",
+        "date: 2025-05-07\n",
+        "themes: [llm-reasoning]\n",
+        "tags: [grpo]\n",
+        "status: reading\n",
+        "verdict: must-read\n",
+        "featured: true\n",
+        "reviewer: Ada\n",
+    ] {
+        assert!(text.contains(kept), "{kept:?} lost:\n{text}");
+    }
+    assert!(
+        text.ends_with("---\nMy notes, which no import may touch.\n"),
+        "{text}"
+    );
+    // The same import again changes nothing.
+    let again = import(&site, "arxiv-v3.xml", &later);
+    assert_eq!(again.unchanged(), 2, "{again:?}");
+    assert_eq!(read(&site, ODF), text);
+}
+
+#[test]
+fn one_identity_whatever_the_id_form() {
+    // An entry that cites the paper by its canonical id, with another title.
+    let existing = entry("Curator's own title", "arxiv: \"2504.03380\"\n");
+    let site = TestSite::with_papers(&[("mine.md", &existing)]);
+    let report = import(&site, "arxiv-v1.xml", &options());
+    assert_eq!(
+        report.created(),
+        1,
+        "only the other paper is new: {report:?}"
+    );
+    assert_eq!(report.updated(), 1);
+    let text = read(&site, "mine.md");
+    assert!(
+        text.contains("Online Difficulty Filtering"),
+        "source title wins: {text}"
+    );
+    assert!(!site.papers().join(ODF).exists(), "no duplicate file");
+}
+
+#[test]
+fn dry_run_shows_a_diff_and_writes_nothing() {
+    let site = TestSite::with_papers(&[]);
+    import(&site, "arxiv-v1.xml", &options());
+    let before = read(&site, ODF);
+    let mut dry = options();
+    dry.dry_run = true;
+    let report = import(&site, "arxiv-v3.xml", &dry);
+    let diff = report
+        .outcomes
+        .iter()
+        .find_map(|o| o.diff.clone())
+        .expect("a diff");
+    assert!(
+        diff.contains("-arxiv_version: 1") && diff.contains("+arxiv_version: 3"),
+        "{diff}"
+    );
+    assert_eq!(read(&site, ODF), before);
+}
+
+#[test]
+fn bad_files_write_nothing_and_name_the_problem() {
+    let site = TestSite::with_papers(&[]);
+    let config = Config::load(site.root()).unwrap();
+    let err = import_file(&config, &fixture("arxiv-truncated.xml"), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("arxiv-truncated.xml:") && err.contains("well-formed"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(site.papers()).unwrap().count(), 0);
+
+    let unknown = site.root().join("unknown.txt");
+    std::fs::write(&unknown, "just some words\n").unwrap();
+    let err = import_file(&config, &unknown, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot tell the format"), "{err}");
+}
+
+#[test]
+fn theme_option_files_new_papers() {
+    let site = TestSite::with_papers(&[]);
+    let mut opts = options();
+    opts.theme = Some("vision-3d".into());
+    import(&site, "arxiv-v1.xml", &opts);
+    assert!(read(&site, ODF).contains("themes: [\"vision-3d\"]"));
+    opts.theme = Some("nope".into());
+    let config = Config::load(site.root()).unwrap();
+    assert!(import_file(&config, &fixture("arxiv-v1.xml"), &opts).is_err());
+}
+
+/// A stand-in for the arXiv API on 127.0.0.1, answering with recorded
+/// responses. Returns its base URL.
+fn fake_arxiv() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = String::new();
+            let _ = BufReader::new(&stream).read_line(&mut request);
+            let (status, body) = if request.contains("/broken") {
+                ("503 Service Unavailable", "overloaded".to_string())
+            } else if request.contains("2501.99999") {
+                (
+                    "200 OK",
+                    std::fs::read_to_string(fixture("arxiv-unknown.xml")).unwrap(),
+                )
+            } else {
+                (
+                    "200 OK",
+                    std::fs::read_to_string(fixture("arxiv-v1.xml")).unwrap(),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/atom+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn site_with_api(api: &str) -> (TestSite, Config) {
+    let site = TestSite::with_papers(&[]);
+    let path = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\narxiv_api: \"{api}\"\n")).unwrap();
+    let config = Config::load(site.root()).unwrap();
+    (site, config)
+}
+
+#[test]
+fn arxiv_ids_are_fetched_over_http() {
+    let api = fake_arxiv();
+    let (site, config) = site_with_api(&format!("{api}/api/query"));
+    let ids = [
+        "arXiv:2504.03380v1".to_string(),
+        "https://arxiv.org/abs/hep-th/9901001".to_string(),
+    ];
+    let report = import_arxiv(&config, &ids, &options()).unwrap();
+    assert_eq!(report.created(), 2, "{report:?}");
+    assert!(read(&site, ODF).contains("arxiv: \"2504.03380\""));
+
+    let err = import_arxiv(&config, &["2501.99999".to_string()], &options())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("arXiv does not know 2501.99999"), "{err}");
+    let err = import_arxiv(&config, &["not-an-id".to_string()], &options())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not-an-id"), "{err}");
+
+    let (_, broken) = site_with_api(&format!("{api}/broken"));
+    let err = import_arxiv(&broken, &["2504.03380".to_string()], &options())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("503"), "{err}");
+
+    // Nothing listens here: a clear message, not a panic.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (_, nowhere) = site_with_api(&format!("http://{closed}/api"));
+    let err = import_arxiv(&nowhere, &["2504.03380".to_string()], &options())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot fetch"), "{err}");
+}
