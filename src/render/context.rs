@@ -191,6 +191,9 @@ pub struct Summary<'a> {
     pub status: &'static str,
     pub verdict: &'static str,
     pub excerpt: String,
+    /// The day sheaf saw a newer version or a changed abstract, else empty.
+    pub revised: String,
+    pub revised_display: String,
 }
 
 /// What only the paper's own page and the feeds show.
@@ -202,10 +205,62 @@ pub struct Detail<'a> {
     pub notes_html: &'a str,
     pub search_url: String,
     pub extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
-    /// RFC 3339, for Atom.
+    /// What the paper's source says beyond the summary.
+    pub source: SourceCtx<'a>,
+    /// RFC 3339, for Atom: the day sheaf last saw the paper revised, else
+    /// the day it entered the digest.
     pub updated: String,
     /// RFC 2822, for RSS.
     pub date_rfc2822: String,
+}
+
+#[derive(Serialize)]
+pub struct SourceCtx<'a> {
+    pub arxiv_version: Option<u32>,
+    pub doi: &'a str,
+    /// `https://doi.org/…` for the DOI (or arXiv's own DOI), else empty.
+    pub doi_url: String,
+    pub project: &'a str,
+    pub published: String,
+    pub published_display: String,
+    pub updated_display: String,
+    pub categories: &'a [String],
+    pub journal_ref: &'a str,
+    pub keywords: &'a [String],
+    pub upvotes: Option<u64>,
+    pub stars: Option<u64>,
+    /// When the live numbers were read (`7 May 2025`), empty without them.
+    pub metrics_as_of: String,
+}
+
+fn source_ctx(e: &crate::content::Entry) -> SourceCtx<'_> {
+    let show = |d: Option<time::Date>| d.map(display_date).unwrap_or_default();
+    let doi = e.doi.as_deref().unwrap_or("");
+    let doi_url = match (doi, &e.arxiv) {
+        ("", Some(id)) => format!("https://doi.org/10.48550/arXiv.{id}"),
+        ("", None) => String::new(),
+        (doi, _) => format!("https://doi.org/{doi}"),
+    };
+    SourceCtx {
+        arxiv_version: e.arxiv_version,
+        doi,
+        doi_url,
+        project: e.project.as_deref().unwrap_or(""),
+        published: e.published.map(|d| d.to_string()).unwrap_or_default(),
+        published_display: show(e.published),
+        updated_display: show(e.updated),
+        categories: &e.categories,
+        journal_ref: e.journal_ref.as_deref().unwrap_or(""),
+        keywords: &e.keywords,
+        upvotes: e.metrics.as_ref().and_then(|m| m.upvotes),
+        stars: e.metrics.as_ref().and_then(|m| m.stars),
+        metrics_as_of: e
+            .metrics
+            .as_ref()
+            .and_then(|m| crate::content::parse_date(&m.as_of))
+            .map(display_date)
+            .unwrap_or_default(),
+    }
 }
 
 pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
@@ -264,6 +319,8 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
         status: e.status.map(status_label).unwrap_or(""),
         verdict: e.verdict.map(verdict_label).unwrap_or(""),
         excerpt: excerpt(&paper.derived.abstract_text, 40),
+        revised: e.revised.map(|d| d.to_string()).unwrap_or_default(),
+        revised_display: e.revised.map(display_date).unwrap_or_default(),
     }
 }
 
@@ -280,7 +337,8 @@ pub fn detail<'a>(site: &'a Site, paper: &'a Paper) -> Detail<'a> {
         notes_html: &paper.derived.notes_html,
         search_url: search.into(),
         extra: &e.extra,
-        updated: rfc3339(e.date),
+        source: source_ctx(e),
+        updated: rfc3339(e.revised.unwrap_or(e.date).max(e.date)),
         date_rfc2822: rfc2822(e.date),
     }
 }
