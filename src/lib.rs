@@ -7,7 +7,9 @@
 
 pub mod config;
 pub mod content;
+pub mod curate;
 pub mod error;
+pub mod fs;
 pub mod import;
 pub mod load;
 pub mod markdown;
@@ -17,6 +19,7 @@ pub mod output;
 pub mod render;
 pub mod serve;
 pub mod site;
+pub mod suggest;
 pub mod urls;
 pub mod watch;
 pub mod yaml;

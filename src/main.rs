@@ -73,6 +73,24 @@ enum Command {
     },
     /// Build the site, then rebuild what changes on every save.
     Watch(BuildArgs),
+    /// Write a blank entry with today's date, ready to fill in.
+    New {
+        /// The paper's title.
+        title: String,
+        /// Its arXiv id, in any form.
+        #[arg(long)]
+        arxiv: Option<String>,
+    },
+    /// Validate the config and every entry without building: schema, ids,
+    /// themes, duplicates, empty abstracts, future dates, broken links.
+    Check,
+    /// How many papers each research theme holds, and which are unsorted.
+    Themes {
+        /// Propose new themes for the unsorted papers, as YAML to paste into
+        /// site-config.yaml.
+        #[arg(long)]
+        suggest: bool,
+    },
     /// Import papers into content/papers/: from a file (trending-papers
     /// dump, arXiv Atom, BibTeX, Hugging Face JSON) or from the arXiv API.
     /// Papers already in the digest get the source's fields updated; the
@@ -139,6 +157,42 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             drafts,
         } => serve(cli, *bind, *port, *open, *drafts)?,
         Command::Watch(args) => watch(cli, args.options())?,
+        Command::New { title, arxiv } => {
+            let config = Config::load(&cli.root)?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let path = sheaf::curate::new_entry(&config, title, arxiv.as_deref(), today)?;
+            if !cli.quiet {
+                println!(
+                    "created {}",
+                    path.strip_prefix(&cli.root).unwrap_or(&path).display()
+                );
+            }
+        }
+        Command::Check => {
+            let today = time::OffsetDateTime::now_utc().date();
+            let findings = sheaf::curate::check(&cli.root, today)?;
+            let errors = findings.iter().filter(|d| d.is_error()).count();
+            let warnings = findings.len() - errors;
+            for d in &findings {
+                if d.is_error() || !cli.quiet {
+                    eprintln!("{d}\n");
+                }
+            }
+            if !cli.quiet {
+                println!(
+                    "{errors} error{}, {warnings} warning{}",
+                    plural(errors),
+                    plural(warnings)
+                );
+            }
+            if errors > 0 {
+                anyhow::bail!("the check found {errors} error{}", plural(errors));
+            }
+        }
+        Command::Themes { suggest } => {
+            let report = sheaf::suggest::themes_report(&cli.root, *suggest)?;
+            print!("{report}");
+        }
         Command::Import {
             source,
             arxiv,
@@ -312,6 +366,14 @@ fn print_import(
             ""
         }
     );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 fn print_warnings(warnings: &[sheaf::Diagnostic], verbose: bool) {

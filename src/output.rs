@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::{Error, Result};
-use crate::import::write_atomic;
+use crate::fs::write_atomic;
 use crate::render::Output;
 
 /// What a write did.

@@ -306,7 +306,7 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
     let arxiv: Option<String> = fields.take(&mut known, "arxiv", "a string such as \"2504.03380\"");
     if let Some(id) = &arxiv {
         if let Err(why) = check_arxiv_id(id) {
-            fields.error("arxiv", format!("`arxiv` {id:?} is not an arXiv id: {why}"));
+            fields.error("arxiv", format!("`arxiv` {id:?}: {why}"));
         }
     }
 

@@ -4,11 +4,13 @@
 
 pub mod arxiv_id;
 mod entry;
+mod identity;
 mod slug;
 mod write;
 
 pub use entry::{
     parse_date, parse_entry, Entry, Metrics, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
 };
+pub use identity::identity_keys;
 pub use slug::{slug_for_title, unique_slug};
 pub use write::{render_entry, set_fields, Field, NewEntry};

@@ -21,16 +21,17 @@ pub use arxiv_id::ArxivId;
 pub use record::{Metrics, Parsed, Record};
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use time::Date;
 
 use crate::config::Config;
 use crate::content::{
-    parse_entry, render_entry, set_fields, slug_for_title, unique_slug, Entry, Field, NewEntry,
+    identity_keys, parse_entry, render_entry, set_fields, slug_for_title, unique_slug, Entry,
+    Field, NewEntry,
 };
 use crate::error::{Diagnostic, Error, Result};
+use crate::fs::write_atomic;
 use crate::yaml;
 
 /// The source formats sheaf reads.
@@ -243,19 +244,6 @@ pub fn title_key(title: &str) -> String {
     slug::slugify(title)
 }
 
-/// One paper's identity keys, strongest first.
-fn identities(arxiv: Option<&str>, doi: Option<&str>, title: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let Some(id) = arxiv.and_then(|a| ArxivId::parse(a).ok()) {
-        keys.push(format!("arxiv:{}", id.id));
-    }
-    if let Some(doi) = doi {
-        keys.push(format!("doi:{}", doi.trim().to_lowercase()));
-    }
-    keys.push(format!("title:{}", title_key(title)));
-    keys
-}
-
 /// An entry already in the digest.
 struct Existing {
     path: PathBuf,
@@ -297,7 +285,7 @@ fn existing_entries(dir: &Path) -> Result<Digest> {
         // An entry that does not parse is never touched: its file name is
         // taken, and nothing can match it.
         if let Ok((entry, _)) = parse_entry(path, &text) {
-            for key in identities(entry.arxiv.as_deref(), entry.doi.as_deref(), &entry.title) {
+            for key in identity_keys(entry.arxiv.as_deref(), entry.doi.as_deref(), &entry.title) {
                 index.entry(key).or_insert(list.len());
             }
             list.push(Existing {
@@ -356,7 +344,7 @@ fn import_records(config: &Config, parsed: Parsed, opts: &ImportOptions) -> Resu
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (at, record) in parsed.records.iter().enumerate() {
         let new = to_entry(config, record, opts);
-        let keys = identities(new.arxiv.as_deref(), new.doi.as_deref(), &new.title);
+        let keys = identity_keys(new.arxiv.as_deref(), new.doi.as_deref(), &new.title);
         if let Some(first) = keys.iter().find_map(|k| seen.get(k)) {
             report.outcomes.push(Outcome {
                 locator: record.locator.clone(),
@@ -479,13 +467,4 @@ fn unified_diff(path: &Path, old: &str, new: &str) -> String {
             &format!("b/{}", path.display()),
         )
         .to_string()
-}
-
-/// Writes a file so that readers see the old bytes or the new, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;
-    tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
-    Ok(())
 }

@@ -1,0 +1,166 @@
+//! The curator's commands besides import: `sheaf new`, `sheaf check` and
+//! `sheaf themes`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use time::Date;
+
+use crate::config::Config;
+use crate::content::arxiv_id::ArxivId;
+use crate::content::{identity_keys, slug_for_title, unique_slug, Entry};
+use crate::error::{Diagnostic, Error, Result};
+use crate::load::{self, display_path};
+use crate::model::{ModelOptions, Site};
+use crate::render::Renderer;
+
+/// Writes a blank entry for `title`, dated `today`, and returns its path.
+/// Refuses a paper that is already in the digest.
+pub fn new_entry(
+    config: &Config,
+    title: &str,
+    arxiv: Option<&str>,
+    today: Date,
+) -> Result<PathBuf> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(Error::Usage("the title is empty".into()));
+    }
+    let arxiv = arxiv
+        .map(ArxivId::parse)
+        .transpose()
+        .map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
+    let dir = config.papers_dir();
+    let (entries, _) = load::load_entries(&config.root, &dir);
+    let wanted = identity_keys(arxiv.as_ref().map(|a| a.id.as_str()), None, title);
+    if let Some(e) = entries.iter().find(|e| {
+        identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title)
+            .iter()
+            .any(|k| wanted.contains(k))
+    }) {
+        return Err(Error::Usage(format!(
+            "this paper is already in the digest: {}",
+            e.source.display()
+        )));
+    }
+    let taken = entries.iter().map(|e| e.slug.clone()).collect();
+    let slug = unique_slug(&slug_for_title(title), &taken);
+    let path = dir.join(format!("{slug}.md"));
+    let mut text = String::from("---\n");
+    text += &format!("title: {}\n", serde_json::Value::String(title.to_string()));
+    text += &format!("date: {today}\n");
+    if let Some(id) = &arxiv {
+        text += &format!("arxiv: \"{}\"\n", id.id);
+        if let Some(v) = id.version {
+            text += &format!("arxiv_version: {v}\n");
+        }
+    }
+    text += "authors: []\n";
+    text += "# themes: [] # the curator's choice; without it the keyword rules decide\n";
+    text += "tags: []\n";
+    text += "status: to-read\n";
+    text += "abstract: |\n  \n";
+    text += "---\n";
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    if path.exists() {
+        return Err(Error::Usage(format!("{} exists already", path.display())));
+    }
+    crate::fs::write_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}
+
+/// Everything `sheaf check` finds: errors first, then warnings, each with
+/// its file and line.
+pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
+    let config = match Config::load(root) {
+        Ok(c) => c,
+        Err(Error::Invalid(d)) => return Ok(relative(root, d)),
+        Err(e) => return Err(e),
+    };
+    let inputs = load::load(config)?;
+    let mut findings: Vec<Diagnostic> = Vec::new();
+    // The model checks themes and links between entries; drafts are
+    // checked too, since they will be published one day.
+    match Site::build(&inputs, ModelOptions { drafts: true }, None) {
+        Ok(site) => findings.extend(site.warnings),
+        Err(Error::Invalid(d)) => findings.extend(d),
+        Err(e) => return Err(e),
+    }
+    if let Err(Error::Invalid(d)) = Renderer::new(&inputs.templates, &inputs.config.urls) {
+        findings.extend(d);
+    }
+    findings.extend(duplicates(&inputs.entries));
+    for e in &inputs.entries {
+        if e.abstract_md.trim().is_empty() {
+            findings.push(Diagnostic::warning(
+                &e.source,
+                Some(e.line_of("abstract")),
+                "the abstract is empty",
+            ));
+        }
+        for (key, date) in [
+            ("date", Some(e.date)),
+            ("published", e.published),
+            ("updated", e.updated),
+        ] {
+            if let Some(d) = date.filter(|d| *d > today) {
+                findings.push(Diagnostic::warning(
+                    &e.source,
+                    Some(e.line_of(key)),
+                    format!("`{key}` {d} is in the future"),
+                ));
+            }
+        }
+    }
+    let mut findings = relative(root, findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.line.cmp(&b.line))
+    });
+    findings.dedup();
+    Ok(findings)
+}
+
+/// The same paper in two files, whatever id form each uses.
+fn duplicates(entries: &[std::sync::Arc<Entry>]) -> Vec<Diagnostic> {
+    let mut first: HashMap<String, &Entry> = HashMap::new();
+    let mut out = Vec::new();
+    for e in entries {
+        for key in identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title) {
+            match first.get(&key) {
+                Some(other) if other.source != e.source => {
+                    let line_key = if key.starts_with("arXiv") && e.arxiv.is_some() {
+                        "arxiv"
+                    } else if key.starts_with("arXiv") || key.starts_with("DOI") {
+                        "doi"
+                    } else {
+                        "title"
+                    };
+                    out.push(Diagnostic::error(
+                        &e.source,
+                        Some(e.line_of(line_key)),
+                        format!("the same paper as {} ({key})", other.source.display()),
+                    ));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, e);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn relative(root: &Path, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .map(|d| Diagnostic {
+            file: display_path(root, &d.file),
+            ..d
+        })
+        .collect()
+}
