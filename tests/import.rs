@@ -291,3 +291,92 @@ fn arxiv_ids_are_fetched_over_http() {
         .to_string();
     assert!(err.contains("cannot fetch"), "{err}");
 }
+
+mod curator_work_survives {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Import { v3: bool, day: u8 },
+        EditNotes(String),
+        Tag(String),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (any::<bool>(), 1u8..28).prop_map(|(v3, day)| Step::Import { v3, day }),
+            "[a-zA-Z0-9 .,:#*_>|\\[\\]()\n-]{0,120}".prop_map(Step::EditNotes),
+            "[a-z][a-z0-9-]{0,10}[a-z0-9]".prop_map(Step::Tag),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever mix of imports and curator edits, every field the
+        /// curator owns and the notes are exactly as the curator left them.
+        #[test]
+        fn any_sequence_of_imports_and_edits(
+            steps in proptest::collection::vec(step(), 1..8),
+            status in prop_oneof![Just("to-read"), Just("reading"), Just("read")],
+            featured in any::<bool>(),
+            reviewer in "[a-zA-Z ]{1,20}",
+        ) {
+            let site = TestSite::with_papers(&[]);
+            import(&site, "arxiv-v1.xml", &options());
+            let path = site.papers().join(ODF);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let curated = text
+                .lines()
+                .filter(|l| !l.starts_with("tags:"))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+                .replacen(
+                    "date: 2025-05-07\n",
+                    &format!("date: 2025-05-07\nstatus: {status}\nfeatured: {featured}\nreviewer: {reviewer:?}\nthemes: [robustness]\ntags: [first]\n"),
+                    1,
+                );
+            std::fs::write(&path, &curated).unwrap();
+            let mut notes = String::new();
+            let mut tags = vec!["first".to_string()];
+            for step in steps {
+                match step {
+                    Step::Import { v3, day } => {
+                        let mut opts = options();
+                        opts.date = time::Date::from_calendar_date(2025, time::Month::June, day).unwrap();
+                        import(&site, if v3 { "arxiv-v3.xml" } else { "arxiv-v1.xml" }, &opts);
+                    }
+                    Step::EditNotes(new) => {
+                        let text = std::fs::read_to_string(&path).unwrap();
+                        let head_end = text[4..].find("\n---\n").unwrap() + 4 + 5;
+                        notes = new;
+                        std::fs::write(&path, format!("{}{notes}", &text[..head_end])).unwrap();
+                    }
+                    Step::Tag(tag) => {
+                        let text = std::fs::read_to_string(&path).unwrap();
+                        let old = format!("tags: [{}]", tags.join(", "));
+                        tags.push(tag);
+                        let new = format!("tags: [{}]", tags.join(", "));
+                        std::fs::write(&path, text.replacen(&old, &new, 1)).unwrap();
+                    }
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let (entry, _) = sheaf::content::parse_entry(&path, &text).unwrap();
+                prop_assert_eq!(&entry.notes_md, &notes);
+                prop_assert_eq!(&entry.tags, &tags);
+                prop_assert_eq!(entry.themes.clone(), Some(vec!["robustness".to_string()]));
+                prop_assert_eq!(entry.featured, featured);
+                prop_assert_eq!(entry.date.to_string(), "2025-05-07");
+                prop_assert_eq!(entry.extra.get("reviewer").and_then(|v| v.as_str()), Some(reviewer.as_str()));
+                let status_line = format!("status: {status}");
+                prop_assert!(text.contains(&status_line));
+                // The source's own fields are always there.
+                prop_assert_eq!(entry.arxiv.as_deref(), Some("2504.03380"));
+            }
+            // Only one file for the paper, whatever happened.
+            let files = std::fs::read_dir(site.papers()).unwrap().count();
+            prop_assert_eq!(files, 2);
+        }
+    }
+}
