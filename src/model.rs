@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::{Config, ThemeDef};
-use crate::content::Entry;
+use crate::content::{Entry, Status, Verdict};
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::Inputs;
 use crate::markdown::{self, Source};
@@ -116,7 +116,23 @@ pub struct Site {
     pub tags: Vec<TagGroup>,
     /// Newest first.
     pub months: Vec<MonthGroup>,
+    /// Papers by the curator's verdict, then by status; only non-empty
+    /// groups, in a fixed order.
+    pub facets: Vec<Facet>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// Papers that share a verdict or a reading status: the lists a reader
+/// filters by ("everything the curator calls a must-read").
+#[derive(Debug, Clone)]
+pub struct Facet {
+    /// `verdict` or `status`: the first part of the pages' path.
+    pub kind: &'static str,
+    /// As in front matter and URLs: `must-read`.
+    pub value: &'static str,
+    /// As shown: `must read`.
+    pub label: &'static str,
+    pub papers: Vec<usize>,
 }
 
 /// Options that change what is published.
@@ -124,6 +140,31 @@ pub struct Site {
 pub struct ModelOptions {
     /// Publish drafts too (for previews).
     pub drafts: bool,
+}
+
+fn facets(papers: &[Paper]) -> Vec<Facet> {
+    let group = |kind, value, label, pick: &dyn Fn(&Entry) -> bool| Facet {
+        kind,
+        value,
+        label,
+        papers: (0..papers.len())
+            .filter(|&i| pick(&papers[i].entry))
+            .collect(),
+    };
+    let verdicts = Verdict::ALL.into_iter().map(|v| {
+        group("verdict", v.slug(), v.label(), &move |e: &Entry| {
+            e.verdict == Some(v)
+        })
+    });
+    let statuses = Status::ALL.into_iter().map(|s| {
+        group("status", s.slug(), s.label(), &move |e: &Entry| {
+            e.status == Some(s)
+        })
+    });
+    verdicts
+        .chain(statuses)
+        .filter(|f| !f.papers.is_empty())
+        .collect()
 }
 
 impl Site {
@@ -267,7 +308,7 @@ impl Site {
             .enumerate()
             .map(|(i, t)| (t.slug.as_str(), i))
             .collect();
-        let papers = entries
+        let papers: Vec<Paper> = entries
             .iter()
             .zip(derived)
             .zip(paper_themes)
@@ -292,8 +333,10 @@ impl Site {
             })
             .collect();
 
+        let facets = facets(&papers);
         Ok(Site {
             config: config.clone(),
+            facets,
             papers,
             themes,
             tags,

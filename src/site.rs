@@ -475,6 +475,8 @@ fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool 
                     || a.entry.date != b.entry.date
                     || a.entry.title != b.entry.title
                     || a.entry.featured != b.entry.featured
+                    || a.entry.status != b.entry.status
+                    || a.entry.verdict != b.entry.verdict
             }
             (None, None) => false,
             _ => true,

@@ -274,3 +274,20 @@ fn notes_markdown_features() {
     assert!(page.contains("class=\"hl-"), "code highlighted");
     assert!(page.contains("type=\"checkbox\""));
 }
+
+#[test]
+fn verdict_and_status_lists() {
+    let site = built();
+    let must = site.read("verdict/must-read/index.html");
+    assert!(must.contains("/sheaf/papers/layer-normalization/"));
+    assert!(must.contains("/sheaf/papers/online-difficulty-filtering-for-reasoning-oriented/"));
+    assert!(!must.contains("/sheaf/papers/tapered-off-policy-reinforce-stable-and-efficient/"));
+    let reading = site.read("status/reading/index.html");
+    assert!(reading.contains("/sheaf/papers/tapered-off-policy-reinforce-stable-and-efficient/"));
+    // Badges link to those lists.
+    let page = site.read("papers/layer-normalization/index.html");
+    assert!(page.contains("href=\"/sheaf/verdict/must-read/\""));
+    assert!(page.contains("href=\"/sheaf/status/read/\""));
+    // Verdicts nobody uses have no page.
+    assert!(!site.out().join("verdict/skip").exists());
+}

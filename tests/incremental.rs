@@ -113,6 +113,11 @@ fn structural_edits_match_a_full_build() {
     check("draft", |s| {
         rewrite(s, PAPER, |t| t.replacen("date:", "draft: true\ndate:", 1))
     });
+    check("verdict", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replace("verdict: must-read", "verdict: skip")
+        })
+    });
     check("featured", |s| {
         rewrite(s, PAPER, |t| {
             t.replacen("date:", "featured: true\ndate:", 1)

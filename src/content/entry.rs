@@ -86,6 +86,28 @@ pub enum Status {
     Read,
 }
 
+impl Status {
+    pub const ALL: [Status; 3] = [Status::ToRead, Status::Reading, Status::Read];
+
+    /// As written in front matter and URLs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Status::ToRead => "to-read",
+            Status::Reading => "reading",
+            Status::Read => "read",
+        }
+    }
+
+    /// As shown to readers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::ToRead => "to read",
+            Status::Reading => "reading",
+            Status::Read => "read",
+        }
+    }
+}
+
 /// The curator's judgement of a paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -93,6 +115,26 @@ pub enum Verdict {
     MustRead,
     WorthASkim,
     Skip,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 3] = [Verdict::MustRead, Verdict::WorthASkim, Verdict::Skip];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Verdict::MustRead => "must-read",
+            Verdict::WorthASkim => "worth-a-skim",
+            Verdict::Skip => "skip",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::MustRead => "must read",
+            Verdict::WorthASkim => "worth a skim",
+            Verdict::Skip => "skip",
+        }
+    }
 }
 
 /// One paper, as its file says. Validated in isolation; theme ids are

@@ -156,6 +156,31 @@ pub fn month_ctx(site: &Site, index: usize) -> MonthCtx {
     }
 }
 
+#[derive(Serialize)]
+pub struct FacetCtx {
+    /// `verdict` or `status`.
+    pub kind: &'static str,
+    pub value: &'static str,
+    pub label: &'static str,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn facet_ctx(site: &Site, index: usize) -> FacetCtx {
+    let f = &site.facets[index];
+    FacetCtx {
+        kind: f.kind,
+        value: f.value,
+        label: f.label,
+        url: site.config.urls.path(&facet_path(f)),
+        count: f.papers.len(),
+    }
+}
+
+pub fn facet_path(f: &crate::model::Facet) -> String {
+    format!("{}/{}/", f.kind, f.value)
+}
+
 /// Site paths of the pages; [`Urls`] turns them into URLs.
 pub fn paper_path(slug: &str) -> String {
     format!("papers/{slug}/")
@@ -190,6 +215,9 @@ pub struct Summary<'a> {
     pub featured: bool,
     pub status: &'static str,
     pub verdict: &'static str,
+    /// The list of papers with the same status or verdict.
+    pub status_url: String,
+    pub verdict_url: String,
     pub excerpt: String,
     /// The day sheaf saw a newer version or a changed abstract, else empty.
     pub revised: String,
@@ -316,8 +344,16 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
             })
             .collect(),
         featured: e.featured,
-        status: e.status.map(status_label).unwrap_or(""),
-        verdict: e.verdict.map(verdict_label).unwrap_or(""),
+        status: e.status.map(|s| s.label()).unwrap_or(""),
+        verdict: e.verdict.map(|v| v.label()).unwrap_or(""),
+        status_url: e
+            .status
+            .map(|s| urls.path(&format!("status/{}/", s.slug())))
+            .unwrap_or_default(),
+        verdict_url: e
+            .verdict
+            .map(|v| urls.path(&format!("verdict/{}/", v.slug())))
+            .unwrap_or_default(),
         excerpt: excerpt(&paper.derived.abstract_text, 40),
         revised: e.revised.map(|d| d.to_string()).unwrap_or_default(),
         revised_display: e.revised.map(display_date).unwrap_or_default(),
@@ -340,24 +376,6 @@ pub fn detail<'a>(site: &'a Site, paper: &'a Paper) -> Detail<'a> {
         source: source_ctx(e),
         updated: rfc3339(e.revised.unwrap_or(e.date).max(e.date)),
         date_rfc2822: rfc2822(e.date),
-    }
-}
-
-fn status_label(s: crate::content::Status) -> &'static str {
-    use crate::content::Status::*;
-    match s {
-        ToRead => "to read",
-        Reading => "reading",
-        Read => "read",
-    }
-}
-
-fn verdict_label(v: crate::content::Verdict) -> &'static str {
-    use crate::content::Verdict::*;
-    match v {
-        MustRead => "must read",
-        WorthASkim => "worth a skim",
-        Skip => "skip",
     }
 }
 

@@ -63,6 +63,8 @@ pub enum Job {
     Tag(usize, usize),
     Archive,
     Month(usize, usize),
+    /// A verdict or status list.
+    Facet(usize, usize),
     NotFound,
     Atom,
     Rss,
@@ -193,6 +195,7 @@ const REQUIRED: &[&str] = &[
     "tag.html",
     "archive.html",
     "month.html",
+    "facet.html",
     "404.html",
     "atom.xml",
     "rss.xml",
@@ -223,6 +226,9 @@ pub fn jobs(site: &Site) -> Vec<Job> {
     }
     for (m, month) in site.months.iter().enumerate() {
         jobs.extend((0..pages(month.papers.len())).map(|p| Job::Month(m, p)));
+    }
+    for (f, facet) in site.facets.iter().enumerate() {
+        jobs.extend((0..pages(facet.papers.len())).map(|p| Job::Facet(f, p)));
     }
     jobs
 }
@@ -378,6 +384,14 @@ pub fn target(site: &Site, job: Job) -> Target {
                     paged_path(&month_path(group.year, group.month), p)
                 ),
                 Depends::Summaries(slugs(page_of(&group.papers, p, size))),
+            )
+        }
+        Job::Facet(f, p) => {
+            let facet = &site.facets[f];
+            (
+                "facet.html",
+                format!("{}index.html", paged_path(&facet_path(facet), p)),
+                Depends::Summaries(slugs(page_of(&facet.papers, p, size))),
             )
         }
         Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
@@ -633,6 +647,24 @@ impl Shared<'_> {
                 ctx.insert("month", &mc);
                 ctx
             }
+            Job::Facet(f, p) => {
+                let facet = &site.facets[f];
+                let kind = if facet.kind == "verdict" {
+                    "Verdict"
+                } else {
+                    "Reading status"
+                };
+                let mut ctx = self.list_page(
+                    "facet",
+                    &facet_path(facet),
+                    p,
+                    format!("{kind}: {}", facet.label),
+                    format!("Papers the curator marked “{}”", facet.label),
+                    &facet.papers,
+                );
+                ctx.insert("facet", &facet_ctx(site, f));
+                ctx
+            }
             Job::NotFound => self.page(
                 "404",
                 "404.html",
@@ -705,6 +737,9 @@ fn sitemap_entries(site: &Site) -> Vec<serde_json::Value> {
     }
     for m in &site.months {
         lists(month_path(m.year, m.month), &m.papers);
+    }
+    for f in &site.facets {
+        lists(facet_path(f), &f.papers);
     }
     entries
 }
