@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod matcher;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod serve;
 pub mod site;

@@ -135,7 +135,9 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Build(args) => {
-            let report = site::build(&cli.root, &args.options())?;
+            let bar = Bar::new(cli.quiet);
+            let report = site::build_with_progress(&cli.root, &args.options(), &bar)?;
+            bar.0.finish_and_clear();
             if !cli.quiet {
                 print_warnings(&report.warnings, cli.verbose);
                 println!(
@@ -217,7 +219,22 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             };
             let report = match source {
                 Some(source) => import::import_file(&config, source, &options)?,
-                None => import::import_arxiv(&config, arxiv, &options)?,
+                None => {
+                    let spinner = Bar::new(cli.quiet).0;
+                    spinner.set_style(
+                        indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    );
+                    spinner.set_message(format!(
+                        "asking arXiv for {} paper{}",
+                        arxiv.len(),
+                        plural(arxiv.len())
+                    ));
+                    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+                    let report = import::import_arxiv(&config, arxiv, &options);
+                    spinner.finish_and_clear();
+                    report?
+                }
             };
             if !cli.quiet {
                 print_import(&report, &cli.root, *dry_run, cli.verbose);
@@ -366,6 +383,47 @@ fn print_import(
             ""
         }
     );
+}
+
+/// A progress bar on standard error, for stages that take more than a
+/// moment. indicatif draws nothing when standard error is not a terminal,
+/// and the bar stays hidden with --quiet or until half a second has passed.
+struct Bar(indicatif::ProgressBar, bool);
+
+impl Bar {
+    fn new(quiet: bool) -> Bar {
+        let bar = indicatif::ProgressBar::hidden();
+        if !quiet {
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+        }
+        Bar(bar, quiet)
+    }
+}
+
+impl sheaf::progress::Progress for Bar {
+    fn start(&self, stage: &str, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(0);
+        self.0.set_message(stage.to_string());
+        self.0.reset_elapsed();
+    }
+
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+        if self.0.is_hidden() && self.0.elapsed() > std::time::Duration::from_millis(500) && !self.1
+        {
+            self.0
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }
 
 fn plural(n: usize) -> &'static str {

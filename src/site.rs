@@ -17,6 +17,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
 use crate::output::{self, WriteReport};
+use crate::progress::{Progress, Silent};
 use crate::render::{self, Depends, Job, Output, Prepared, Renderer};
 use crate::urls::Urls;
 use crate::yaml;
@@ -61,8 +62,17 @@ pub fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
 
 /// Builds the site at `root` and writes it. On any error nothing is written.
 pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
+    build_with_progress(root, options, &Silent)
+}
+
+/// [`build`], reporting how rendering goes.
+pub fn build_with_progress(
+    root: &Path,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport> {
     let start = Instant::now();
-    let session = Session::new(root, options.clone())?;
+    let session = Session::with_progress(root, options.clone(), progress)?;
     let out_dir = session.output_dir();
     session.check_output_dir(&out_dir)?;
     let write = session.write(&out_dir)?;
@@ -127,6 +137,15 @@ pub struct Session {
 impl Session {
     /// A full build, in memory.
     pub fn new(root: &Path, options: BuildOptions) -> Result<Session> {
+        Session::with_progress(root, options, &Silent)
+    }
+
+    /// A full build, in memory, reporting how rendering goes.
+    pub fn with_progress(
+        root: &Path,
+        options: BuildOptions,
+        progress: &dyn Progress,
+    ) -> Result<Session> {
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
@@ -142,7 +161,7 @@ impl Session {
             pages: 0,
             failed: false,
         };
-        session.render_all()?;
+        session.render_all(progress)?;
         Ok(session)
     }
 
@@ -276,7 +295,7 @@ impl Session {
         let old = std::mem::replace(&mut self.site, site);
         let old_renderer = std::mem::replace(&mut self.renderer, renderer);
         let old_inputs = std::mem::replace(&mut self.inputs, inputs);
-        match self.render_all() {
+        match self.render_all(&Silent) {
             Ok(update) => Ok(update),
             Err(e) => {
                 self.site = old;
@@ -347,7 +366,7 @@ impl Session {
 
         if structure_changed(&self.site, &site, &touched) {
             let old = std::mem::replace(&mut self.site, site);
-            return self.render_all().inspect_err(|_| self.site = old);
+            return self.render_all(&Silent).inspect_err(|_| self.site = old);
         }
         // The same papers in the same places: refresh the values of the
         // edited ones and render what shows a value that changed.
@@ -374,7 +393,7 @@ impl Session {
                 Depends::Nothing | Depends::Structure => false,
             })
             .collect();
-        let outputs = render::render(&site, &self.renderer, &prepared, &jobs)
+        let outputs = render::render(&site, &self.renderer, &prepared, &jobs, &Silent)
             .map_err(|e| relative(&self.root, e))?;
         self.site = site;
         self.prepared = prepared;
@@ -393,10 +412,10 @@ impl Session {
     }
 
     /// Renders every page and replaces the outputs.
-    fn render_all(&mut self) -> Result<Update> {
+    fn render_all(&mut self, progress: &dyn Progress) -> Result<Update> {
         let jobs = render::jobs(&self.site);
         let prepared = Prepared::new(&self.site);
-        let mut outputs = render::render(&self.site, &self.renderer, &prepared, &jobs)
+        let mut outputs = render::render(&self.site, &self.renderer, &prepared, &jobs, progress)
             .map_err(|e| relative(&self.root, e))?;
         outputs.extend(render::fixed_outputs(&self.site, &self.inputs.static_files));
         let mut update = Update {

@@ -292,6 +292,95 @@ fn arxiv_ids_are_fetched_over_http() {
     assert!(err.contains("cannot fetch"), "{err}");
 }
 
+#[test]
+fn bibtex_and_hugging_face_files_become_entries() {
+    let site = TestSite::with_papers(&[]);
+    let report = import(&site, "papers.bib", &options());
+    assert_eq!(report.created(), 4, "{report:?}");
+    let code_llama = read(&site, "code-llama-open-foundation-models-for-code.md");
+    assert!(code_llama.contains("arxiv: \"2308.12950\""), "{code_llama}");
+    assert!(
+        code_llama.contains("\"Baptiste Rozière\""),
+        "TeX accents in names: {code_llama}"
+    );
+    let bert = read(
+        &site,
+        "bert-pre-training-of-deep-bidirectional-transformers-for.md",
+    );
+    assert!(bert.contains("doi: \"10.18653/v1/N19-1423\""), "{bert}");
+    assert!(
+        bert.contains("published: 2019-06-01"),
+        "month macro: {bert}"
+    );
+
+    let mut day_two = options();
+    day_two.date = time::macros::date!(2025 - 05 - 08);
+    let report = import(&site, "hf-daily.json", &day_two);
+    assert_eq!(report.created(), 3, "{report:?}");
+    let movie = read(&site, "movie-gen-a-cast-of-media-foundation-models.md");
+    assert!(
+        movie.contains("project: \"https://ai.meta.com/research/movie-gen/\""),
+        "{movie}"
+    );
+    let r1 = read(
+        &site,
+        "deepseek-r1-incentivizing-reasoning-capability-in-llms-via.md",
+    );
+    assert!(
+        r1.contains("metrics: {upvotes: 412, stars: 91234, as_of: 2025-05-08}"),
+        "{r1}"
+    );
+    // Read again a week later: the numbers are re-dated, nothing else moves.
+    let mut later = options();
+    later.date = time::macros::date!(2025 - 05 - 15);
+    let report = import(&site, "hf-daily.json", &later);
+    assert_eq!(
+        report.updated(),
+        2,
+        "the two papers with live numbers: {report:?}"
+    );
+    assert!(read(
+        &site,
+        "deepseek-r1-incentivizing-reasoning-capability-in-llms-via.md"
+    )
+    .contains("as_of: 2025-05-15"));
+    site.build().unwrap();
+    let page =
+        site.read("papers/deepseek-r1-incentivizing-reasoning-capability-in-llms-via/index.html");
+    assert!(
+        page.contains("412 upvotes, 91234 GitHub stars as of 15 May 2025"),
+        "shown as of the day read"
+    );
+}
+
+#[test]
+fn skip_bad_imports_the_good_records_only() {
+    let site = TestSite::with_papers(&[]);
+    let bib = site.root().join("mixed.bib");
+    std::fs::write(
+        &bib,
+        "@misc{good, title = {A Good Paper}, eprint = {2401.00001}, archivePrefix = {arXiv}}\n\n@misc{bad, title = {A Bad Paper}, eprint = {2401.0001}, archivePrefix = {arXiv}}\n",
+    )
+    .unwrap();
+    let config = Config::load(site.root()).unwrap();
+    let err = import_file(&config, &bib, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("mixed.bib:3") && err.contains("2401.0001"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(site.papers()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    let mut opts = options();
+    opts.skip_bad = true;
+    let report = import_file(&config, &bib, &opts).unwrap();
+    assert_eq!((report.created(), report.skipped()), (1, 1), "{report:?}");
+}
+
 mod curator_work_survives {
     use super::*;
     use proptest::prelude::*;

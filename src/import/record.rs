@@ -71,3 +71,31 @@ pub struct Parsed {
     /// record and the problem.
     pub errors: Vec<crate::error::Diagnostic>,
 }
+
+/// Byte offset → 1-based line (and column), for formats whose parsers
+/// report offsets.
+pub(super) struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    pub(super) fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
+    }
+
+    pub(super) fn line(&self, pos: usize) -> usize {
+        self.starts.partition_point(|&s| s <= pos).max(1)
+    }
+
+    /// Byte offset where the line holding `pos` starts.
+    pub(super) fn line_start(&self, pos: usize) -> usize {
+        self.starts[self.line(pos) - 1]
+    }
+
+    pub(super) fn column(&self, text: &str, pos: usize) -> usize {
+        let start = self.line_start(pos);
+        text.get(start..pos).map_or(1, |s| s.chars().count() + 1)
+    }
+}

@@ -751,6 +751,7 @@ pub fn render(
     renderer: &Renderer,
     prepared: &Prepared,
     jobs: &[Job],
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Vec<Output>> {
     let mut base = Context::new();
     base.insert("site", &SiteCtx::new(site));
@@ -762,7 +763,16 @@ pub fn render(
         prepared,
         base,
     };
-    let results: Vec<_> = jobs.par_iter().map(|&job| shared.render(job)).collect();
+    progress.start("rendering", jobs.len() as u64);
+    let results: Vec<_> = jobs
+        .par_iter()
+        .map(|&job| {
+            let result = shared.render(job);
+            progress.advance(1);
+            result
+        })
+        .collect();
+    progress.finish();
     let mut outputs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {
