@@ -495,6 +495,9 @@ fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool 
                     || a.entry.title != b.entry.title
                     || a.entry.featured != b.entry.featured
                     || a.entry.status != b.entry.status
+                    // BibTeX keys come from the first author and the year.
+                    || a.entry.authors.first() != b.entry.authors.first()
+                    || a.entry.published != b.entry.published
                     || a.entry.verdict != b.entry.verdict
             }
             (None, None) => false,

@@ -75,7 +75,7 @@ fn paper_page_has_cleaned_abstract_and_links() {
         page.contains("href=\"https://github.com/thu-coai/MiniPLM\""),
         "code link without the trailing period"
     );
-    assert!(!page.contains("MiniPLM.\""));
+    assert!(!page.contains("href=\"https://github.com/thu-coai/MiniPLM.\""));
     let canonical = "<link rel=\"canonical\" href=\"https://sheaf-digest.github.io/sheaf/papers/miniplm-knowledge-distillation-for-pre-training-language/\">";
     assert!(page.contains(canonical));
 

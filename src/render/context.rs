@@ -25,6 +25,9 @@ pub struct SiteCtx<'a> {
     pub home: String,
     pub atom_url: String,
     pub rss_url: String,
+    /// BibTeX of every paper, and the digest as JSON.
+    pub bib_url: String,
+    pub json_url: String,
     pub extra: &'a serde_yaml::Mapping,
     pub generator: String,
 }
@@ -42,6 +45,8 @@ impl<'a> SiteCtx<'a> {
             home: c.urls.path(""),
             atom_url: c.urls.path("atom.xml"),
             rss_url: c.urls.path("rss.xml"),
+            bib_url: c.urls.path("papers.bib"),
+            json_url: c.urls.path("papers.json"),
             extra: &c.extra,
             generator: format!("sheaf {}", env!("CARGO_PKG_VERSION")),
         }
@@ -101,6 +106,7 @@ pub struct ThemeCtx<'a> {
     pub description: &'a str,
     pub url: String,
     pub feed_url: String,
+    pub bib_url: String,
     pub count: usize,
     pub catch_all: bool,
 }
@@ -114,6 +120,7 @@ pub fn theme_ctx(site: &Site, index: usize) -> ThemeCtx<'_> {
         description: &t.def.description,
         url: urls.path(&theme_path(&t.def.id)),
         feed_url: urls.path(&format!("{}atom.xml", theme_path(&t.def.id))),
+        bib_url: urls.path(&format!("{}papers.bib", theme_path(&t.def.id))),
         count: t.papers.len(),
         catch_all: t.catch_all,
     }
@@ -219,6 +226,10 @@ pub struct Summary<'a> {
     pub status_url: String,
     pub verdict_url: String,
     pub excerpt: String,
+    /// The BibTeX key.
+    pub cite_key: &'a str,
+    /// An OpenURL context object for a COinS span (Zotero).
+    pub coins: String,
     /// The day sheaf saw a newer version or a changed abstract, else empty.
     pub revised: String,
     pub revised_display: String,
@@ -232,6 +243,13 @@ pub struct Detail<'a> {
     pub abstract_html: &'a str,
     pub notes_html: &'a str,
     pub search_url: String,
+    /// The paper's BibTeX entry, and where to download it.
+    pub bibtex: String,
+    pub bib_url: String,
+    /// schema.org JSON-LD, safe to print inside a script element.
+    pub json_ld: String,
+    /// `YYYY/MM/DD`, as Google Scholar reads `citation_publication_date`.
+    pub citation_date: String,
     pub extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
     /// What the paper's source says beyond the summary.
     pub source: SourceCtx<'a>,
@@ -291,7 +309,7 @@ fn source_ctx(e: &crate::content::Entry) -> SourceCtx<'_> {
     }
 }
 
-pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
+pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
     let e = &paper.entry;
     let urls = &site.config.urls;
     let path = paper_path(&e.slug);
@@ -355,12 +373,14 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper) -> Summary<'a> {
             .map(|v| urls.path(&format!("verdict/{}/", v.slug())))
             .unwrap_or_default(),
         excerpt: excerpt(&paper.derived.abstract_text, 40),
+        cite_key: key,
+        coins: super::cite::coins(paper),
         revised: e.revised.map(|d| d.to_string()).unwrap_or_default(),
         revised_display: e.revised.map(display_date).unwrap_or_default(),
     }
 }
 
-pub fn detail<'a>(site: &'a Site, paper: &'a Paper) -> Detail<'a> {
+pub fn detail<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Detail<'a> {
     let e = &paper.entry;
     let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
     search
@@ -368,7 +388,14 @@ pub fn detail<'a>(site: &'a Site, paper: &'a Paper) -> Detail<'a> {
         .append_pair("query", &e.title)
         .append_pair("searchtype", "title");
     Detail {
-        summary: summary(site, paper),
+        summary: summary(site, paper, key),
+        bibtex: super::cite::bibtex(site, paper, key),
+        bib_url: site
+            .config
+            .urls
+            .path(&format!("{}cite.bib", paper_path(&e.slug))),
+        json_ld: super::cite::json_ld(site, paper),
+        citation_date: e.published.unwrap_or(e.date).to_string().replace('-', "/"),
         abstract_html: &paper.derived.abstract_html,
         notes_html: &paper.derived.notes_html,
         search_url: search.into(),

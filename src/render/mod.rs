@@ -6,6 +6,7 @@
 //! once ([`Prepared`]) and shared by every page that lists them. Pages
 //! render in parallel; nothing here reads the disk.
 
+mod cite;
 mod context;
 
 use std::collections::{BTreeMap, HashMap};
@@ -65,6 +66,12 @@ pub enum Job {
     Month(usize, usize),
     /// A verdict or status list.
     Facet(usize, usize),
+    /// BibTeX of one paper, of a theme's papers, of the whole digest.
+    PaperBib(usize),
+    ThemeBib(usize),
+    DigestBib,
+    /// The whole digest as JSON.
+    PapersJson,
     NotFound,
     Atom,
     Rss,
@@ -215,8 +222,12 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         Job::Atom,
         Job::Rss,
         Job::Sitemap,
+        Job::DigestBib,
+        Job::PapersJson,
     ];
     jobs.extend((0..site.papers.len()).map(Job::Paper));
+    jobs.extend((0..site.papers.len()).map(Job::PaperBib));
+    jobs.extend((0..site.themes.len()).map(Job::ThemeBib));
     for (t, theme) in site.themes.iter().enumerate() {
         jobs.extend((0..pages(theme.papers.len())).map(|p| Job::Theme(t, p)));
         jobs.push(Job::ThemeFeed(t));
@@ -239,16 +250,25 @@ pub fn jobs(site: &Site) -> Vec<Job> {
 pub struct Prepared {
     summaries: Vec<Value>,
     details: Vec<Value>,
+    /// BibTeX keys; they depend on other papers (to stay unique), so only
+    /// a structural change, which rebuilds everything, can change them.
+    keys: Vec<String>,
 }
 
 impl Prepared {
     pub fn new(site: &Site) -> Prepared {
+        let keys = cite::keys(site);
         let (summaries, details) = site
             .papers
             .par_iter()
-            .map(|p| (value(&summary(site, p)), value(&detail(site, p))))
+            .zip(&keys)
+            .map(|(p, k)| (value(&summary(site, p, k)), value(&detail(site, p, k))))
             .unzip();
-        Prepared { summaries, details }
+        Prepared {
+            summaries,
+            details,
+            keys,
+        }
     }
 
     /// Recomputes the values of the papers at `indices` (after an edit
@@ -260,8 +280,9 @@ impl Prepared {
             let Some(paper) = site.papers.get(i) else {
                 continue;
             };
-            let s = value(&summary(site, paper));
-            let d = value(&detail(site, paper));
+            let key = &self.keys[i];
+            let s = value(&summary(site, paper, key));
+            let d = value(&detail(site, paper, key));
             if self.summaries.get(i) != Some(&s) {
                 summaries.push(i);
             }
@@ -318,6 +339,7 @@ pub fn target(site: &Site, job: Job) -> Target {
     };
     let size = site.config.page_size;
     let newest = (0..site.papers.len().min(FEED_SIZE)).collect::<Vec<_>>();
+    let all = || (0..site.papers.len()).collect::<Vec<_>>();
     let (template, path, depends) = match job {
         Job::Index => (
             "index.html",
@@ -394,6 +416,24 @@ pub fn target(site: &Site, job: Job) -> Target {
                 Depends::Summaries(slugs(page_of(&facet.papers, p, size))),
             )
         }
+        Job::PaperBib(i) => {
+            let slug = &site.papers[i].entry.slug;
+            (
+                "",
+                format!("{}cite.bib", paper_path(slug)),
+                Depends::Details(vec![slug.clone()]),
+            )
+        }
+        Job::ThemeBib(t) => {
+            let theme = &site.themes[t];
+            (
+                "",
+                format!("{}papers.bib", theme_path(&theme.def.id)),
+                Depends::Details(slugs(&theme.papers)),
+            )
+        }
+        Job::DigestBib => ("", "papers.bib".into(), Depends::Details(slugs(&all()))),
+        Job::PapersJson => ("", "papers.json".into(), Depends::Details(slugs(&all()))),
         Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
         Job::Atom => (
             "atom.xml",
@@ -665,6 +705,9 @@ impl Shared<'_> {
                 ctx.insert("facet", &facet_ctx(site, f));
                 ctx
             }
+            Job::PaperBib(_) | Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => {
+                self.base.clone()
+            }
             Job::NotFound => self.page(
                 "404",
                 "404.html",
@@ -688,6 +731,13 @@ impl Shared<'_> {
             path,
             depends,
         } = target(self.site, job);
+        if template.is_empty() {
+            return Ok(Output {
+                path,
+                bytes: self.generated(job).into_bytes(),
+                depends,
+            });
+        }
         let ctx = self.context(job, &path);
         let html = self
             .renderer
@@ -699,6 +749,25 @@ impl Shared<'_> {
             bytes: html.into_bytes(),
             depends,
         })
+    }
+
+    /// Files sheaf writes without a template.
+    fn generated(&self, job: Job) -> String {
+        let site = self.site;
+        let keys = &self.prepared.keys;
+        let bib = |papers: &mut dyn Iterator<Item = usize>| -> String {
+            papers
+                .map(|i| cite::bibtex(site, &site.papers[i], &keys[i]))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        match job {
+            Job::PaperBib(i) => bib(&mut std::iter::once(i)),
+            Job::ThemeBib(t) => bib(&mut site.themes[t].papers.iter().copied()),
+            Job::DigestBib => bib(&mut (0..site.papers.len())),
+            Job::PapersJson => cite::papers_json(site, keys),
+            _ => String::new(),
+        }
     }
 }
 

@@ -1,0 +1,341 @@
+//! How papers are cited and exchanged: BibTeX entries with stable keys,
+//! COinS (for the Zotero connector on list pages), schema.org JSON-LD, and
+//! `papers.json`, the digest for other tools.
+//!
+//! Everything here is built from the model alone, and every string from a
+//! paper is escaped for the format it lands in.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::content::arxiv_id::ArxivId;
+use crate::content::Entry;
+use crate::model::{Paper, Site};
+
+/// Citation keys for every paper, stable across builds and unique within
+/// the site: `lastnameYYYYfirstword`, with `a`, `b`… added (in slug
+/// order) where two papers would share one.
+pub fn keys(site: &Site) -> Vec<String> {
+    let bases: Vec<String> = site.papers.iter().map(|p| base_key(&p.entry)).collect();
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in bases.iter().enumerate() {
+        groups.entry(b).or_default().push(i);
+    }
+    let mut keys = bases.clone();
+    for (base, mut members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by(|&a, &b| site.papers[a].entry.slug.cmp(&site.papers[b].entry.slug));
+        for (n, &i) in members.iter().enumerate() {
+            keys[i] = format!("{base}{}", suffix(n));
+        }
+    }
+    keys
+}
+
+/// a, b, …, z, aa, ab, …
+fn suffix(mut n: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'a' + (n % 26) as u8) as char);
+        if n < 26 {
+            return s;
+        }
+        n = n / 26 - 1;
+    }
+}
+
+const TITLE_SKIP: &[&str] = &[
+    "a", "an", "the", "on", "of", "for", "and", "to", "in", "with", "towards", "toward",
+];
+
+fn base_key(e: &Entry) -> String {
+    let ascii = |s: &str| -> String {
+        slug::slugify(s)
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect()
+    };
+    let author = e
+        .authors
+        .first()
+        .and_then(|a| a.split_whitespace().last())
+        .map(ascii)
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "anon".into());
+    let year = e.published.unwrap_or(e.date).year();
+    let word = e
+        .title
+        .split(|c: char| !c.is_alphanumeric())
+        .map(|w| w.to_lowercase())
+        .find(|w| !w.is_empty() && !TITLE_SKIP.contains(&w.as_str()))
+        .map(|w| ascii(&w))
+        .unwrap_or_default();
+    format!("{author}{year}{word}")
+}
+
+/// A value inside BibTeX braces: LaTeX specials escaped, braces balanced.
+fn bib_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '{' | '}' | '%' | '&' | '$' | '#' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The BibTeX entry of a paper.
+pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
+    let e = &paper.entry;
+    let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
+    let kind = if e.journal_ref.is_some() && arxiv.is_none() {
+        "article"
+    } else {
+        "misc"
+    };
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    // Double braces keep the title's capitals as written.
+    fields.push(("title", format!("{{{}}}", bib_value(&e.title))));
+    if !e.authors.is_empty() {
+        let authors: Vec<String> = e.authors.iter().map(|a| bib_value(a)).collect();
+        fields.push(("author", authors.join(" and ")));
+    }
+    let when = e.published.unwrap_or(e.date);
+    fields.push(("year", when.year().to_string()));
+    fields.push(("month", (when.month() as u8).to_string()));
+    if let Some(id) = &arxiv {
+        fields.push(("eprint", id.id.clone()));
+        fields.push(("archivePrefix", "arXiv".into()));
+        if let Some(primary) = e.categories.first() {
+            fields.push(("primaryClass", bib_value(primary)));
+        }
+    }
+    match (&e.doi, &arxiv) {
+        (Some(doi), _) => fields.push(("doi", bib_value(doi))),
+        (None, Some(id)) => fields.push(("doi", id.doi())),
+        _ => {}
+    }
+    if let Some(j) = &e.journal_ref {
+        fields.push((
+            if kind == "article" { "journal" } else { "note" },
+            bib_value(j),
+        ));
+    }
+    let url = e
+        .url
+        .clone()
+        .or_else(|| arxiv.as_ref().map(ArxivId::abs_url))
+        .unwrap_or_else(|| site.config.urls.permalink(&super::paper_path(&e.slug)));
+    fields.push(("url", bib_value(&url)));
+    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = format!("@{kind}{{{key},\n");
+    for (k, v) in fields {
+        out.push_str(&format!("  {k:<width$} = {{{v}}},\n"));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// COinS: an OpenURL context object, the `title` of a `<span class="Z3988">`.
+pub fn coins(paper: &Paper) -> String {
+    let e = &paper.entry;
+    let mut url = url::form_urlencoded::Serializer::new(String::new());
+    url.append_pair("ctx_ver", "Z39.88-2004");
+    url.append_pair("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal");
+    url.append_pair(
+        "rft.genre",
+        if e.journal_ref.is_some() {
+            "article"
+        } else {
+            "preprint"
+        },
+    );
+    url.append_pair("rft.atitle", &e.title);
+    for a in &e.authors {
+        url.append_pair("rft.au", a);
+    }
+    url.append_pair("rft.date", &e.published.unwrap_or(e.date).to_string());
+    if let Some(j) = &e.journal_ref {
+        url.append_pair("rft.jtitle", j);
+    }
+    if let Some(id) = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok()) {
+        url.append_pair("rft_id", &format!("info:arxiv/{}", id.id));
+        url.append_pair("rft_id", &id.abs_url());
+    }
+    if let Some(doi) = &e.doi {
+        url.append_pair("rft_id", &format!("info:doi/{doi}"));
+    }
+    url.finish()
+}
+
+/// schema.org `ScholarlyArticle` JSON-LD, ready to go inside a
+/// `<script type="application/ld+json">`: `<` is escaped so no text from a
+/// paper can close the script.
+pub fn json_ld(site: &Site, paper: &Paper) -> String {
+    let e = &paper.entry;
+    let urls = &site.config.urls;
+    let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
+    let mut v = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": e.title,
+        "name": e.title,
+        "url": urls.permalink(&super::paper_path(&e.slug)),
+        "datePublished": e.published.unwrap_or(e.date).to_string(),
+        "author": e.authors.iter().map(|a| serde_json::json!({"@type": "Person", "name": a})).collect::<Vec<_>>(),
+        "abstract": paper.derived.abstract_text,
+        "isPartOf": {"@type": "WebSite", "name": site.config.title, "url": urls.base_url()},
+    });
+    if let Some(id) = &arxiv {
+        v["sameAs"] = serde_json::json!(id.abs_url());
+        v["identifier"] = serde_json::json!([
+            {"@type": "PropertyValue", "propertyID": "arXiv", "value": id.id},
+            {"@type": "PropertyValue", "propertyID": "DOI", "value": e.doi.clone().unwrap_or_else(|| id.doi())},
+        ]);
+    }
+    if !e.keywords.is_empty() {
+        v["keywords"] = serde_json::json!(e.keywords.join(", "));
+    }
+    script_safe(&v.to_string())
+}
+
+/// JSON that cannot end a `<script>` element or open an HTML comment.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// One paper in `papers.json`: every field, themes resolved.
+#[derive(Serialize)]
+struct JsonPaper<'a> {
+    slug: &'a str,
+    url: String,
+    title: &'a str,
+    date: String,
+    authors: &'a [String],
+    arxiv: Option<&'a str>,
+    arxiv_version: Option<u32>,
+    doi: Option<&'a str>,
+    link: Option<&'a str>,
+    code: Option<&'a str>,
+    project: Option<&'a str>,
+    published: Option<String>,
+    updated: Option<String>,
+    revised: Option<String>,
+    categories: &'a [String],
+    journal_ref: Option<&'a str>,
+    keywords: &'a [String],
+    metrics: Option<&'a crate::content::Metrics>,
+    themes: Vec<JsonTheme<'a>>,
+    tags: Vec<&'a str>,
+    featured: bool,
+    status: Option<&'static str>,
+    verdict: Option<&'static str>,
+    abstract_markdown: &'a str,
+    notes_markdown: &'a str,
+    bibtex_key: &'a str,
+    extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
+}
+
+#[derive(Serialize)]
+struct JsonTheme<'a> {
+    id: &'a str,
+    title: &'a str,
+}
+
+/// The whole digest as JSON.
+pub fn papers_json(site: &Site, keys: &[String]) -> String {
+    let urls = &site.config.urls;
+    let papers: Vec<JsonPaper> = site
+        .papers
+        .iter()
+        .zip(keys)
+        .map(|(p, key)| {
+            let e = &p.entry;
+            let day = |d: Option<time::Date>| d.map(|d| d.to_string());
+            JsonPaper {
+                slug: &e.slug,
+                url: urls.permalink(&super::paper_path(&e.slug)),
+                title: &e.title,
+                date: e.date.to_string(),
+                authors: &e.authors,
+                arxiv: e.arxiv.as_deref(),
+                arxiv_version: e.arxiv_version,
+                doi: e.doi.as_deref(),
+                link: e.url.as_deref(),
+                code: e.code.as_deref(),
+                project: e.project.as_deref(),
+                published: day(e.published),
+                updated: day(e.updated),
+                revised: day(e.revised),
+                categories: &e.categories,
+                journal_ref: e.journal_ref.as_deref(),
+                keywords: &e.keywords,
+                metrics: e.metrics.as_ref(),
+                themes: p
+                    .themes
+                    .iter()
+                    .map(|&t| JsonTheme {
+                        id: &site.themes[t].def.id,
+                        title: &site.themes[t].def.title,
+                    })
+                    .collect(),
+                tags: p.tags.iter().map(|&t| site.tags[t].name.as_str()).collect(),
+                featured: e.featured,
+                status: e.status.map(|s| s.slug()),
+                verdict: e.verdict.map(|v| v.slug()),
+                abstract_markdown: &e.abstract_md,
+                notes_markdown: &e.notes_md,
+                bibtex_key: key,
+                extra: &e.extra,
+            }
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "title": site.config.title,
+        "url": urls.base_url(),
+        "generator": format!("sheaf {}", env!("CARGO_PKG_VERSION")),
+        "papers": papers,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes() {
+        assert_eq!(suffix(0), "a");
+        assert_eq!(suffix(25), "z");
+        assert_eq!(suffix(26), "aa");
+    }
+
+    #[test]
+    fn bib_values_are_escaped() {
+        assert_eq!(
+            bib_value("50% of {x} & y_1 \\o"),
+            "50\\% of \\{x\\} \\& y\\_1 \\textbackslash{}o"
+        );
+    }
+
+    #[test]
+    fn script_safe_json() {
+        assert_eq!(
+            script_safe(r#"{"a":"</script><!--"}"#),
+            r#"{"a":"\u003c/script\u003e\u003c!--"}"#
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Citation metadata, BibTeX and papers.json.
+
+mod common;
+
+use std::path::Path;
+
+use biblatex::ChunksExt;
+
+use common::*;
+use sheaf::config::Config;
+use sheaf::import::{import_file, ImportOptions};
+
+/// A site with two papers imported from a recorded arXiv response (so they
+/// have authors, ids and categories), plus a hostile one.
+fn imported() -> TestSite {
+    let site = TestSite::with_papers(&[(
+        "hostile.md",
+        "---\ntitle: \"A </script><b>bold</b> & {braced} 50% title\"\ndate: 2025-05-07\nauthors: [\"O'Brien & Co\", \"Zoë {Z} Ünal\"]\nabstract: |\n  Text with </script> in it.\n---\n",
+    )]);
+    let config = Config::load(site.root()).unwrap();
+    let fixture = Path::new(REPO).join("tests/fixtures/import/arxiv-v1.xml");
+    let opts = ImportOptions {
+        date: time::macros::date!(2025 - 05 - 07),
+        format: None,
+        theme: None,
+        skip_bad: false,
+        dry_run: false,
+    };
+    import_file(&config, &fixture, &opts).unwrap();
+    site.build().unwrap();
+    site
+}
+
+const ODF: &str = "papers/online-difficulty-filtering-for-reasoning-oriented/";
+
+#[test]
+fn paper_pages_carry_scholar_and_schema_metadata() {
+    let site = imported();
+    let page = site.read(&format!("{ODF}index.html"));
+    for tag in [
+        r#"<meta name="citation_title" content="Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning">"#,
+        r#"<meta name="citation_author" content="Sanghwan Bae">"#,
+        r#"<meta name="citation_author" content="Min Young Lee">"#,
+        r#"<meta name="citation_publication_date" content="2025/04/04">"#,
+        r#"<meta name="citation_arxiv_id" content="2504.03380">"#,
+        r#"<meta name="citation_pdf_url" content="https://arxiv.org/pdf/2504.03380">"#,
+        r#"<meta property="og:title" content="Online Difficulty Filtering"#,
+        r#"<meta name="twitter:card" content="summary">"#,
+        r#"<link rel="canonical" href="https://sheaf-digest.github.io/sheaf/papers/online-difficulty-filtering-for-reasoning-oriented/">"#,
+    ] {
+        assert!(page.contains(tag), "{tag} missing");
+    }
+    let start = page.find("<script type=\"application/ld+json\">").unwrap() + 35;
+    let end = start + page[start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(ld["@type"], "ScholarlyArticle");
+    assert_eq!(
+        ld["headline"],
+        "Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning"
+    );
+    assert_eq!(ld["author"][0]["name"], "Sanghwan Bae");
+    assert_eq!(ld["sameAs"], "https://arxiv.org/abs/2504.03380");
+    assert_eq!(ld["datePublished"], "2025-04-04");
+
+    // Hostile text cannot leave the JSON-LD script or the meta attribute.
+    let hostile = site.read("papers/hostile/index.html");
+    let ld_start = hostile.find("application/ld+json").unwrap();
+    let ld_end = ld_start + hostile[ld_start..].find("</script>").unwrap();
+    assert!(
+        !hostile[ld_start..ld_end].contains("</"),
+        "script closed early"
+    );
+    assert!(
+        hostile.contains(r#"<meta name="citation_author" content="O&#39;Brien &amp; Co">"#)
+            || hostile.contains(r#"content="O&#x27;Brien &amp; Co""#)
+    );
+}
+
+#[test]
+fn bibtex_parses_back() {
+    let site = imported();
+    let bib = site.read(&format!("{ODF}cite.bib"));
+    let parsed = biblatex::Bibliography::parse(&bib).unwrap();
+    let entry = parsed.iter().next().unwrap();
+    assert_eq!(entry.key, "bae2025online");
+    assert_eq!(
+        entry.title().unwrap().format_verbatim(),
+        "Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning"
+    );
+    let authors: Vec<String> = entry
+        .author()
+        .unwrap()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(authors, ["Bae", "Hong", "Lee"]);
+    let fields = |k: &str| {
+        entry
+            .get(k)
+            .map(|c| c.format_verbatim())
+            .unwrap_or_default()
+    };
+    assert_eq!(fields("eprint"), "2504.03380");
+    assert_eq!(fields("archiveprefix"), "arXiv");
+    assert_eq!(fields("primaryclass"), "cs.LG");
+    assert_eq!(fields("doi"), "10.48550/arXiv.2504.03380");
+    // The page shows the same entry, with a download link.
+    let page = site.read(&format!("{ODF}index.html"));
+    assert!(page.contains("@misc{bae2025online,"));
+    assert!(page.contains("download=\"bae2025online.bib\""));
+
+    // Hostile titles stay balanced and parse.
+    let hostile = biblatex::Bibliography::parse(&site.read("papers/hostile/cite.bib")).unwrap();
+    assert_eq!(hostile.len(), 1);
+    // The whole digest and each theme: every paper once, keys unique.
+    let all = biblatex::Bibliography::parse(&site.read("papers.bib")).unwrap();
+    assert_eq!(all.len(), 3);
+    let theme = site.read("themes/llm-reasoning/papers.bib");
+    assert!(biblatex::Bibliography::parse(&theme)
+        .unwrap()
+        .get("bae2025online")
+        .is_some());
+}
+
+#[test]
+fn bibtex_keys_are_unique_across_the_bundled_digest() {
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let all = biblatex::Bibliography::parse(&site.read("papers.bib")).unwrap();
+    assert_eq!(all.len(), 120, "120 entries, so 120 distinct keys");
+}
+
+#[test]
+fn papers_json_round_trips() {
+    let site = imported();
+    let json: serde_json::Value = serde_json::from_str(&site.read("papers.json")).unwrap();
+    let papers = json["papers"].as_array().unwrap();
+    assert_eq!(papers.len(), 3);
+    let odf = papers.iter().find(|p| p["arxiv"] == "2504.03380").unwrap();
+    assert_eq!(
+        odf["title"],
+        "Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning"
+    );
+    assert_eq!(odf["authors"][2], "Min Young Lee");
+    assert_eq!(odf["categories"][0], "cs.LG");
+    assert_eq!(odf["bibtex_key"], "bae2025online");
+    assert!(odf["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == "llm-reasoning" && t["title"] == "LLM reasoning"));
+    // Every entry of the digest is there with its Markdown, so the JSON can
+    // be turned back into the same entries.
+    let hostile = papers.iter().find(|p| p["slug"] == "hostile").unwrap();
+    assert_eq!(
+        hostile["title"],
+        "A </script><b>bold</b> & {braced} 50% title"
+    );
+    assert_eq!(hostile["abstract_markdown"], "Text with </script> in it.\n");
+}
+
+#[test]
+fn list_pages_offer_coins_for_reference_managers() {
+    let site = imported();
+    let index = site.read("index.html");
+    let spans = index
+        .matches("<span class=\"Z3988\" title=\"ctx_ver=Z39.88-2004")
+        .count();
+    assert_eq!(spans, 3, "one per listed paper");
+    assert!(index.contains("rft_id=info%3Aarxiv%2F2504.03380"));
+    assert!(site
+        .read("themes/llm-reasoning/index.html")
+        .contains("Z3988"));
+}
