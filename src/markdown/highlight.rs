@@ -50,7 +50,7 @@ pub(super) fn highlight(code: &str, lang: &str) -> String {
     format!("<pre class=\"hl-code\"{lang_attr}><code>{body}</code></pre>\n")
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Writing to a String cannot fail.
     let _ = pulldown_cmark_escape::escape_html(&mut out, s);

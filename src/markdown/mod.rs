@@ -43,6 +43,7 @@ fn options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_MATH
 }
 
 /// Renders Markdown. Headings are shifted to start at `<h3>` (see
@@ -163,6 +164,8 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
                 }
                 .into(),
             )),
+            Event::InlineMath(tex) => events.push(Event::InlineHtml(math(&tex, false).into())),
+            Event::DisplayMath(tex) => events.push(Event::InlineHtml(math(&tex, true).into())),
             Event::Html(html) | Event::InlineHtml(html) => match source {
                 Source::Abstract => events.push(Event::Text(html)),
                 Source::Notes { .. } => {
@@ -243,6 +246,73 @@ fn resolve_link(dest: &CowStr, urls: &Urls, internal: &mut Vec<String>) -> Optio
     }
 }
 
+const MATHML_TAGS: [&str; 27] = [
+    "math",
+    "semantics",
+    "annotation",
+    "mrow",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "mspace",
+    "msub",
+    "msup",
+    "msubsup",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mover",
+    "munder",
+    "munderover",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "menclose",
+    "merror",
+];
+
+/// TeX as MathML, made at build time so no script is needed to read it.
+/// TeX that does not convert cleanly is shown as code, as written.
+fn math(tex: &str, display: bool) -> String {
+    use pulldown_latex::{config::DisplayMode, Parser as TexParser, RenderConfig, Storage};
+    let storage = Storage::new();
+    let events: Result<Vec<_>, _> = TexParser::new(tex, &storage).collect();
+    let rendered = events.ok().and_then(|events| {
+        let config = RenderConfig {
+            display_mode: if display {
+                DisplayMode::Block
+            } else {
+                DisplayMode::Inline
+            },
+            annotation: Some(tex),
+            ..RenderConfig::default()
+        };
+        let mut out = String::new();
+        pulldown_latex::push_mathml(
+            &mut out,
+            events.into_iter().map(Ok::<_, std::convert::Infallible>),
+            config,
+        )
+        .ok()
+        .map(|()| out)
+    });
+    match rendered {
+        // Display math comes inside a paragraph: `<math display="block">`
+        // is phrasing content, a `<div>` would not be.
+        Some(mathml) => mathml,
+        None if display => format!(
+            "<code class=\"tex tex-display\">{}</code>",
+            highlight::escape(tex)
+        ),
+        None => format!("<code class=\"tex\">{}</code>", highlight::escape(tex)),
+    }
+}
+
 /// Cleans HTML that contains curator-written raw HTML, keeping what sheaf's
 /// own Markdown output needs (ids on headings, classes for highlighting and
 /// footnotes, task list checkboxes).
@@ -252,6 +322,36 @@ fn sanitize(html: &str) -> String {
         .add_tags(["input"])
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("pre", ["data-lang"])
+        // MathML that sheaf itself made from `$…$`.
+        .add_tags(MATHML_TAGS)
+        .add_generic_attributes([
+            "display",
+            "mathvariant",
+            "stretchy",
+            "fence",
+            "separator",
+            "lspace",
+            "rspace",
+            "movablelimits",
+            "encoding",
+            "displaystyle",
+            "scriptlevel",
+            "accent",
+            "accentunder",
+            "columnalign",
+            "rowspacing",
+            "columnspacing",
+            "linethickness",
+            "minsize",
+            "maxsize",
+            "symmetric",
+            "largeop",
+            "form",
+            "width",
+            "height",
+            "depth",
+            "voffset",
+        ])
         .clean(html)
         .to_string()
 }
@@ -368,6 +468,35 @@ mod tests {
         assert!(r.html.contains("hl-"), "{}", r.html);
         assert!(r.html.contains("&lt;x&gt;"));
         assert!(highlight_css().contains("prefers-color-scheme: dark"));
+    }
+
+    #[test]
+    fn math_becomes_mathml() {
+        let r = render(
+            "Energy $E = mc^2$ and\n\n$$\\frac{a}{b}$$\n",
+            Source::Abstract,
+            &urls(),
+        );
+        assert!(r.html.contains("<math"), "{}", r.html);
+        assert!(r.html.contains("<mfrac>"), "{}", r.html);
+        assert!(
+            r.html.contains("<mi>E</mi>") || r.html.contains("<mi>E"),
+            "{}",
+            r.html
+        );
+        let bad = render("broken $\\notacommand{x}$ here", Source::Abstract, &urls());
+        assert!(bad.html.contains("<code class=\"tex\">"), "{}", bad.html);
+        assert!(!bad.html.contains("<math"), "{}", bad.html);
+        // Sanitised notes keep sheaf's own MathML.
+        let n = notes("<b>x</b> $x^2$");
+        assert!(n.html.contains("<msup>"), "{}", n.html);
+        // Text between formulas stays.
+        let t = render(
+            "mean $\\mu$ and deviation $\\sigma$ of all the inputs of the\nlayer, by $g$",
+            Source::Abstract,
+            &urls(),
+        );
+        assert!(t.html.contains("of all the inputs of the"), "{}", t.html);
     }
 
     #[test]
