@@ -45,6 +45,8 @@ pub struct Derived {
     pub theme_ids: Vec<String>,
     /// Tag slugs with the names as written, in order, without repeats.
     pub tags: Vec<(String, String)>,
+    /// Term counts of title and abstract, for related papers.
+    pub terms: Vec<(String, u32)>,
 }
 
 impl Derived {
@@ -69,7 +71,9 @@ impl Derived {
                 tags.push((slug, name.clone()));
             }
         }
+        let terms = crate::related::term_counts(&format!("{}. {}", e.title, abstract_text));
         Derived {
+            terms,
             abstract_html: abs.html,
             notes_html: notes.html,
             abstract_text,
@@ -119,6 +123,8 @@ pub struct Site {
     /// Papers by the curator's verdict, then by status; only non-empty
     /// groups, in a fixed order.
     pub facets: Vec<Facet>,
+    /// For each paper, its most similar papers (indices), best first.
+    pub related: Vec<Vec<usize>>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -140,6 +146,31 @@ pub struct Facet {
 pub struct ModelOptions {
     /// Publish drafts too (for previews).
     pub drafts: bool,
+}
+
+/// Related papers, reused from the previous build when no title or
+/// abstract changed (editing notes, the common case, changes neither).
+fn related_papers(papers: &[Paper], previous: Option<&Site>) -> Vec<Vec<usize>> {
+    if let Some(prev) = previous {
+        let same = prev.papers.len() == papers.len()
+            && prev.papers.iter().zip(papers).all(|(a, b)| {
+                a.entry.slug == b.entry.slug
+                    && (Arc::ptr_eq(&a.derived, &b.derived)
+                        || (a.entry.title == b.entry.title
+                            && a.derived.abstract_text == b.derived.abstract_text))
+            });
+        if same {
+            return prev.related.clone();
+        }
+    }
+    let docs: Vec<crate::related::Doc> = papers
+        .iter()
+        .map(|p| crate::related::Doc {
+            terms: &p.derived.terms,
+            themes: &p.themes,
+        })
+        .collect();
+    crate::related::related(&docs)
 }
 
 fn facets(papers: &[Paper]) -> Vec<Facet> {
@@ -334,9 +365,11 @@ impl Site {
             .collect();
 
         let facets = facets(&papers);
+        let related = related_papers(&papers, previous);
         Ok(Site {
             config: config.clone(),
             facets,
+            related,
             papers,
             themes,
             tags,

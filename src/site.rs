@@ -370,11 +370,14 @@ impl Session {
         }
         // The same papers in the same places: refresh the values of the
         // edited ones and render what shows a value that changed.
+        // Papers whose related list changed show other titles now.
         let touched_at: Vec<usize> = site
             .papers
             .iter()
             .enumerate()
-            .filter(|(_, p)| touched.contains(&p.entry.slug))
+            .filter(|(i, p)| {
+                touched.contains(&p.entry.slug) || site.related.get(*i) != self.site.related.get(*i)
+            })
             .map(|(i, _)| i)
             .collect();
         let mut prepared = self.prepared.clone();

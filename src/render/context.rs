@@ -250,6 +250,8 @@ pub struct Detail<'a> {
     pub json_ld: String,
     /// `YYYY/MM/DD`, as Google Scholar reads `citation_publication_date`.
     pub citation_date: String,
+    /// The most similar papers, best first.
+    pub related: Vec<RelatedCtx<'a>>,
     pub extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
     /// What the paper's source says beyond the summary.
     pub source: SourceCtx<'a>,
@@ -258,6 +260,14 @@ pub struct Detail<'a> {
     pub updated: String,
     /// RFC 2822, for RSS.
     pub date_rfc2822: String,
+}
+
+#[derive(Serialize)]
+pub struct RelatedCtx<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub date: String,
+    pub date_display: String,
 }
 
 #[derive(Serialize)]
@@ -380,7 +390,9 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a
     }
 }
 
-pub fn detail<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Detail<'a> {
+/// The details of paper `index`.
+pub fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
+    let paper = &site.papers[index];
     let e = &paper.entry;
     let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
     search
@@ -395,6 +407,23 @@ pub fn detail<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Detail<'a> 
             .urls
             .path(&format!("{}cite.bib", paper_path(&e.slug))),
         json_ld: super::cite::json_ld(site, paper),
+        related: site
+            .related
+            .get(index)
+            .map(|list| {
+                list.iter()
+                    .map(|&j| {
+                        let other = &site.papers[j].entry;
+                        RelatedCtx {
+                            title: &other.title,
+                            url: site.config.urls.path(&paper_path(&other.slug)),
+                            date: other.date.to_string(),
+                            date_display: display_date(other.date),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         citation_date: e.published.unwrap_or(e.date).to_string().replace('-', "/"),
         abstract_html: &paper.derived.abstract_html,
         notes_html: &paper.derived.notes_html,

@@ -262,7 +262,8 @@ impl Prepared {
             .papers
             .par_iter()
             .zip(&keys)
-            .map(|(p, k)| (value(&summary(site, p, k)), value(&detail(site, p, k))))
+            .enumerate()
+            .map(|(i, (p, k))| (value(&summary(site, p, k)), value(&detail(site, i, k))))
             .unzip();
         Prepared {
             summaries,
@@ -282,7 +283,7 @@ impl Prepared {
             };
             let key = &self.keys[i];
             let s = value(&summary(site, paper, key));
-            let d = value(&detail(site, paper, key));
+            let d = value(&detail(site, i, key));
             if self.summaries.get(i) != Some(&s) {
                 summaries.push(i);
             }
