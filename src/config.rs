@@ -70,6 +70,8 @@ struct RawConfig {
     #[serde(default = "default_arxiv_api")]
     arxiv_api: String,
     #[serde(default)]
+    cname: Option<String>,
+    #[serde(default)]
     extra: serde_yaml::Mapping,
 }
 
@@ -128,6 +130,9 @@ pub struct Config {
     pub extra: serde_yaml::Mapping,
     /// The arXiv API endpoint `sheaf import --arxiv` asks.
     pub arxiv_api: String,
+    /// The custom domain GitHub Pages serves the site at, written to
+    /// `CNAME` in the output.
+    pub cname: Option<String>,
     /// One matcher per theme, in the order of `themes`.
     pub theme_matchers: Vec<KeywordMatcher>,
     pub tag_matchers: Vec<KeywordMatcher>,
@@ -233,6 +238,12 @@ impl Config {
                 ),
             ));
         }
+        let cname = raw.cname.as_deref().map(str::trim);
+        if let Some(cname) = cname {
+            if let Err(msg) = check_cname(cname, urls.as_ref()) {
+                diags.push(err("cname:", msg));
+            }
+        }
         let (Some(urls), true) = (urls, diags.is_empty()) else {
             return Err(diags);
         };
@@ -264,6 +275,7 @@ impl Config {
             tag_rules: raw.tags,
             extra: raw.extra,
             arxiv_api: raw.arxiv_api,
+            cname: cname.map(str::to_string),
         })
     }
 
@@ -296,6 +308,32 @@ impl Config {
             .map(|(t, _)| t.tag.clone())
             .collect()
     }
+}
+
+/// `cname` names the custom domain GitHub Pages serves the site at: a bare
+/// domain name. Pages serves such a site at the domain's root, so
+/// `base_url` must be that root, or every link would point elsewhere.
+fn check_cname(cname: &str, urls: Option<&Urls>) -> std::result::Result<(), String> {
+    let host = match url::Host::parse(cname) {
+        Ok(url::Host::Domain(d)) if d.contains('.') => d,
+        _ => {
+            return Err(format!(
+                "`cname` must be a domain name such as papers.example.org (no scheme, port or path), got {cname:?}"
+            ))
+        }
+    };
+    // An invalid base_url has its own error already.
+    let Some(urls) = urls else { return Ok(()) };
+    let base_host = url::Url::parse(urls.base_url())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    if base_host.as_deref() != Some(host.as_str()) || urls.base_path() != "/" {
+        return Err(format!(
+            "with `cname: {cname}` GitHub Pages serves the site at the root of that domain, so `base_url` must be \"https://{host}/\", not {:?}",
+            urls.base_url()
+        ));
+    }
+    Ok(())
 }
 
 /// Lowercase ASCII letters, digits and single hyphens: safe in a URL path

@@ -10,6 +10,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
     tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;
+    // Temporary files are private (0600); the file they replace should
+    // keep its mode, and a new one gets the usual 0644, or web servers and
+    // GitHub Pages could not read what sheaf publishes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o644);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::write(path, e))?;
+    }
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn new_files_are_readable_and_old_modes_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.html");
+        write_atomic(&new, b"x").unwrap();
+        assert_eq!(
+            std::fs::metadata(&new).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        let old = dir.path().join("old.md");
+        std::fs::write(&old, "a").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&old, b"b").unwrap();
+        assert_eq!(
+            std::fs::metadata(&old).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
 }

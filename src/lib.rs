@@ -11,6 +11,7 @@ pub mod curate;
 pub mod error;
 pub mod fs;
 pub mod import;
+pub mod init;
 pub mod load;
 pub mod markdown;
 pub mod matcher;

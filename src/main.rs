@@ -73,6 +73,20 @@ enum Command {
     },
     /// Build the site, then rebuild what changes on every save.
     Watch(BuildArgs),
+    /// Start a new digest in DIR: site-config.yaml with example themes, one
+    /// example entry, the default visual theme, a GitHub Pages workflow and a
+    /// .gitignore. Refuses a folder that already holds a digest.
+    Init {
+        /// The folder to create the digest in (new, or without a digest).
+        dir: PathBuf,
+        /// The site's title.
+        #[arg(long)]
+        title: Option<String>,
+        /// The site's address, e.g. https://USER.github.io/REPOSITORY/
+        /// (default: a placeholder to change in site-config.yaml).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Write a blank entry with today's date, ready to fill in.
     New {
         /// The paper's title.
@@ -159,6 +173,32 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             drafts,
         } => serve(cli, *bind, *port, *open, *drafts)?,
         Command::Watch(args) => watch(cli, args.options())?,
+        Command::Init {
+            dir,
+            title,
+            base_url,
+        } => {
+            let written = sheaf::init::init(dir, title.as_deref(), base_url.as_deref())?;
+            if !cli.quiet {
+                if cli.verbose {
+                    for path in &written {
+                        println!("created {}", path.display());
+                    }
+                }
+                println!(
+                    "Created a digest in {} ({} files).",
+                    dir.display(),
+                    written.len()
+                );
+                if base_url.is_none() {
+                    println!("Set base_url in site-config.yaml to the site's address.");
+                }
+                println!(
+                    "Build it with `sheaf --root {} build`; push it to GitHub and set Settings → Pages → Source to \"GitHub Actions\" to publish it.",
+                    dir.display()
+                );
+            }
+        }
         Command::New { title, arxiv } => {
             let config = Config::load(&cli.root)?;
             let today = time::OffsetDateTime::now_utc().date();

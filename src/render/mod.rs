@@ -875,7 +875,7 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
             depends: Depends::Nothing,
         })
         .collect();
-    let fixed = [
+    let mut fixed = vec![
         (
             "robots.txt",
             format!(
@@ -889,6 +889,10 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
         (".nojekyll", Vec::new()),
         ("syntax.css", crate::markdown::highlight_css().into_bytes()),
     ];
+    // GitHub Pages takes a custom domain from a CNAME file at the root.
+    if let Some(cname) = &site.config.cname {
+        fixed.push(("CNAME", format!("{cname}\n").into_bytes()));
+    }
     for (path, bytes) in fixed {
         out.retain(|o| o.path != path);
         out.push(Output {

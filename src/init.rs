@@ -1,0 +1,466 @@
+//! `sheaf init DIR`: scaffolds a new digest from nothing.
+//!
+//! A new digest gets everything `sheaf build` needs and GitHub Pages
+//! publishes: `site-config.yaml` with example research themes, one example
+//! entry, the default visual theme, a Pages workflow and a `.gitignore` for
+//! the output. The theme is embedded in the binary, so a digest made this
+//! way needs nothing from sheaf's repository.
+//!
+//! It never overwrites: a folder that already holds a digest (a config or a
+//! content folder), or any file it would write, is refused before anything
+//! is written. The one file it may share with an existing folder is
+//! `.gitignore`, which gets the output folder appended.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use time::Date;
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::error::{Error, Result};
+use crate::urls::Urls;
+
+/// Where the scaffold puts the visual theme (the config's `templates`).
+pub const THEME_DIR: &str = "themes/default";
+/// Where the scaffold puts the GitHub Pages workflow.
+pub const WORKFLOW_PATH: &str = ".github/workflows/pages.yml";
+/// The example entry.
+pub const EXAMPLE_PAPER: &str = "content/papers/attention-is-all-you-need.md";
+/// The title of a digest whose `--title` was not given.
+pub const DEFAULT_TITLE: &str = "Research digest";
+
+/// The repository's `themes/default/`, file by file (paths relative to it).
+/// Listed by hand rather than through a build script or a crate;
+/// `tests/init.rs` fails, naming the file, when a theme file is added or
+/// removed without this list following.
+pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
+    (
+        "static/cite.js",
+        include_bytes!("../themes/default/static/cite.js"),
+    ),
+    (
+        "static/favicon.svg",
+        include_bytes!("../themes/default/static/favicon.svg"),
+    ),
+    (
+        "static/style.css",
+        include_bytes!("../themes/default/static/style.css"),
+    ),
+    (
+        "templates/404.html",
+        include_bytes!("../themes/default/templates/404.html"),
+    ),
+    (
+        "templates/archive.html",
+        include_bytes!("../themes/default/templates/archive.html"),
+    ),
+    (
+        "templates/atom.xml",
+        include_bytes!("../themes/default/templates/atom.xml"),
+    ),
+    (
+        "templates/base.html",
+        include_bytes!("../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/facet.html",
+        include_bytes!("../themes/default/templates/facet.html"),
+    ),
+    (
+        "templates/index.html",
+        include_bytes!("../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/month.html",
+        include_bytes!("../themes/default/templates/month.html"),
+    ),
+    (
+        "templates/paper.html",
+        include_bytes!("../themes/default/templates/paper.html"),
+    ),
+    (
+        "templates/partials/pagination.html",
+        include_bytes!("../themes/default/templates/partials/pagination.html"),
+    ),
+    (
+        "templates/partials/paper_card.html",
+        include_bytes!("../themes/default/templates/partials/paper_card.html"),
+    ),
+    (
+        "templates/rss.xml",
+        include_bytes!("../themes/default/templates/rss.xml"),
+    ),
+    (
+        "templates/sitemap.xml",
+        include_bytes!("../themes/default/templates/sitemap.xml"),
+    ),
+    (
+        "templates/tag.html",
+        include_bytes!("../themes/default/templates/tag.html"),
+    ),
+    (
+        "templates/tags.html",
+        include_bytes!("../themes/default/templates/tags.html"),
+    ),
+    (
+        "templates/theme.html",
+        include_bytes!("../themes/default/templates/theme.html"),
+    ),
+    (
+        "templates/themes.html",
+        include_bytes!("../themes/default/templates/themes.html"),
+    ),
+];
+
+// The scaffold's own files, kept as files so they read (and diff) as what
+// they become. `@NAME@` marks what `scaffold` fills in.
+const CONFIG_TEMPLATE: &str = include_str!("init/site-config.yaml");
+const EXAMPLE_TEMPLATE: &str = include_str!("init/example-paper.md");
+const WORKFLOW_TEMPLATE: &str = include_str!("init/pages.yml");
+const GITIGNORE: &str = include_str!("init/gitignore");
+
+/// Scaffolds a new digest in `dir` (created if missing; it may exist if it
+/// holds no digest) and returns the files written, in the order written.
+///
+/// `base_url` is validated like the config's; without one the site gets a
+/// placeholder under `example.github.io`, named after the folder, with a
+/// comment saying to change it. On any error nothing is left behind.
+pub fn init(dir: &Path, title: Option<&str>, base_url: Option<&str>) -> Result<Vec<PathBuf>> {
+    let title = title.map(str::trim).unwrap_or(DEFAULT_TITLE);
+    if title.is_empty() {
+        return Err(Error::Usage("--title must not be empty".into()));
+    }
+    let base_url = match base_url {
+        Some(given) => BaseUrl::Given(
+            Urls::new(given)
+                .map_err(|m| Error::Usage(format!("--base-url: {m}")))?
+                .base_url()
+                .to_string(),
+        ),
+        None => BaseUrl::Placeholder(format!("https://example.github.io/{}/", folder_slug(dir))),
+    };
+    refuse_existing_digest(dir)?;
+
+    let today = time::OffsetDateTime::now_utc().date();
+    let scaffold = scaffold(title, &base_url, today);
+    // A scaffold whose config does not load would be a bug here, but one the
+    // user would only meet at their first build: check it now.
+    let config = &scaffold[0];
+    debug_assert_eq!(config.0, CONFIG_FILE);
+    Config::parse(dir, &dir.join(CONFIG_FILE), &config.1).map_err(Error::Invalid)?;
+
+    let theme = DEFAULT_THEME
+        .iter()
+        .map(|(rel, bytes)| (format!("{THEME_DIR}/{rel}"), *bytes));
+    let files: Vec<(String, &[u8])> = scaffold
+        .iter()
+        .map(|(rel, text)| (rel.clone(), text.as_bytes()))
+        .chain(theme)
+        .collect();
+    let taken: Vec<&str> = files
+        .iter()
+        .map(|(rel, _)| rel.as_str())
+        .filter(|rel| exists(&join(dir, rel)))
+        .collect();
+    if !taken.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} already has {}; sheaf init writes only new files",
+            dir.display(),
+            taken.join(", ")
+        )));
+    }
+
+    // The one file that may already exist: the output folder is added to it.
+    let gitignore = join(dir, ".gitignore");
+    let gitignore_change = match std::fs::read_to_string(&gitignore) {
+        Ok(text) if ignores_output(&text) => Gitignore::Keep,
+        Ok(text) if text.trim().is_empty() => Gitignore::Append(GITIGNORE.into()),
+        // A blank line between the user's rules and ours.
+        Ok(text) if text.ends_with('\n') => Gitignore::Append(format!("\n{GITIGNORE}")),
+        Ok(_) => Gitignore::Append(format!("\n\n{GITIGNORE}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Gitignore::Create,
+        Err(e) => return Err(Error::read(&gitignore, e)),
+    };
+
+    let mut written = Written::default();
+    let result = (|| {
+        for (rel, bytes) in &files {
+            written.create(&join(dir, rel), bytes)?;
+        }
+        // Last, so that a failure before it leaves an existing one untouched.
+        match &gitignore_change {
+            Gitignore::Create => written.create(&gitignore, GITIGNORE.as_bytes()),
+            Gitignore::Append(text) => {
+                append(&gitignore, text.as_bytes())?;
+                written.files.push(gitignore.clone());
+                Ok(())
+            }
+            Gitignore::Keep => Ok(()),
+        }
+    })();
+    match result {
+        Ok(()) => Ok(written.files),
+        Err(e) => {
+            written.undo();
+            Err(e)
+        }
+    }
+}
+
+enum BaseUrl {
+    Given(String),
+    Placeholder(String),
+}
+
+/// What becomes of the folder's `.gitignore`.
+enum Gitignore {
+    Create,
+    /// It exists and does not ignore the output yet: this goes at its end.
+    Append(String),
+    /// It already ignores the output.
+    Keep,
+}
+
+/// The scaffold's text files (config first), by path relative to the site
+/// root. The theme and `.gitignore` are added by [`init`].
+fn scaffold(title: &str, base_url: &BaseUrl, today: Date) -> Vec<(String, String)> {
+    let (url, comment) = match base_url {
+        BaseUrl::Given(url) => (url, "# The site's address; every link carries its path.\n"),
+        BaseUrl::Placeholder(url) => (
+            url,
+            "# The site's address; every link carries its path. CHANGE IT to yours:\n\
+             # https://<user>.github.io/<repository>/ for a GitHub Pages project site.\n",
+        ),
+    };
+    let config = fill(
+        CONFIG_TEMPLATE,
+        &[
+            ("@TITLE@", &yaml_quoted(title)),
+            ("@BASE_URL_COMMENT@", comment),
+            ("@BASE_URL@", &yaml_quoted(url)),
+        ],
+    );
+    vec![
+        (CONFIG_FILE.to_string(), config),
+        (
+            EXAMPLE_PAPER.to_string(),
+            fill(EXAMPLE_TEMPLATE, &[("@DATE@", &today.to_string())]),
+        ),
+        (
+            WORKFLOW_PATH.to_string(),
+            fill(
+                WORKFLOW_TEMPLATE,
+                &[("@VERSION@", env!("CARGO_PKG_VERSION"))],
+            ),
+        ),
+    ]
+}
+
+/// Replaces each marker in `template` with its value, in one pass: a value
+/// is never searched for markers, so a title that says `@BASE_URL@` stays
+/// a title.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some((at, marker, value)) = values
+        .iter()
+        .filter_map(|(marker, value)| rest.find(marker).map(|at| (at, marker, value)))
+        .min_by_key(|(at, _, _)| *at)
+    {
+        out.push_str(&rest[..at]);
+        out.push_str(value);
+        rest = &rest[at + marker.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Refuses a path that is not a folder, or a folder that holds a digest.
+fn refuse_existing_digest(dir: &Path) -> Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::Usage(format!("{} is not a folder", dir.display())));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::read(dir, e)),
+    }
+    for marker in [CONFIG_FILE, "content"] {
+        if exists(&dir.join(marker)) {
+            return Err(Error::Usage(format!(
+                "{} already holds a digest (it has {marker}); sheaf init only starts new ones",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Does anything (a file, a folder, even a dangling link) have this name?
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// A `/`-separated relative path under `dir`, with the platform's separator.
+fn join(dir: &Path, rel: &str) -> PathBuf {
+    rel.split('/')
+        .fold(dir.to_path_buf(), |p, part| p.join(part))
+}
+
+/// Does a `.gitignore` already ignore the output folder?
+fn ignores_output(gitignore: &str) -> bool {
+    gitignore
+        .lines()
+        .any(|l| matches!(l.trim(), "public" | "public/" | "/public" | "/public/"))
+}
+
+/// The folder's name as a URL segment, for the placeholder base URL: the
+/// repository is usually named after the folder.
+fn folder_slug(dir: &Path) -> String {
+    let absolute = std::fs::canonicalize(dir)
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf());
+    let name = absolute
+        .file_name()
+        .map(|n| slug::slugify(n.to_string_lossy()))
+        .unwrap_or_default();
+    if name.is_empty() {
+        "digest".into()
+    } else {
+        name
+    }
+}
+
+/// A YAML double-quoted scalar holding exactly `s`. JSON's string syntax is
+/// almost YAML's, but YAML also forbids raw non-printable characters (DEL,
+/// C1 controls, the BOM) and folds raw NEL and line and paragraph
+/// separators, so those are escaped too.
+fn yaml_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            ' '..='~' | '\u{A0}'..='\u{2027}' | '\u{202A}'..='\u{D7FF}' => out.push(c),
+            '\u{E000}'..='\u{FEFE}' | '\u{FF00}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}' => {
+                out.push(c)
+            }
+            // Everything left is in the Basic Multilingual Plane.
+            c => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Adds to the end of an existing file.
+fn append(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| Error::write(path, e))
+}
+
+/// What [`init`] has written so far, to take back if a later write fails.
+#[derive(Default)]
+struct Written {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Written {
+    /// Creates a new file. Unlike `fs::write_atomic` (a temporary file made
+    /// private, then renamed), this gives the file the usual permissions,
+    /// and it fails rather than replace a file that appeared meanwhile.
+    fn create(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        if let Some(parent) = path.parent() {
+            // Create missing folders one by one, outermost first, so that
+            // each can be removed again.
+            let missing: Vec<&Path> = parent
+                .ancestors()
+                .take_while(|p| !p.as_os_str().is_empty() && !exists(p))
+                .collect();
+            for dir in missing.into_iter().rev() {
+                std::fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
+                self.dirs.push(dir.to_path_buf());
+            }
+        }
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| Error::write(path, e))?;
+        // Ours from here on, even if writing fails.
+        self.files.push(path.to_path_buf());
+        file.write_all(bytes).map_err(|e| Error::write(path, e))
+    }
+
+    /// Best effort: the error that made us undo is the one worth reporting.
+    fn undo(self) {
+        for file in self.files.iter().rev() {
+            let _ = std::fs::remove_file(file);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_round_trips_through_yaml() {
+        let awkward = [
+            "plain",
+            "",
+            "Ada's \"reading\" group: #1 & <b>RL</b>",
+            "- [a, b]: {c}",
+            "tab\tnew\nline\r\\back",
+            "null",
+            "~",
+            "yes",
+            "\u{7F}\u{80}\u{85}\u{9F}\u{2028}\u{2029}\u{FEFF}\u{FFFE}\u{FFFF}",
+            "\u{0}\u{1}\u{1F}",
+            "Rozière δ ₂ 😀 \u{D7FF}\u{E000}\u{10FFFF}",
+        ];
+        for s in awkward {
+            let yaml = format!("title: {}\n", yaml_quoted(s));
+            let back: std::collections::BTreeMap<String, String> = serde_yaml::from_str(&yaml)
+                .unwrap_or_else(|e| panic!("{yaml:?} does not parse: {e}"));
+            assert_eq!(back["title"], s, "{yaml:?}");
+        }
+        // Every character up to the end of the Latin-1 and General
+        // Punctuation blocks, one at a time.
+        for c in (0u32..0x2100).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let back: String = serde_yaml::from_str(&yaml_quoted(&s)).unwrap();
+            assert_eq!(back, s, "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn markers_are_filled_once() {
+        let values = [("@A@", "@B@"), ("@B@", "b"), ("@AB@", "x")];
+        assert_eq!(fill("@A@ @B@ @AB@ @A", &values), "@B@ b x @A");
+    }
+
+    #[test]
+    fn placeholder_url_is_named_after_the_folder() {
+        assert_eq!(folder_slug(Path::new("/nowhere/My Papers")), "my-papers");
+        assert_eq!(folder_slug(Path::new("/")), "digest");
+    }
+
+    #[test]
+    fn output_folder_already_ignored() {
+        assert!(ignores_output("target\n/public/\n"));
+        assert!(ignores_output("public\n"));
+        assert!(!ignores_output("public-notes/\n"));
+    }
+}
