@@ -87,6 +87,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/partials/paper_card.html"),
     ),
     (
+        "templates/partials/paper_list.html",
+        include_bytes!("../themes/default/templates/partials/paper_list.html"),
+    ),
+    (
         "templates/rss.xml",
         include_bytes!("../themes/default/templates/rss.xml"),
     ),
