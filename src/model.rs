@@ -46,7 +46,7 @@ pub struct Derived {
     /// Tag slugs with the names as written, in order, without repeats.
     pub tags: Vec<(String, String)>,
     /// Term counts of title and abstract, for related papers.
-    pub terms: Vec<(String, u32)>,
+    pub terms: Vec<(crate::related::Term, u32)>,
 }
 
 impl Derived {

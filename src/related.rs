@@ -7,6 +7,7 @@
 //! and an inverted index from those terms to papers yields the candidates.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
 
@@ -17,13 +18,43 @@ pub const RELATED: usize = 5;
 /// posting lists short.
 const TERMS_PER_PAPER: usize = 24;
 
-/// A term in more than this share of papers says nothing about any.
-const MAX_DF_SHARE: f64 = 0.2;
+/// A term in more than this share of papers says little about any, and its
+/// posting list would make every paper a candidate of every other.
+const MAX_DF_SHARE: f64 = 0.01;
+
+/// Bounds on that cut: small digests keep every shared term, large ones
+/// never walk posting lists longer than this.
+const MIN_MAX_DF: u32 = 25;
+const MAX_MAX_DF: u32 = 300;
+
+/// A term, as a 64-bit hash: computed once per entry and kept across
+/// rebuilds, so the statistics over all papers hash integers, not strings.
+pub type Term = u64;
+
+/// Keys that are already hashes need no more hashing.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type TermMap<V> = HashMap<Term, V, BuildHasherDefault<Prehashed>>;
 
 /// One paper as the computation sees it.
 pub struct Doc<'a> {
     /// Term counts of title and abstract.
-    pub terms: &'a [(String, u32)],
+    pub terms: &'a [(Term, u32)],
     /// Theme indices, for ties.
     pub themes: &'a [usize],
 }
@@ -34,31 +65,30 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
     if n < 2 {
         return vec![Vec::new(); n];
     }
-    let mut df: HashMap<&str, u32> = HashMap::new();
+    let mut df: TermMap<u32> = TermMap::default();
     for d in docs {
         for (t, _) in d.terms {
-            *df.entry(t.as_str()).or_default() += 1;
+            *df.entry(*t).or_default() += 1;
         }
     }
-    // Small digests keep every shared term; large ones drop the common.
-    let max_df = (((n as f64) * MAX_DF_SHARE) as u32).max(25);
+    let max_df = (((n as f64) * MAX_DF_SHARE) as u32).clamp(MIN_MAX_DF, MAX_MAX_DF);
     // Sparse, normalised vectors of each paper's strongest terms.
-    let vectors: Vec<Vec<(&str, f32)>> = docs
+    let vectors: Vec<Vec<(Term, f32)>> = docs
         .par_iter()
         .map(|d| {
-            let mut v: Vec<(&str, f32)> = d
+            let mut v: Vec<(Term, f32)> = d
                 .terms
                 .iter()
-                .filter_map(|(t, tf)| {
-                    let df = df[t.as_str()];
+                .filter_map(|&(t, tf)| {
+                    let df = df[&t];
                     // A term no other paper has cannot link two papers.
                     (df >= 2 && df <= max_df).then(|| {
-                        let w = (1.0 + (*tf as f64).ln()) * ((n as f64) / df as f64).ln();
-                        (t.as_str(), w as f32)
+                        let w = (1.0 + (tf as f64).ln()) * ((n as f64) / df as f64).ln();
+                        (t, w as f32)
                     })
                 })
                 .collect();
-            v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v.truncate(TERMS_PER_PAPER);
             let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             if norm > 0.0 {
@@ -69,7 +99,7 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
             v
         })
         .collect();
-    let mut postings: HashMap<&str, Vec<(u32, f32)>> = HashMap::new();
+    let mut postings: TermMap<Vec<(u32, f32)>> = TermMap::default();
     for (i, v) in vectors.iter().enumerate() {
         for &(t, w) in v {
             postings.entry(t).or_default().push((i as u32, w));
@@ -81,7 +111,7 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
             || (vec![0f32; n], Vec::new()),
             |(scores, touched), i| {
                 for &(t, w) in &vectors[i] {
-                    for &(j, wj) in &postings[t] {
+                    for &(j, wj) in &postings[&t] {
                         let j = j as usize;
                         if j != i {
                             if scores[j] == 0.0 {
@@ -98,32 +128,43 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
                         .filter(|t| docs[i].themes.contains(t))
                         .count()
                 };
-                let mut best: Vec<(usize, f32, usize)> =
-                    touched.iter().map(|&j| (j, scores[j], shared(j))).collect();
-                // Similarity first; among near-equals, shared themes; then
-                // the paper order, so the result is the same every build.
-                best.sort_by(|a, b| {
-                    let (sa, sb) = ((a.1 * 1000.0).round(), (b.1 * 1000.0).round());
-                    sb.total_cmp(&sa).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0))
-                });
+                // Similarity first (to three decimals, so near-equals tie);
+                // among ties, shared themes; then the paper order, so the
+                // result is the same every build. A total order, so picking
+                // the best few first gives what a full sort would.
+                let mut best: Vec<(usize, i64, usize)> = touched
+                    .iter()
+                    .map(|&j| (j, (scores[j] * 1000.0).round() as i64, shared(j)))
+                    .collect();
+                let order = |a: &(usize, i64, usize), b: &(usize, i64, usize)| {
+                    b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0))
+                };
+                if best.len() > RELATED {
+                    best.select_nth_unstable_by(RELATED, order);
+                    best.truncate(RELATED);
+                }
+                best.sort_by(order);
                 for &j in touched.iter() {
                     scores[j] = 0.0;
                 }
                 touched.clear();
-                best.into_iter().take(RELATED).map(|(j, _, _)| j).collect()
+                best.into_iter().map(|(j, _, _)| j).collect()
             },
         )
         .collect()
 }
 
-/// Term counts of a text (words and two-word phrases).
-pub fn term_counts(text: &str) -> Vec<(String, u32)> {
-    let mut counts: HashMap<String, u32> = HashMap::new();
+/// Term counts of a text (words and two-word phrases), terms hashed.
+pub fn term_counts(text: &str) -> Vec<(Term, u32)> {
+    let mut counts: HashMap<Term, u32> = HashMap::new();
     for t in crate::text::terms(text) {
-        *counts.entry(t).or_default() += 1;
+        // A fixed hasher, so the same term has the same hash in every build.
+        let mut h = std::hash::DefaultHasher::new();
+        t.hash(&mut h);
+        *counts.entry(h.finish()).or_default() += 1;
     }
-    let mut v: Vec<(String, u32)> = counts.into_iter().collect();
-    v.sort();
+    let mut v: Vec<(Term, u32)> = counts.into_iter().collect();
+    v.sort_unstable();
     v
 }
 
@@ -140,7 +181,7 @@ mod tests {
             "Scaling language model pretraining with better tokens",
             "Gaussian splatting of large city scenes",
         ];
-        let terms: Vec<Vec<(String, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
+        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
         let docs: Vec<Doc> = terms
             .iter()
             .map(|t| Doc {
