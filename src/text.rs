@@ -7,23 +7,31 @@ pub fn terms(text: &str) -> Vec<String> {
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .map(|w| w.trim_matches('-').to_lowercase())
         .collect();
-    let keep = |w: &str| {
-        w.chars().count() >= 3
-            && w.chars().next().is_some_and(char::is_alphabetic)
-            && !STOP.contains(&w)
-    };
+    let kept: Vec<bool> = words
+        .iter()
+        .map(|w| {
+            w.chars().count() >= 3
+                && w.chars().next().is_some_and(char::is_alphabetic)
+                && !STOP_SET.contains(w.as_str())
+        })
+        .collect();
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        if !keep(w) {
+        if !kept[i] {
             continue;
         }
         out.push(w.clone());
-        if let Some(next) = words.get(i + 1).filter(|n| keep(n)) {
-            out.push(format!("{w} {next}"));
+        if kept.get(i + 1) == Some(&true) {
+            out.push(format!("{w} {}", words[i + 1]));
         }
     }
     out
 }
+
+/// The stop words, for lookups in constant time (every word of every
+/// abstract is looked up).
+static STOP_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| STOP.iter().copied().collect());
 
 /// Common English words and the stock phrases of abstracts.
 const STOP: &[&str] = &[
