@@ -144,9 +144,30 @@ const FIRST_NAMES: &[&str] = &[
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Abara", "Baptiste", "Castro", "Dubois", "Eriksen", "Fujita", "García", "Horvat", "Iyer",
-    "Jensen", "Kowalski", "Lindqvist", "Müller", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi",
-    "Singh", "Tanaka", "Ueda", "Varga", "Wang", "Zhang",
+    "Abara",
+    "Baptiste",
+    "Castro",
+    "Dubois",
+    "Eriksen",
+    "Fujita",
+    "García",
+    "Horvat",
+    "Iyer",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Müller",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quispe",
+    "Rossi",
+    "Singh",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Wang",
+    "Zhang",
 ];
 
 /// Code blocks in notes, in the languages curators paste most.
@@ -239,7 +260,8 @@ pub fn paper(i: usize) -> Paper {
         .map(|_| format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES)))
         .collect();
     // Unique per paper: 5 digits after the dot hold 100,000 papers a month.
-    let arxiv = (!rng.chance(10)).then(|| format!("{:02}{month:02}.{:05}", year % 100, i % 100_000));
+    let arxiv =
+        (!rng.chance(10)).then(|| format!("{:02}{month:02}.{:05}", year % 100, i % 100_000));
 
     let mut abstract_md = format!("We study {topic}.");
     let target = 1000 + rng.below(1000);
@@ -252,7 +274,11 @@ pub fn paper(i: usize) -> Paper {
             }
             2 => abstract_md.push_str("Code is at https://github.com/example/repo."),
             3 => {
-                let _ = write!(abstract_md, "Unlike prior work on {topic}, {}", prose(rng, &focus));
+                let _ = write!(
+                    abstract_md,
+                    "Unlike prior work on {topic}, {}",
+                    prose(rng, &focus)
+                );
             }
             _ => abstract_md.push_str(&capitalise(&prose(rng, &focus))),
         }
@@ -277,7 +303,9 @@ pub fn paper(i: usize) -> Paper {
     let verdict = rng
         .chance(3)
         .then(|| rng.pick(&["must-read", "worth-a-skim", "skip"]));
-    let status = rng.chance(4).then(|| rng.pick(&["to-read", "reading", "read"]));
+    let status = rng
+        .chance(4)
+        .then(|| rng.pick(&["to-read", "reading", "read"]));
     let featured = i % 500 == 7;
 
     Paper {
@@ -336,13 +364,21 @@ fn notes(rng: &mut Rng, i: usize) -> String {
         let _ = write!(notes, "\n## How to try it\n\n```{lang}\n{code}```\n");
     }
     if rng.chance(4) {
-        let _ = write!(notes, "\n## Open questions\n\n{} {}\n", sentence(rng), sentence(rng));
+        let _ = write!(
+            notes,
+            "\n## Open questions\n\n{} {}\n",
+            sentence(rng),
+            sentence(rng)
+        );
     }
     notes
 }
 
 fn quoted(items: &[impl AsRef<str>]) -> String {
-    let items: Vec<String> = items.iter().map(|s| format!("\"{}\"", s.as_ref())).collect();
+    let items: Vec<String> = items
+        .iter()
+        .map(|s| format!("\"{}\"", s.as_ref()))
+        .collect();
     format!("[{}]", items.join(", "))
 }
 
@@ -371,7 +407,11 @@ impl Paper {
         if self.featured {
             s.push_str("featured: true\n");
         }
-        let _ = write!(s, "abstract: |\n  {}\n---\n{}", self.abstract_md, self.notes_md);
+        let _ = write!(
+            s,
+            "abstract: |\n  {}\n---\n{}",
+            self.abstract_md, self.notes_md
+        );
         s
     }
 
@@ -402,7 +442,10 @@ impl Paper {
         if self.featured {
             s.push_str("featured: true\n");
         }
-        let notes = self.notes_md.replace("(@/papers/", "(/papers/").replace(".md)", "/)");
+        let notes = self
+            .notes_md
+            .replace("(@/papers/", "(/papers/")
+            .replace(".md)", "/)");
         let _ = write!(s, "---\n{}\n\n{}", self.abstract_md, notes);
         s
     }

@@ -40,7 +40,10 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--papers" => {
                 let v = value()?;
-                papers = Some(v.parse().map_err(|_| format!("--papers: not a number: {v}"))?);
+                papers = Some(
+                    v.parse()
+                        .map_err(|_| format!("--papers: not a number: {v}"))?,
+                );
             }
             "--out" => out = Some(PathBuf::from(value()?)),
             "--hugo" => hugo = Some(PathBuf::from(value()?)),
@@ -88,7 +91,10 @@ fn run() -> Result<(), String> {
     corpus::write_site(&args.out);
     let papers_dir = args.out.join("content/papers");
     let config = Config::load(&args.out).map_err(|e| format!("the bundled config: {e}"))?;
-    let hugo = args.hugo.as_deref().map(|dir| HugoSite::start(dir, &config));
+    let hugo = args
+        .hugo
+        .as_deref()
+        .map(|dir| HugoSite::start(dir, &config));
 
     for i in 0..args.papers {
         let paper = corpus::paper(i);

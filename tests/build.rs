@@ -103,7 +103,10 @@ fn paper_page_has_cleaned_abstract_and_links() {
 /// the TeX source annotations of formulas.
 fn without_bibtex(page: &str) -> String {
     let mut out = page.to_string();
-    for (open, close) in [("<pre class=\"bibtex\"", "</pre>"), ("<annotation", "</annotation>")] {
+    for (open, close) in [
+        ("<pre class=\"bibtex\"", "</pre>"),
+        ("<annotation", "</annotation>"),
+    ] {
         while let Some(start) = out.find(open) {
             let end = start + out[start..].find(close).unwrap_or(open.len()) + close.len();
             out.replace_range(start..end.min(out.len()), "");

@@ -68,7 +68,10 @@ fn notes_edit_renders_only_what_shows_the_notes() {
     // The page and papers.json (which carries the notes) change; no list.
     let mut changed = update.changed.clone();
     changed.sort();
-    assert_eq!(changed, ["papers.json", "papers/layer-normalization/index.html"]);
+    assert_eq!(
+        changed,
+        ["papers.json", "papers/layer-normalization/index.html"]
+    );
     assert!(!update.full);
     assert!(update.rendered < 10, "rendered {}", update.rendered);
 }
