@@ -255,61 +255,68 @@ struct JsonTheme<'a> {
     title: &'a str,
 }
 
-/// The whole digest as JSON.
-pub fn papers_json(site: &Site, keys: &[String]) -> String {
+/// One paper of `papers.json`, as compact JSON. Papers are serialized one
+/// by one so a rebuild after an edit re-serializes only the edited ones.
+pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
     let urls = &site.config.urls;
-    let papers: Vec<JsonPaper> = site
-        .papers
-        .iter()
-        .zip(keys)
-        .map(|(p, key)| {
-            let e = &p.entry;
-            let day = |d: Option<time::Date>| d.map(|d| d.to_string());
-            JsonPaper {
-                slug: &e.slug,
-                url: urls.permalink(&super::paper_path(&e.slug)),
-                title: &e.title,
-                date: e.date.to_string(),
-                authors: &e.authors,
-                arxiv: e.arxiv.as_deref(),
-                arxiv_version: e.arxiv_version,
-                doi: e.doi.as_deref(),
-                link: e.url.as_deref(),
-                code: e.code.as_deref(),
-                project: e.project.as_deref(),
-                published: day(e.published),
-                updated: day(e.updated),
-                revised: day(e.revised),
-                categories: &e.categories,
-                journal_ref: e.journal_ref.as_deref(),
-                keywords: &e.keywords,
-                metrics: e.metrics.as_ref(),
-                themes: p
-                    .themes
-                    .iter()
-                    .map(|&t| JsonTheme {
-                        id: &site.themes[t].def.id,
-                        title: &site.themes[t].def.title,
-                    })
-                    .collect(),
-                tags: p.tags.iter().map(|&t| site.tags[t].name.as_str()).collect(),
-                featured: e.featured,
-                status: e.status.map(|s| s.slug()),
-                verdict: e.verdict.map(|v| v.slug()),
-                abstract_markdown: &e.abstract_md,
-                notes_markdown: &e.notes_md,
-                bibtex_key: key,
-                extra: &e.extra,
-            }
-        })
-        .collect();
-    let doc = serde_json::json!({
+    let p = &site.papers[index];
+    let e = &p.entry;
+    let day = |d: Option<time::Date>| d.map(|d| d.to_string());
+    let paper = JsonPaper {
+        slug: &e.slug,
+        url: urls.permalink(&super::paper_path(&e.slug)),
+        title: &e.title,
+        date: e.date.to_string(),
+        authors: &e.authors,
+        arxiv: e.arxiv.as_deref(),
+        arxiv_version: e.arxiv_version,
+        doi: e.doi.as_deref(),
+        link: e.url.as_deref(),
+        code: e.code.as_deref(),
+        project: e.project.as_deref(),
+        published: day(e.published),
+        updated: day(e.updated),
+        revised: day(e.revised),
+        categories: &e.categories,
+        journal_ref: e.journal_ref.as_deref(),
+        keywords: &e.keywords,
+        metrics: e.metrics.as_ref(),
+        themes: p
+            .themes
+            .iter()
+            .map(|&t| JsonTheme {
+                id: &site.themes[t].def.id,
+                title: &site.themes[t].def.title,
+            })
+            .collect(),
+        tags: p.tags.iter().map(|&t| site.tags[t].name.as_str()).collect(),
+        featured: e.featured,
+        status: e.status.map(|s| s.slug()),
+        verdict: e.verdict.map(|v| v.slug()),
+        abstract_markdown: &e.abstract_md,
+        notes_markdown: &e.notes_md,
+        bibtex_key: key,
+        extra: &e.extra,
+    };
+    serde_json::to_string(&paper).unwrap_or_default()
+}
+
+/// The whole digest as JSON, from the papers' JSON made by [`paper_json`].
+pub fn papers_json(site: &Site, papers: &[String]) -> String {
+    let head = serde_json::json!({
         "title": site.config.title,
-        "url": urls.base_url(),
+        "url": site.config.urls.base_url(),
         "generator": format!("sheaf {}", env!("CARGO_PKG_VERSION")),
-        "papers": papers,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    })
+    .to_string();
+    let total: usize = papers.iter().map(|p| p.len() + 2).sum();
+    let mut out = String::with_capacity(head.len() + total + 16);
+    // `{…}` without its closing brace, then the papers array.
+    out.push_str(&head[..head.len() - 1]);
+    out.push_str(",\"papers\":[\n");
+    out.push_str(&papers.join(",\n"));
+    out.push_str("\n]}\n");
+    out
 }
 
 #[cfg(test)]

@@ -253,23 +253,43 @@ pub struct Prepared {
     /// BibTeX keys; they depend on other papers (to stay unique), so only
     /// a structural change, which rebuilds everything, can change them.
     keys: Vec<String>,
+    /// Each paper's BibTeX entry and `papers.json` record, made once and
+    /// shared by every file that lists them.
+    bibtex: Vec<String>,
+    json: Vec<String>,
 }
 
 impl Prepared {
     pub fn new(site: &Site) -> Prepared {
         let keys = cite::keys(site);
-        let (summaries, details) = site
+        let made: Vec<(Value, Value, String, String)> = site
             .papers
             .par_iter()
             .zip(&keys)
             .enumerate()
-            .map(|(i, (p, k))| (value(&summary(site, p, k)), value(&detail(site, i, k))))
-            .unzip();
-        Prepared {
-            summaries,
-            details,
+            .map(|(i, (p, k))| {
+                (
+                    value(&summary(site, p, k)),
+                    value(&detail(site, i, k)),
+                    cite::bibtex(site, p, k),
+                    cite::paper_json(site, i, k),
+                )
+            })
+            .collect();
+        let mut prepared = Prepared {
+            summaries: Vec::with_capacity(made.len()),
+            details: Vec::with_capacity(made.len()),
             keys,
+            bibtex: Vec::with_capacity(made.len()),
+            json: Vec::with_capacity(made.len()),
+        };
+        for (s, d, b, j) in made {
+            prepared.summaries.push(s);
+            prepared.details.push(d);
+            prepared.bibtex.push(b);
+            prepared.json.push(j);
         }
+        prepared
     }
 
     /// Recomputes the values of the papers at `indices` (after an edit
@@ -292,6 +312,8 @@ impl Prepared {
             }
             self.summaries[i] = s;
             self.details[i] = d;
+            self.bibtex[i] = cite::bibtex(site, paper, key);
+            self.json[i] = cite::paper_json(site, i, key);
         }
         (summaries, details)
     }
@@ -755,10 +777,10 @@ impl Shared<'_> {
     /// Files sheaf writes without a template.
     fn generated(&self, job: Job) -> String {
         let site = self.site;
-        let keys = &self.prepared.keys;
+        let entries = &self.prepared.bibtex;
         let bib = |papers: &mut dyn Iterator<Item = usize>| -> String {
             papers
-                .map(|i| cite::bibtex(site, &site.papers[i], &keys[i]))
+                .map(|i| entries[i].as_str())
                 .collect::<Vec<_>>()
                 .join("\n")
         };
@@ -766,7 +788,7 @@ impl Shared<'_> {
             Job::PaperBib(i) => bib(&mut std::iter::once(i)),
             Job::ThemeBib(t) => bib(&mut site.themes[t].papers.iter().copied()),
             Job::DigestBib => bib(&mut (0..site.papers.len())),
-            Job::PapersJson => cite::papers_json(site, keys),
+            Job::PapersJson => cite::papers_json(site, &self.prepared.json),
             _ => String::new(),
         }
     }
