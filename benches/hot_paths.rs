@@ -27,7 +27,8 @@ use sheaf::render::{self as pages, Prepared, Renderer};
 use sheaf::site::{load_config, BuildOptions, Session};
 use sheaf::urls::Urls;
 
-/// Paper 0 has code in its notes (every fifth paper does).
+/// Paper 0 has code in its notes (every fifth paper does); paper 1 has
+/// notes without code.
 fn paper_with_code() -> corpus::Paper {
     let p = corpus::paper(0);
     assert!(p.notes_md.contains("```"), "paper 0 should have code");
@@ -58,6 +59,12 @@ fn one_entry(c: &mut Criterion) {
     });
     c.bench_function("markdown/notes_with_code", |b| {
         b.iter(|| render(black_box(&paper.notes_md), notes, &urls))
+    });
+    // The same kind of notes without code: the difference is highlighting.
+    let plain = corpus::paper(1).notes_md;
+    assert!(!plain.is_empty() && !plain.contains("```"));
+    c.bench_function("markdown/notes_without_code", |b| {
+        b.iter(|| render(black_box(&plain), notes, &urls))
     });
     c.bench_function("tex_clean/abstract", |b| {
         b.iter(|| clean(black_box(&tex)).markdown())

@@ -13,8 +13,8 @@
 #   --no-edit     skip the edit latency (`cargo bench --bench edit_latency`)
 #   --edit-max N  measure edit latency only up to N papers (default 10000)
 #   --keep        keep the generated corpora and outputs (printed at the end)
-#   --smoke       200 papers, one run each, no Hugo, no cargo bench; fails
-#                 when a build fails or pages are missing
+#   --smoke       200 papers, one run each, debug build, no Hugo, no cargo
+#                 bench; fails when a build fails or pages are missing
 #
 # The report (a Markdown table and the machine) goes to stdout, progress to
 # stderr. Times are wall clock; peak memory is the maximum resident set
@@ -39,9 +39,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+profile=release
 if $smoke; then
-  # CI only checks that the harness still works, so: small, once, no extras.
-  sizes=(200) fixed_runs=1 hugo=false edit=false
+  # CI only checks that the harness still works, so: small, once, no
+  # extras, and the debug build `cargo test` has already compiled.
+  sizes=(200) fixed_runs=1 hugo=false edit=false profile=dev
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 
@@ -85,12 +87,13 @@ if $hugo; then
 fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-log "building sheaf and the corpus generator (release)"
-cargo build --release --quiet --bin sheaf --example gen_corpus
+log "building sheaf and the corpus generator ($profile profile)"
+cargo build --profile "$profile" --quiet --bin sheaf --example gen_corpus
 TARGET=$(cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-SHEAF=$TARGET/release/sheaf
-GEN=$TARGET/release/examples/gen_corpus
+  | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+bin=$TARGET/$([ "$profile" = dev ] && echo debug || echo release)
+SHEAF=$bin/sheaf
+GEN=$bin/examples/gen_corpus
 
 WORK=${SHEAF_BENCH_DIR:-}
 if [ -z "$WORK" ]; then WORK=$(mktemp -d /tmp/sheaf-bench.XXXXXX); fi
@@ -221,7 +224,7 @@ git diff --quiet HEAD 2>/dev/null || rev="$rev (with uncommitted changes)"
 echo "Machine: $(nproc) cores, $cpu, $ram RAM, $os, Linux $(uname -r)"
 # Other work on the machine slows every run: say how busy it was.
 echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-echo "sheaf: $rev, release build; $(date -u +%Y-%m-%d)"
+echo "sheaf: $rev, $profile profile; $(date -u +%Y-%m-%d)"
 $hugo && echo "Hugo: $("$HUGO" version | awk '{print $2}')"
 echo
 echo "| papers | tool | measurement | median | min | max | peak MB |"
