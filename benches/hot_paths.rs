@@ -79,7 +79,7 @@ fn digest(c: &mut Criterion) {
     let config = load_config(&root, &options).unwrap();
     let inputs = sheaf::load::load(config.clone()).unwrap();
     let site = Site::build(&inputs, ModelOptions::default(), None).unwrap();
-    let renderer = Renderer::new(&inputs.templates, &inputs.config.urls).unwrap();
+    let renderer = Renderer::new(&inputs.templates, &inputs.config).unwrap();
     let prepared = Prepared::new(&site);
     let jobs = pages::jobs(&site);
 

@@ -71,12 +71,18 @@ struct RawConfig {
     arxiv_api: String,
     #[serde(default)]
     cname: Option<String>,
+    #[serde(default = "default_search")]
+    search: bool,
     #[serde(default)]
     extra: serde_yaml::Mapping,
 }
 
 fn default_arxiv_api() -> String {
     "https://export.arxiv.org/api/query".into()
+}
+
+fn default_search() -> bool {
+    true
 }
 
 fn default_language() -> String {
@@ -133,6 +139,8 @@ pub struct Config {
     /// The custom domain GitHub Pages serves the site at, written to
     /// `CNAME` in the output.
     pub cname: Option<String>,
+    /// Write the in-browser search index and the search page.
+    pub search: bool,
     /// One matcher per theme, in the order of `themes`.
     pub theme_matchers: Vec<KeywordMatcher>,
     pub tag_matchers: Vec<KeywordMatcher>,
@@ -276,6 +284,7 @@ impl Config {
             extra: raw.extra,
             arxiv_api: raw.arxiv_api,
             cname: cname.map(str::to_string),
+            search: raw.search,
         })
     }
 

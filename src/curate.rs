@@ -86,7 +86,7 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
         Err(Error::Invalid(d)) => findings.extend(d),
         Err(e) => return Err(e),
     }
-    if let Err(Error::Invalid(d)) = Renderer::new(&inputs.templates, &inputs.config.urls) {
+    if let Err(Error::Invalid(d)) = Renderer::new(&inputs.templates, &inputs.config) {
         findings.extend(d);
     }
     findings.extend(duplicates(&inputs.entries));

@@ -95,6 +95,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../themes/default/templates/rss.xml"),
     ),
     (
+        "templates/search.html",
+        include_bytes!("../themes/default/templates/search.html"),
+    ),
+    (
         "templates/sitemap.xml",
         include_bytes!("../themes/default/templates/sitemap.xml"),
     ),

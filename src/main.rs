@@ -164,6 +164,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     report.write.removed,
                     report.elapsed.as_millis()
                 );
+                if cli.verbose {
+                    println!("Stages: {}", bar.timings());
+                }
             }
         }
         Command::Serve {
@@ -428,9 +431,23 @@ fn print_import(
 /// A progress bar on standard error, for stages that take more than a
 /// moment. indicatif draws nothing when standard error is not a terminal,
 /// and the bar stays hidden with --quiet or until half a second has passed.
-struct Bar(indicatif::ProgressBar, bool);
+struct Bar(
+    indicatif::ProgressBar,
+    bool,
+    std::sync::Mutex<Vec<(&'static str, std::time::Duration)>>,
+);
 
 impl Bar {
+    /// The stage timings, as "load 12 ms, model 40 ms, …".
+    fn timings(&self) -> String {
+        let timings = self.2.lock().map(|t| t.clone()).unwrap_or_default();
+        timings
+            .iter()
+            .map(|(stage, d)| format!("{stage} {} ms", d.as_millis()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     fn new(quiet: bool) -> Bar {
         let bar = indicatif::ProgressBar::hidden();
         if !quiet {
@@ -440,7 +457,7 @@ impl Bar {
                     .progress_chars("=> "),
             );
         }
-        Bar(bar, quiet)
+        Bar(bar, quiet, Default::default())
     }
 }
 
@@ -463,6 +480,12 @@ impl sheaf::progress::Progress for Bar {
 
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+
+    fn timed(&self, stage: &'static str, elapsed: std::time::Duration) {
+        if let Ok(mut t) = self.2.lock() {
+            t.push((stage, elapsed));
+        }
     }
 }
 

@@ -45,8 +45,12 @@ pub struct Derived {
     pub theme_ids: Vec<String>,
     /// Tag slugs with the names as written, in order, without repeats.
     pub tags: Vec<(String, String)>,
+    /// The notes as plain text (search snippets).
+    pub notes_text: String,
     /// Term counts of title and abstract, for related papers.
     pub terms: Vec<(crate::related::Term, u32)>,
+    /// Scored words of every searchable field, for the search index.
+    pub search: crate::search::DocTerms,
 }
 
 impl Derived {
@@ -72,8 +76,36 @@ impl Derived {
             }
         }
         let terms = crate::related::term_counts(&format!("{}. {}", e.title, abstract_text));
+        let notes_text = markdown::plain_text(&e.notes_md);
+        let search = if config.search {
+            let themes = theme_ids.iter().filter_map(|id| {
+                config
+                    .themes
+                    .iter()
+                    .find(|t| t.id == *id)
+                    .map(|t| t.title.as_str())
+            });
+            let catch_all = theme_ids
+                .is_empty()
+                .then_some(config.catch_all.title.as_str());
+            let labels: Vec<&str> = themes
+                .chain(catch_all)
+                .chain(tags.iter().map(|(_, name)| name.as_str()))
+                .collect();
+            crate::search::doc_terms(&crate::search::Fields {
+                title: &e.title,
+                authors: &e.authors,
+                labels: &labels,
+                abstract_text: &abstract_text,
+                notes_text: &notes_text,
+            })
+        } else {
+            Vec::new()
+        };
         Derived {
             terms,
+            search,
+            notes_text,
             abstract_html: abs.html,
             notes_html: notes.html,
             abstract_text,

@@ -10,6 +10,16 @@ pub trait Progress: Sync {
     fn advance(&self, _n: u64) {}
     /// The stage is over.
     fn finish(&self) {}
+    /// A stage of a build took `elapsed` (for `--verbose` timings).
+    fn timed(&self, _stage: &'static str, _elapsed: std::time::Duration) {}
+}
+
+/// Runs `f` and reports how long it took as `stage`.
+pub fn time<T>(progress: &dyn Progress, stage: &'static str, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let value = f();
+    progress.timed(stage, start.elapsed());
+    value
 }
 
 /// Reports nothing.

@@ -17,8 +17,9 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
 use crate::output::{self, WriteReport};
-use crate::progress::{Progress, Silent};
+use crate::progress::{time, Progress, Silent};
 use crate::render::{self, Depends, Job, Output, Prepared, Renderer};
+use crate::search;
 use crate::urls::Urls;
 use crate::yaml;
 
@@ -75,7 +76,7 @@ pub fn build_with_progress(
     let session = Session::with_progress(root, options.clone(), progress)?;
     let out_dir = session.output_dir();
     session.check_output_dir(&out_dir)?;
-    let write = session.write(&out_dir)?;
+    let write = crate::progress::time(progress, "write", || session.write(&out_dir))?;
     Ok(BuildReport {
         output_dir: out_dir,
         papers: session.site.papers.len(),
@@ -125,6 +126,8 @@ pub struct Session {
     renderer: Renderer,
     /// Template values of the last good model's papers.
     prepared: Prepared,
+    /// The search index of the last good model.
+    search: search::Index,
     /// The last good rendered site, by output path.
     outputs: BTreeMap<String, Output>,
     pages: usize,
@@ -149,12 +152,13 @@ impl Session {
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
-        let (inputs, site, renderer) = load_all(root, &options, None)?;
+        let (inputs, site, renderer) = load_all(root, &options, None, progress)?;
         let mut session = Session {
             root: root.to_path_buf(),
             options,
             inputs,
-            prepared: Prepared::new(&site),
+            prepared: Prepared::default(),
+            search: search::Index::default(),
             site,
             renderer,
             outputs: BTreeMap::new(),
@@ -291,7 +295,7 @@ impl Session {
     /// unless the config changed (links and HTML rules depend on it).
     pub fn rebuild_all(&mut self, config_changed: bool) -> Result<Update> {
         let previous = (!config_changed).then_some(&self.site);
-        let (inputs, site, renderer) = load_all(&self.root, &self.options, previous)?;
+        let (inputs, site, renderer) = load_all(&self.root, &self.options, previous, &Silent)?;
         let old = std::mem::replace(&mut self.site, site);
         let old_renderer = std::mem::replace(&mut self.renderer, renderer);
         let old_inputs = std::mem::replace(&mut self.inputs, inputs);
@@ -393,17 +397,31 @@ impl Session {
             .filter(|&job| match render::target(&site, job).depends {
                 Depends::Summaries(s) => s.iter().any(|s| summaries.contains(s.as_str())),
                 Depends::Details(s) => s.iter().any(|s| details.contains(s.as_str())),
-                Depends::Nothing | Depends::Structure => false,
+                Depends::Nothing | Depends::Structure | Depends::Search => false,
             })
             .collect();
-        let outputs = render::render(&site, &self.renderer, &prepared, &jobs, &Silent)
+        let mut outputs = render::render(&site, &self.renderer, &prepared, &jobs, &Silent)
             .map_err(|e| relative(&self.root, e))?;
+        let mut search_removed = Vec::new();
+        if site.config.search {
+            let edited: Vec<usize> = (0..site.papers.len())
+                .filter(|&i| touched.contains(&site.papers[i].entry.slug))
+                .collect();
+            let (files, removed) = self.search.update(&self.site, &site, &edited);
+            outputs.extend(files);
+            search_removed = removed;
+        }
         self.site = site;
         self.prepared = prepared;
         let mut update = Update {
             rendered: jobs.len(),
             ..Update::default()
         };
+        for path in search_removed {
+            if self.outputs.remove(&path).is_some() {
+                update.removed.push(path);
+            }
+        }
         self.merge(outputs, &mut update);
         Ok(update)
     }
@@ -417,10 +435,21 @@ impl Session {
     /// Renders every page and replaces the outputs.
     fn render_all(&mut self, progress: &dyn Progress) -> Result<Update> {
         let jobs = render::jobs(&self.site);
-        let prepared = Prepared::new(&self.site);
-        let mut outputs = render::render(&self.site, &self.renderer, &prepared, &jobs, progress)
-            .map_err(|e| relative(&self.root, e))?;
+        let prepared = time(progress, "prepare", || Prepared::new(&self.site));
+        let mut outputs = time(progress, "render", || {
+            render::render(&self.site, &self.renderer, &prepared, &jobs, progress)
+        })
+        .map_err(|e| relative(&self.root, e))?;
         outputs.extend(render::fixed_outputs(&self.site, &self.inputs.static_files));
+        let index = time(progress, "search", || {
+            if self.site.config.search {
+                let mut index = search::Index::new(&self.site);
+                outputs.extend(index.outputs(&self.site));
+                index
+            } else {
+                search::Index::default()
+            }
+        });
         let mut update = Update {
             full: true,
             rendered: jobs.len(),
@@ -438,6 +467,7 @@ impl Session {
         }
         self.pages = jobs.len();
         self.prepared = prepared;
+        self.search = index;
         self.merge(outputs, &mut update);
         Ok(update)
     }
@@ -514,17 +544,22 @@ fn load_all(
     root: &Path,
     options: &BuildOptions,
     previous: Option<&Site>,
+    progress: &dyn Progress,
 ) -> Result<(Inputs, Site, Renderer)> {
     let config = load_config(root, options)?;
-    let inputs = load::load(config).map_err(|e| relative(root, e))?;
-    let site = Site::build(
-        &inputs,
-        ModelOptions {
-            drafts: options.drafts,
-        },
-        previous,
-    );
-    let renderer = Renderer::new(&inputs.templates, &inputs.config.urls);
+    let inputs = time(progress, "load", || load::load(config)).map_err(|e| relative(root, e))?;
+    let site = time(progress, "model", || {
+        Site::build(
+            &inputs,
+            ModelOptions {
+                drafts: options.drafts,
+            },
+            previous,
+        )
+    });
+    let renderer = time(progress, "templates", || {
+        Renderer::new(&inputs.templates, &inputs.config)
+    });
     match (site, renderer) {
         (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer)),
         (site, renderer) => {

@@ -28,6 +28,8 @@ pub struct SiteCtx<'a> {
     /// BibTeX of every paper, and the digest as JSON.
     pub bib_url: String,
     pub json_url: String,
+    /// The search page; empty when search is off.
+    pub search_url: String,
     pub extra: &'a serde_yaml::Mapping,
     pub generator: String,
 }
@@ -47,6 +49,11 @@ impl<'a> SiteCtx<'a> {
             rss_url: c.urls.path("rss.xml"),
             bib_url: c.urls.path("papers.bib"),
             json_url: c.urls.path("papers.json"),
+            search_url: if c.search {
+                c.urls.path(crate::search::PAGE_PATH)
+            } else {
+                String::new()
+            },
             extra: &c.extra,
             generator: format!("sheaf {}", env!("CARGO_PKG_VERSION")),
         }
@@ -319,6 +326,15 @@ fn source_ctx(e: &crate::content::Entry) -> SourceCtx<'_> {
     }
 }
 
+/// Up to three authors, else the first two and "et al.".
+pub fn authors_short(authors: &[String]) -> String {
+    match authors.len() {
+        0 => String::new(),
+        1..=3 => authors.join(", "),
+        _ => format!("{} et al.", authors[..2].join(", ")),
+    }
+}
+
 pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
     let e = &paper.entry;
     let urls = &site.config.urls;
@@ -329,11 +345,7 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a
         (None, "") => String::new(),
         (None, id) => format!("https://arxiv.org/abs/{id}"),
     };
-    let authors_short = match e.authors.len() {
-        0 => String::new(),
-        1..=3 => e.authors.join(", "),
-        _ => format!("{} et al.", e.authors[..2].join(", ")),
-    };
+    let authors_short = authors_short(&e.authors);
     Summary {
         slug: &e.slug,
         title: &e.title,

@@ -15,13 +15,13 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
 
+use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::{StaticFile, TemplateFile};
 use crate::model::Site;
-use crate::urls::Urls;
 use context::*;
 
-pub use context::{display_date, paper_path};
+pub use context::{authors_short, display_date, paper_path};
 
 /// How many of the newest papers a feed carries.
 pub const FEED_SIZE: usize = 50;
@@ -39,6 +39,9 @@ pub enum Depends {
     Summaries(Vec<String>),
     /// Everything about these entries, abstracts and notes included.
     Details(Vec<String>),
+    /// A file of the search index, which keeps its own account of what
+    /// an edit touches (`search::Index::update`).
+    Search,
 }
 
 /// One rendered file.
@@ -76,6 +79,8 @@ pub enum Job {
     Atom,
     Rss,
     Sitemap,
+    /// The search page (the index itself is `search::Index`).
+    Search,
 }
 
 /// The compiled templates of a site.
@@ -87,9 +92,9 @@ pub struct Renderer {
 
 impl Renderer {
     /// Compiles the templates; every template with an error is reported.
-    pub fn new(templates: &[TemplateFile], urls: &Urls) -> Result<Renderer> {
+    pub fn new(templates: &[TemplateFile], config: &Config) -> Result<Renderer> {
         let mut tera = Tera::new();
-        let base = urls.clone();
+        let base = config.urls.clone();
         tera.register_function(
             "url",
             move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
@@ -107,8 +112,10 @@ impl Renderer {
         if let Err(e) = result {
             return Err(Error::Invalid(renderer.diagnostics(&e, None)));
         }
+        let search = config.search.then_some(&SEARCH_TEMPLATE);
         let missing: Vec<Diagnostic> = REQUIRED
             .iter()
+            .chain(search)
             .filter(|name| !renderer.tera.contains_template(name))
             .map(|name| {
                 Diagnostic::error(
@@ -209,6 +216,9 @@ const REQUIRED: &[&str] = &[
     "sitemap.xml",
 ];
 
+/// Required too unless the config turns search off.
+const SEARCH_TEMPLATE: &str = "search.html";
+
 /// All the pages of a site.
 pub fn jobs(site: &Site) -> Vec<Job> {
     let size = site.config.page_size;
@@ -225,6 +235,9 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         Job::DigestBib,
         Job::PapersJson,
     ];
+    if site.config.search {
+        jobs.push(Job::Search);
+    }
     jobs.extend((0..site.papers.len()).map(Job::Paper));
     jobs.extend((0..site.papers.len()).map(Job::PaperBib));
     jobs.extend((0..site.themes.len()).map(Job::ThemeBib));
@@ -246,7 +259,7 @@ pub fn jobs(site: &Site) -> Vec<Job> {
 
 /// Template values for every paper, made once per build and shared by all
 /// the pages that show the paper. Indexed like `Site::papers`.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Prepared {
     summaries: Vec<Value>,
     details: Vec<Value>,
@@ -469,6 +482,11 @@ pub fn target(site: &Site, job: Job) -> Target {
             Depends::Details(slugs(&newest)),
         ),
         Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::Structure),
+        Job::Search => (
+            "search.html",
+            format!("{}index.html", crate::search::PAGE_PATH),
+            Depends::Structure,
+        ),
     };
     Target {
         template,
@@ -731,6 +749,12 @@ impl Shared<'_> {
             Job::PaperBib(_) | Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => {
                 self.base.clone()
             }
+            Job::Search => self.page(
+                "search",
+                page_path,
+                "Search".into(),
+                format!("Search the papers of {title}"),
+            ),
             Job::NotFound => self.page(
                 "404",
                 "404.html",
@@ -911,6 +935,12 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
         (".nojekyll", Vec::new()),
         ("syntax.css", crate::markdown::highlight_css().into_bytes()),
     ];
+    if site.config.search {
+        fixed.push((
+            crate::search::SCRIPT_PATH,
+            crate::search::SCRIPT.as_bytes().to_vec(),
+        ));
+    }
     // GitHub Pages takes a custom domain from a CNAME file at the root.
     if let Some(cname) = &site.config.cname {
         fixed.push(("CNAME", format!("{cname}\n").into_bytes()));
