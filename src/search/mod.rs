@@ -200,13 +200,48 @@ impl Index {
         for (doc, &i) in order.iter().enumerate() {
             doc_of[i] = doc as u32;
         }
-        // Docs are visited in id order, so every postings list comes out
-        // sorted.
-        let mut groups = HashMap::new();
-        for (doc, &i) in order.iter().enumerate() {
-            for (term, score) in &site.papers[i].derived.search {
-                postings(&mut groups, term).push((doc as u32, *score));
+        // Each thread gathers the postings of a run of docs; runs are
+        // joined in doc order, so every postings list comes out sorted.
+        let run = order.len().div_ceil(rayon::current_num_threads()).max(1);
+        let runs: Vec<HashMap<&str, Postings>> = order
+            .par_chunks(run)
+            .enumerate()
+            .map(|(r, papers)| {
+                let mut map: HashMap<&str, Postings> = HashMap::new();
+                for (k, &i) in papers.iter().enumerate() {
+                    let doc = (r * run + k) as u32;
+                    for (term, score) in &site.papers[i].derived.search {
+                        map.entry(&**term).or_default().push((doc, *score));
+                    }
+                }
+                map
+            })
+            .collect();
+        let mut runs = runs.into_iter();
+        let mut all = runs.next().unwrap_or_default();
+        for more in runs {
+            for (term, list) in more {
+                all.entry(term).or_default().extend(list);
             }
+        }
+        let mut terms: Vec<(&str, Postings)> = all.into_iter().collect();
+        terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Sorted terms: each key's terms are one run, so every group is
+        // built from sorted input.
+        let mut groups: HashMap<String, Group> = HashMap::new();
+        let mut terms = terms.into_iter().peekable();
+        while let Some((first, list)) = terms.next() {
+            let k = key(first);
+            let mut group = vec![(Box::<str>::from(first), list)];
+            while let Some((term, _)) = terms.peek() {
+                if key(term) != k {
+                    break;
+                }
+                if let Some((term, list)) = terms.next() {
+                    group.push((term.into(), list));
+                }
+            }
+            groups.insert(k.to_string(), group.into_iter().collect());
         }
         Index {
             order,
@@ -419,12 +454,7 @@ fn group_files(k: &str, group: &Group) -> (Vec<Output>, Vec<String>) {
     (files, split)
 }
 
-fn split_files(
-    k: &str,
-    terms: &Terms,
-    files: &mut Vec<Output>,
-    split: &mut Vec<String>,
-) {
+fn split_files(k: &str, terms: &Terms, files: &mut Vec<Output>, split: &mut Vec<String>) {
     let count: usize = terms.iter().map(|(_, l)| l.len()).sum();
     let len = k.chars().count();
     if count <= SPLIT || terms.len() <= 1 {
