@@ -155,14 +155,32 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
 }
 
 /// Term counts of a text (words and two-word phrases), terms hashed.
+/// The same counts as hashing each of `text::terms`, without allocating
+/// a string per word or phrase (this runs on every abstract).
 pub fn term_counts(text: &str) -> Vec<(Term, u32)> {
     let mut counts: HashMap<Term, u32> = HashMap::new();
-    for t in crate::text::terms(text) {
-        // A fixed hasher, so the same term has the same hash in every build.
+    // The previous word, when it was a term: a phrase starts there.
+    let mut prev = String::new();
+    crate::text::for_each_word(text, |w| {
+        if !crate::text::is_term(w) {
+            prev.clear();
+            return;
+        }
+        // A fixed hasher, so the same term has the same hash in every
+        // build; hashing "a", " ", "b" equals hashing the string "a b".
         let mut h = std::hash::DefaultHasher::new();
-        t.hash(&mut h);
+        w.hash(&mut h);
         *counts.entry(h.finish()).or_default() += 1;
-    }
+        if !prev.is_empty() {
+            let mut h = std::hash::DefaultHasher::new();
+            h.write(prev.as_bytes());
+            h.write(b" ");
+            w.hash(&mut h);
+            *counts.entry(h.finish()).or_default() += 1;
+        }
+        prev.clear();
+        prev.push_str(w);
+    });
     let mut v: Vec<(Term, u32)> = counts.into_iter().collect();
     v.sort_unstable();
     v
@@ -194,5 +212,19 @@ mod tests {
         assert!(!r[0].contains(&2) && !r[0].contains(&3), "{r:?}");
         assert_eq!(r[2].first(), Some(&3));
         assert!(r.iter().enumerate().all(|(i, list)| !list.contains(&i)));
+    }
+
+    #[test]
+    fn term_counts_match_hashing_each_term() {
+        let text = "Gaussian Splatting of the city: 4D-Gaussian splatting, Über-scale scenes";
+        let mut expected: HashMap<Term, u32> = HashMap::new();
+        for t in crate::text::terms(text) {
+            let mut h = std::hash::DefaultHasher::new();
+            t.hash(&mut h);
+            *expected.entry(h.finish()).or_default() += 1;
+        }
+        let mut expected: Vec<(Term, u32)> = expected.into_iter().collect();
+        expected.sort_unstable();
+        assert_eq!(term_counts(text), expected);
     }
 }

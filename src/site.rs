@@ -73,19 +73,44 @@ pub fn build_with_progress(
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
     let start = Instant::now();
-    let session = Session::with_progress(root, options.clone(), progress)?;
+    let mut session = Session::load(root, options.clone(), progress)?;
     let out_dir = session.output_dir();
     session.check_output_dir(&out_dir)?;
-    let write = crate::progress::time(progress, "write", || session.write(&out_dir))?;
-    Ok(BuildReport {
+    // Files go to disk (staged) batch by batch as they are rendered, so a
+    // big digest is never held in memory whole; they are moved into place
+    // only once every page rendered.
+    let mut staging: Option<output::Staging> = None;
+    let mut files = 0;
+    let mut writing = Duration::ZERO;
+    session.render_each(progress, &mut |outputs| {
+        let started = Instant::now();
+        let staging = match &mut staging {
+            Some(s) => s,
+            None => staging.insert(output::Staging::new(&out_dir)?),
+        };
+        files += outputs.len();
+        staging.stage(&outputs.iter().collect::<Vec<_>>())?;
+        writing += started.elapsed();
+        Ok(())
+    })?;
+    let started = Instant::now();
+    let write = match staging {
+        Some(s) => s.commit()?,
+        None => output::write(&out_dir, [])?,
+    };
+    progress.timed("write", writing + started.elapsed());
+    let report = BuildReport {
         output_dir: out_dir,
         papers: session.site.papers.len(),
         pages: session.pages,
-        files: session.outputs.len(),
+        files,
         write,
         elapsed: start.elapsed(),
         warnings: session.warnings(),
-    })
+    };
+    // Freeing a big model takes a while and nobody waits for it.
+    std::thread::spawn(move || drop(session));
+    Ok(report)
 }
 
 /// What one rebuild changed.
@@ -151,9 +176,18 @@ impl Session {
     ) -> Result<Session> {
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
+        let mut session = Session::load(root, options, progress)?;
+        session.render_all(progress)?;
+        Ok(session)
+    }
+
+    /// Loads and models the site, rendering nothing yet.
+    fn load(root: &Path, options: BuildOptions, progress: &dyn Progress) -> Result<Session> {
+        // Watchers report absolute paths; an absolute root lets them be
+        // matched against the entries' paths.
         let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
         let (inputs, site, renderer) = load_all(root, &options, None, progress)?;
-        let mut session = Session {
+        Ok(Session {
             root: root.to_path_buf(),
             options,
             inputs,
@@ -164,9 +198,7 @@ impl Session {
             outputs: BTreeMap::new(),
             pages: 0,
             failed: false,
-        };
-        session.render_all(progress)?;
-        Ok(session)
+        })
     }
 
     pub fn outputs(&self) -> &BTreeMap<String, Output> {
@@ -184,8 +216,7 @@ impl Session {
     /// Writes the whole build into `dir` (only files whose bytes changed),
     /// removing files no output claims.
     pub fn write(&self, dir: &Path) -> Result<WriteReport> {
-        let outputs: Vec<Output> = self.outputs.values().cloned().collect();
-        output::write(dir, &outputs)
+        output::write(dir, self.outputs.values())
     }
 
     pub fn papers(&self) -> usize {
@@ -434,25 +465,14 @@ impl Session {
 
     /// Renders every page and replaces the outputs.
     fn render_all(&mut self, progress: &dyn Progress) -> Result<Update> {
-        let jobs = render::jobs(&self.site);
-        let prepared = time(progress, "prepare", || Prepared::new(&self.site));
-        let mut outputs = time(progress, "render", || {
-            render::render(&self.site, &self.renderer, &prepared, &jobs, progress)
-        })
-        .map_err(|e| relative(&self.root, e))?;
-        outputs.extend(render::fixed_outputs(&self.site, &self.inputs.static_files));
-        let index = time(progress, "search", || {
-            if self.site.config.search {
-                let mut index = search::Index::new(&self.site);
-                outputs.extend(index.outputs(&self.site));
-                index
-            } else {
-                search::Index::default()
-            }
-        });
+        let mut outputs = Vec::new();
+        let pages = self.render_each(progress, &mut |batch| {
+            outputs.extend(batch);
+            Ok(())
+        })?;
         let mut update = Update {
             full: true,
-            rendered: jobs.len(),
+            rendered: pages,
             ..Update::default()
         };
         let keep: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
@@ -465,11 +485,68 @@ impl Session {
         for p in &update.removed {
             self.outputs.remove(p);
         }
+        self.merge(outputs, &mut update);
+        Ok(update)
+    }
+
+    /// Renders every file of the site (pages, fixed files, the search
+    /// index), handing them to `sink` in batches, and keeps the template
+    /// values and the search index for later rebuilds. Every failing page
+    /// is reported; once one failed, `sink` gets nothing more. Returns the
+    /// number of pages.
+    fn render_each(
+        &mut self,
+        progress: &dyn Progress,
+        sink: &mut dyn FnMut(Vec<Output>) -> Result<()>,
+    ) -> Result<usize> {
+        /// Pages per batch: enough to keep every core busy, few enough
+        /// that a batch's bytes are a small part of a big site.
+        const BATCH: usize = 2048;
+        let jobs = render::jobs(&self.site);
+        let prepared = time(progress, "prepare", || Prepared::new(&self.site));
+        let mut errors: Vec<Diagnostic> = Vec::new();
+        let started = Instant::now();
+        let mut sinking = Duration::ZERO;
+        progress.start("rendering", jobs.len() as u64);
+        for batch in jobs.chunks(BATCH) {
+            match render::render(&self.site, &self.renderer, &prepared, batch, progress) {
+                Ok(outputs) if errors.is_empty() => {
+                    let t = Instant::now();
+                    sink(outputs)?;
+                    sinking += t.elapsed();
+                }
+                Ok(_) => {}
+                Err(Error::Invalid(diags)) => {
+                    for d in diags {
+                        if !errors.contains(&d) {
+                            errors.push(d);
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        progress.finish();
+        progress.timed("render", started.elapsed().saturating_sub(sinking));
+        if !errors.is_empty() {
+            return Err(relative(&self.root, Error::Invalid(errors)));
+        }
+        sink(render::fixed_outputs(&self.site, &self.inputs.static_files))?;
+        let index = if self.site.config.search {
+            let (index, files) = time(progress, "search", || {
+                let mut index = search::Index::new(&self.site);
+                let files = index.outputs(&self.site);
+                (index, files)
+            });
+            sink(files)?;
+            index
+        } else {
+            search::Index::default()
+        };
         self.pages = jobs.len();
         self.prepared = prepared;
         self.search = index;
-        self.merge(outputs, &mut update);
-        Ok(update)
+        Ok(jobs.len())
     }
 
     /// Takes new outputs in, noting which actually changed.

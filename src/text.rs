@@ -7,14 +7,7 @@ pub fn terms(text: &str) -> Vec<String> {
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .map(|w| w.trim_matches('-').to_lowercase())
         .collect();
-    let kept: Vec<bool> = words
-        .iter()
-        .map(|w| {
-            w.chars().count() >= 3
-                && w.chars().next().is_some_and(char::is_alphabetic)
-                && !STOP_SET.contains(w.as_str())
-        })
-        .collect();
+    let kept: Vec<bool> = words.iter().map(|w| is_term(w)).collect();
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         if !kept[i] {
@@ -26,6 +19,33 @@ pub fn terms(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether a lowercased word counts as a term: three letters or more,
+/// starting with a letter, not a stop word.
+pub fn is_term(word: &str) -> bool {
+    word.chars().nth(2).is_some()
+        && word.chars().next().is_some_and(char::is_alphabetic)
+        && !STOP_SET.contains(word)
+}
+
+/// Calls `f` with each word of `text` as [`terms`] splits it, lowercased
+/// (in a buffer reused between words, so nothing is allocated per word).
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    for w in text.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
+        // Empty words (between two separators) are passed on too: they
+        // break phrases.
+        let w = w.trim_matches('-');
+        buf.clear();
+        if w.is_ascii() {
+            buf.push_str(w);
+            buf.make_ascii_lowercase();
+        } else {
+            buf.push_str(&w.to_lowercase());
+        }
+        f(&buf);
+    }
 }
 
 /// The stop words, for lookups in constant time (every word of every

@@ -245,3 +245,70 @@ fn symlinks_out_of_the_site_are_not_published() {
     let warnings: String = report.warnings.iter().map(|w| w.to_string()).collect();
     assert!(warnings.contains("outside the site"), "{warnings}");
 }
+
+#[test]
+fn a_page_that_fails_to_render_leaves_every_file_untouched() {
+    // Other pages render (and are staged) before the failing one is found;
+    // none of them may reach the output folder.
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let before = site.read("index.html");
+    let page = site.out().join("papers/layer-normalization/index.html");
+    let page_before = std::fs::read(&page).unwrap();
+    site.write_paper(
+        "layer-normalization.md",
+        &std::fs::read_to_string(site.papers().join("layer-normalization.md"))
+            .unwrap()
+            .replace("title:", "featured: true\ntitle:"),
+    );
+    std::fs::create_dir_all(site.root().join("templates")).unwrap();
+    let paper = std::fs::read_to_string(site.root().join("themes/default/templates/paper.html"))
+        .unwrap()
+        .replace(
+            "{% block content %}",
+            "{% block content %}{% if paper.slug == \"layer-normalization\" %}{{ paper.no_such_field.deeper }}{% endif %}",
+        );
+    std::fs::write(site.root().join("templates/paper.html"), paper).unwrap();
+    let err = build_error(&site);
+    assert!(
+        err.contains("papers/layer-normalization/index.html"),
+        "{err}"
+    );
+    assert_eq!(site.read("index.html"), before, "the front page changed");
+    assert_eq!(std::fs::read(&page).unwrap(), page_before);
+    assert!(!site.out().join(".sheaf-staging").exists());
+}
+
+#[test]
+fn pages_staged_before_a_later_failure_never_reach_the_output() {
+    // More pages than one render batch (2,048): the paper pages are staged
+    // in the first batch, the theme page fails in the second.
+    let files: Vec<(String, String)> = (0..1100)
+        .map(|i| (format!("p{i}.md"), entry(&format!("Paper {i}"), "")))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let site = TestSite::with_papers(&refs);
+    site.build().unwrap();
+    let page = site.out().join("papers/p7/index.html");
+    let before = std::fs::read(&page).unwrap();
+    let config = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen("title:", "title: Renamed digest #", 1),
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.root().join("templates")).unwrap();
+    std::fs::write(
+        site.root().join("templates/theme.html"),
+        "{{ theme.no_such_field.deeper }}",
+    )
+    .unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("theme"), "{err}");
+    assert_eq!(std::fs::read(&page).unwrap(), before);
+    assert!(!site.out().join(".sheaf-staging").exists());
+}

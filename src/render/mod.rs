@@ -860,8 +860,8 @@ fn sitemap_entries(site: &Site) -> Vec<serde_json::Value> {
     entries
 }
 
-/// Renders the given pages of a site, in parallel. Every failing page is
-/// reported.
+/// Renders the given pages of a site, in parallel, advancing `progress`
+/// by one per page. Every failing page is reported.
 pub fn render(
     site: &Site,
     renderer: &Renderer,
@@ -879,7 +879,6 @@ pub fn render(
         prepared,
         base,
     };
-    progress.start("rendering", jobs.len() as u64);
     let results: Vec<_> = jobs
         .par_iter()
         .map(|&job| {
@@ -888,7 +887,6 @@ pub fn render(
             result
         })
         .collect();
-    progress.finish();
     let mut outputs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {

@@ -86,47 +86,50 @@ pub type DocTerms = Vec<(Box<str>, u8)>;
 /// letter or digit, at least two characters, no stop words. `search.js`
 /// does the same to a query, in the same order.
 pub fn tokens(text: &str) -> Vec<String> {
-    let folded = if text.is_ascii() {
+    words(&fold(text)).map(str::to_string).collect()
+}
+
+/// `text` decomposed, without combining marks, lowercased.
+fn fold(text: &str) -> String {
+    if text.is_ascii() {
         text.to_ascii_lowercase()
     } else {
         text.nfkd()
             .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
             .collect::<String>()
             .to_lowercase()
-    };
+    }
+}
+
+/// The indexed words of a folded text.
+fn words(folded: &str) -> impl Iterator<Item = &str> {
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().nth(1).is_some() && !STOP.contains(w))
-        .map(str::to_string)
-        .collect()
 }
 
 /// Scores the terms of one paper.
 pub fn doc_terms(f: &Fields) -> DocTerms {
-    let mut tf: HashMap<String, f32> = HashMap::new();
+    let mut fields: Vec<(String, f32)> = vec![(fold(f.title), TITLE)];
+    fields.extend(f.authors.iter().map(|a| (fold(a), AUTHORS)));
+    fields.extend(f.labels.iter().map(|l| (fold(l), LABELS)));
+    fields.push((fold(f.abstract_text), BODY));
+    fields.push((fold(f.notes_text), BODY));
+    let mut tf: HashMap<&str, f32> = HashMap::with_capacity(256);
     let mut length = 0.0;
-    let mut add = |text: &str, weight: f32| {
-        for t in tokens(text) {
+    for (text, weight) in &fields {
+        for t in words(text) {
             *tf.entry(t).or_default() += weight;
             length += weight;
         }
-    };
-    add(f.title, TITLE);
-    for a in f.authors {
-        add(a, AUTHORS);
     }
-    for l in f.labels {
-        add(l, LABELS);
-    }
-    add(f.abstract_text, BODY);
-    add(f.notes_text, BODY);
     let norm = K1 * (1.0 - B + B * length / REFERENCE);
     let mut terms: DocTerms = tf
         .into_iter()
         .map(|(t, tf)| {
             let s = tf * (K1 + 1.0) / (tf + norm);
             let q = (s / (K1 + 1.0) * 63.0).round().clamp(1.0, 63.0) as u8;
-            (t.into_boxed_str(), q)
+            (Box::from(t), q)
         })
         .collect();
     terms.sort_unstable();
