@@ -80,7 +80,7 @@ fn digest(c: &mut Criterion) {
     let inputs = sheaf::load::load(config.clone()).unwrap();
     let site = Site::build(&inputs, ModelOptions::default(), None).unwrap();
     let renderer = Renderer::new(&inputs.templates, &inputs.config).unwrap();
-    let prepared = Prepared::new(&site);
+    let prepared = Prepared::new(&site, false);
     let jobs = pages::jobs(&site);
 
     let mut g = c.benchmark_group("digest_1000");
@@ -93,7 +93,7 @@ fn digest(c: &mut Criterion) {
     g.bench_function("model", |b| {
         b.iter(|| Site::build(&inputs, ModelOptions::default(), None).unwrap())
     });
-    g.bench_function("prepare_values", |b| b.iter(|| Prepared::new(&site)));
+    g.bench_function("prepare_values", |b| b.iter(|| Prepared::new(&site, false)));
     g.bench_function("render_pages", |b| {
         b.iter(|| pages::render(&site, &renderer, &prepared, &jobs, &Silent).unwrap())
     });

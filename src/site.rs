@@ -74,6 +74,7 @@ pub fn build_with_progress(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     let mut session = Session::load(root, options.clone(), progress)?;
+    session.streaming = true;
     let out_dir = session.output_dir();
     session.check_output_dir(&out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a
@@ -160,6 +161,9 @@ pub struct Session {
     /// everything from the disk, so no partial success (a stylesheet, an
     /// unrelated entry) can hide an error that is still there.
     failed: bool,
+    /// A one-off build that streams its outputs to disk: nothing is kept
+    /// for rebuilds.
+    streaming: bool,
 }
 
 impl Session {
@@ -198,6 +202,7 @@ impl Session {
             outputs: BTreeMap::new(),
             pages: 0,
             failed: false,
+            streaming: false,
         })
     }
 
@@ -503,7 +508,11 @@ impl Session {
         /// that a batch's bytes are a small part of a big site.
         const BATCH: usize = 2048;
         let jobs = render::jobs(&self.site);
-        let prepared = time(progress, "prepare", || Prepared::new(&self.site));
+        // Only a session kept for rebuilds (serve, watch) compares values.
+        let for_rebuilds = !self.streaming;
+        let prepared = time(progress, "prepare", || {
+            Prepared::new(&self.site, for_rebuilds)
+        });
         let mut errors: Vec<Diagnostic> = Vec::new();
         let started = Instant::now();
         let mut sinking = Duration::ZERO;

@@ -259,10 +259,16 @@ pub fn jobs(site: &Site) -> Vec<Job> {
 
 /// Template values for every paper, made once per build and shared by all
 /// the pages that show the paper. Indexed like `Site::papers`.
+///
+/// Summaries are shown on many pages, so they are kept. Details (abstract
+/// and notes included) are shown on one page and in a feed or two, so
+/// they are made when a page needs them; a session that rebuilds after
+/// edits keeps only a hash of each, to tell which pages an edit changes.
 #[derive(Clone, Default)]
 pub struct Prepared {
     summaries: Vec<Value>,
-    details: Vec<Value>,
+    /// Hashes of the details; empty unless made for rebuilds.
+    details: Vec<u64>,
     /// BibTeX keys; they depend on other papers (to stay unique), so only
     /// a structural change, which rebuilds everything, can change them.
     keys: Vec<String>,
@@ -273,9 +279,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn new(site: &Site) -> Prepared {
+    /// The values of every paper; `for_rebuilds` keeps what
+    /// [`Prepared::refresh`] compares with.
+    pub fn new(site: &Site, for_rebuilds: bool) -> Prepared {
         let keys = cite::keys(site);
-        let made: Vec<(Value, Value, String, String)> = site
+        let made: Vec<(Value, u64, String, String)> = site
             .papers
             .par_iter()
             .zip(&keys)
@@ -283,7 +291,11 @@ impl Prepared {
             .map(|(i, (p, k))| {
                 (
                     value(&summary(site, p, k)),
-                    value(&detail(site, i, k)),
+                    if for_rebuilds {
+                        detail_hash(site, i, k)
+                    } else {
+                        0
+                    },
                     cite::bibtex(site, p, k),
                     cite::paper_json(site, i, k),
                 )
@@ -298,7 +310,9 @@ impl Prepared {
         };
         for (s, d, b, j) in made {
             prepared.summaries.push(s);
-            prepared.details.push(d);
+            if for_rebuilds {
+                prepared.details.push(d);
+            }
             prepared.bibtex.push(b);
             prepared.json.push(j);
         }
@@ -316,7 +330,7 @@ impl Prepared {
             };
             let key = &self.keys[i];
             let s = value(&summary(site, paper, key));
-            let d = value(&detail(site, i, key));
+            let d = detail_hash(site, i, key);
             if self.summaries.get(i) != Some(&s) {
                 summaries.push(i);
             }
@@ -324,12 +338,39 @@ impl Prepared {
                 details.push(i);
             }
             self.summaries[i] = s;
-            self.details[i] = d;
+            if let Some(slot) = self.details.get_mut(i) {
+                *slot = d;
+            }
             self.bibtex[i] = cite::bibtex(site, paper, key);
             self.json[i] = cite::paper_json(site, i, key);
         }
         (summaries, details)
     }
+
+    /// The template value of a paper's details.
+    fn detail(&self, site: &Site, index: usize) -> Value {
+        value(&detail(site, index, &self.keys[index]))
+    }
+}
+
+/// A hash of what a paper's details show.
+fn detail_hash(site: &Site, index: usize, key: &str) -> u64 {
+    use std::hash::Hasher;
+    struct HashWriter(std::hash::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(std::hash::DefaultHasher::new());
+    // Serializing into a hasher cannot fail; a failure would only make
+    // the hash differ, and the page be rendered again.
+    let _ = serde_json::to_writer(&mut w, &detail(site, index, key));
+    w.0.finish()
 }
 
 /// The papers of page `page` of a list.
@@ -593,7 +634,7 @@ impl Shared<'_> {
         let entries: Vec<Value> = papers
             .iter()
             .take(FEED_SIZE)
-            .map(|&i| self.prepared.details[i].clone())
+            .map(|&i| self.prepared.detail(self.site, i))
             .collect();
         ctx.insert_value("entries", Value::from(entries));
         ctx
@@ -626,7 +667,7 @@ impl Shared<'_> {
                 let paper = &site.papers[i];
                 let description = crate::markdown::excerpt(&paper.derived.abstract_text, 30);
                 let mut ctx = self.page("paper", page_path, paper.entry.title.clone(), description);
-                ctx.insert_value("paper", self.prepared.details[i].clone());
+                ctx.insert_value("paper", self.prepared.detail(site, i));
                 ctx
             }
             Job::Themes => self.page(
