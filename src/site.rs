@@ -383,8 +383,13 @@ impl Session {
         self.inputs
             .diagnostics
             .retain(|d| !shown.contains(&d.file) && !files.contains(&d.file));
+        // The entries as they are now; a file that is gone or does not
+        // parse makes the model be built anew (which reports the error).
+        let mut edited = Vec::new();
+        let mut all_parsed = true;
         for (file, shown) in files.iter().zip(&shown) {
             if !file.exists() {
+                all_parsed = false;
                 continue;
             }
             let parsed = match yaml::read_text(file) {
@@ -395,14 +400,28 @@ impl Session {
             match parsed {
                 Ok((entry, warnings)) => {
                     touched.insert(entry.slug.clone());
-                    self.inputs.entries.push(std::sync::Arc::new(entry));
+                    let entry = std::sync::Arc::new(entry);
+                    edited.push(entry.clone());
+                    self.inputs.entries.push(entry);
                     self.inputs.diagnostics.extend(warnings);
                 }
-                Err(errors) => self.inputs.diagnostics.extend(errors),
+                Err(errors) => {
+                    all_parsed = false;
+                    self.inputs.diagnostics.extend(errors)
+                }
             }
         }
-        let site = Site::build(&self.inputs, self.model_options(), Some(&self.site))
-            .map_err(|e| relative(&self.root, e))?;
+        let fast = all_parsed
+            .then(|| {
+                self.site
+                    .with_edits(&self.inputs, &edited, self.model_options())
+            })
+            .flatten();
+        let site = match fast {
+            Some(site) => site,
+            None => Site::build(&self.inputs, self.model_options(), Some(&self.site))
+                .map_err(|e| relative(&self.root, e))?,
+        };
 
         if structure_changed(&self.site, &site, &touched) {
             let old = std::mem::replace(&mut self.site, site);
@@ -422,17 +441,15 @@ impl Session {
             .collect();
         let mut prepared = self.prepared.clone();
         let (summaries, details) = prepared.refresh(&site, &touched_at);
-        let slugs = |at: &[usize]| -> HashSet<&str> {
-            at.iter()
-                .map(|&i| site.papers[i].entry.slug.as_str())
-                .collect()
-        };
-        let (summaries, details) = (slugs(&summaries), slugs(&details));
+        let (summaries, details): (HashSet<usize>, HashSet<usize>) = (
+            summaries.into_iter().collect(),
+            details.into_iter().collect(),
+        );
         let jobs: Vec<Job> = render::jobs(&site)
             .into_iter()
             .filter(|&job| match render::target(&site, job).depends {
-                Depends::Summaries(s) => s.iter().any(|s| summaries.contains(s.as_str())),
-                Depends::Details(s) => s.iter().any(|s| details.contains(s.as_str())),
+                Depends::Summaries(s) => s.iter().any(|i| summaries.contains(i)),
+                Depends::Details(s) => s.iter().any(|i| details.contains(i)),
                 Depends::Nothing | Depends::Structure | Depends::Search => false,
             })
             .collect();
@@ -610,14 +627,7 @@ fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool 
                 // Anything that moves a paper in or between lists.
                 theme_ids(old, a) != theme_ids(new, b)
                     || tag_names(old, a) != tag_names(new, b)
-                    || a.entry.date != b.entry.date
-                    || a.entry.title != b.entry.title
-                    || a.entry.featured != b.entry.featured
-                    || a.entry.status != b.entry.status
-                    // BibTeX keys come from the first author and the year.
-                    || a.entry.authors.first() != b.entry.authors.first()
-                    || a.entry.published != b.entry.published
-                    || a.entry.verdict != b.entry.verdict
+                    || !crate::model::same_place(&a.entry, &b.entry)
             }
             (None, None) => false,
             _ => true,

@@ -211,3 +211,29 @@ fn a_failed_rebuild_keeps_the_last_good_outputs() {
     session.apply(&changed).unwrap();
     assert!(!session.failed());
 }
+
+#[test]
+fn edits_that_keep_papers_in_place_take_the_fast_path_and_match_a_full_build() {
+    // A new link to another paper keeps every paper in its place.
+    let update = check("link", |s| {
+        rewrite(s, PAPER, |t| {
+            t + "\nSee also [1-bit Adam](@/papers/1-bit-adam-communication-efficient-large-scale-training-with.md).\n"
+        })
+    });
+    assert!(!update.full);
+
+    // A link to a paper that does not exist is an error, reported with
+    // the file, and the last good outputs stay.
+    let site = TestSite::bundled();
+    let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let before = outputs(&session);
+    let changed = rewrite(&site, PAPER, |t| {
+        t + "\n[gone](@/papers/no-such-paper.md)\n"
+    });
+    let err = session.apply(&changed).unwrap_err().to_string();
+    assert!(
+        err.contains("layer-normalization.md") && err.contains("no-such-paper"),
+        "{err}"
+    );
+    assert_eq!(outputs(&session), before);
+}

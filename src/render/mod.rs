@@ -35,10 +35,12 @@ pub enum Depends {
     /// Only which pages exist and their counts (indexes, sitemap): changes
     /// only with the site's structure.
     Structure,
-    /// The summaries (title, authors, excerpt, links…) of these entries.
-    Summaries(Vec<String>),
-    /// Everything about these entries, abstracts and notes included.
-    Details(Vec<String>),
+    /// The summaries (title, authors, excerpt, links…) of these papers
+    /// (indices into `Site::papers`; an edit that moves a paper renders
+    /// everything, so they stay valid between rebuilds).
+    Summaries(Vec<usize>),
+    /// Everything about these papers, abstracts and notes included.
+    Details(Vec<usize>),
     /// A file of the search index, which keeps its own account of what
     /// an edit touches (`search::Index::update`).
     Search,
@@ -408,12 +410,7 @@ pub struct Target {
 /// The target of a page, without rendering it: a rebuild uses this to
 /// decide which pages an edit touches.
 pub fn target(site: &Site, job: Job) -> Target {
-    let slugs = |papers: &[usize]| -> Vec<String> {
-        papers
-            .iter()
-            .map(|&i| site.papers[i].entry.slug.clone())
-            .collect()
-    };
+    let slugs = |papers: &[usize]| -> Vec<usize> { papers.to_vec() };
     let size = site.config.page_size;
     let newest = (0..site.papers.len().min(FEED_SIZE)).collect::<Vec<_>>();
     let all = || (0..site.papers.len()).collect::<Vec<_>>();
@@ -428,7 +425,7 @@ pub fn target(site: &Site, job: Job) -> Target {
             (
                 "paper.html",
                 format!("{}index.html", paper_path(slug)),
-                Depends::Details(vec![slug.clone()]),
+                Depends::Details(vec![i]),
             )
         }
         Job::Themes => (
@@ -498,7 +495,7 @@ pub fn target(site: &Site, job: Job) -> Target {
             (
                 "",
                 format!("{}cite.bib", paper_path(slug)),
-                Depends::Details(vec![slug.clone()]),
+                Depends::Details(vec![i]),
             )
         }
         Job::ThemeBib(t) => {
