@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{line_of, Diagnostic, Error, Result};
-use crate::matcher::KeywordMatcher;
+use crate::matcher::KeywordRules;
 use crate::urls::Urls;
 use crate::yaml;
 
@@ -141,9 +141,9 @@ pub struct Config {
     pub cname: Option<String>,
     /// Write the in-browser search index and the search page.
     pub search: bool,
-    /// One matcher per theme, in the order of `themes`.
-    pub theme_matchers: Vec<KeywordMatcher>,
-    pub tag_matchers: Vec<KeywordMatcher>,
+    /// The keyword rules of `themes` and of `tag_rules`, by index.
+    pub theme_matchers: KeywordRules,
+    pub tag_matchers: KeywordRules,
 }
 
 impl Config {
@@ -257,16 +257,8 @@ impl Config {
         };
         Ok(Config {
             root: root.to_path_buf(),
-            theme_matchers: raw
-                .themes
-                .iter()
-                .map(|t| KeywordMatcher::new(&t.keywords))
-                .collect(),
-            tag_matchers: raw
-                .tags
-                .iter()
-                .map(|t| KeywordMatcher::new(&t.keywords))
-                .collect(),
+            theme_matchers: KeywordRules::new(raw.themes.iter().map(|t| t.keywords.as_slice())),
+            tag_matchers: KeywordRules::new(raw.tags.iter().map(|t| t.keywords.as_slice())),
             title: raw.title,
             description: raw.description,
             author: raw.author,
@@ -300,21 +292,19 @@ impl Config {
 
     /// The ids of the themes whose keywords match `text`, in config order.
     pub fn matching_themes(&self, text: &str) -> Vec<String> {
-        self.themes
-            .iter()
-            .zip(&self.theme_matchers)
-            .filter(|(_, m)| m.is_match(text))
-            .map(|(t, _)| t.id.clone())
+        self.theme_matchers
+            .matching(text)
+            .into_iter()
+            .map(|i| self.themes[i].id.clone())
             .collect()
     }
 
     /// The tags whose rules match `text`, in config order.
     pub fn matching_tags(&self, text: &str) -> Vec<String> {
-        self.tag_rules
-            .iter()
-            .zip(&self.tag_matchers)
-            .filter(|(_, m)| m.is_match(text))
-            .map(|(t, _)| t.tag.clone())
+        self.tag_matchers
+            .matching(text)
+            .into_iter()
+            .map(|i| self.tag_rules[i].tag.clone())
             .collect()
     }
 }

@@ -1,43 +1,71 @@
 //! Keyword rules: does a text mention any of these words or phrases?
 
-use regex::Regex;
+use regex::RegexSet;
 
-/// Matches a text that contains any of a list of keywords as whole words or
-/// phrases, ignoring case, with any run of white space between the words of
-/// a phrase. "RL" matches "robust RL agents" but not "URL".
-#[derive(Debug, Clone)]
-pub struct KeywordMatcher {
-    regex: Option<Regex>,
+/// The pattern of one keyword list; `None` when it has no keywords.
+fn pattern(keywords: &[String]) -> Option<String> {
+    let alternatives: Vec<String> = keywords
+        .iter()
+        .map(|k| {
+            k.split_whitespace()
+                .map(regex::escape)
+                .collect::<Vec<_>>()
+                .join(r"\s+")
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    if alternatives.is_empty() {
+        return None;
+    }
+    // `\b` fails next to keywords that end in punctuation ("C++"), so the
+    // boundary is spelled out: start/end of text or a non-word character.
+    Some(format!(
+        r"(?i)(?:^|\W)(?:{})(?:\W|$)",
+        alternatives.join("|")
+    ))
 }
 
-impl KeywordMatcher {
-    pub fn new(keywords: &[String]) -> KeywordMatcher {
-        let alternatives: Vec<String> = keywords
-            .iter()
-            .map(|k| {
-                k.split_whitespace()
-                    .map(regex::escape)
-                    .collect::<Vec<_>>()
-                    .join(r"\s+")
-            })
-            .filter(|k| !k.is_empty())
-            .collect();
-        if alternatives.is_empty() {
-            return KeywordMatcher { regex: None };
+/// Keyword rules: each matches a text that contains any of its keywords
+/// as whole words or phrases, ignoring case, with any run of white space
+/// between the words of a phrase ("RL" matches "robust RL agents" but not
+/// "URL"). All rules are matched in one pass over a text (every paper's
+/// title and abstract is checked against every research theme).
+#[derive(Debug, Clone)]
+pub struct KeywordRules {
+    set: Option<RegexSet>,
+    /// The rule of each pattern in the set (rules without keywords have
+    /// none).
+    rule_of: Vec<usize>,
+}
+
+impl KeywordRules {
+    pub fn new<'a>(rules: impl IntoIterator<Item = &'a [String]>) -> KeywordRules {
+        let (mut patterns, mut rule_of) = (Vec::new(), Vec::new());
+        for (i, keywords) in rules.into_iter().enumerate() {
+            if let Some(p) = pattern(keywords) {
+                patterns.push(p);
+                rule_of.push(i);
+            }
         }
-        // `\b` fails next to keywords that end in punctuation ("C++"), so the
-        // boundary is spelled out: start/end of text or a non-word character.
-        let pattern = format!(r"(?i)(?:^|\W)(?:{})(?:\W|$)", alternatives.join("|"));
-        KeywordMatcher {
-            // Every keyword is escaped, so the pattern is always valid; the
-            // size limit is the only way this can fail, and then we match
-            // nothing rather than crash.
-            regex: Regex::new(&pattern).ok(),
+        KeywordRules {
+            // As above: escaped keywords, so only the size limit can fail.
+            set: (!patterns.is_empty())
+                .then(|| RegexSet::new(&patterns).ok())
+                .flatten(),
+            rule_of,
         }
     }
 
-    pub fn is_match(&self, text: &str) -> bool {
-        self.regex.as_ref().is_some_and(|r| r.is_match(text))
+    /// The rules that match `text`, in order.
+    pub fn matching(&self, text: &str) -> Vec<usize> {
+        match &self.set {
+            Some(set) => set
+                .matches(text)
+                .into_iter()
+                .map(|p| self.rule_of[p])
+                .collect(),
+            None => Vec::new(),
+        }
     }
 }
 
@@ -45,17 +73,30 @@ impl KeywordMatcher {
 mod tests {
     use super::*;
 
-    fn m(words: &[&str]) -> KeywordMatcher {
-        KeywordMatcher::new(&words.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    fn rules(lists: &[&[&str]]) -> KeywordRules {
+        let lists: Vec<Vec<String>> = lists
+            .iter()
+            .map(|l| l.iter().map(|s| s.to_string()).collect())
+            .collect();
+        KeywordRules::new(lists.iter().map(Vec::as_slice))
     }
 
     #[test]
     fn whole_words_any_case() {
-        let rl = m(&["RL", "reinforcement learning"]);
-        assert!(rl.is_match("robust rl agents"));
-        assert!(rl.is_match("Deep Reinforcement\n Learning"));
-        assert!(!rl.is_match("a URL shortener"));
-        assert!(m(&["C++"]).is_match("written in C++."));
-        assert!(!m(&[]).is_match("anything"));
+        let rl = rules(&[&["RL", "reinforcement learning"]]);
+        assert_eq!(rl.matching("robust rl agents"), [0]);
+        assert_eq!(rl.matching("Deep Reinforcement\n Learning"), [0]);
+        assert!(rl.matching("a URL shortener").is_empty());
+        assert_eq!(rules(&[&["C++"]]).matching("written in C++."), [0]);
+        assert!(rules(&[&[]]).matching("anything").is_empty());
+    }
+
+    #[test]
+    fn every_matching_rule_in_order() {
+        let r = rules(&[&["RL"], &[], &["C++", "rust"], &["splatting"]]);
+        assert_eq!(
+            r.matching("Robust RL agents written in C++ (not a URL)"),
+            [0, 2]
+        );
     }
 }

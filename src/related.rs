@@ -7,7 +7,7 @@
 //! and an inverted index from those terms to papers yields the candidates.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
@@ -155,10 +155,11 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
 }
 
 /// Term counts of a text (words and two-word phrases), terms hashed.
-/// The same counts as hashing each of `text::terms`, without allocating
-/// a string per word or phrase (this runs on every abstract).
+/// The same counts as hashing each of `text::terms` with [`term_hash`],
+/// without allocating a string per word or phrase (this runs on every
+/// abstract).
 pub fn term_counts(text: &str) -> Vec<(Term, u32)> {
-    let mut counts: HashMap<Term, u32> = HashMap::new();
+    let mut counts: TermMap<u32> = TermMap::default();
     // The previous word, when it was a term: a phrase starts there.
     let mut prev = String::new();
     crate::text::for_each_word(text, |w| {
@@ -166,17 +167,10 @@ pub fn term_counts(text: &str) -> Vec<(Term, u32)> {
             prev.clear();
             return;
         }
-        // A fixed hasher, so the same term has the same hash in every
-        // build; hashing "a", " ", "b" equals hashing the string "a b".
-        let mut h = std::hash::DefaultHasher::new();
-        w.hash(&mut h);
-        *counts.entry(h.finish()).or_default() += 1;
+        *counts.entry(term_hash(&[w.as_bytes()])).or_default() += 1;
         if !prev.is_empty() {
-            let mut h = std::hash::DefaultHasher::new();
-            h.write(prev.as_bytes());
-            h.write(b" ");
-            w.hash(&mut h);
-            *counts.entry(h.finish()).or_default() += 1;
+            let phrase = term_hash(&[prev.as_bytes(), b" ", w.as_bytes()]);
+            *counts.entry(phrase).or_default() += 1;
         }
         prev.clear();
         prev.push_str(w);
@@ -184,6 +178,19 @@ pub fn term_counts(text: &str) -> Vec<(Term, u32)> {
     let mut v: Vec<(Term, u32)> = counts.into_iter().collect();
     v.sort_unstable();
     v
+}
+
+/// The hash of a term given in parts: FNV-1a, fixed (the same term has
+/// the same hash in every build) and quick on short words.
+pub fn term_hash(parts: &[&[u8]]) -> Term {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 #[cfg(test)]
@@ -219,9 +226,7 @@ mod tests {
         let text = "Gaussian Splatting of the city: 4D-Gaussian splatting, Über-scale scenes";
         let mut expected: HashMap<Term, u32> = HashMap::new();
         for t in crate::text::terms(text) {
-            let mut h = std::hash::DefaultHasher::new();
-            t.hash(&mut h);
-            *expected.entry(h.finish()).or_default() += 1;
+            *expected.entry(term_hash(&[t.as_bytes()])).or_default() += 1;
         }
         let mut expected: Vec<(Term, u32)> = expected.into_iter().collect();
         expected.sort_unstable();

@@ -14,7 +14,6 @@ use std::path::Path;
 use crate::config::Config;
 use crate::error::Result;
 use crate::load;
-use crate::matcher::KeywordMatcher;
 use crate::model::{ModelOptions, Site};
 use crate::text::terms;
 
@@ -89,7 +88,7 @@ pub fn suggestions(site: &Site, unsorted: &[usize]) -> String {
         }
     }
     let n = docs.len() as f64;
-    let covered: Vec<&KeywordMatcher> = site.config.theme_matchers.iter().collect();
+    let covered = &site.config.theme_matchers;
     let mut score: HashMap<&str, f64> = HashMap::new();
     let mut holders: HashMap<&str, BTreeSet<usize>> = HashMap::new();
     for &i in unsorted {
@@ -107,7 +106,7 @@ pub fn suggestions(site: &Site, unsorted: &[usize]) -> String {
     }
     let mut ranked: Vec<(&str, f64)> = score
         .into_iter()
-        .filter(|(t, _)| !covered.iter().any(|m| m.is_match(t)))
+        .filter(|(t, _)| covered.matching(t).is_empty())
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
 
