@@ -100,15 +100,20 @@ impl Derived {
                 notes_text: &notes_text,
             })
         } else {
-            Vec::new()
+            crate::search::DocTerms::default()
+        };
+        // Kept for every paper between rebuilds: no spare capacity.
+        let tight = |mut s: String| {
+            s.shrink_to_fit();
+            s
         };
         Derived {
             terms,
             search,
-            notes_text,
-            abstract_html: abs.html,
-            notes_html: notes.html,
-            abstract_text,
+            notes_text: tight(notes_text),
+            abstract_html: tight(abs.html),
+            notes_html: tight(notes.html),
+            abstract_text: tight(abstract_text),
             abstract_links: abs.internal_links,
             notes_links: notes.internal_links,
             theme_ids,

@@ -78,8 +78,32 @@ pub struct Fields<'a> {
     pub notes_text: &'a str,
 }
 
-/// A paper's terms with their scores (1..=63), sorted by term.
-pub type DocTerms = Vec<(Box<str>, u8)>;
+/// A paper's terms with their scores (1..=63), sorted by term. Kept for
+/// every paper between rebuilds, so stored compactly: the terms in one
+/// string, one per line, and the scores beside (a boxed string per term
+/// would cost several times the text at 100,000 papers).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocTerms {
+    terms: Box<str>,
+    scores: Box<[u8]>,
+}
+
+impl DocTerms {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u8)> {
+        self.terms
+            .split('\n')
+            .filter(|t| !t.is_empty())
+            .zip(self.scores.iter().copied())
+    }
+
+    pub fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scores.is_empty()
+    }
+}
 
 /// The words of `text` as the index keeps them: compatibility-decomposed,
 /// without combining marks, lowercased, split at anything that is not a
@@ -124,16 +148,25 @@ pub fn doc_terms(f: &Fields) -> DocTerms {
         }
     }
     let norm = K1 * (1.0 - B + B * length / REFERENCE);
-    let mut terms: DocTerms = tf
+    let mut scored: Vec<(&str, u8)> = tf
         .into_iter()
         .map(|(t, tf)| {
             let s = tf * (K1 + 1.0) / (tf + norm);
             let q = (s / (K1 + 1.0) * 63.0).round().clamp(1.0, 63.0) as u8;
-            (Box::from(t), q)
+            (t, q)
         })
         .collect();
-    terms.sort_unstable();
-    terms
+    scored.sort_unstable();
+    // Words never hold a line break (they are letters and digits).
+    let mut terms = String::with_capacity(scored.iter().map(|(t, _)| t.len() + 1).sum());
+    for (t, _) in &scored {
+        terms.push_str(t);
+        terms.push('\n');
+    }
+    DocTerms {
+        terms: terms.into_boxed_str(),
+        scores: scored.iter().map(|&(_, q)| q).collect(),
+    }
 }
 
 /// The group a term belongs to: its first two characters. A group with
@@ -213,8 +246,8 @@ impl Index {
                 let mut map: HashMap<&str, Postings> = HashMap::new();
                 for (k, &i) in papers.iter().enumerate() {
                     let doc = (r * run + k) as u32;
-                    for (term, score) in &site.papers[i].derived.search {
-                        map.entry(&**term).or_default().push((doc, *score));
+                    for (term, score) in site.papers[i].derived.search.iter() {
+                        map.entry(term).or_default().push((doc, score));
                     }
                 }
                 map
@@ -308,7 +341,11 @@ impl Index {
             metas.insert(doc as usize / META_CHUNK);
             texts.insert(doc as usize / TEXT_CHUNK);
             if before.derived.search != after.derived.search {
-                let terms = before.derived.search.iter().chain(&after.derived.search);
+                let terms = before
+                    .derived
+                    .search
+                    .iter()
+                    .chain(after.derived.search.iter());
                 keys.extend(terms.map(|(t, _)| key(t).to_string()));
                 changed.push((doc, before, after));
             }
@@ -322,7 +359,7 @@ impl Index {
         };
         let before_files = files_of(&self.groups);
         for (doc, before, after) in changed {
-            for (term, _) in &before.derived.search {
+            for (term, _) in before.derived.search.iter() {
                 let k = key(term);
                 if let Some(group) = self.groups.get_mut(k) {
                     if let Some(list) = group.get_mut(term) {
@@ -336,10 +373,10 @@ impl Index {
                     }
                 }
             }
-            for (term, score) in &after.derived.search {
+            for (term, score) in after.derived.search.iter() {
                 let list = postings(&mut self.groups, term);
                 let at = list.partition_point(|&(d, _)| d < doc);
-                list.insert(at, (doc, *score));
+                list.insert(at, (doc, score));
             }
         }
         let mut out = Vec::new();
@@ -576,7 +613,7 @@ mod tests {
             notes_text: "",
         };
         let terms = doc_terms(&f);
-        let score = |w: &str| terms.iter().find(|(t, _)| &**t == w).map(|(_, s)| *s);
+        let score = |w: &str| terms.iter().find(|(t, _)| *t == w).map(|(_, s)| s);
         assert!(score("gaussian") > score("radiance"));
         assert!(score("lovelace").is_some() && score("vision").is_some());
         assert_eq!(score("we"), None);
