@@ -97,6 +97,11 @@ fn digest(c: &mut Criterion) {
     g.bench_function("render_pages", |b| {
         b.iter(|| pages::render(&site, &renderer, &prepared, &jobs, &Silent).unwrap())
     });
+    // The search index: grouping every paper's terms into shards and
+    // writing the files.
+    g.bench_function("search_index", |b| {
+        b.iter(|| sheaf::search::Index::new(&site).outputs(&site))
+    });
     g.bench_function("session_new", |b| {
         b.iter(|| Session::new(&root, BuildOptions::default()).unwrap())
     });

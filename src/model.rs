@@ -283,7 +283,9 @@ impl Site {
         }
 
         // An entry that did not change is the same allocation as before
-        // (the loader keeps unchanged entries), so reuse is a pointer check.
+        // after an incremental reload, and an equal value after a full one
+        // (a template edit reads every file again): its derived data is
+        // reused either way.
         let cached: HashMap<&str, &Paper> = previous
             .map(|site| {
                 site.papers
@@ -295,7 +297,9 @@ impl Site {
         let derived: Vec<Arc<Derived>> = entries
             .par_iter()
             .map(|e| match cached.get(e.slug.as_str()) {
-                Some(p) if Arc::ptr_eq(&p.entry, e) => p.derived.clone(),
+                // The same entry, or one read again with the same text
+                // (a template or config-free rebuild reloads every file).
+                Some(p) if Arc::ptr_eq(&p.entry, e) || p.entry == **e => p.derived.clone(),
                 _ => Arc::new(Derived::new(e, config)),
             })
             .collect();
