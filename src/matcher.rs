@@ -1,6 +1,6 @@
 //! Keyword rules: does a text mention any of these words or phrases?
 
-use regex::RegexSet;
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
 /// The pattern of one keyword list; `None` when it has no keywords.
 fn pattern(keywords: &[String]) -> Option<String> {
@@ -32,11 +32,25 @@ fn pattern(keywords: &[String]) -> Option<String> {
 /// title and abstract is checked against every research theme).
 #[derive(Debug, Clone)]
 pub struct KeywordRules {
-    set: Option<RegexSet>,
-    /// The rule of each pattern in the set (rules without keywords have
-    /// none).
+    matcher: Matcher,
+    /// The rule of each pattern (rules without keywords have none).
     rule_of: Vec<usize>,
 }
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    None,
+    /// All rules at once.
+    Set(RegexSet),
+    /// One regex per rule, when the rules are too many or too long for
+    /// one set (`None` for a rule that is too long by itself: it matches
+    /// nothing rather than crash).
+    Each(Vec<Option<Regex>>),
+}
+
+/// Compiled-size limit of the one-pass set: generous, since a digest's
+/// rules are compiled once per build.
+const SET_SIZE_LIMIT: usize = 64 << 20;
 
 impl KeywordRules {
     pub fn new<'a>(rules: impl IntoIterator<Item = &'a [String]>) -> KeywordRules {
@@ -47,24 +61,37 @@ impl KeywordRules {
                 rule_of.push(i);
             }
         }
-        KeywordRules {
-            // As above: escaped keywords, so only the size limit can fail.
-            set: (!patterns.is_empty())
-                .then(|| RegexSet::new(&patterns).ok())
-                .flatten(),
-            rule_of,
-        }
+        // Every keyword is escaped, so a pattern is always valid: only the
+        // size limits can fail.
+        let matcher = if patterns.is_empty() {
+            Matcher::None
+        } else {
+            match RegexSetBuilder::new(&patterns)
+                .size_limit(SET_SIZE_LIMIT)
+                .build()
+            {
+                Ok(set) => Matcher::Set(set),
+                Err(_) => Matcher::Each(patterns.iter().map(|p| Regex::new(p).ok()).collect()),
+            }
+        };
+        KeywordRules { matcher, rule_of }
     }
 
     /// The rules that match `text`, in order.
     pub fn matching(&self, text: &str) -> Vec<usize> {
-        match &self.set {
-            Some(set) => set
+        match &self.matcher {
+            Matcher::Set(set) => set
                 .matches(text)
                 .into_iter()
                 .map(|p| self.rule_of[p])
                 .collect(),
-            None => Vec::new(),
+            Matcher::Each(each) => each
+                .iter()
+                .zip(&self.rule_of)
+                .filter(|(r, _)| r.as_ref().is_some_and(|r| r.is_match(text)))
+                .map(|(_, &rule)| rule)
+                .collect(),
+            Matcher::None => Vec::new(),
         }
     }
 }
@@ -89,6 +116,18 @@ mod tests {
         assert!(rl.matching("a URL shortener").is_empty());
         assert_eq!(rules(&[&["C++"]]).matching("written in C++."), [0]);
         assert!(rules(&[&[]]).matching("anything").is_empty());
+    }
+
+    #[test]
+    fn many_long_rules_still_match() {
+        // More than one default-sized set can hold: every rule must still
+        // match its own keyword.
+        let lists: Vec<Vec<String>> = (0..150)
+            .map(|i| (0..15).map(|k| format!("keyword{i}x{k} phrase")).collect())
+            .collect();
+        let r = KeywordRules::new(lists.iter().map(Vec::as_slice));
+        assert_eq!(r.matching("about Keyword149x3   phrase here"), [149]);
+        assert_eq!(r.matching("keyword0x0 phrase"), [0]);
     }
 
     #[test]

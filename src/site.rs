@@ -531,12 +531,15 @@ impl Session {
             Prepared::new(&self.site, for_rebuilds)
         });
         let mut errors: Vec<Diagnostic> = Vec::new();
+        // Every path handed out: a static file may not take a page's.
+        let mut claimed: HashSet<String> = HashSet::new();
         let started = Instant::now();
         let mut sinking = Duration::ZERO;
         progress.start("rendering", jobs.len() as u64);
         for batch in jobs.chunks(BATCH) {
             match render::render(&self.site, &self.renderer, &prepared, batch, progress) {
                 Ok(outputs) if errors.is_empty() => {
+                    claimed.extend(outputs.iter().map(|o| o.path.clone()));
                     let t = Instant::now();
                     sink(outputs)?;
                     sinking += t.elapsed();
@@ -557,13 +560,16 @@ impl Session {
         if !errors.is_empty() {
             return Err(relative(&self.root, Error::Invalid(errors)));
         }
-        sink(render::fixed_outputs(&self.site, &self.inputs.static_files))?;
+        let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
+        clashes(&mut claimed, &fixed)?;
+        sink(fixed)?;
         let index = if self.site.config.search {
             let (index, files) = time(progress, "search", || {
                 let mut index = search::Index::new(&self.site);
                 let files = index.outputs(&self.site);
                 (index, files)
             });
+            clashes(&mut claimed, &files)?;
             sink(files)?;
             index
         } else {
@@ -592,6 +598,31 @@ impl Session {
                 self.outputs.insert(o.path.clone(), o);
             }
         }
+    }
+}
+
+/// Fails when one of `outputs` takes a path already handed out: a static
+/// file named like a page or a search file would replace it on one build
+/// and lose to it on the next.
+fn clashes(claimed: &mut HashSet<String>, outputs: &[Output]) -> Result<()> {
+    let found: Vec<Diagnostic> = outputs
+        .iter()
+        .filter(|o| !claimed.insert(o.path.clone()))
+        .map(|o| {
+            Diagnostic::error(
+                Path::new("static").join(&o.path),
+                None,
+                format!(
+                    "`{}` is both a static file and a file sheaf writes; rename or remove the static file",
+                    o.path
+                ),
+            )
+        })
+        .collect();
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(found))
     }
 }
 

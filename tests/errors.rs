@@ -312,3 +312,21 @@ fn pages_staged_before_a_later_failure_never_reach_the_output() {
     assert_eq!(std::fs::read(&page).unwrap(), before);
     assert!(!site.out().join(".sheaf-staging").exists());
 }
+
+#[test]
+fn a_static_file_named_like_a_page_is_an_error() {
+    let site = TestSite::bundled();
+    std::fs::create_dir_all(site.root().join("static/search")).unwrap();
+    std::fs::write(site.root().join("static/search/index.html"), "<p>mine</p>").unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("search/index.html"), "{err}");
+    assert!(err.contains("static file"), "{err}");
+}
+
+#[test]
+fn a_theme_without_a_search_page_gets_the_default_one() {
+    let site = TestSite::bundled();
+    std::fs::remove_file(site.root().join("themes/default/templates/search.html")).unwrap();
+    site.build().unwrap();
+    assert!(site.read("search/index.html").contains("search-results"));
+}

@@ -78,7 +78,7 @@ fn notes_edit_renders_only_what_shows_the_notes() {
     );
     assert_eq!(search.len(), 3, "{search:?}");
     assert!(
-        search.contains(&"search/t/no.json".to_string()),
+        search.contains(&"search/t/wno.json".to_string()),
         "{search:?}"
     );
     assert!(!update.full);

@@ -173,7 +173,7 @@ async fn search_page_finds_highlights_and_escapes() {
         .collect();
     assert_eq!(
         shards,
-        [&format!("{BASE_PATH}search/t/ke.json")],
+        [&format!("{BASE_PATH}search/t/wke.json")],
         "requests: {requested:#?}"
     );
     assert!(

@@ -108,16 +108,22 @@ impl Renderer {
             .iter()
             .map(|t| (t.name.clone(), t.path.clone()))
             .collect();
-        let result =
-            tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())));
+        let mut sources: Vec<(&str, &str)> = templates
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
+        // Themes made before search existed have no search page: they get
+        // the default theme's, which fills the usual `content` block.
+        if config.search && !sources.iter().any(|(name, _)| *name == SEARCH_TEMPLATE) {
+            sources.push((SEARCH_TEMPLATE, DEFAULT_SEARCH_PAGE));
+        }
+        let result = tera.add_raw_templates(sources);
         let renderer = Renderer { tera, files };
         if let Err(e) = result {
             return Err(Error::Invalid(renderer.diagnostics(&e, None)));
         }
-        let search = config.search.then_some(&SEARCH_TEMPLATE);
         let missing: Vec<Diagnostic> = REQUIRED
             .iter()
-            .chain(search)
             .filter(|name| !renderer.tera.contains_template(name))
             .map(|name| {
                 Diagnostic::error(
@@ -218,8 +224,10 @@ const REQUIRED: &[&str] = &[
     "sitemap.xml",
 ];
 
-/// Required too unless the config turns search off.
+/// The search page's template; a theme without one gets
+/// [`DEFAULT_SEARCH_PAGE`].
 const SEARCH_TEMPLATE: &str = "search.html";
+const DEFAULT_SEARCH_PAGE: &str = include_str!("../../themes/default/templates/search.html");
 
 /// All the pages of a site.
 pub fn jobs(site: &Site) -> Vec<Job> {

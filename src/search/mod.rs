@@ -6,9 +6,10 @@
 //! into small JSON files, so the browser fetches only what a query needs:
 //!
 //! - `search/index.json`: the number of docs, the docs per chunk, which
-//!   keys are split and which shard files exist (a few KB at 10,000
+//!   keys are split and which keys have a shard (a few KB at 10,000
 //!   papers); fetched first.
-//! - `search/t/<key>.json`: the terms whose key is their shortest prefix of
+//! - `search/t/<file>.json` ([`key_file`] names it): the terms whose key
+//!   is their shortest prefix of
 //!   two characters or more that is not split, each with its postings
 //!   (doc gaps and scores, compactly encoded: [`encode_postings`]). A key
 //!   is split when its postings would make a big file.
@@ -181,15 +182,15 @@ fn prefix(s: &str, n: usize) -> &str {
     &s[..end]
 }
 
-/// A shard's file name: the key itself when it is plain ASCII, else its
-/// UTF-8 bytes in hex (file names stay portable; `search.js` does the
-/// same).
+/// A shard's file name: `w` and the key when it is plain ASCII, else `u`
+/// and its UTF-8 bytes in hex, so names stay portable (no `con.json`,
+/// which Windows reserves; `search.js` does the same).
 fn key_file(key: &str) -> String {
     if key
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     {
-        key.to_string()
+        format!("w{key}")
     } else {
         let mut s = String::from("u");
         for b in key.bytes() {
@@ -222,10 +223,10 @@ pub struct Index {
     doc_of: Vec<u32>,
     /// Two-character key to its terms.
     groups: HashMap<String, Group>,
-    /// Two-character key to the keys its files split, and to the names of
+    /// Two-character key to the keys its files split, and to the keys of
     /// its shard files (for the manifest).
     split: HashMap<String, Vec<String>>,
-    files: HashMap<String, Vec<String>>,
+    keys: HashMap<String, Vec<String>>,
 }
 
 impl Index {
@@ -284,7 +285,7 @@ impl Index {
             doc_of,
             groups,
             split: HashMap::new(),
-            files: HashMap::new(),
+            keys: HashMap::new(),
         }
     }
 
@@ -292,19 +293,15 @@ impl Index {
     pub fn outputs(&mut self, site: &Site) -> Vec<Output> {
         let docs = self.order.len();
         let groups: Vec<(&String, &Group)> = self.groups.iter().collect();
-        let made: Vec<(String, Vec<Output>, Vec<String>)> = groups
+        let made: Vec<(String, GroupFiles)> = groups
             .par_iter()
-            .map(|(k, g)| {
-                let (files, split) = group_files(k, g);
-                (k.to_string(), files, split)
-            })
+            .map(|(k, g)| (k.to_string(), group_files(k, g)))
             .collect();
         let mut out = Vec::new();
         self.split.clear();
-        self.files.clear();
-        for (k, files, split) in made {
-            self.note(&k, &files, split);
-            out.extend(files);
+        self.keys.clear();
+        for (k, files) in made {
+            out.extend(self.note(&k, files));
         }
         out.push(self.manifest());
         out.par_extend(
@@ -353,7 +350,7 @@ impl Index {
         let files_of = |groups: &HashMap<String, Group>| -> BTreeSet<String> {
             keys.iter()
                 .filter_map(|k| groups.get(k).map(|g| (k, g)))
-                .flat_map(|(k, g)| group_files(k, g).0)
+                .flat_map(|(k, g)| group_files(k, g).files)
                 .map(|o| o.path)
                 .collect()
         };
@@ -382,11 +379,10 @@ impl Index {
         let mut out = Vec::new();
         for k in &keys {
             self.split.remove(k);
-            self.files.remove(k);
+            self.keys.remove(k);
             if let Some(group) = self.groups.get(k) {
-                let (files, split) = group_files(k, group);
-                self.note(k, &files, split);
-                out.extend(files);
+                let files = group_files(k, group);
+                out.extend(self.note(k, files));
             }
         }
         let after_files: BTreeSet<&str> = out.iter().map(|o| o.path.as_str()).collect();
@@ -400,18 +396,14 @@ impl Index {
         (out, removed)
     }
 
-    /// Remembers which files group `k` has and which keys it splits.
-    fn note(&mut self, k: &str, files: &[Output], split: Vec<String>) {
-        let names = files
-            .iter()
-            .filter_map(|o| o.path.strip_prefix("search/t/"))
-            .filter_map(|p| p.strip_suffix(".json"))
-            .map(str::to_string)
-            .collect();
-        self.files.insert(k.to_string(), names);
-        if !split.is_empty() {
-            self.split.insert(k.to_string(), split);
+    /// Remembers which shard keys group `k` has and which it splits, and
+    /// hands back its files.
+    fn note(&mut self, k: &str, made: GroupFiles) -> Vec<Output> {
+        self.keys.insert(k.to_string(), made.keys);
+        if !made.split.is_empty() {
+            self.split.insert(k.to_string(), made.split);
         }
+        made.files
     }
 
     /// What a query needs before it fetches shards: the number of docs
@@ -421,15 +413,15 @@ impl Index {
     fn manifest(&self) -> Output {
         let mut split: Vec<&str> = self.split.values().flatten().map(String::as_str).collect();
         split.sort_unstable();
-        let mut files: Vec<&String> = self.files.values().flatten().collect();
-        files.sort_unstable();
+        let mut keys: Vec<&String> = self.keys.values().flatten().collect();
+        keys.sort_unstable();
         let body = serde_json::json!({
             "v": 1,
             "n": self.order.len(),
             "d": META_CHUNK,
             "x": TEXT_CHUNK,
             "split": split,
-            "files": files,
+            "keys": keys,
         });
         output("search/index.json".into(), body.to_string())
     }
@@ -465,9 +457,10 @@ impl Index {
             .map(|&i| {
                 let d = &site.papers[i].derived;
                 let mut text = truncate(&d.abstract_text, TEXT_LIMIT).to_string();
-                if !d.notes_text.is_empty() && text.len() < TEXT_LIMIT {
+                if !d.notes_text.is_empty() && text.len() + 2 < TEXT_LIMIT {
                     text.push_str("\n\n");
-                    text.push_str(truncate(&d.notes_text, TEXT_LIMIT - text.len()));
+                    let room = TEXT_LIMIT.saturating_sub(text.len());
+                    text.push_str(truncate(&d.notes_text, room));
                 }
                 text
             })
@@ -483,36 +476,47 @@ impl Index {
     }
 }
 
-/// The shard files of one group, and the keys it splits. A key with
-/// more than [`SPLIT`] postings is split: its own file keeps only the terms
-/// as long as the key, and every longer prefix gets a file (split again if
-/// it is still too big). A single very common word stays in one file.
-fn group_files(k: &str, group: &Group) -> (Vec<Output>, Vec<String>) {
+/// The shard files of one group, with the key of each, and the keys it
+/// splits. A key with more than [`SPLIT`] postings is split: its own file
+/// keeps only the terms as long as the key, and every longer prefix gets a
+/// file (split again if it is still too big). A single very common word
+/// stays in one file.
+fn group_files(k: &str, group: &Group) -> GroupFiles {
     let terms: Vec<(&Box<str>, &Postings)> = group.iter().collect();
-    let (mut files, mut split) = (Vec::new(), Vec::new());
-    split_files(k, &terms, &mut files, &mut split);
-    (files, split)
+    let mut made = GroupFiles::default();
+    split_files(k, &terms, &mut made);
+    made
 }
 
-fn split_files(k: &str, terms: &Terms, files: &mut Vec<Output>, split: &mut Vec<String>) {
+#[derive(Default)]
+struct GroupFiles {
+    files: Vec<Output>,
+    /// The key of each file.
+    keys: Vec<String>,
+    split: Vec<String>,
+}
+
+fn split_files(k: &str, terms: &Terms, made: &mut GroupFiles) {
     let count: usize = terms.iter().map(|(_, l)| l.len()).sum();
     let len = k.chars().count();
     if count <= SPLIT || terms.len() <= 1 {
-        files.push(shard(k, terms.iter().copied()));
+        made.files.push(shard(k, terms.iter().copied()));
+        made.keys.push(k.to_string());
         return;
     }
-    split.push(k.to_string());
+    made.split.push(k.to_string());
     // Terms are sorted, so those sharing a longer prefix are contiguous;
     // the terms no longer than the key come first.
     let own = terms.partition_point(|(t, _)| t.chars().count() <= len);
     if own > 0 {
-        files.push(shard(k, terms[..own].iter().copied()));
+        made.files.push(shard(k, terms[..own].iter().copied()));
+        made.keys.push(k.to_string());
     }
     let mut start = own;
     while start < terms.len() {
         let sub = prefix(terms[start].0, len + 1);
         let end = start + terms[start..].partition_point(|(t, _)| t.starts_with(sub));
-        split_files(sub, &terms[start..end], files, split);
+        split_files(sub, &terms[start..end], made);
         start = end;
     }
 }
@@ -633,7 +637,8 @@ mod tests {
         assert_eq!(key("diffusion"), "di");
         assert_eq!(key("αβγ"), "αβ");
         assert_eq!(prefix("αβγ", 3), "αβγ");
-        assert_eq!(key_file("di"), "di");
+        assert_eq!(key_file("di"), "wdi");
+        assert_eq!(key_file("con"), "wcon");
         assert_eq!(key_file("αβ"), "uceb1ceb2");
         assert_eq!(key_file("é1"), "uc3a931");
     }

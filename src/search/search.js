@@ -3,12 +3,13 @@
 //
 // Index format v1 (src/search/mod.rs writes it):
 //   search/index.json      {"v":1,"n":docs,"d":64,"x":8,"split":[keys...],
-//                          "files":[shard file names...]}: fetched first;
-//                          "d" and "x" are the docs per chunk below.
+//                          "keys":[keys that have a shard...]}: fetched
+//                          first; "d" and "x" are the docs per chunk below.
 //   search/t/<file>.json   {"v":1,"t":[[term,postings],...]}: the terms whose
 //                          key is the shortest prefix of two code points or
-//                          more that is not in "split"; file = the key if it
-//                          is [a-z0-9]+, else "u" + its UTF-8 bytes in hex.
+//                          more that is not in "split"; file = "w" + the key
+//                          if it is [a-z0-9]+, else "u" + its UTF-8 bytes
+//                          in hex.
 //                          postings: per doc (ascending), the gap to the
 //                          previous doc id as base64url digits, five bits
 //                          each, lowest first, 32 and up meaning "more
@@ -52,13 +53,15 @@
   // ---------- Tokens ----------
 
   const MARKS = /\p{M}/gu;
-  const NON_WORD = /[^\p{L}\p{N}]+/u;
+  // Letters are \p{Alphabetic}, as Rust's char::is_alphabetic (the index
+  // side), not only \p{L}.
+  const NON_WORD = /[^\p{Alphabetic}\p{N}]+/u;
   // Words for highlighting keep their combining marks (Devanagari vowel
   // signs, decomposed accents): the tokenizer drops them, it does not
   // split at them.
-  const RUNS = /[\p{L}\p{N}\p{M}]+|[^\p{L}\p{N}\p{M}]+/gu;
-  const WORD = /^[\p{L}\p{N}\p{M}]/u;
-  const WORDS = /[\p{L}\p{N}\p{M}]+/gu;
+  const RUNS = /[\p{Alphabetic}\p{N}\p{M}]+|[^\p{Alphabetic}\p{N}\p{M}]+/gu;
+  const WORD = /^[\p{Alphabetic}\p{N}\p{M}]/u;
+  const WORDS = /[\p{Alphabetic}\p{N}\p{M}]+/gu;
 
   function fold(text) {
     return text.normalize("NFKD").replace(MARKS, "").toLowerCase();
@@ -91,7 +94,7 @@
 
   /** The file name of the shard of `key`. */
   function keyFile(key) {
-    if (/^[a-z0-9]+$/.test(key)) return key;
+    if (/^[a-z0-9]+$/.test(key)) return "w" + key;
     let hex = "u";
     for (const byte of new TextEncoder().encode(key)) {
       hex += byte.toString(16).padStart(2, "0");
@@ -99,22 +102,38 @@
     return hex;
   }
 
+  /** Most shards fetched for a word that is itself a split prefix. */
+  const MAX_CHILDREN = 16;
+
   /**
-   * The shard files that can hold the terms matching query token `q`: the
-   * one of its key (its shortest prefix of two code points or more that is
-   * not split), and, when that key is long, the files of the split prefixes
-   * that are terms `q` may extend by up to two code points ("models" finds
-   * "model").
+   * The keys of the shards that can hold the terms matching query token
+   * `q`, among `keys` (those that have a shard): the one of its key (its
+   * shortest prefix of two code points or more that is not split); the
+   * split prefixes that are terms `q` may extend by up to two code points
+   * ("models" finds "model"); and, when `q` is itself a split prefix of
+   * three or more ("tra" while typing "training"), the shards of the
+   * longer keys under it, the first MAX_CHILDREN of them.
    */
-  function shardFiles(q, split) {
+  function shardKeys(q, split, keys) {
     const chars = Array.from(q);
     let n = Math.min(2, chars.length);
     while (n < chars.length && split.has(chars.slice(0, n).join(""))) n++;
-    const files = [keyFile(chars.slice(0, n).join(""))];
+    const key = chars.slice(0, n).join("");
+    const out = [key];
     for (let m = Math.max(3, chars.length - 2); m < n; m++) {
-      files.push(keyFile(chars.slice(0, m).join("")));
+      out.push(chars.slice(0, m).join(""));
     }
-    return files;
+    if (chars.length >= 3 && split.has(key)) {
+      let added = 0;
+      for (const k of keys) {
+        if (k !== key && k.startsWith(key)) {
+          out.push(k);
+          if (++added >= MAX_CHILDREN) break;
+        }
+      }
+    }
+    // Only shards that exist: a 404 is noise in the console and the logs.
+    return out.filter((k) => keys.has(k));
   }
 
   const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -425,13 +444,8 @@
       docsPerD = Number(head.d) || docsPerD;
       docsPerX = Number(head.x) || docsPerX;
       const split = new Set(Array.isArray(head.split) ? head.split : []);
-      // Only files that exist: a 404 is noise in the console and the logs.
-      const files = new Set(Array.isArray(head.files) ? head.files : []);
-      const entries = tokens.map((q) =>
-        shardFiles(q, split)
-          .filter((f) => files.has(f))
-          .map(shard)
-      );
+      const keys = new Set(Array.isArray(head.keys) ? head.keys : []);
+      const entries = tokens.map((q) => shardKeys(q, split, keys).map((k) => shard(keyFile(k))));
       if (entries.flat().some((e) => !e.settled)) setStatus("Searching…");
       shards = await Promise.all(entries.map((list) => Promise.all(list.map((e) => e.promise))));
     } catch (error) {
