@@ -652,8 +652,13 @@ fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool 
                         .map(|&t| site.themes[t].def.id.clone())
                         .collect()
                 };
-                let tag_names = |site: &Site, p: &crate::model::Paper| -> Vec<String> {
-                    p.tags.iter().map(|&t| site.tags[t].slug.clone()).collect()
+                // Slug and name: a tag is shown as its first paper spells
+                // it, on every page that lists it.
+                let tag_names = |site: &Site, p: &crate::model::Paper| -> Vec<(String, String)> {
+                    p.tags
+                        .iter()
+                        .map(|&t| (site.tags[t].slug.clone(), site.tags[t].name.clone()))
+                        .collect()
                 };
                 // Anything that moves a paper in or between lists.
                 theme_ids(old, a) != theme_ids(new, b)

@@ -237,3 +237,17 @@ fn edits_that_keep_papers_in_place_take_the_fast_path_and_match_a_full_build() {
     );
     assert_eq!(outputs(&session), before);
 }
+
+#[test]
+fn respelling_a_tag_its_first_paper_names_matches_a_full_build() {
+    // A tag is shown as the first paper using it spells it: respelling it
+    // there renames the tag on every page that shows it.
+    let update = check("tag spelling", |s| {
+        rewrite(
+            s,
+            "1-5-pints-technical-report-pretraining-in-days-not-months",
+            |t| t.replacen("\"llm\"", "\"LLM\"", 1),
+        )
+    });
+    assert!(update.full);
+}
