@@ -251,3 +251,22 @@ fn respelling_a_tag_its_first_paper_names_matches_a_full_build() {
     });
     assert!(update.full);
 }
+
+#[test]
+fn a_word_added_then_removed_leaves_no_search_shard_behind() {
+    let site = TestSite::bundled();
+    let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let path = site.papers().join(format!("{PAPER}.md"));
+    let original = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{original}\nA zyzzyva appears.\n")).unwrap();
+    let added = session.apply(std::slice::from_ref(&path)).unwrap();
+    assert!(
+        added.changed.contains(&"search/t/wzy.json".to_string()),
+        "{added:?}"
+    );
+    std::fs::write(&path, &original).unwrap();
+    let removed = session.apply(std::slice::from_ref(&path)).unwrap();
+    assert_eq!(removed.removed, ["search/t/wzy.json"]);
+    let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
+    assert_eq!(outputs(&session), outputs(&fresh));
+}

@@ -347,14 +347,14 @@ impl Index {
                 changed.push((doc, before, after));
             }
         }
-        let files_of = |groups: &HashMap<String, Group>| -> BTreeSet<String> {
-            keys.iter()
-                .filter_map(|k| groups.get(k).map(|g| (k, g)))
-                .flat_map(|(k, g)| group_files(k, g).files)
-                .map(|o| o.path)
-                .collect()
-        };
-        let before_files = files_of(&self.groups);
+        // The shard files these groups have now (noted when they were
+        // written), to tell which ones the edit empties.
+        let before_files: BTreeSet<String> = keys
+            .iter()
+            .filter_map(|k| self.keys.get(k))
+            .flatten()
+            .map(|k| shard_path(k))
+            .collect();
         for (doc, before, after) in changed {
             for (term, _) in before.derived.search.iter() {
                 let k = key(term);
@@ -536,7 +536,12 @@ fn shard<'a>(key: &str, terms: impl Iterator<Item = (&'a Box<str>, &'a Vec<(u32,
         s.push_str("\"]");
     }
     s.push_str("]}");
-    output(format!("search/t/{}.json", key_file(key)), s)
+    output(shard_path(key), s)
+}
+
+/// Where the shard of `key` goes.
+fn shard_path(key: &str) -> String {
+    format!("search/t/{}.json", key_file(key))
 }
 
 /// URL-safe base64 digits: safe inside a JSON string as they are.
@@ -587,6 +592,7 @@ fn json_string(s: &str) -> String {
 
 /// At most `max` bytes of `s`, cut at a character boundary.
 fn truncate(s: &str, max: usize) -> &str {
+    // `str::floor_char_boundary` would do, but needs Rust 1.91 (MSRV 1.85).
     if s.len() <= max {
         return s;
     }
