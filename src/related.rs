@@ -154,26 +154,16 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// Term counts of a text (words and two-word phrases), terms hashed.
-/// The same counts as hashing each of `text::terms` with [`term_hash`],
-/// without allocating a string per word or phrase (this runs on every
-/// abstract).
+/// Term counts of a text (words and two-word phrases, as
+/// `text::for_each_term` finds them), terms hashed with [`term_hash`].
 pub fn term_counts(text: &str) -> Vec<(Term, u32)> {
     let mut counts: TermMap<u32> = TermMap::default();
-    // The previous word, when it was a term: a phrase starts there.
-    let mut prev = String::new();
-    crate::text::for_each_word(text, |w| {
-        if !crate::text::is_term(w) {
-            prev.clear();
-            return;
-        }
-        *counts.entry(term_hash(&[w.as_bytes()])).or_default() += 1;
-        if !prev.is_empty() {
-            let phrase = term_hash(&[prev.as_bytes(), b" ", w.as_bytes()]);
-            *counts.entry(phrase).or_default() += 1;
-        }
-        prev.clear();
-        prev.push_str(w);
+    crate::text::for_each_term(text, |first, second| {
+        let hash = match second {
+            Some(w) => term_hash(&[first.as_bytes(), b" ", w.as_bytes()]),
+            None => term_hash(&[first.as_bytes()]),
+        };
+        *counts.entry(hash).or_default() += 1;
     });
     let mut v: Vec<(Term, u32)> = counts.into_iter().collect();
     v.sort_unstable();

@@ -1,24 +1,35 @@
 //! Words of a text, for the statistics that compare papers (theme
 //! suggestions, related papers).
 
-/// Words (three letters or more, not stop words) and two-word phrases.
+/// Words (three letters or more, not stop words) and two-word phrases, in
+/// text order, each phrase before its second word.
 pub fn terms(text: &str) -> Vec<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .map(|w| w.trim_matches('-').to_lowercase())
-        .collect();
-    let kept: Vec<bool> = words.iter().map(|w| is_term(w)).collect();
     let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        if !kept[i] {
-            continue;
-        }
-        out.push(w.clone());
-        if kept.get(i + 1) == Some(&true) {
-            out.push(format!("{w} {}", words[i + 1]));
-        }
-    }
+    for_each_term(text, |first, second| match second {
+        Some(w) => out.push(format!("{first} {w}")),
+        None => out.push(first.to_string()),
+    });
     out
+}
+
+/// Calls `f(word, None)` for each term of `text` as [`terms`] finds them,
+/// and `f(first, Some(second))` for each two-word phrase, without
+/// allocating a string per term (this runs on every abstract).
+pub fn for_each_term(text: &str, mut f: impl FnMut(&str, Option<&str>)) {
+    // The previous word, when it was a term: a phrase starts there.
+    let mut prev = String::new();
+    for_each_word(text, |w| {
+        if !is_term(w) {
+            prev.clear();
+            return;
+        }
+        if !prev.is_empty() {
+            f(&prev, Some(w));
+        }
+        f(w, None);
+        prev.clear();
+        prev.push_str(w);
+    });
 }
 
 /// Whether a lowercased word counts as a term: three letters or more,
