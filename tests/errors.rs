@@ -286,11 +286,7 @@ fn pages_staged_before_a_later_failure_never_reach_the_output() {
     let files: Vec<(String, String)> = (0..1100)
         .map(|i| (format!("p{i}.md"), entry(&format!("Paper {i}"), "")))
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let site = TestSite::with_papers(&refs);
+    let site = TestSite::with_owned_papers(&files);
     site.build().unwrap();
     let page = site.out().join("papers/p7/index.html");
     let before = std::fs::read(&page).unwrap();

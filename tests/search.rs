@@ -227,11 +227,7 @@ fn big_groups_split_into_longer_prefixes() {
             paper(&format!("Paper {i}"), "A B", &words.join(" "), "", ""),
         ));
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let site = TestSite::with_papers(&refs);
+    let site = TestSite::with_owned_papers(&files);
     site.build().unwrap();
     let index = Reader::new(&site);
     assert!(index.split.contains("co"), "{:?}", index.split);

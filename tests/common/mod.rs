@@ -38,6 +38,15 @@ impl TestSite {
         site
     }
 
+    /// [`TestSite::with_papers`] for generated files.
+    pub fn with_owned_papers(files: &[(String, String)]) -> TestSite {
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str()))
+            .collect();
+        TestSite::with_papers(&refs)
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
