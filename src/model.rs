@@ -185,6 +185,12 @@ pub struct ModelOptions {
     pub drafts: bool,
 }
 
+/// The slug an `@/` link target names (`papers/<slug>.md#anchor`).
+fn link_slug(link: &str) -> Option<&str> {
+    let path = link.split('#').next().unwrap_or_default();
+    path.strip_prefix("papers/")?.strip_suffix(".md")
+}
+
 /// Whether two versions of an entry sit in the same place in every list:
 /// the same date and title (the order), the same front-page and facet
 /// membership, and the same BibTeX key inputs (first author, year). Themes
@@ -313,14 +319,7 @@ impl Site {
                 .map(|l| (l, entry.line_of("abstract")))
                 .chain(d.notes_links.iter().map(|l| (l, entry.notes_line)));
             for (link, line) in links {
-                let path = link.split('#').next().unwrap_or_default();
-                let ok = match path
-                    .strip_prefix("papers/")
-                    .and_then(|p| p.strip_suffix(".md"))
-                {
-                    Some(slug) => slugs.contains(slug),
-                    None => false,
-                };
+                let ok = link_slug(link).is_some_and(|slug| slugs.contains(slug));
                 if !ok {
                     diagnostics.push(Diagnostic::error(
                         &entry.source,
@@ -491,10 +490,7 @@ impl Site {
 
     /// Whether an `@/` link target is a published paper.
     fn links_to_a_paper(&self, link: &str) -> bool {
-        let path = link.split('#').next().unwrap_or_default();
-        path.strip_prefix("papers/")
-            .and_then(|p| p.strip_suffix(".md"))
-            .is_some_and(|slug| self.papers.iter().any(|p| p.entry.slug == slug))
+        link_slug(link).is_some_and(|slug| self.papers.iter().any(|p| p.entry.slug == slug))
     }
 
     /// The papers in the catch-all theme.
