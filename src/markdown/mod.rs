@@ -366,7 +366,15 @@ pub fn plain_text(markdown: &str) -> String {
             _ => {}
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Runs of white space become one space, without a vector of words.
+    let mut text = String::with_capacity(out.len());
+    for word in out.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
+    text
 }
 
 /// The first `words` words of a text, with `…` when it was cut.

@@ -8,6 +8,7 @@
 
 mod cite;
 mod context;
+mod escape;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -96,6 +97,7 @@ impl Renderer {
     /// Compiles the templates; every template with an error is reported.
     pub fn new(templates: &[TemplateFile], config: &Config) -> Result<Renderer> {
         let mut tera = Tera::new();
+        tera.set_escape_fn(escape::escape_html);
         let base = config.urls.clone();
         tera.register_function(
             "url",
