@@ -78,7 +78,7 @@ fn digest(c: &mut Criterion) {
     let options = BuildOptions::default();
     let config = load_config(&root, &options).unwrap();
     let inputs = sheaf::load::load(config.clone()).unwrap();
-    let site = Site::build(&inputs, ModelOptions::default(), None).unwrap();
+    let site = Site::build(&inputs, ModelOptions::default(), None, None).unwrap();
     let renderer = Renderer::new(&inputs.templates, &inputs.config).unwrap();
     let prepared = Prepared::new(&site, false);
     let jobs = pages::jobs(&site);
@@ -91,7 +91,7 @@ fn digest(c: &mut Criterion) {
     });
     // The index build: Markdown, theme matching, groupings.
     g.bench_function("model", |b| {
-        b.iter(|| Site::build(&inputs, ModelOptions::default(), None).unwrap())
+        b.iter(|| Site::build(&inputs, ModelOptions::default(), None, None).unwrap())
     });
     g.bench_function("prepare_values", |b| b.iter(|| Prepared::new(&site, false)));
     g.bench_function("render_pages", |b| {

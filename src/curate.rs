@@ -81,7 +81,7 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
     let mut findings: Vec<Diagnostic> = Vec::new();
     // The model checks themes and links between entries; drafts are
     // checked too, since they will be published one day.
-    match Site::build(&inputs, ModelOptions { drafts: true }, None) {
+    match Site::build(&inputs, ModelOptions { drafts: true }, None, None) {
         Ok(site) => findings.extend(site.warnings),
         Err(Error::Invalid(d)) => findings.extend(d),
         Err(e) => return Err(e),

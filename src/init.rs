@@ -9,7 +9,7 @@
 //! It never overwrites: a folder that already holds a digest (a config or a
 //! content folder), or any file it would write, is refused before anything
 //! is written. The one file it may share with an existing folder is
-//! `.gitignore`, which gets the output folder appended.
+//! `.gitignore`, which gets the output and cache folders appended.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -181,11 +181,13 @@ pub fn init(dir: &Path, title: Option<&str>, base_url: Option<&str>) -> Result<V
     // The one file that may already exist: the output folder is added to it.
     let gitignore = join(dir, ".gitignore");
     let gitignore_change = match std::fs::read_to_string(&gitignore) {
-        Ok(text) if ignores_output(&text) => Gitignore::Keep,
-        Ok(text) if text.trim().is_empty() => Gitignore::Append(GITIGNORE.into()),
-        // A blank line between the user's rules and ours.
-        Ok(text) if text.ends_with('\n') => Gitignore::Append(format!("\n{GITIGNORE}")),
-        Ok(_) => Gitignore::Append(format!("\n\n{GITIGNORE}")),
+        Ok(text) => match missing_rules(&text) {
+            missing if missing.is_empty() => Gitignore::Keep,
+            missing if text.trim().is_empty() => Gitignore::Append(missing),
+            // A blank line between the user's rules and ours.
+            missing if text.ends_with('\n') => Gitignore::Append(format!("\n{missing}")),
+            missing => Gitignore::Append(format!("\n\n{missing}")),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Gitignore::Create,
         Err(e) => return Err(Error::read(&gitignore, e)),
     };
@@ -315,11 +317,21 @@ fn join(dir: &Path, rel: &str) -> PathBuf {
         .fold(dir.to_path_buf(), |p, part| p.join(part))
 }
 
-/// Does a `.gitignore` already ignore the output folder?
-fn ignores_output(gitignore: &str) -> bool {
-    gitignore
-        .lines()
-        .any(|l| matches!(l.trim(), "public" | "public/" | "/public" | "/public/"))
+/// The blocks of the scaffold's `.gitignore` (a comment, then a rule)
+/// whose rule `gitignore` lacks, in any of its usual spellings.
+fn missing_rules(gitignore: &str) -> String {
+    let has = |rule: &str| {
+        let bare = rule.trim_matches('/');
+        gitignore
+            .lines()
+            .any(|l| l.trim().trim_matches('/') == bare)
+    };
+    GITIGNORE
+        .split("\n\n")
+        .filter(|block| !block.lines().last().is_some_and(has))
+        .map(|block| block.trim_end().to_string() + "\n")
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The folder's name as a URL segment, for the placeholder base URL: the
@@ -467,8 +479,9 @@ mod tests {
 
     #[test]
     fn output_folder_already_ignored() {
-        assert!(ignores_output("target\n/public/\n"));
-        assert!(ignores_output("public\n"));
-        assert!(!ignores_output("public-notes/\n"));
+        assert!(!missing_rules("target\n/public/\n").contains("public"));
+        assert!(!missing_rules("public\n/.sheaf-cache\n").contains("public"));
+        assert!(missing_rules("public\n.sheaf-cache\n").is_empty());
+        assert!(missing_rules("public-notes/\n").contains("/public/"));
     }
 }

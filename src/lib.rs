@@ -5,6 +5,7 @@
 //! memory, [`output`] writes them. [`site`] strings the stages together;
 //! [`import`] brings papers in from their sources as [`content`] entries.
 
+pub mod cache;
 pub mod config;
 pub mod content;
 pub mod curate;

@@ -39,6 +39,10 @@ struct BuildArgs {
     /// Publish draft entries too.
     #[arg(long)]
     drafts: bool,
+    /// Convert every entry afresh: neither read nor write the cache of
+    /// converted entries in .sheaf-cache/.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 impl BuildArgs {
@@ -47,6 +51,7 @@ impl BuildArgs {
             output_dir: self.output_dir.clone(),
             base_url: self.base_url.clone(),
             drafts: self.drafts,
+            cache: !self.no_cache,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::config::{Config, ThemeDef};
 use crate::content::{Entry, Status, Verdict};
 use crate::error::{Diagnostic, Error, Result};
@@ -31,7 +32,7 @@ pub struct Paper {
 /// Everything computed from one entry and the config, and nothing else:
 /// the costly part of the model, reused across rebuilds for entries that
 /// did not change.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Derived {
     pub abstract_html: String,
     pub notes_html: String,
@@ -53,30 +54,56 @@ pub struct Derived {
     pub search: crate::search::DocTerms,
 }
 
+/// The fields of an entry that [`Derived`] is made from, and only those:
+/// [`Derived::new`] sees nothing else, so these and the config identify
+/// its result (the on-disk cache keys it by a hash of them).
+#[derive(Hash)]
+pub struct DerivedSource<'a> {
+    pub title: &'a str,
+    pub authors: &'a [String],
+    pub themes: Option<&'a [String]>,
+    pub tags: &'a [String],
+    pub abstract_md: &'a str,
+    pub notes_md: &'a str,
+}
+
+impl<'a> From<&'a Entry> for DerivedSource<'a> {
+    fn from(e: &'a Entry) -> DerivedSource<'a> {
+        DerivedSource {
+            title: &e.title,
+            authors: &e.authors,
+            themes: e.themes.as_deref(),
+            tags: &e.tags,
+            abstract_md: &e.abstract_md,
+            notes_md: &e.notes_md,
+        }
+    }
+}
+
 impl Derived {
-    fn new(e: &Entry, config: &Config) -> Derived {
-        let abs = markdown::render(&e.abstract_md, Source::Abstract, &config.urls);
+    pub fn new(e: &DerivedSource, config: &Config) -> Derived {
+        let abs = markdown::render(e.abstract_md, Source::Abstract, &config.urls);
         let notes = markdown::render(
-            &e.notes_md,
+            e.notes_md,
             Source::Notes {
                 allow_raw_html: config.allow_raw_html,
             },
             &config.urls,
         );
-        let abstract_text = markdown::plain_text(&e.abstract_md);
-        let theme_ids = match &e.themes {
-            Some(ids) => ids.clone(),
+        let abstract_text = markdown::plain_text(e.abstract_md);
+        let theme_ids = match e.themes {
+            Some(ids) => ids.to_vec(),
             None => config.matching_themes(&format!("{}\n{}", e.title, abstract_text)),
         };
         let mut tags: Vec<(String, String)> = Vec::new();
-        for name in &e.tags {
+        for name in e.tags {
             let slug = slug::slugify(name);
             if !tags.iter().any(|(s, _)| *s == slug) {
                 tags.push((slug, name.clone()));
             }
         }
         let terms = crate::related::term_counts(&format!("{}. {}", e.title, abstract_text));
-        let notes_text = markdown::plain_text(&e.notes_md);
+        let notes_text = markdown::plain_text(e.notes_md);
         let search = if config.search {
             let themes = theme_ids.iter().filter_map(|id| {
                 config
@@ -93,8 +120,8 @@ impl Derived {
                 .chain(tags.iter().map(|(_, name)| name.as_str()))
                 .collect();
             crate::search::doc_terms(&crate::search::Fields {
-                title: &e.title,
-                authors: &e.authors,
+                title: e.title,
+                authors: e.authors,
                 labels: &labels,
                 abstract_text: &abstract_text,
                 notes_text: &notes_text,
@@ -260,7 +287,15 @@ impl Site {
     /// Builds the model. `previous` is the model of an earlier build of the
     /// same site: entries whose Markdown did not change reuse its HTML, so a
     /// rebuild after one edit converts one entry, not all of them.
-    pub fn build(inputs: &Inputs, options: ModelOptions, previous: Option<&Site>) -> Result<Site> {
+    ///
+    /// `cache` holds conversions from earlier runs (see [`crate::cache`]);
+    /// entries found there are not converted again either.
+    pub fn build(
+        inputs: &Inputs,
+        options: ModelOptions,
+        previous: Option<&Site>,
+        cache: Option<&Cache>,
+    ) -> Result<Site> {
         let config = &inputs.config;
         let mut diagnostics = inputs.diagnostics.clone();
         let mut entries: Vec<&Arc<Entry>> = inputs
@@ -306,7 +341,12 @@ impl Site {
                 // The same entry, or one read again with the same text
                 // (a template or config-free rebuild reloads every file).
                 Some(p) if Arc::ptr_eq(&p.entry, e) || p.entry == **e => p.derived.clone(),
-                _ => Arc::new(Derived::new(e, config)),
+                _ => {
+                    let source = DerivedSource::from(&***e);
+                    cache
+                        .and_then(|c| c.get(c.key(&source)))
+                        .unwrap_or_else(|| Arc::new(Derived::new(&source, config)))
+                }
             })
             .collect();
 
@@ -458,7 +498,7 @@ impl Site {
             if entry.draft && !options.drafts {
                 return None;
             }
-            let derived = Derived::new(entry, &self.config);
+            let derived = Derived::new(&DerivedSource::from(&**entry), &self.config);
             let links = derived.abstract_links.iter().chain(&derived.notes_links);
             let links_resolve = links.into_iter().all(|link| self.links_to_a_paper(link));
             if !same_place(&old.entry, entry)

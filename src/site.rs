@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::cache::Cache;
 use crate::config::{Config, CONFIG_FILE};
 use crate::content::parse_entry;
 use crate::error::{Diagnostic, Error, Result};
@@ -31,6 +32,10 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Publish drafts too.
     pub drafts: bool,
+    /// Reuse the entry conversions of earlier builds kept in
+    /// `<root>/.sheaf-cache`, and keep this build's there (see
+    /// [`crate::cache`]).
+    pub cache: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +105,25 @@ pub fn build_with_progress(
         None => output::write(&out_dir, [])?,
     };
     progress.timed("write", writing + started.elapsed());
+    let mut warnings = session.warnings();
+    // The process may exit next: the cache must be on disk first. A cache
+    // that cannot be saved only makes the next build slower.
+    if let Some(saving) = session.cache_saved.take() {
+        let failed = match saving.join() {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some("the saving thread failed".to_string()),
+        };
+        if let Some(why) = failed {
+            warnings.push(Diagnostic::warning(
+                crate::cache::DIR,
+                None,
+                format!(
+                    "could not save the cache ({why}); the next build converts every entry again"
+                ),
+            ));
+        }
+    }
     let report = BuildReport {
         output_dir: out_dir,
         papers: session.site.papers.len(),
@@ -107,7 +131,7 @@ pub fn build_with_progress(
         files,
         write,
         elapsed: start.elapsed(),
-        warnings: session.warnings(),
+        warnings,
     };
     // Freeing a big model takes a while and nobody waits for it.
     std::thread::spawn(move || drop(session));
@@ -164,6 +188,8 @@ pub struct Session {
     /// A one-off build that streams its outputs to disk: nothing is kept
     /// for rebuilds.
     streaming: bool,
+    /// The cache being saved after the first build, when it is used.
+    cache_saved: Option<std::thread::JoinHandle<Result<usize>>>,
 }
 
 impl Session {
@@ -190,8 +216,11 @@ impl Session {
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
-        let (inputs, site, renderer) = load_all(root, &options, None, progress)?;
+        let (inputs, site, renderer, cache) = load_all(root, &options, None, progress)?;
+        // Saved beside the rendering, which does not need it.
+        let cache_saved = cache.map(|c| c.save_in_background(&site));
         Ok(Session {
+            cache_saved,
             root: root.to_path_buf(),
             options,
             inputs,
@@ -331,7 +360,12 @@ impl Session {
     /// unless the config changed (links and HTML rules depend on it).
     pub fn rebuild_all(&mut self, config_changed: bool) -> Result<Update> {
         let previous = (!config_changed).then_some(&self.site);
-        let (inputs, site, renderer) = load_all(&self.root, &self.options, previous, &Silent)?;
+        let options = BuildOptions {
+            // A running session has the conversions it needs in memory.
+            cache: false,
+            ..self.options.clone()
+        };
+        let (inputs, site, renderer, _) = load_all(&self.root, &options, previous, &Silent)?;
         let old = std::mem::replace(&mut self.site, site);
         let old_renderer = std::mem::replace(&mut self.renderer, renderer);
         let old_inputs = std::mem::replace(&mut self.inputs, inputs);
@@ -419,7 +453,7 @@ impl Session {
             .flatten();
         let site = match fast {
             Some(site) => site,
-            None => Site::build(&self.inputs, self.model_options(), Some(&self.site))
+            None => Site::build(&self.inputs, self.model_options(), Some(&self.site), None)
                 .map_err(|e| relative(&self.root, e))?,
         };
 
@@ -677,8 +711,11 @@ fn load_all(
     options: &BuildOptions,
     previous: Option<&Site>,
     progress: &dyn Progress,
-) -> Result<(Inputs, Site, Renderer)> {
+) -> Result<(Inputs, Site, Renderer, Option<Cache>)> {
     let config = load_config(root, options)?;
+    let cache = options
+        .cache
+        .then(|| time(progress, "cache", || Cache::open(root, &config)));
     let inputs = time(progress, "load", || load::load(config)).map_err(|e| relative(root, e))?;
     let site = time(progress, "model", || {
         Site::build(
@@ -687,13 +724,14 @@ fn load_all(
                 drafts: options.drafts,
             },
             previous,
+            cache.as_ref(),
         )
     });
     let renderer = time(progress, "templates", || {
         Renderer::new(&inputs.templates, &inputs.config)
     });
     match (site, renderer) {
-        (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer)),
+        (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer, cache)),
         (site, renderer) => {
             let mut all = Vec::new();
             for e in [site.err(), renderer.err()].into_iter().flatten() {

@@ -24,7 +24,7 @@ const SUGGESTIONS: usize = 5;
 pub fn themes_report(root: &Path, suggest: bool) -> Result<String> {
     let config = Config::load(root)?;
     let inputs = load::load(config)?;
-    let site = Site::build(&inputs, ModelOptions::default(), None)?;
+    let site = Site::build(&inputs, ModelOptions::default(), None, None)?;
     let mut out = String::new();
     let _ = writeln!(
         out,

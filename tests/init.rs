@@ -8,22 +8,11 @@ use std::path::{Path, PathBuf};
 use sheaf::init::{init, DEFAULT_THEME, EXAMPLE_PAPER, THEME_DIR, WORKFLOW_PATH};
 use sheaf::site::{build, BuildOptions};
 
+mod common;
+use common::snapshot;
+
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 const EXAMPLE_PAGE: &str = "papers/attention-is-all-you-need/index.html";
-
-/// Every file under `dir`, by `/`-separated relative path, with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
@@ -308,11 +297,28 @@ fn init_fits_into_a_fresh_repository() {
     assert!(gitignore.lines().any(|l| l == "/public/"), "{gitignore}");
     assert!(written.contains(&tmp.path().join(".gitignore")));
 
-    // A .gitignore that already ignores the output is left as it is.
+    assert!(
+        gitignore.lines().any(|l| l == "/.sheaf-cache/"),
+        "{gitignore}"
+    );
+
+    // A .gitignore that already ignores the output gets only the cache.
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join(".gitignore"), "public/\n").unwrap();
+    init(tmp.path(), None, None).unwrap();
+    let gitignore = read(&tmp.path().join(".gitignore"));
+    assert!(gitignore.starts_with("public/\n\n# Entries"), "{gitignore}");
+    assert!(gitignore.ends_with("\n/.sheaf-cache/\n"), "{gitignore}");
+    assert_eq!(gitignore.matches("public").count(), 1, "{gitignore}");
+
+    // One that ignores both is left as it is.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(".gitignore"), "/public\n.sheaf-cache/\n").unwrap();
     let written = init(tmp.path(), None, None).unwrap();
-    assert_eq!(read(&tmp.path().join(".gitignore")), "public/\n");
+    assert_eq!(
+        read(&tmp.path().join(".gitignore")),
+        "/public\n.sheaf-cache/\n"
+    );
     assert!(!written.contains(&tmp.path().join(".gitignore")));
 }
 

@@ -84,7 +84,7 @@ pub struct Fields<'a> {
 /// every paper between rebuilds, so stored compactly: the terms in one
 /// string, one per line, and the scores beside (a boxed string per term
 /// would cost several times the text at 100,000 papers).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DocTerms {
     terms: Box<str>,
     scores: Box<[u8]>,

@@ -1,6 +1,7 @@
 //! Shared helpers for integration tests: sites in temporary folders.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sheaf::site::{build, BuildOptions, BuildReport};
@@ -96,4 +97,18 @@ pub fn build_error(site: &TestSite) -> String {
         Ok(_) => panic!("the build should have failed"),
         Err(e) => e.to_string(),
     }
+}
+
+/// Every file under `dir`, by `/`-separated relative path, with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap();
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
 }

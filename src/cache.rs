@@ -1,0 +1,215 @@
+//! The on-disk cache of what each entry converts to, so a build converts
+//! only the entries that changed since the last one.
+//!
+//! Converting an entry ([`Derived`]: Markdown to HTML, code highlighting,
+//! theme rules, the terms of related papers and of the search index) is
+//! most of a build's work that depends on one entry alone. A [`Cache`]
+//! keeps those results in `<root>/.sheaf-cache/derived/`, keyed by a hash
+//! of everything they are made from:
+//!
+//! - the entry's fields that [`DerivedSource`] lists (the only ones
+//!   [`Derived::new`] can see);
+//! - the whole config, as its `Debug` text (any config change, even the
+//!   title, starts afresh: rare, and safe);
+//! - the sheaf executable (version, size and modification time), since a
+//!   new sheaf may convert Markdown differently.
+//!
+//! Records are spread over [`SHARDS`] files by key, so saving after an edit
+//! rewrites two small files, not the whole cache. The cache is an
+//! optimisation only: a shard that is missing, unreadable, from another
+//! sheaf or corrupt counts as empty, and a cache that cannot be written is
+//! skipped. Neither ever fails a build or changes its output.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::{Derived, DerivedSource, Site};
+
+/// The cache folder, under the site root.
+pub const DIR: &str = ".sheaf-cache";
+
+/// Files the records are spread over: at 100,000 papers each holds about
+/// 400, so an edit rewrites a few megabytes at most.
+const SHARDS: usize = 256;
+
+/// Bumped whenever the record layout changes.
+const FORMAT: u32 = 1;
+
+/// Identifies a [`Derived`]: a 128-bit hash of its sources (see the module
+/// docs), so two different entries never share one in practice.
+pub type Key = u128;
+
+/// Conversions by key, as a shard file holds them.
+type Records = Vec<(Key, Arc<Derived>)>;
+
+/// What a shard file holds.
+#[derive(Serialize, Deserialize)]
+struct Shard {
+    format: u32,
+    /// Which sheaf and config the records were made by.
+    stamp: u128,
+    records: Records,
+}
+
+/// The cached conversions of one site, loaded at the start of a build.
+pub struct Cache {
+    dir: PathBuf,
+    stamp: u128,
+    records: HashMap<Key, Arc<Derived>>,
+    /// The keys each shard file held when loaded, to rewrite only the
+    /// shards whose records change.
+    loaded: Vec<HashSet<Key>>,
+}
+
+impl Cache {
+    /// Loads the cache of the site at `root` built with `config`. Anything
+    /// wrong with the files makes them count as empty.
+    pub fn open(root: &Path, config: &Config) -> Cache {
+        let dir = root.join(DIR).join("derived");
+        let stamp = stamp(config);
+        let shards: Vec<Records> = (0..SHARDS)
+            .into_par_iter()
+            .map(|n| read_shard(&shard_path(&dir, n), stamp))
+            .collect();
+        let loaded = shards
+            .iter()
+            .map(|records| records.iter().map(|(k, _)| *k).collect())
+            .collect();
+        let records = shards.into_iter().flatten().collect();
+        Cache {
+            dir,
+            stamp,
+            records,
+            loaded,
+        }
+    }
+
+    /// The key of an entry's conversion.
+    pub fn key(&self, source: &DerivedSource) -> Key {
+        let mut h = Xxh3::new();
+        self.stamp.hash(&mut h);
+        source.hash(&mut h);
+        h.digest128()
+    }
+
+    pub fn get(&self, key: Key) -> Option<Arc<Derived>> {
+        self.records.get(&key).cloned()
+    }
+
+    /// How many conversions the cache holds.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Saves the conversions of `site`'s papers, and only those: records
+    /// of entries since edited or deleted are dropped. Only shards whose
+    /// set of records changed are written. Returns how many were.
+    pub fn save(self, site: &Site) -> Result<usize> {
+        let keyed = self.keyed(site);
+        self.write(keyed)
+    }
+
+    /// [`Cache::save`] on another thread, which takes what it needs from
+    /// `site` first.
+    pub fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
+        let keyed = self.keyed(site);
+        std::thread::spawn(move || self.write(keyed))
+    }
+
+    fn keyed(&self, site: &Site) -> Records {
+        site.papers
+            .par_iter()
+            .map(|p| (self.key(&DerivedSource::from(&*p.entry)), p.derived.clone()))
+            .collect()
+    }
+
+    fn write(self, keyed: Records) -> Result<usize> {
+        let mut shards: Vec<Records> = vec![Vec::new(); SHARDS];
+        for (key, derived) in keyed {
+            shards[shard_of(key)].push((key, derived));
+        }
+        let changed: Vec<(usize, Records)> = shards
+            .into_iter()
+            .enumerate()
+            .filter(|(n, records)| {
+                records.len() != self.loaded[*n].len()
+                    || records.iter().any(|(k, _)| !self.loaded[*n].contains(k))
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::write(&self.dir, e))?;
+        let written = changed.len();
+        changed
+            .into_par_iter()
+            .map(|(n, mut records)| {
+                // The same records in the same order give the same bytes.
+                records.sort_unstable_by_key(|(k, _)| *k);
+                records.dedup_by_key(|(k, _)| *k);
+                let shard = Shard {
+                    format: FORMAT,
+                    stamp: self.stamp,
+                    records,
+                };
+                let path = shard_path(&self.dir, n);
+                let bytes = postcard::to_allocvec(&shard)
+                    .map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
+                crate::fs::write_atomic(&path, &bytes)
+            })
+            .collect::<Result<()>>()?;
+        Ok(written)
+    }
+}
+
+/// Which sheaf and which config made a record; see the module docs.
+fn stamp(config: &Config) -> u128 {
+    let mut h = Xxh3::new();
+    FORMAT.hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    // A build of sheaf is told apart by its executable: a rebuilt binary
+    // (a new version, or a developer's change) starts a new cache.
+    let exe = std::env::current_exe().and_then(std::fs::metadata);
+    match exe {
+        Ok(m) => {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+        // Unknown: a stamp no other run shares, so nothing is reused.
+        Err(_) => std::time::SystemTime::now().hash(&mut h),
+    }
+    format!("{config:?}").hash(&mut h);
+    h.digest128()
+}
+
+fn shard_of(key: Key) -> usize {
+    (key >> 120) as usize % SHARDS
+}
+
+fn shard_path(dir: &Path, n: usize) -> PathBuf {
+    dir.join(format!("{n:02x}.bin"))
+}
+
+/// The records of one shard file, or none when it is missing, corrupt, or
+/// from another sheaf or config.
+fn read_shard(path: &Path, stamp: u128) -> Records {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    match postcard::from_bytes::<Shard>(&bytes) {
+        Ok(shard) if shard.format == FORMAT && shard.stamp == stamp => shard.records,
+        _ => Vec::new(),
+    }
+}

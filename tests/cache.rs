@@ -1,0 +1,188 @@
+//! The cache of converted entries (`.sheaf-cache/`): a build with it makes
+//! the same bytes as one without, follows every edit of an entry and of the
+//! config, rewrites only what changed, and never fails a build, whatever
+//! state the cache is in.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use sheaf::cache::{Cache, DIR};
+use sheaf::config::Config;
+use sheaf::model::DerivedSource;
+use sheaf::site::{build, BuildOptions, BuildReport};
+
+mod common;
+use common::{entry, snapshot, TestSite};
+
+fn build_into(site: &TestSite, out: &str, cache: bool) -> BuildReport {
+    build(
+        site.root(),
+        &BuildOptions {
+            output_dir: Some(site.root().join(out)),
+            cache,
+            ..BuildOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+fn shards(site: &TestSite) -> Vec<(PathBuf, SystemTime)> {
+    let dir = site.root().join(DIR).join("derived");
+    let mut found: Vec<(PathBuf, SystemTime)> = std::fs::read_dir(&dir)
+        .map(|items| {
+            items
+                .map(|i| i.unwrap().path())
+                .map(|p| {
+                    let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+                    (p, modified)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// How many of the site's current entries the cache on disk holds.
+fn cached_entries(root: &Path) -> (usize, usize) {
+    let config = Config::load(root).unwrap();
+    let cache = Cache::open(root, &config);
+    let inputs = sheaf::load::load(config).unwrap();
+    let hits = inputs
+        .entries
+        .iter()
+        .filter(|e| cache.get(cache.key(&DerivedSource::from(&***e))).is_some())
+        .count();
+    (hits, cache.len())
+}
+
+#[test]
+fn a_cached_build_makes_the_same_bytes_as_an_uncached_one() {
+    let site = TestSite::bundled();
+    build_into(&site, "plain", false);
+    assert!(
+        !site.root().join(DIR).exists(),
+        "a build without the cache must not write one"
+    );
+    build_into(&site, "cold", true);
+    let papers = std::fs::read_dir(site.papers()).unwrap().count();
+    assert_eq!(cached_entries(site.root()), (papers, papers));
+    build_into(&site, "warm", true);
+    let plain = snapshot(&site.root().join("plain"));
+    assert_eq!(plain, snapshot(&site.root().join("cold")));
+    assert_eq!(plain, snapshot(&site.root().join("warm")));
+}
+
+#[test]
+fn a_no_op_build_rewrites_no_shard_and_an_edit_rewrites_few() {
+    let site = TestSite::with_owned_papers(
+        &(0..40)
+            .map(|i| (format!("p{i}.md"), entry(&format!("Paper {i}"), "")))
+            .collect::<Vec<_>>(),
+    );
+    build_into(&site, "public", true);
+    let before = shards(&site);
+    assert!(!before.is_empty());
+    // Timestamps are coarse on some file systems.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    build_into(&site, "public", true);
+    assert_eq!(shards(&site), before, "a no-op build rewrote the cache");
+
+    site.write_paper("p7.md", &entry("Paper 7, revised", ""));
+    build_into(&site, "public", true);
+    let after = shards(&site);
+    let rewritten = after.iter().filter(|s| !before.contains(s)).count();
+    assert!(
+        (1..=2).contains(&rewritten),
+        "one edit should rewrite at most two shards, not {rewritten}"
+    );
+    // The old version's record is gone; the new one is there.
+    assert_eq!(cached_entries(site.root()), (40, 40));
+    std::fs::remove_file(site.papers().join("p3.md")).unwrap();
+    build_into(&site, "public", true);
+    assert_eq!(cached_entries(site.root()), (39, 39));
+}
+
+#[test]
+fn edits_to_an_entry_or_the_config_are_never_served_from_the_cache() {
+    let site = TestSite::with_papers(&[
+        ("a.md", &entry("First paper", "")),
+        ("b.md", &entry("Second paper", "")),
+    ]);
+    build_into(&site, "public", true);
+    assert!(site
+        .read("papers/a/index.html")
+        .contains("gaussian splatting"));
+
+    // The abstract changes: the page follows.
+    site.write_paper(
+        "a.md",
+        "---\ntitle: First paper\ndate: 2025-05-07\nabstract: |\n  Now about *diffusion* models.\n---\nNotes.\n",
+    );
+    build_into(&site, "public", true);
+    let page = site.read("papers/a/index.html");
+    assert!(page.contains("<em>diffusion</em>"), "{page}");
+    assert!(!page.contains("gaussian splatting"));
+
+    // A config change that alters conversions (a keyword rule files the
+    // paper under another theme) takes effect on cached entries too.
+    let config_path = site.root().join("site-config.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let theme = Config::load(site.root()).unwrap().themes[0].id.clone();
+    assert!(!site
+        .read(&format!("themes/{theme}/index.html"))
+        .contains("Second paper"));
+    let needle = format!("  - id: {theme}\n");
+    assert!(config.contains(&needle), "the bundled config lists {theme}");
+    let mut lines: Vec<String> = config.lines().map(str::to_string).collect();
+    let at = lines.iter().position(|l| *l == needle.trim_end()).unwrap();
+    let keywords = (at..lines.len())
+        .find(|&i| lines[i].trim_start().starts_with("keywords:"))
+        .unwrap();
+    lines[keywords] = "    keywords: [gaussian splatting]".to_string();
+    std::fs::write(&config_path, lines.join("\n") + "\n").unwrap();
+    build_into(&site, "public", true);
+    assert!(site
+        .read(&format!("themes/{theme}/index.html"))
+        .contains("Second paper"));
+}
+
+#[test]
+fn a_corrupt_or_unwritable_cache_never_fails_a_build() {
+    let site = TestSite::bundled();
+    build_into(&site, "plain", false);
+    let expected = snapshot(&site.root().join("plain"));
+    build_into(&site, "public", true);
+
+    // Every shard garbled, truncated or emptied.
+    for (i, (path, _)) in shards(&site).into_iter().enumerate() {
+        let bytes = std::fs::read(&path).unwrap();
+        let broken = match i % 3 {
+            0 => bytes.iter().map(|b| b ^ 0x5a).collect(),
+            1 => bytes[..bytes.len() / 2].to_vec(),
+            _ => Vec::new(),
+        };
+        std::fs::write(&path, broken).unwrap();
+    }
+    let report = build_into(&site, "public", true);
+    assert!(report.warnings.iter().all(|w| !w.message.contains("cache")));
+    assert_eq!(snapshot(&site.root().join("public")), expected);
+    // The rebuilt cache is whole again.
+    let papers = std::fs::read_dir(site.papers()).unwrap().count();
+    assert_eq!(cached_entries(site.root()).0, papers);
+
+    // A file where the cache folder goes: the build succeeds and says why
+    // the cache was not saved.
+    std::fs::remove_dir_all(site.root().join(DIR)).unwrap();
+    std::fs::write(site.root().join(DIR), "not a folder").unwrap();
+    let report = build_into(&site, "public", true);
+    assert_eq!(snapshot(&site.root().join("public")), expected);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("could not save the cache")),
+        "{:?}",
+        report.warnings
+    );
+}
