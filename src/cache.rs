@@ -15,7 +15,10 @@
 //!   new sheaf may convert Markdown differently.
 //!
 //! Records are spread over [`SHARDS`] files by key, so saving after an edit
-//! rewrites two small files, not the whole cache. The cache is an
+//! rewrites two small files, not the whole cache. Beside them,
+//! `related.bin` keeps the related papers of the last build with a hash of
+//! their inputs (every paper's terms and themes), so editing notes, or
+//! nothing, does not recompute them. The cache is an
 //! optimisation only: a shard that is missing, unreadable, from another
 //! sheaf or corrupt counts as empty, and a cache that cannot be written is
 //! skipped. Neither ever fails a build or changes its output.
@@ -40,6 +43,12 @@ pub const DIR: &str = ".sheaf-cache";
 /// 400, so an edit rewrites a few megabytes at most.
 const SHARDS: usize = 256;
 
+/// The folder of the shards, in [`DIR`].
+const SHARD_DIR: &str = "derived";
+
+/// The related papers of the last build.
+const RELATED_FILE: &str = "related.bin";
+
 /// Bumped whenever the record layout changes.
 const FORMAT: u32 = 1;
 
@@ -59,6 +68,16 @@ struct Shard {
     records: Records,
 }
 
+/// What `related.bin` holds: the related papers of the whole site, and
+/// the hash of what they were computed from.
+#[derive(Serialize, Deserialize)]
+struct Related {
+    format: u32,
+    stamp: u128,
+    key: u128,
+    lists: Vec<Vec<usize>>,
+}
+
 /// The cached conversions of one site, loaded at the start of a build.
 pub struct Cache {
     dir: PathBuf,
@@ -67,13 +86,15 @@ pub struct Cache {
     /// The keys each shard file held when loaded, to rewrite only the
     /// shards whose records change.
     loaded: Vec<HashSet<Key>>,
+    /// The last build's related papers, by the hash of their inputs.
+    related: Option<(u128, Vec<Vec<usize>>)>,
 }
 
 impl Cache {
     /// Loads the cache of the site at `root` built with `config`. Anything
     /// wrong with the files makes them count as empty.
     pub fn open(root: &Path, config: &Config) -> Cache {
-        let dir = root.join(DIR).join("derived");
+        let dir = root.join(DIR);
         let stamp = stamp(config);
         let shards: Vec<Records> = (0..SHARDS)
             .into_par_iter()
@@ -84,12 +105,27 @@ impl Cache {
             .map(|records| records.iter().map(|(k, _)| *k).collect())
             .collect();
         let records = shards.into_iter().flatten().collect();
+        let related = std::fs::read(dir.join(RELATED_FILE))
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<Related>(&bytes).ok())
+            .filter(|r| r.format == FORMAT && r.stamp == stamp)
+            .map(|r| (r.key, r.lists));
         Cache {
             dir,
             stamp,
             records,
             loaded,
+            related,
         }
+    }
+
+    /// The related papers computed from inputs with hash `key`, if the
+    /// last build's were.
+    pub fn related(&self, key: u128) -> Option<Vec<Vec<usize>>> {
+        self.related
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, lists)| lists.clone())
     }
 
     /// The key of an entry's conversion.
@@ -117,25 +153,38 @@ impl Cache {
     /// of entries since edited or deleted are dropped. Only shards whose
     /// set of records changed are written. Returns how many were.
     pub fn save(self, site: &Site) -> Result<usize> {
-        let keyed = self.keyed(site);
-        self.write(keyed)
+        let (keyed, related) = self.keyed(site);
+        self.write(keyed, related)
     }
 
     /// [`Cache::save`] on another thread, which takes what it needs from
     /// `site` first.
     pub fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
-        let keyed = self.keyed(site);
-        std::thread::spawn(move || self.write(keyed))
+        let (keyed, related) = self.keyed(site);
+        std::thread::spawn(move || self.write(keyed, related))
     }
 
-    fn keyed(&self, site: &Site) -> Records {
+    /// The records of `site`, and its related papers when they are not
+    /// the ones on disk already.
+    fn keyed(&self, site: &Site) -> (Records, Option<Related>) {
+        let key = site.related_key();
+        let related = (self.related.as_ref().map(|(k, _)| *k) != Some(key)).then(|| Related {
+            format: FORMAT,
+            stamp: self.stamp,
+            key,
+            lists: site.related.clone(),
+        });
+        (self.records_of(site), related)
+    }
+
+    fn records_of(&self, site: &Site) -> Records {
         site.papers
             .par_iter()
             .map(|p| (self.key(&DerivedSource::from(&*p.entry)), p.derived.clone()))
             .collect()
     }
 
-    fn write(self, keyed: Records) -> Result<usize> {
+    fn write(self, keyed: Records, related: Option<Related>) -> Result<usize> {
         let mut shards: Vec<Records> = vec![Vec::new(); SHARDS];
         for (key, derived) in keyed {
             shards[shard_of(key)].push((key, derived));
@@ -148,11 +197,15 @@ impl Cache {
                     || records.iter().any(|(k, _)| !self.loaded[*n].contains(k))
             })
             .collect();
-        if changed.is_empty() {
+        if changed.is_empty() && related.is_none() {
             return Ok(0);
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::write(&self.dir, e))?;
+        let shards = self.dir.join(SHARD_DIR);
+        std::fs::create_dir_all(&shards).map_err(|e| Error::write(&shards, e))?;
         let written = changed.len();
+        if let Some(related) = related {
+            write_postcard(&self.dir.join(RELATED_FILE), &related)?;
+        }
         changed
             .into_par_iter()
             .map(|(n, mut records)| {
@@ -164,10 +217,7 @@ impl Cache {
                     stamp: self.stamp,
                     records,
                 };
-                let path = shard_path(&self.dir, n);
-                let bytes = postcard::to_allocvec(&shard)
-                    .map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
-                crate::fs::write_atomic(&path, &bytes)
+                write_postcard(&shard_path(&self.dir, n), &shard)
             })
             .collect::<Result<()>>()?;
         Ok(written)
@@ -194,12 +244,18 @@ fn stamp(config: &Config) -> u128 {
     h.digest128()
 }
 
+fn write_postcard(path: &Path, value: &impl Serialize) -> Result<()> {
+    let bytes =
+        postcard::to_allocvec(value).map_err(|e| Error::write(path, std::io::Error::other(e)))?;
+    crate::fs::write_atomic(path, &bytes)
+}
+
 fn shard_of(key: Key) -> usize {
     (key >> 120) as usize % SHARDS
 }
 
 fn shard_path(dir: &Path, n: usize) -> PathBuf {
-    dir.join(format!("{n:02x}.bin"))
+    dir.join(SHARD_DIR).join(format!("{n:02x}.bin"))
 }
 
 /// The records of one shard file, or none when it is missing, corrupt, or

@@ -235,7 +235,11 @@ pub fn same_place(a: &Entry, b: &Entry) -> bool {
 
 /// Related papers, reused from the previous build when no title or
 /// abstract changed (editing notes, the common case, changes neither).
-fn related_papers(papers: &[Paper], previous: Option<&Site>) -> Vec<Vec<usize>> {
+fn related_papers(
+    papers: &[Paper],
+    previous: Option<&Site>,
+    cache: Option<&Cache>,
+) -> Vec<Vec<usize>> {
     if let Some(prev) = previous {
         let same = prev.papers.len() == papers.len()
             && prev.papers.iter().zip(papers).all(|(a, b)| {
@@ -248,14 +252,22 @@ fn related_papers(papers: &[Paper], previous: Option<&Site>) -> Vec<Vec<usize>> 
             return prev.related.clone();
         }
     }
-    let docs: Vec<crate::related::Doc> = papers
+    let docs = related_docs(papers);
+    if let Some(found) = cache.and_then(|c| c.related(crate::related::input_key(&docs))) {
+        return found;
+    }
+    crate::related::related(&docs)
+}
+
+/// What the related-papers computation reads of each paper.
+fn related_docs(papers: &[Paper]) -> Vec<crate::related::Doc<'_>> {
+    papers
         .iter()
         .map(|p| crate::related::Doc {
             terms: &p.derived.terms,
             themes: &p.themes,
         })
-        .collect();
-    crate::related::related(&docs)
+        .collect()
 }
 
 fn facets(papers: &[Paper]) -> Vec<Facet> {
@@ -460,7 +472,7 @@ impl Site {
             .collect();
 
         let facets = facets(&papers);
-        let related = related_papers(&papers, previous);
+        let related = related_papers(&papers, previous, cache);
         Ok(Site {
             config: config.clone(),
             facets,
@@ -471,6 +483,11 @@ impl Site {
             months,
             warnings: diagnostics,
         })
+    }
+
+    /// Identifies the inputs of [`Site::related`], for the cache.
+    pub fn related_key(&self) -> u128 {
+        crate::related::input_key(&related_docs(&self.papers))
     }
 
     /// The model after edits that keep every paper in its place, made
@@ -515,7 +532,7 @@ impl Site {
                 tags: old.tags.clone(),
             };
         }
-        let related = related_papers(&papers, Some(self));
+        let related = related_papers(&papers, Some(self), None);
         Some(Site {
             config: self.config.clone(),
             papers,

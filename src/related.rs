@@ -154,6 +154,28 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// A hash of everything [`related`] reads, so its result can be kept
+/// between builds (by `crate::cache`) and reused while this stays the same.
+pub fn input_key(docs: &[Doc]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    // One update per paper: the hasher is slow when fed field by field.
+    let mut bytes = Vec::new();
+    for d in docs {
+        bytes.clear();
+        bytes.extend((d.terms.len() as u64).to_le_bytes());
+        for (t, n) in d.terms {
+            bytes.extend(t.to_le_bytes());
+            bytes.extend(n.to_le_bytes());
+        }
+        bytes.extend((d.themes.len() as u64).to_le_bytes());
+        for t in d.themes {
+            bytes.extend((*t as u64).to_le_bytes());
+        }
+        h.update(&bytes);
+    }
+    h.digest128()
+}
+
 /// Term counts of a text (words and two-word phrases, as
 /// `text::for_each_term` finds them), terms hashed with [`term_hash`].
 pub fn term_counts(text: &str) -> Vec<(Term, u32)> {

@@ -186,3 +186,48 @@ fn a_corrupt_or_unwritable_cache_never_fails_a_build() {
         report.warnings
     );
 }
+
+#[test]
+fn after_edits_a_cached_build_equals_an_uncached_one() {
+    let paper = |title: &str, topic: &str, notes: &str| {
+        format!("---\ntitle: {title:?}\ndate: 2025-05-07\nabstract: |\n  We study {topic} with {topic} benchmarks and new {topic} methods.\n---\n{notes}\n")
+    };
+    let site = TestSite::with_owned_papers(&[
+        (
+            "a.md".into(),
+            paper("Alpha", "gaussian splatting", "Notes."),
+        ),
+        ("b.md".into(), paper("Beta", "gaussian splatting", "Notes.")),
+        (
+            "c.md".into(),
+            paper("Gamma", "diffusion sampling", "Notes."),
+        ),
+        (
+            "d.md".into(),
+            paper("Delta", "diffusion sampling", "Notes."),
+        ),
+    ]);
+    let same = |step: &str| {
+        build_into(&site, "cached", true);
+        build_into(&site, "plain", false);
+        assert!(
+            snapshot(&site.root().join("cached")) == snapshot(&site.root().join("plain")),
+            "the cached build differs after {step}"
+        );
+    };
+    same("the first build");
+    // Related papers change: Gamma moves to the other topic.
+    site.write_paper("c.md", &paper("Gamma", "gaussian splatting", "Notes."));
+    same("an abstract edit");
+    let page = std::fs::read_to_string(site.root().join("cached/papers/c/index.html")).unwrap();
+    let related = &page[page.find("Related").expect("a related list")..];
+    assert!(related.contains("Alpha"), "{related}");
+    // Notes only: related papers stay, the page changes.
+    site.write_paper(
+        "c.md",
+        &paper("Gamma", "gaussian splatting", "New *notes*."),
+    );
+    same("a notes edit");
+    std::fs::remove_file(site.papers().join("b.md")).unwrap();
+    same("a deletion");
+}
