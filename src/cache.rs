@@ -18,7 +18,9 @@
 //! rewrites two small files, not the whole cache. Beside them,
 //! `related.bin` keeps the related papers of the last build with a hash of
 //! their inputs (every paper's terms and themes), so editing notes, or
-//! nothing, does not recompute them. The cache is an
+//! nothing, does not recompute them. `outputs/` keeps, per output folder,
+//! the [`Manifest`] of what the last build wrote there, so the next one
+//! need not read the files back to know they are unchanged. The cache is an
 //! optimisation only: a shard that is missing, unreadable, from another
 //! sheaf or corrupt counts as empty, and a cache that cannot be written is
 //! skipped. Neither ever fails a build or changes its output.
@@ -35,6 +37,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::{Derived, DerivedSource, Site};
+use crate::output::Manifest;
 
 /// The cache folder, under the site root.
 pub const DIR: &str = ".sheaf-cache";
@@ -242,6 +245,64 @@ fn stamp(config: &Config) -> u128 {
     }
     format!("{config:?}").hash(&mut h);
     h.digest128()
+}
+
+/// The folder of output manifests, in [`DIR`].
+const OUTPUT_DIR: &str = "outputs";
+
+/// Manifests kept: one per output folder built into, the least recently
+/// written dropped beyond this.
+const MAX_MANIFESTS: usize = 8;
+
+/// What the last build with the cache wrote to `out_dir` (see
+/// [`Manifest`]); empty when unknown.
+pub fn load_manifest(root: &Path, out_dir: &Path) -> Manifest {
+    let Some(path) = manifest_path(root, out_dir) else {
+        return Manifest::default();
+    };
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| postcard::from_bytes::<(u32, Manifest)>(&bytes).ok())
+        .filter(|(format, _)| *format == FORMAT)
+        .map(|(_, manifest)| manifest)
+        .unwrap_or_default()
+}
+
+/// Keeps the manifest of what a build just wrote to `out_dir`.
+pub fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result<()> {
+    let Some(path) = manifest_path(root, out_dir) else {
+        return Ok(());
+    };
+    let dir = root.join(DIR).join(OUTPUT_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    write_postcard(&path, &(FORMAT, manifest))?;
+    // Benchmarks and previews build into many folders: keep the newest.
+    let mut kept: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::read(&dir, e))?
+        .filter_map(|item| {
+            let path = item.ok()?.path();
+            let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+            Some((modified, path))
+        })
+        .collect();
+    kept.sort();
+    let surplus = kept.len().saturating_sub(MAX_MANIFESTS);
+    for (_, old) in kept.into_iter().take(surplus) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(())
+}
+
+/// One file per output folder, named by a hash of its absolute path;
+/// `None` when the folder does not exist (nothing to vouch for).
+fn manifest_path(root: &Path, out_dir: &Path) -> Option<PathBuf> {
+    let absolute = out_dir.canonicalize().ok()?;
+    let name = xxhash_rust::xxh3::xxh3_64(absolute.as_os_str().as_encoded_bytes());
+    Some(
+        root.join(DIR)
+            .join(OUTPUT_DIR)
+            .join(format!("{name:016x}.bin")),
+    )
 }
 
 fn write_postcard(path: &Path, value: &impl Serialize) -> Result<()> {

@@ -88,11 +88,20 @@ pub fn build_with_progress(
     let mut staging: Option<output::Staging> = None;
     let mut files = 0;
     let mut writing = Duration::ZERO;
+    let mut manifest = options
+        .cache
+        .then(|| crate::cache::load_manifest(&session.root, &out_dir));
     session.render_each(progress, &mut |outputs| {
         let started = Instant::now();
         let staging = match &mut staging {
             Some(s) => s,
-            None => staging.insert(output::Staging::new(&out_dir)?),
+            None => {
+                let new = output::Staging::new(&out_dir)?;
+                staging.insert(match manifest.take() {
+                    Some(m) => new.with_manifest(m),
+                    None => new,
+                })
+            }
         };
         files += outputs.len();
         staging.stage(&outputs.iter().collect::<Vec<_>>())?;
@@ -100,12 +109,21 @@ pub fn build_with_progress(
         Ok(())
     })?;
     let started = Instant::now();
-    let write = match staging {
-        Some(s) => s.commit()?,
-        None => output::write(&out_dir, [])?,
+    let (write, manifest) = match staging {
+        Some(s) => s.commit_tracked()?,
+        None => (output::write(&out_dir, [])?, None),
     };
-    progress.timed("write", writing + started.elapsed());
     let mut warnings = session.warnings();
+    if let Some(m) = manifest {
+        if let Err(e) = crate::cache::save_manifest(&session.root, &out_dir, &m) {
+            warnings.push(Diagnostic::warning(
+                crate::cache::DIR,
+                None,
+                format!("could not save the list of files written ({e}); the next build reads them back to compare"),
+            ));
+        }
+    }
+    progress.timed("write", writing + started.elapsed());
     // The process may exit next: the cache must be on disk first. A cache
     // that cannot be saved only makes the next build slower.
     if let Some(saving) = session.cache_saved.take() {
@@ -119,7 +137,8 @@ pub fn build_with_progress(
                 crate::cache::DIR,
                 None,
                 format!(
-                    "could not save the cache ({why}); the next build converts every entry again"
+                    "could not save the cache of converted entries ({why}); the next build \
+                     converts every entry again (--no-cache skips the cache)"
                 ),
             ));
         }

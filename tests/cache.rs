@@ -231,3 +231,23 @@ fn after_edits_a_cached_build_equals_an_uncached_one() {
     std::fs::remove_file(site.papers().join("b.md")).unwrap();
     same("a deletion");
 }
+
+#[test]
+fn output_files_changed_behind_sheafs_back_are_put_back() {
+    let site = TestSite::bundled();
+    build_into(&site, "public", true);
+    let expected = snapshot(&site.out());
+    let page = site.out().join("index.html");
+    let original = std::fs::read(&page).unwrap();
+    // Same length, other bytes; after a pause, since older kernels keep
+    // change times in ticks of a few milliseconds.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let tampered: Vec<u8> = original.iter().map(|b| b.to_ascii_uppercase()).collect();
+    assert_ne!(tampered, original);
+    std::fs::write(&page, &tampered).unwrap();
+    std::fs::remove_file(site.out().join("style.css")).unwrap();
+    std::fs::write(site.out().join("stray.html"), "not sheaf's").unwrap();
+    let report = build_into(&site, "public", true);
+    assert_eq!((report.write.written, report.write.removed), (2, 1));
+    assert_eq!(snapshot(&site.out()), expected);
+}
