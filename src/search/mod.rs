@@ -129,9 +129,40 @@ fn fold(text: &str) -> String {
 
 /// The indexed words of a folded text.
 fn words(folded: &str) -> impl Iterator<Item = &str> {
+    // Most text is ASCII, where a byte test splits the same as the char
+    // test and is several times quicker (this runs on every abstract).
+    let ascii = folded.is_ascii();
     folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().nth(1).is_some() && STOP.binary_search(w).is_err())
+        .split(move |c: char| {
+            if ascii {
+                !c.is_ascii_alphanumeric()
+            } else {
+                !c.is_alphanumeric()
+            }
+        })
+        .filter(|w| w.chars().nth(1).is_some() && !is_stop(w))
+}
+
+/// The longest stop word, in bytes: longer words need no lookup.
+const STOP_MAX_LEN: usize = 5;
+
+fn is_stop(word: &str) -> bool {
+    /// The stop words as integers, sorted: comparing integers is quicker
+    /// than comparing strings, and every word of every paper is looked up.
+    static PACKED: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
+        let mut packed: Vec<u64> = STOP.iter().map(|w| pack(w)).collect();
+        packed.sort_unstable();
+        packed
+    });
+    word.len() <= STOP_MAX_LEN && PACKED.binary_search(&pack(word)).is_ok()
+}
+
+/// A word of at most eight bytes as an integer (words hold no NUL, so the
+/// zero padding cannot make two words equal).
+fn pack(word: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes[..word.len()].copy_from_slice(word.as_bytes());
+    u64::from_be_bytes(bytes)
 }
 
 /// Scores the terms of one paper.
@@ -662,7 +693,13 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_are_sorted() {
+    fn stop_words_are_sorted_and_short() {
         assert!(STOP.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP.iter().all(|w| w.len() <= STOP_MAX_LEN));
+        assert_eq!(STOP.iter().map(|w| w.len()).max(), Some(STOP_MAX_LEN));
+        assert!(STOP.iter().all(|w| is_stop(w)));
+        for word in ["", "x", "ann", "there", "thes", "whic", "withs", "models"] {
+            assert!(!is_stop(word), "{word}");
+        }
     }
 }
