@@ -70,17 +70,8 @@ pub fn load(config: Config) -> Result<Inputs> {
             ),
         ));
     }
-    // Site-level templates override the theme's, file by file.
-    let mut templates = read_templates(&root, &theme_dir.join("templates"), &mut diagnostics);
-    for over in read_templates(&root, &root.join("templates"), &mut diagnostics) {
-        templates.retain(|t| t.name != over.name);
-        templates.push(over);
-    }
-    let mut static_files = read_static(&root, &theme_dir.join("static"), &mut diagnostics);
-    for over in read_static(&root, &root.join("static"), &mut diagnostics) {
-        static_files.retain(|s| s.out_path != over.out_path);
-        static_files.push(over);
-    }
+    let templates = load_templates(&config, &mut diagnostics);
+    let static_files = load_static(&config, &mut diagnostics);
 
     Ok(Inputs {
         config,
@@ -89,6 +80,32 @@ pub fn load(config: Config) -> Result<Inputs> {
         static_files,
         diagnostics,
     })
+}
+
+/// The templates of the visual theme, with the site's own `templates/`
+/// overriding them file by file.
+pub fn load_templates(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
+    let root = &config.root;
+    let theme_dir = root.join(&config.templates);
+    let mut templates = read_templates(root, &theme_dir.join("templates"), diagnostics);
+    for over in read_templates(root, &root.join("templates"), diagnostics) {
+        templates.retain(|t| t.name != over.name);
+        templates.push(over);
+    }
+    templates
+}
+
+/// The static files of the visual theme, with the site's own `static/`
+/// overriding them file by file.
+pub fn load_static(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+    let root = &config.root;
+    let theme_dir = root.join(&config.templates);
+    let mut static_files = read_static(root, &theme_dir.join("static"), diagnostics);
+    for over in read_static(root, &root.join("static"), diagnostics) {
+        static_files.retain(|s| s.out_path != over.out_path);
+        static_files.push(over);
+    }
+    static_files
 }
 
 /// The path of `path` relative to the site root, for messages that a

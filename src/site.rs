@@ -324,6 +324,7 @@ impl Session {
             ChangeKind::Nothing => return Ok(Update::default()),
             _ if self.failed => self.rebuild_all(true),
             ChangeKind::Everything { config } => self.rebuild_all(config),
+            ChangeKind::Templates => self.reload_templates(),
             ChangeKind::Static => self.reload_static(),
             ChangeKind::Entries(files) => self.reload_entries(&files),
         };
@@ -343,20 +344,21 @@ impl Session {
         let out = self.output_dir();
         let mut entries = Vec::new();
         let mut statics = false;
+        let mut templates = false;
         for path in paths {
             let path = absolute(path);
             if path.starts_with(absolute(&out)) {
                 continue; // our own writes, in watch mode
             }
             if path == absolute(&self.root.join(CONFIG_FILE)) {
+                // Whatever else changed with it.
                 return ChangeKind::Everything { config: true };
             }
             if path.starts_with(absolute(&theme.join("templates")))
                 || path.starts_with(absolute(&self.root.join("templates")))
             {
-                return ChangeKind::Everything { config: false };
-            }
-            if path.starts_with(absolute(&theme.join("static")))
+                templates = true;
+            } else if path.starts_with(absolute(&theme.join("static")))
                 || path.starts_with(absolute(&self.root.join("static")))
             {
                 statics = true;
@@ -366,13 +368,40 @@ impl Session {
                 entries.push(path);
             }
         }
-        match (entries.is_empty(), statics) {
-            (true, false) => ChangeKind::Nothing,
-            (true, true) => ChangeKind::Static,
-            // Both at once is rare (a git checkout); rebuild everything.
-            (false, true) => ChangeKind::Everything { config: false },
-            (false, false) => ChangeKind::Entries(entries),
+        match (templates, entries.is_empty(), statics) {
+            (true, true, false) => ChangeKind::Templates,
+            (false, true, false) => ChangeKind::Nothing,
+            (false, true, true) => ChangeKind::Static,
+            (false, false, false) => ChangeKind::Entries(entries),
+            // Several kinds at once is rare (a git checkout); rebuild
+            // everything.
+            _ => ChangeKind::Everything { config: false },
         }
+    }
+
+    /// Compiles the templates again and renders every page with them. The
+    /// model, the template values and the search index stay: no template
+    /// shows in them.
+    fn reload_templates(&mut self) -> Result<Update> {
+        let mut diagnostics = Vec::new();
+        let templates = load::load_templates(&self.inputs.config, &mut diagnostics);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(relative(&self.root, Error::Invalid(diagnostics)));
+        }
+        let renderer =
+            Renderer::new(&templates, &self.inputs.config).map_err(|e| relative(&self.root, e))?;
+        let jobs = render::jobs(&self.site);
+        let outputs = render::render(&self.site, &renderer, &self.prepared, &jobs, &Silent)
+            .map_err(|e| relative(&self.root, e))?;
+        self.renderer = renderer;
+        self.inputs.templates = templates;
+        let mut update = Update {
+            full: true,
+            rendered: jobs.len(),
+            ..Update::default()
+        };
+        self.merge(outputs, &mut update);
+        Ok(update)
     }
 
     /// Reloads everything. The Markdown of unchanged entries is reused
@@ -400,8 +429,7 @@ impl Session {
     }
 
     fn reload_static(&mut self) -> Result<Update> {
-        let fresh = load::load(self.inputs.config.clone())?;
-        self.inputs.static_files = fresh.static_files;
+        self.inputs.static_files = load::load_static(&self.inputs.config, &mut Vec::new());
         let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
         let keep: HashSet<&str> = fixed.iter().map(|o| o.path.as_str()).collect();
         let mut update = Update::default();
@@ -682,6 +710,7 @@ fn clashes(claimed: &mut HashSet<String>, outputs: &[Output]) -> Result<()> {
 enum ChangeKind {
     Nothing,
     Everything { config: bool },
+    Templates,
     Static,
     Entries(Vec<PathBuf>),
 }

@@ -172,6 +172,22 @@ fn template_and_static_edits_match_a_full_build() {
         vec![path]
     });
     assert!(update.full);
+    // A template and the config saved together (a checkout): the config
+    // counts, whichever comes first. The new base path is in the notes'
+    // `@/` links, which only converting the entries again can change.
+    check("template and config", |s| {
+        let template = s.root().join("themes/default/templates/paper.html");
+        let text = std::fs::read_to_string(&template).unwrap();
+        std::fs::write(&template, text.replace("Abstract</h2>", "Summary</h2>")).unwrap();
+        let config = s.root().join("site-config.yaml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            text.replace("github.io/sheaf/", "github.io/digest/"),
+        )
+        .unwrap();
+        vec![template, config]
+    });
     let update = check("static", |s| {
         let path = s.root().join("themes/default/static/extra.css");
         std::fs::write(&path, "p { color: red }").unwrap();
