@@ -520,22 +520,25 @@ impl Session {
             })
             .map(|(i, _)| i)
             .collect();
-        let mut prepared = self.prepared.clone();
-        let (summaries, details) = prepared.refresh(&site, &touched_at);
+        // Refreshed in place; a failed render puts the old values back.
+        let backup = self.prepared.backup(&touched_at);
+        let (summaries, details) = self.prepared.refresh(&site, &touched_at);
         let (summaries, details): (HashSet<usize>, HashSet<usize>) = (
             summaries.into_iter().collect(),
             details.into_iter().collect(),
         );
         let jobs: Vec<Job> = render::jobs(&site)
             .into_iter()
-            .filter(|&job| match render::target(&site, job).depends {
-                Depends::Summaries(s) => s.iter().any(|i| summaries.contains(i)),
-                Depends::Details(s) => s.iter().any(|i| details.contains(i)),
-                Depends::Nothing | Depends::Structure | Depends::Search => false,
-            })
+            .filter(|&job| render::shows(&site, job, &summaries, &details))
             .collect();
-        let mut outputs = render::render(&site, &self.renderer, &prepared, &jobs, &Silent)
-            .map_err(|e| relative(&self.root, e))?;
+        let mut outputs =
+            match render::render(&site, &self.renderer, &self.prepared, &jobs, &Silent) {
+                Ok(outputs) => outputs,
+                Err(e) => {
+                    self.prepared.restore(backup);
+                    return Err(relative(&self.root, e));
+                }
+            };
         let mut search_removed = Vec::new();
         if site.config.search {
             let edited: Vec<usize> = (0..site.papers.len())
@@ -546,7 +549,6 @@ impl Session {
             search_removed = removed;
         }
         self.site = site;
-        self.prepared = prepared;
         let mut update = Update {
             rendered: jobs.len(),
             ..Update::default()
