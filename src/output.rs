@@ -112,9 +112,9 @@ pub struct Staging {
     chmod_new: bool,
     /// What the last build wrote here, when tracked (see [`Manifest`]).
     known: Option<Manifest>,
-    /// Each output's path and hash, with the file's metadata when the
-    /// manifest vouched for it, for the next manifest.
-    seen: Vec<(String, u128, Option<Stat>)>,
+    /// Each output's path and hash for the next manifest, with the file's
+    /// metadata as it was found (unchanged) or staged (written).
+    seen: Vec<(String, u128, Seen)>,
     /// Folders made in the staging folder so far.
     folders: std::sync::Mutex<HashSet<PathBuf>>,
 }
@@ -125,14 +125,46 @@ pub struct Staging {
 /// at 100,000 papers saves reading 3 GB. A file whose metadata differs
 /// (edited, replaced, restored from a backup) is compared byte by byte as
 /// usual.
+///
+/// Like git's index, it distrusts files changed too close to when it was
+/// made: a change within the same tick of a coarse clock would leave the
+/// change time as it was, so such files are compared by reading, once.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     files: HashMap<String, (u128, Stat)>,
+    /// When it was made, as (seconds, nanoseconds) since 1970.
+    made: (i64, i64),
+}
+
+/// How far before a manifest was made a file must have last changed for
+/// the manifest to vouch for it.
+const RACY_SECONDS: i64 = 2;
+
+/// What `stage` learnt about an output's file, to check at commit.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    /// Unchanged, with its metadata before it was compared (or vouched for).
+    Found(Stat),
+    /// Written, with the staged file's metadata (the inode survives the
+    /// rename into place).
+    Written(Stat),
+    /// Nothing to vouch with.
+    Unknown,
 }
 
 impl Manifest {
     pub fn len(&self) -> usize {
         self.files.len()
+    }
+
+    /// The entry for `path` if the file is still as recorded and changed
+    /// well before the manifest was made.
+    fn vouches(&self, path: &str, hash: u128, now: &Stat) -> bool {
+        self.files.get(path).is_some_and(|(h, stat)| {
+            *h == hash
+                && stat == now
+                && (stat.ctime, stat.ctime_nsec) < (self.made.0 - RACY_SECONDS, self.made.1)
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -207,54 +239,71 @@ impl Staging {
 
     /// Stages the files among `outputs` whose bytes differ from the disk's.
     pub fn stage(&mut self, outputs: &[&Output]) -> Result<()> {
-        type Staged = (bool, Option<u128>, Option<Stat>);
+        type Staged = (bool, Option<u128>, Seen);
         let results: Vec<Result<Staged>> = outputs
             .par_iter()
             .map(|o| {
                 let target = self.dir.join(&o.path);
-                let hash = self.known.as_ref().map(|_| xxh3_128(&o.bytes));
-                let vouched = self
-                    .known
-                    .as_ref()
-                    .and_then(|k| k.files.get(&o.path))
-                    .filter(|(h, _)| Some(*h) == hash)
-                    .and_then(|(_, stat)| Stat::of(&target).filter(|s| s == stat));
-                if vouched.is_some() {
-                    return Ok((false, hash, vouched));
-                }
-                if same_bytes(&target, &o.bytes) {
-                    return Ok((false, hash, None));
-                }
-                let staged = self.tmp.join(&o.path);
-                if let Some(parent) = staged.parent() {
-                    // Each folder once: asking again for every file costs
-                    // two system calls each, 48,000 at 10,000 papers.
-                    let known = self.folders.lock().is_ok_and(|f| f.contains(parent));
-                    if !known {
-                        std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-                        if let Ok(mut f) = self.folders.lock() {
-                            f.insert(parent.to_path_buf());
-                        }
+                let Some(known) = &self.known else {
+                    let same = same_bytes(&target, &o.bytes);
+                    if same {
+                        return Ok((false, None, Seen::Unknown));
+                    }
+                    return self.write_staged(o).map(|()| (true, None, Seen::Unknown));
+                };
+                let hash = xxh3_128(&o.bytes);
+                // Taken before comparing: a change after it shows at commit.
+                let before = Stat::of(&target);
+                if let Some(stat) = before {
+                    if known.vouches(&o.path, hash, &stat) {
+                        return Ok((false, Some(hash), Seen::Found(stat)));
                     }
                 }
-                std::fs::write(&staged, &o.bytes).map_err(|e| Error::write(&staged, e))?;
-                if self.chmod_new {
-                    set_mode(&staged, 0o644);
+                if same_bytes(&target, &o.bytes) {
+                    let seen = before.map_or(Seen::Unknown, Seen::Found);
+                    return Ok((false, Some(hash), seen));
                 }
-                Ok((true, hash, None))
+                self.write_staged(o)?;
+                let staged = Stat::of(&self.tmp.join(&o.path));
+                Ok((
+                    true,
+                    Some(hash),
+                    staged.map_or(Seen::Unknown, Seen::Written),
+                ))
             })
             .collect();
         for (r, o) in results.into_iter().zip(outputs) {
             self.claimed.insert(o.path.clone());
-            let (staged, hash, stat) = r?;
+            let (staged, hash, seen) = r?;
             if staged {
                 self.staged += 1;
             } else {
                 self.unchanged += 1;
             }
             if let Some(hash) = hash {
-                self.seen.push((o.path.clone(), hash, stat));
+                self.seen.push((o.path.clone(), hash, seen));
             }
+        }
+        Ok(())
+    }
+
+    /// Writes one output into the staging folder.
+    fn write_staged(&self, o: &Output) -> Result<()> {
+        let staged = self.tmp.join(&o.path);
+        if let Some(parent) = staged.parent() {
+            // Each folder once: asking again for every file costs
+            // two system calls each, 48,000 at 10,000 papers.
+            let known = self.folders.lock().is_ok_and(|f| f.contains(parent));
+            if !known {
+                std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+                if let Ok(mut f) = self.folders.lock() {
+                    f.insert(parent.to_path_buf());
+                }
+            }
+        }
+        std::fs::write(&staged, &o.bytes).map_err(|e| Error::write(&staged, e))?;
+        if self.chmod_new {
+            set_mode(&staged, 0o644);
         }
         Ok(())
     }
@@ -275,14 +324,24 @@ impl Staging {
             let seen = std::mem::take(&mut self.seen);
             let files = seen
                 .into_par_iter()
-                .filter_map(|(path, hash, stat)| {
-                    // Files written or compared now: their metadata as
-                    // they sit in place.
-                    let stat = stat.or_else(|| Stat::of(&self.dir.join(&path)))?;
-                    Some((path, (hash, stat)))
+                .filter_map(|(path, hash, seen)| {
+                    // Only files that are still what this build found or
+                    // wrote: anything that replaced or changed one since
+                    // has another inode or change time.
+                    let now = Stat::of(&self.dir.join(&path))?;
+                    let ours = match seen {
+                        Seen::Found(stat) => stat == now,
+                        Seen::Written(staged) => staged.ino == now.ino && staged.len == now.len,
+                        Seen::Unknown => false,
+                    };
+                    ours.then_some((path, (hash, now)))
                 })
                 .collect();
-            Manifest { files }
+            let made = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
+                .unwrap_or_default();
+            Manifest { files, made }
         });
         let report = WriteReport {
             written: self.staged,
@@ -383,7 +442,7 @@ fn keep_mode(staged: &Path, old: &std::fs::Metadata) {
 /// Dot-folders at the top (`.git` of a deploy checkout) are left alone.
 fn remove_stale(dir: &Path, claimed: &HashSet<String>) -> Result<usize> {
     let found = std::sync::Mutex::new(Found::default());
-    find_stale(dir, "", claimed, &found)?;
+    find_stale(dir, Some(""), claimed, &found)?;
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     for file in &found.stale {
         std::fs::remove_file(file).map_err(|e| Error::write(file, e))?;
@@ -406,10 +465,12 @@ struct Found {
 
 /// Walks `dir` (whose output path is `prefix`) for files no output
 /// claims, its subfolders in parallel: listing 10,000 paper folders one
-/// after the other took longer than comparing every file.
+/// after the other took longer than comparing every file. Output paths
+/// are UTF-8, so under a name that is not (`prefix` is `None`) nothing is
+/// claimed.
 fn find_stale(
     dir: &Path,
-    prefix: &str,
+    prefix: Option<&str>,
     claimed: &HashSet<String>,
     found: &std::sync::Mutex<Found>,
 ) -> Result<()> {
@@ -418,14 +479,18 @@ fn find_stale(
     for item in std::fs::read_dir(dir).map_err(|e| Error::read(dir, e))? {
         let item = item.map_err(|e| Error::read(dir, e))?;
         let name = item.file_name();
-        let name = name.to_string_lossy();
+        let path = match (prefix, name.to_str()) {
+            (Some(prefix), Some(name)) => Some(format!("{prefix}{name}")),
+            _ => None,
+        };
         // Not followed: a link is a file here, removed if unclaimed.
         let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
         if is_dir {
-            if !(prefix.is_empty() && name.starts_with('.')) {
-                folders.push((item.path(), format!("{prefix}{name}/")));
+            let dot_top = prefix == Some("") && name.to_string_lossy().starts_with('.');
+            if !dot_top {
+                folders.push((item.path(), path.map(|p| p + "/")));
             }
-        } else if !claimed.contains(&format!("{prefix}{name}")) {
+        } else if !path.is_some_and(|p| claimed.contains(&p)) {
             stale.push(item.path());
         }
     }
@@ -435,7 +500,7 @@ fn find_stale(
     }
     folders
         .par_iter()
-        .try_for_each(|(path, rel)| find_stale(path, rel, claimed, found))
+        .try_for_each(|(path, rel)| find_stale(path, rel.as_deref(), claimed, found))
 }
 
 /// Writes the outputs an incremental rebuild changed and removes the ones
@@ -496,10 +561,10 @@ mod tests {
         let (report, manifest) = tracked(&site, &outputs, Manifest::default());
         assert_eq!((report.written, manifest.len()), (2, 2));
 
-        // Nothing changed: nothing written, the same manifest.
+        // Nothing changed: nothing written, the same files recorded.
         let (report, again) = tracked(&site, &outputs, manifest.clone());
         assert_eq!((report.written, report.unchanged), (0, 2));
-        assert_eq!(again, manifest);
+        assert_eq!(again.files, manifest.files);
 
         // Edited behind sheaf's back, same length: the file's change time
         // moved, so it is compared and put back. (Kernels before 6.13 keep
@@ -518,25 +583,71 @@ mod tests {
         assert_eq!(report.written, 1);
 
         // The manifest is what decides: one that vouches for a file as it
-        // sits on disk saves reading it, even when (here, by construction)
-        // its bytes are not the ones it claims.
-        let mut lying = manifest.clone();
+        // sits on disk, changed well before the manifest was made, saves
+        // reading it, even when (here, by construction) its bytes are not
+        // the ones it claims.
         let stat = Stat::of(&site.join("a/b.html")).unwrap();
-        lying
-            .files
-            .insert("a/b.html".into(), (xxh3_128(b"new"), stat));
-        let (report, _) = tracked(
-            &site,
-            &[out("index.html", "front"), out("a/b.html", "new")],
-            lying,
-        );
+        let lying = |made: (i64, i64)| {
+            let mut m = manifest.clone();
+            m.files.insert("a/b.html".into(), (xxh3_128(b"new"), stat));
+            m.made = made;
+            m
+        };
+        let changed = [out("index.html", "front"), out("a/b.html", "new")];
+        let long_after = (stat.ctime + RACY_SECONDS + 1, 0);
+        let (report, _) = tracked(&site, &changed, lying(long_after));
         assert_eq!((report.written, report.unchanged), (0, 2));
-        // Without it, the same outputs are compared and written.
-        let mut staging = Staging::new(&site).unwrap();
-        staging
-            .stage(&[&out("index.html", "front"), &out("a/b.html", "new")])
-            .unwrap();
-        assert_eq!(staging.commit().unwrap().written, 1);
+        // A file changed within the manifest's last seconds could have
+        // changed again in the same clock tick: it is compared, and written.
+        let (report, _) = tracked(&site, &changed, lying((stat.ctime, stat.ctime_nsec)));
+        assert_eq!((report.written, report.unchanged), (1, 1));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn files_with_names_no_output_can_have_are_stale() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        // U+FFFD is what the bad byte would become, read lossily.
+        let outputs = [out("x\u{FFFD}.html", "kept")];
+        write(&site, &outputs).unwrap();
+        let bad = std::ffi::OsStr::from_bytes(b"x\xff.html");
+        std::fs::write(site.join(bad), "stale").unwrap();
+        let bad_dir = site.join(std::ffi::OsStr::from_bytes(b"d\xff"));
+        std::fs::create_dir(&bad_dir).unwrap();
+        std::fs::write(bad_dir.join("index.html"), "stale").unwrap();
+        let report = write(&site, &outputs).unwrap();
+        assert_eq!(report.removed, 2);
+        assert!(site.join("x\u{FFFD}.html").exists());
+        assert!(!site.join(bad).exists() && !bad_dir.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_between_stage_and_commit_is_not_vouched_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        let outputs = [out("a.html", "aaaa")];
+        write(&site, &outputs).unwrap();
+        let mut staging = Staging::new(&site)
+            .unwrap()
+            .with_manifest(Manifest::default());
+        staging.stage(&outputs.iter().collect::<Vec<_>>()).unwrap();
+        // Another writer (a `sheaf watch` on the same folder) replaces it.
+        std::fs::write(site.join("other"), "bbbb").unwrap();
+        std::fs::rename(site.join("other"), site.join("a.html")).unwrap();
+        let (_, manifest) = staging.commit_tracked().unwrap();
+        let manifest = manifest.unwrap();
+        assert!(manifest.files.is_empty(), "{manifest:?}");
+        let mut aged = manifest.clone();
+        aged.made.0 += 3600;
+        let (report, _) = tracked(&site, &outputs, aged);
+        assert_eq!(report.written, 1);
+        assert_eq!(
+            std::fs::read_to_string(site.join("a.html")).unwrap(),
+            "aaaa"
+        );
     }
 
     #[test]
