@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -62,21 +62,10 @@ pub type Key = u128;
 /// Conversions by key, as a shard file holds them.
 type Records = Vec<(Key, Arc<Derived>)>;
 
-/// What a shard file holds.
-#[derive(Serialize, Deserialize)]
-struct Shard {
-    format: u32,
-    /// Which sheaf and config the records were made by.
-    stamp: u128,
-    records: Records,
-}
-
 /// What `related.bin` holds: the related papers of the whole site, and
 /// the hash of what they were computed from.
 #[derive(Serialize, Deserialize)]
 struct Related {
-    format: u32,
-    stamp: u128,
     key: u128,
     lists: Vec<Vec<usize>>,
 }
@@ -108,11 +97,11 @@ impl Cache {
             .map(|records| records.iter().map(|(k, _)| *k).collect())
             .collect();
         let records = shards.into_iter().flatten().collect();
-        let related = std::fs::read(dir.join(RELATED_FILE))
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<Related>(&bytes).ok())
-            .filter(|r| r.format == FORMAT && r.stamp == stamp)
-            .map(|r| (r.key, r.lists));
+        let related =
+            read_sealed::<Related>(&dir.join(RELATED_FILE), stamp).map(|r| (r.key, r.lists));
+        for folder in [dir.clone(), dir.join(SHARD_DIR), dir.join(OUTPUT_DIR)] {
+            sweep_temporaries(&folder);
+        }
         Cache {
             dir,
             stamp,
@@ -122,12 +111,14 @@ impl Cache {
         }
     }
 
-    /// The related papers computed from inputs with hash `key`, if the
-    /// last build's were.
-    pub fn related(&self, key: u128) -> Option<Vec<Vec<usize>>> {
+    /// The related papers of `papers` papers computed from inputs with
+    /// hash `key`, if the last build's were (and every index is in range).
+    pub fn related(&self, key: u128, papers: usize) -> Option<Vec<Vec<usize>>> {
         self.related
             .as_ref()
-            .filter(|(k, _)| *k == key)
+            .filter(|(k, lists)| {
+                *k == key && lists.len() == papers && lists.iter().flatten().all(|&i| i < papers)
+            })
             .map(|(_, lists)| lists.clone())
     }
 
@@ -172,8 +163,6 @@ impl Cache {
     fn keyed(&self, site: &Site) -> (Records, Option<Related>) {
         let key = site.related_key();
         let related = (self.related.as_ref().map(|(k, _)| *k) != Some(key)).then(|| Related {
-            format: FORMAT,
-            stamp: self.stamp,
             key,
             lists: site.related.clone(),
         });
@@ -207,7 +196,7 @@ impl Cache {
         std::fs::create_dir_all(&shards).map_err(|e| Error::write(&shards, e))?;
         let written = changed.len();
         if let Some(related) = related {
-            write_postcard(&self.dir.join(RELATED_FILE), &related)?;
+            write_sealed(&self.dir.join(RELATED_FILE), self.stamp, &related)?;
         }
         changed
             .into_par_iter()
@@ -215,12 +204,7 @@ impl Cache {
                 // The same records in the same order give the same bytes.
                 records.sort_unstable_by_key(|(k, _)| *k);
                 records.dedup_by_key(|(k, _)| *k);
-                let shard = Shard {
-                    format: FORMAT,
-                    stamp: self.stamp,
-                    records,
-                };
-                write_postcard(&shard_path(&self.dir, n), &shard)
+                write_sealed(&shard_path(&self.dir, n), self.stamp, &records)
             })
             .collect::<Result<()>>()?;
         Ok(written)
@@ -234,17 +218,29 @@ fn stamp(config: &Config) -> u128 {
     env!("CARGO_PKG_VERSION").hash(&mut h);
     // A build of sheaf is told apart by its executable: a rebuilt binary
     // (a new version, or a developer's change) starts a new cache.
-    let exe = std::env::current_exe().and_then(std::fs::metadata);
-    match exe {
-        Ok(m) => {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
-        // Unknown: a stamp no other run shares, so nothing is reused.
-        Err(_) => std::time::SystemTime::now().hash(&mut h),
-    }
+    executable().hash(&mut h);
     format!("{config:?}").hash(&mut h);
     h.digest128()
+}
+
+/// A hash of the running executable's bytes, made once per process: the
+/// same sheaf, however it was installed (package managers and
+/// reproducible builds reset modification times), and any change to it.
+/// Unreadable, it is a value no other run shares, so nothing is reused.
+fn executable() -> u128 {
+    static HASH: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    *HASH.get_or_init(|| {
+        let bytes = std::env::current_exe().and_then(std::fs::read);
+        match bytes {
+            Ok(bytes) => xxhash_rust::xxh3::xxh3_128(&bytes),
+            Err(_) => {
+                let mut h = Xxh3::new();
+                std::time::SystemTime::now().hash(&mut h);
+                std::process::id().hash(&mut h);
+                h.digest128()
+            }
+        }
+    })
 }
 
 /// The folder of output manifests, in [`DIR`].
@@ -260,12 +256,9 @@ pub fn load_manifest(root: &Path, out_dir: &Path) -> Manifest {
     let Some(path) = manifest_path(root, out_dir) else {
         return Manifest::default();
     };
-    std::fs::read(path)
-        .ok()
-        .and_then(|bytes| postcard::from_bytes::<(u32, Manifest)>(&bytes).ok())
-        .filter(|(format, _)| *format == FORMAT)
-        .map(|(_, manifest)| manifest)
-        .unwrap_or_default()
+    // Manifests describe files on disk, whichever sheaf wrote them: no
+    // stamp but the format's.
+    read_sealed(&path, 0).unwrap_or_default()
 }
 
 /// Keeps the manifest of what a build just wrote to `out_dir`.
@@ -275,7 +268,7 @@ pub fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result
     };
     let dir = root.join(DIR).join(OUTPUT_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    write_postcard(&path, &(FORMAT, manifest))?;
+    write_sealed(&path, 0, manifest)?;
     // Benchmarks and previews build into many folders: keep the newest.
     let mut kept: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&dir)
         .map_err(|e| Error::read(&dir, e))?
@@ -305,10 +298,33 @@ fn manifest_path(root: &Path, out_dir: &Path) -> Option<PathBuf> {
     )
 }
 
-fn write_postcard(path: &Path, value: &impl Serialize) -> Result<()> {
-    let bytes =
-        postcard::to_allocvec(value).map_err(|e| Error::write(path, std::io::Error::other(e)))?;
-    crate::fs::write_atomic(path, &bytes)
+/// Writes `value` with a header (format, stamp) and a checksum, so a
+/// file from another sheaf, or damaged on disk, is never taken for data.
+fn write_sealed(path: &Path, stamp: u128, value: &impl Serialize) -> Result<()> {
+    let payload = encode(path, value)?;
+    let sealed = encode(
+        path,
+        &(FORMAT, stamp, xxh3_128(&payload), payload.as_slice()),
+    )?;
+    crate::fs::write_atomic(path, &sealed)
+}
+
+fn encode(path: &Path, value: &impl Serialize) -> Result<Vec<u8>> {
+    postcard::to_allocvec(value).map_err(|e| Error::write(path, std::io::Error::other(e)))
+}
+
+/// The value [`write_sealed`] wrote at `path` with this stamp; `None` when
+/// the file is missing, from another format or stamp, or damaged.
+fn read_sealed<T: serde::de::DeserializeOwned>(path: &Path, stamp: u128) -> Option<T> {
+    let bytes = std::fs::read(path).ok()?;
+    // The header first, borrowing the payload: a file from another sheaf
+    // is rejected without decoding its records.
+    let (format, file_stamp, checksum, payload) =
+        postcard::from_bytes::<(u32, u128, u128, &[u8])>(&bytes).ok()?;
+    if format != FORMAT || file_stamp != stamp || checksum != xxh3_128(payload) {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
 }
 
 fn shard_of(key: Key) -> usize {
@@ -319,14 +335,27 @@ fn shard_path(dir: &Path, n: usize) -> PathBuf {
     dir.join(SHARD_DIR).join(format!("{n:02x}.bin"))
 }
 
+/// Removes what a killed sheaf left half-written (`fs::write_atomic`'s
+/// temporary files), once old enough that no running build owns them.
+fn sweep_temporaries(dir: &Path) {
+    const OLD: std::time::Duration = std::time::Duration::from_secs(600);
+    let Ok(items) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for item in items.flatten() {
+        let temporary = item.file_name().to_string_lossy().starts_with(".tmp");
+        let old = item
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > OLD));
+        if temporary && old {
+            let _ = std::fs::remove_file(item.path());
+        }
+    }
+}
+
 /// The records of one shard file, or none when it is missing, corrupt, or
 /// from another sheaf or config.
 fn read_shard(path: &Path, stamp: u128) -> Records {
-    let Ok(bytes) = std::fs::read(path) else {
-        return Vec::new();
-    };
-    match postcard::from_bytes::<Shard>(&bytes) {
-        Ok(shard) if shard.format == FORMAT && shard.stamp == stamp => shard.records,
-        _ => Vec::new(),
-    }
+    read_sealed(path, stamp).unwrap_or_default()
 }

@@ -18,12 +18,21 @@ use sheaf::site::{self, BuildOptions};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options, read by the allocator at start-up (the crate
-/// prefixes jemalloc's symbols with `_rjem_`).
+/// jemalloc's options, read by the allocator at start-up: a C string
+/// pointer named `malloc_conf` (the crate prefixes jemalloc's symbols
+/// with `_rjem_`).
 #[cfg(not(target_env = "msvc"))]
-#[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
-pub static malloc_conf: &[u8] = b"dirty_decay_ms:200,muzzy_decay_ms:0\0";
+pub static MALLOC_CONF: ConfString = ConfString(c"dirty_decay_ms:200,muzzy_decay_ms:0".as_ptr());
+
+/// A `const char *` as C declares it, which a static may hold.
+#[cfg(not(target_env = "msvc"))]
+#[repr(transparent)]
+pub struct ConfString(*const std::ffi::c_char);
+
+// It points at a string literal, which nothing writes.
+#[cfg(not(target_env = "msvc"))]
+unsafe impl Sync for ConfString {}
 
 /// A static site generator for curated digests of research papers.
 #[derive(Parser)]

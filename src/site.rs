@@ -287,6 +287,7 @@ impl Session {
                 self.root.join(&c.templates),
                 self.root.join("templates"),
                 self.root.join("static"),
+                self.root.join(crate::cache::DIR),
             ],
         )
     }
@@ -752,6 +753,16 @@ fn structure_changed(old: &Site, new: &Site, touched: &HashSet<String>) -> bool 
             (None, None) => false,
             _ => true,
         })
+}
+
+impl Drop for Session {
+    /// A build that fails still lets the cache finish saving: the process
+    /// may exit next, which would leave half-written files behind.
+    fn drop(&mut self) {
+        if let Some(saving) = self.cache_saved.take() {
+            let _ = saving.join();
+        }
+    }
 }
 
 /// Loads, models and compiles templates, reporting content and template

@@ -164,6 +164,12 @@ fn a_corrupt_or_unwritable_cache_never_fails_a_build() {
         };
         std::fs::write(&path, broken).unwrap();
     }
+    // And the related papers: a flipped byte in the middle.
+    let related = site.root().join(DIR).join("related.bin");
+    let mut bytes = std::fs::read(&related).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&related, bytes).unwrap();
     let report = build_into(&site, "public", true);
     assert!(report.warnings.iter().all(|w| !w.message.contains("cache")));
     assert_eq!(snapshot(&site.root().join("public")), expected);
@@ -250,4 +256,62 @@ fn output_files_changed_behind_sheafs_back_are_put_back() {
     let report = build_into(&site, "public", true);
     assert_eq!((report.write.written, report.write.removed), (2, 1));
     assert_eq!(snapshot(&site.out()), expected);
+}
+
+#[test]
+fn each_field_a_conversion_reads_is_in_its_key() {
+    let site = TestSite::with_papers(&[
+        (
+            "a.md",
+            &entry("First paper", "authors: [Ada Lovelace]\ntags: [alpha]\n"),
+        ),
+        ("b.md", &entry("Second paper", "")),
+    ]);
+    let theme = Config::load(site.root()).unwrap().themes[0].id.clone();
+    let same = |step: &str| {
+        build_into(&site, "cached", true);
+        build_into(&site, "plain", false);
+        assert!(
+            snapshot(&site.root().join("cached")) == snapshot(&site.root().join("plain")),
+            "the cached build differs after {step}"
+        );
+    };
+    same("the first build");
+    let edits = [
+        (
+            "authors",
+            "authors: [Grace Hopper]\ntags: [alpha]\n".to_string(),
+        ),
+        (
+            "tags",
+            "authors: [Grace Hopper]\ntags: [beta]\n".to_string(),
+        ),
+        (
+            "themes",
+            format!("authors: [Grace Hopper]\ntags: [beta]\nthemes: [{theme}]\n"),
+        ),
+    ];
+    for (field, extra) in edits {
+        site.write_paper("a.md", &entry("First paper", &extra));
+        same(&format!("an edit of {field}"));
+    }
+}
+
+#[test]
+fn the_cache_folder_cannot_be_the_output_folder() {
+    let site = TestSite::bundled();
+    let result = build(
+        site.root(),
+        &BuildOptions {
+            output_dir: Some(site.root().join(DIR)),
+            cache: true,
+            ..BuildOptions::default()
+        },
+    );
+    match result {
+        Err(e @ sheaf::Error::UnsafeOutput { .. }) => {
+            assert!(e.to_string().contains(".sheaf-cache"), "{e}")
+        }
+        other => panic!("expected a refusal, got {:?}", other.map(|r| r.output_dir)),
+    }
 }
