@@ -243,7 +243,9 @@ fn related_papers(
     if let Some(prev) = previous {
         let same = prev.papers.len() == papers.len()
             && prev.papers.iter().zip(papers).all(|(a, b)| {
+                // Shared themes break ties, so they count too.
                 a.entry.slug == b.entry.slug
+                    && a.themes == b.themes
                     && (Arc::ptr_eq(&a.derived, &b.derived)
                         || (a.entry.title == b.entry.title
                             && a.derived.abstract_text == b.derived.abstract_text))
@@ -253,7 +255,8 @@ fn related_papers(
         }
     }
     let docs = related_docs(papers);
-    if let Some(found) = cache.and_then(|c| c.related(crate::related::input_key(&docs))) {
+    let key = || crate::related::input_key(&docs);
+    if let Some(found) = cache.and_then(|c| c.related(key(), papers.len())) {
         return found;
     }
     crate::related::related(&docs)

@@ -81,8 +81,10 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
                 .iter()
                 .filter_map(|&(t, tf)| {
                     let df = df[&t];
-                    // A term no other paper has cannot link two papers.
-                    (df >= 2 && df <= max_df).then(|| {
+                    // A term no other paper has cannot link two papers;
+                    // one every paper has weighs nothing (and, scoring
+                    // zero, would list a candidate once per such term).
+                    (df >= 2 && df <= max_df && (df as usize) < n).then(|| {
                         let w = (1.0 + (tf as f64).ln()) * ((n as f64) / df as f64).ln();
                         (t, w as f32)
                     })
@@ -231,6 +233,42 @@ mod tests {
         assert!(!r[0].contains(&2) && !r[0].contains(&3), "{r:?}");
         assert_eq!(r[2].first(), Some(&3));
         assert!(r.iter().enumerate().all(|(i, list)| !list.contains(&i)));
+    }
+
+    #[test]
+    fn terms_every_paper_has_link_no_papers_and_nobody_is_listed_twice() {
+        let texts = [
+            "sparse attention kernels for long context inference",
+            "sparse attention kernels for long context inference",
+            "sparse attention kernels for long context inference",
+        ];
+        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
+        let docs: Vec<Doc> = terms
+            .iter()
+            .map(|t| Doc {
+                terms: t,
+                themes: &[],
+            })
+            .collect();
+        assert_eq!(related(&docs), vec![Vec::<usize>::new(); 3]);
+
+        let texts = [
+            "sparse attention kernels for long context inference",
+            "sparse attention kernels for long context inference",
+            "sparse attention kernels for long context inference",
+            "diffusion sampling of images",
+        ];
+        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
+        let docs: Vec<Doc> = terms
+            .iter()
+            .map(|t| Doc {
+                terms: t,
+                themes: &[],
+            })
+            .collect();
+        let r = related(&docs);
+        assert_eq!(r[0], [1, 2]);
+        assert!(r[3].is_empty());
     }
 
     #[test]

@@ -286,3 +286,42 @@ fn a_word_added_then_removed_leaves_no_search_shard_behind() {
     let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
     assert_eq!(outputs(&session), outputs(&fresh));
 }
+
+#[test]
+fn a_themes_edit_that_breaks_a_related_tie_matches_a_full_build() {
+    // Beta and Gamma are equally similar to Alpha (their titles' words are
+    // their own, so only the abstract counts); the theme Alpha shares
+    // with one of them puts that one first among its related papers.
+    let paper = |title: &str, themes: &str| {
+        format!("---\ntitle: {title}\ndate: 2025-05-07\nthemes: [{themes}]\nabstract: |\n  Sparse attention kernels for long context inference on small devices.\n---\nNotes.\n")
+    };
+    let site = TestSite::with_owned_papers(&[
+        ("alpha.md".into(), paper("Alpha", "llm-reasoning")),
+        ("beta.md".into(), paper("Beta", "llm-reasoning")),
+        ("gamma.md".into(), paper("Gamma", "reinforcement-learning")),
+        (
+            "delta.md".into(),
+            "---\ntitle: Delta\ndate: 2025-05-07\nabstract: |\n  Diffusion sampling of images.\n---\nNotes.\n".into(),
+        ),
+    ]);
+    let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let related = |session: &Session| {
+        let site = session.site();
+        let alpha = site
+            .papers
+            .iter()
+            .position(|p| p.entry.slug == "alpha")
+            .unwrap();
+        site.related[alpha]
+            .iter()
+            .map(|&i| site.papers[i].entry.slug.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(related(&session), ["beta", "gamma"]);
+    site.write_paper("alpha.md", &paper("Alpha", "reinforcement-learning"));
+    session.apply(&[site.papers().join("alpha.md")]).unwrap();
+    let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
+    assert_eq!(related(&fresh), ["gamma", "beta"]);
+    assert_eq!(related(&session), related(&fresh));
+    assert_eq!(outputs(&session), outputs(&fresh));
+}
