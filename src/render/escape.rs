@@ -56,4 +56,31 @@ mod tests {
         assert_eq!(escaped("plain"), "plain");
         assert_eq!(escaped("&&"), "&amp;&amp;");
     }
+
+    #[test]
+    fn escapes_exactly_like_teras_own_escaper() {
+        let theirs = |s: &str| {
+            let mut out = Vec::new();
+            tera::escape_html(s, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // Every character up to U+024F, then pseudo-random mixes of
+        // specials, ASCII and multi-byte characters.
+        let all: String = (0u32..0x250).filter_map(char::from_u32).collect();
+        assert_eq!(escaped(&all), theirs(&all));
+        let alphabet: Vec<char> = "&<>\"'a z/é€𝔸\n".chars().collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            let len = (seed % 24) as usize;
+            let s: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(escaped(&s), theirs(&s), "{s:?}");
+        }
+    }
 }

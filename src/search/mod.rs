@@ -693,6 +693,21 @@ mod tests {
     }
 
     #[test]
+    fn ascii_and_unicode_splitting_agree_on_ascii_text() {
+        let text = "graph-based rl, 2x faster: the model's 4d gaussians (v2) & more";
+        let slow: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().nth(1).is_some() && STOP.binary_search(w).is_err())
+            .collect();
+        assert_eq!(words(text).collect::<Vec<_>>(), slow);
+        // Non-ASCII text takes the other branch: letters of any script.
+        assert_eq!(
+            words("étude über 模型 the naïve").collect::<Vec<_>>(),
+            ["étude", "über", "模型", "naïve"]
+        );
+    }
+
+    #[test]
     fn stop_words_are_sorted_and_short() {
         assert!(STOP.windows(2).all(|w| w[0] < w[1]));
         assert!(STOP.iter().all(|w| w.len() <= STOP_MAX_LEN));
