@@ -230,9 +230,22 @@ fn stamp(config: &Config) -> u128 {
 fn executable() -> u128 {
     static HASH: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
     *HASH.get_or_init(|| {
-        let bytes = std::env::current_exe().and_then(std::fs::read);
-        match bytes {
-            Ok(bytes) => xxhash_rust::xxh3::xxh3_128(&bytes),
+        // In pieces: a debug build of sheaf is 170 MB.
+        let hashed = std::env::current_exe()
+            .and_then(std::fs::File::open)
+            .and_then(|mut file| {
+                use std::io::Read;
+                let mut h = Xxh3::new();
+                let mut buf = vec![0; 1 << 20];
+                loop {
+                    match file.read(&mut buf)? {
+                        0 => return Ok(h.digest128()),
+                        n => h.update(&buf[..n]),
+                    }
+                }
+            });
+        match hashed {
+            Ok(hash) => hash,
             Err(_) => {
                 let mut h = Xxh3::new();
                 std::time::SystemTime::now().hash(&mut h);
