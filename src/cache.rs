@@ -9,8 +9,9 @@
 //!
 //! - the entry's fields that [`DerivedSource`] lists (the only ones
 //!   [`Derived::new`] can see);
-//! - the whole config, as its `Debug` text (any config change, even the
-//!   title, starts afresh: rare, and safe);
+//! - the parts of the config that [`DerivedConfig`] lists (again the only
+//!   ones `Derived::new` can see: base URL, raw HTML rule, search, themes),
+//!   as their `Debug` text, so a new site title or page size keeps them;
 //! - the sheaf executable (version, size and modification time), since a
 //!   new sheaf may convert Markdown differently.
 //!
@@ -36,7 +37,7 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{Derived, DerivedSource, Site};
+use crate::model::{Derived, DerivedConfig, DerivedSource, Site};
 use crate::output::Manifest;
 
 /// The cache folder, under the site root.
@@ -181,12 +182,20 @@ impl Cache {
         for (key, derived) in keyed {
             shards[shard_of(key)].push((key, derived));
         }
+        // A shard left with no records goes, whatever it held (records of
+        // deleted entries, or another sheaf's), so no stale file stays.
+        for (n, records) in shards.iter().enumerate() {
+            if records.is_empty() {
+                let _ = std::fs::remove_file(shard_path(&self.dir, n));
+            }
+        }
         let changed: Vec<(usize, Records)> = shards
             .into_iter()
             .enumerate()
             .filter(|(n, records)| {
-                records.len() != self.loaded[*n].len()
-                    || records.iter().any(|(k, _)| !self.loaded[*n].contains(k))
+                !records.is_empty()
+                    && (records.len() != self.loaded[*n].len()
+                        || records.iter().any(|(k, _)| !self.loaded[*n].contains(k)))
             })
             .collect();
         if changed.is_empty() && related.is_none() {
@@ -219,7 +228,7 @@ fn stamp(config: &Config) -> u128 {
     // A build of sheaf is told apart by its executable: a rebuilt binary
     // (a new version, or a developer's change) starts a new cache.
     executable().hash(&mut h);
-    format!("{config:?}").hash(&mut h);
+    format!("{:?}", DerivedConfig::from(config)).hash(&mut h);
     h.digest128()
 }
 

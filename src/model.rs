@@ -80,15 +80,55 @@ impl<'a> From<&'a Entry> for DerivedSource<'a> {
     }
 }
 
+/// The parts of the config [`Derived::new`] reads, and only those: the
+/// cache keys conversions by them, so editing the site's title, feeds or
+/// page sizes keeps every conversion.
+#[derive(Debug)]
+pub struct DerivedConfig<'a> {
+    /// Links in Markdown resolve under the base URL.
+    pub urls: &'a crate::urls::Urls,
+    pub allow_raw_html: bool,
+    pub search: bool,
+    /// Ids and keywords (theme rules) and titles (search labels).
+    pub themes: &'a [ThemeDef],
+    pub theme_matchers: &'a crate::matcher::KeywordRules,
+    pub catch_all_title: &'a str,
+}
+
+impl<'a> From<&'a Config> for DerivedConfig<'a> {
+    fn from(c: &'a Config) -> DerivedConfig<'a> {
+        DerivedConfig {
+            urls: &c.urls,
+            allow_raw_html: c.allow_raw_html,
+            search: c.search,
+            themes: &c.themes,
+            theme_matchers: &c.theme_matchers,
+            catch_all_title: &c.catch_all.title,
+        }
+    }
+}
+
+impl DerivedConfig<'_> {
+    /// The ids of the themes whose keywords match `text`, in config order
+    /// (as [`Config::matching_themes`]).
+    fn matching_themes(&self, text: &str) -> Vec<String> {
+        self.theme_matchers
+            .matching(text)
+            .into_iter()
+            .map(|i| self.themes[i].id.clone())
+            .collect()
+    }
+}
+
 impl Derived {
-    pub fn new(e: &DerivedSource, config: &Config) -> Derived {
-        let abs = markdown::render(e.abstract_md, Source::Abstract, &config.urls);
+    pub fn new(e: &DerivedSource, config: &DerivedConfig) -> Derived {
+        let abs = markdown::render(e.abstract_md, Source::Abstract, config.urls);
         let notes = markdown::render(
             e.notes_md,
             Source::Notes {
                 allow_raw_html: config.allow_raw_html,
             },
-            &config.urls,
+            config.urls,
         );
         let abstract_text = markdown::plain_text(e.abstract_md);
         let theme_ids = match e.themes {
@@ -112,9 +152,7 @@ impl Derived {
                     .find(|t| t.id == *id)
                     .map(|t| t.title.as_str())
             });
-            let catch_all = theme_ids
-                .is_empty()
-                .then_some(config.catch_all.title.as_str());
+            let catch_all = theme_ids.is_empty().then_some(config.catch_all_title);
             let labels: Vec<&str> = themes
                 .chain(catch_all)
                 .chain(tags.iter().map(|(_, name)| name.as_str()))
@@ -350,6 +388,7 @@ impl Site {
                     .collect()
             })
             .unwrap_or_default();
+        let derived_config = DerivedConfig::from(config);
         let derived: Vec<Arc<Derived>> = entries
             .par_iter()
             .map(|e| match cached.get(e.slug.as_str()) {
@@ -360,7 +399,7 @@ impl Site {
                     let source = DerivedSource::from(&***e);
                     cache
                         .and_then(|c| c.get(c.key(&source)))
-                        .unwrap_or_else(|| Arc::new(Derived::new(&source, config)))
+                        .unwrap_or_else(|| Arc::new(Derived::new(&source, &derived_config)))
                 }
             })
             .collect();
@@ -518,7 +557,10 @@ impl Site {
             if entry.draft && !options.drafts {
                 return None;
             }
-            let derived = Derived::new(&DerivedSource::from(&**entry), &self.config);
+            let derived = Derived::new(
+                &DerivedSource::from(&**entry),
+                &DerivedConfig::from(&self.config),
+            );
             let links = derived.abstract_links.iter().chain(&derived.notes_links);
             let links_resolve = links.into_iter().all(|link| self.links_to_a_paper(link));
             if !same_place(&old.entry, entry)

@@ -315,3 +315,34 @@ fn the_cache_folder_cannot_be_the_output_folder() {
         other => panic!("expected a refusal, got {:?}", other.map(|r| r.output_dir)),
     }
 }
+
+#[test]
+fn config_edits_that_conversions_do_not_read_keep_the_cache() {
+    let site = TestSite::bundled();
+    build_into(&site, "public", true);
+    let before = shards(&site);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let config = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let retitled = text.replacen("title: \"", "title: \"Renamed: ", 1);
+    assert_ne!(retitled, text);
+    std::fs::write(&config, &retitled).unwrap();
+    build_into(&site, "public", true);
+    assert_eq!(
+        shards(&site),
+        before,
+        "a new site title re-converted entries"
+    );
+    build_into(&site, "plain", false);
+    assert_eq!(snapshot(&site.out()), snapshot(&site.root().join("plain")));
+    assert!(site.read("index.html").contains("Renamed: "));
+
+    // The base URL is in every converted link: that edit starts afresh.
+    let moved = retitled.replace("github.io/sheaf/", "github.io/digest/");
+    std::fs::write(&config, moved).unwrap();
+    build_into(&site, "public", true);
+    let after = shards(&site);
+    assert!(after.iter().all(|s| !before.contains(s)));
+    build_into(&site, "plain", false);
+    assert_eq!(snapshot(&site.out()), snapshot(&site.root().join("plain")));
+}
