@@ -325,3 +325,13 @@ fn a_themes_edit_that_breaks_a_related_tie_matches_a_full_build() {
     assert_eq!(related(&session), related(&fresh));
     assert_eq!(outputs(&session), outputs(&fresh));
 }
+
+#[test]
+fn a_build_to_disk_writes_what_a_session_holds() {
+    // `sheaf build` streams batches and makes some values at render time;
+    // `serve` keeps everything. Both must give the same bytes.
+    let site = TestSite::bundled();
+    let session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    site.build().unwrap();
+    assert!(snapshot(&site.out()) == outputs(&session));
+}

@@ -284,8 +284,8 @@ pub struct Prepared {
     /// BibTeX keys; they depend on other papers (to stay unique), so only
     /// a structural change, which rebuilds everything, can change them.
     keys: Vec<String>,
-    /// Each paper's BibTeX entry and `papers.json` record, made once and
-    /// shared by every file that lists them.
+    /// Each paper's BibTeX entry, made once and shared by every file that
+    /// lists them, and its `papers.json` record (kept only for rebuilds).
     bibtex: Vec<String>,
     json: Vec<String>,
 }
@@ -309,7 +309,13 @@ impl Prepared {
                         0
                     },
                     cite::bibtex(site, p, k),
-                    cite::paper_json(site, i, k),
+                    // One-off builds make `papers.json`'s records when they
+                    // write it, rather than keep them all.
+                    if for_rebuilds {
+                        cite::paper_json(site, i, k)
+                    } else {
+                        String::new()
+                    },
                 )
             })
             .collect();
@@ -326,7 +332,9 @@ impl Prepared {
                 prepared.details.push(d);
             }
             prepared.bibtex.push(b);
-            prepared.json.push(j);
+            if for_rebuilds {
+                prepared.json.push(j);
+            }
         }
         prepared
     }
@@ -354,7 +362,9 @@ impl Prepared {
                 *slot = d;
             }
             self.bibtex[i] = cite::bibtex(site, paper, key);
-            self.json[i] = cite::paper_json(site, i, key);
+            if let Some(slot) = self.json.get_mut(i) {
+                *slot = cite::paper_json(site, i, key);
+            }
         }
         (summaries, details)
     }
@@ -366,27 +376,34 @@ impl Prepared {
         let papers = indices
             .iter()
             .filter(|&&i| i < self.summaries.len())
-            .map(|&i| {
-                (
-                    i,
-                    self.summaries[i].clone(),
-                    self.details.get(i).copied(),
-                    self.bibtex[i].clone(),
-                    self.json[i].clone(),
-                )
+            .map(|&i| Saved {
+                index: i,
+                summary: self.summaries[i].clone(),
+                detail: self.details.get(i).copied(),
+                bibtex: self.bibtex[i].clone(),
+                json: self.json.get(i).cloned(),
             })
             .collect();
         PreparedBackup { papers }
     }
 
     pub fn restore(&mut self, backup: PreparedBackup) {
-        for (i, summary, detail, bibtex, json) in backup.papers {
+        for Saved {
+            index: i,
+            summary,
+            detail,
+            bibtex,
+            json,
+        } in backup.papers
+        {
             self.summaries[i] = summary;
             if let (Some(slot), Some(d)) = (self.details.get_mut(i), detail) {
                 *slot = d;
             }
             self.bibtex[i] = bibtex;
-            self.json[i] = json;
+            if let (Some(slot), Some(json)) = (self.json.get_mut(i), json) {
+                *slot = json;
+            }
         }
     }
 
@@ -398,7 +415,16 @@ impl Prepared {
 
 /// Some papers' values as they were; see [`Prepared::backup`].
 pub struct PreparedBackup {
-    papers: Vec<(usize, Value, Option<u64>, String, String)>,
+    papers: Vec<Saved>,
+}
+
+/// One paper's values in a [`PreparedBackup`].
+struct Saved {
+    index: usize,
+    summary: Value,
+    detail: Option<u64>,
+    bibtex: String,
+    json: Option<String>,
 }
 
 /// A hash of what a paper's details show.
@@ -915,7 +941,10 @@ impl Shared<'_> {
             Job::PaperBib(i) => bib(&mut std::iter::once(i)),
             Job::ThemeBib(t) => bib(&mut site.themes[t].papers.iter().copied()),
             Job::DigestBib => bib(&mut (0..site.papers.len())),
-            Job::PapersJson => cite::papers_json(site, &self.prepared.json),
+            Job::PapersJson => cite::papers_json(site, |i| match self.prepared.json.get(i) {
+                Some(kept) => kept.as_str().into(),
+                None => cite::paper_json(site, i, &self.prepared.keys[i]).into(),
+            }),
             _ => String::new(),
         }
     }
