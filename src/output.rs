@@ -539,7 +539,7 @@ mod tests {
     fn out(path: &str, bytes: &str) -> Output {
         Output {
             path: path.into(),
-            bytes: bytes.as_bytes().to_vec(),
+            bytes: bytes.as_bytes().to_vec().into(),
             depends: Depends::Nothing,
         }
     }

@@ -196,7 +196,7 @@ pub async fn run(
     let files = session
         .iter()
         .flat_map(|s| s.outputs().values())
-        .map(|o| (o.path.clone(), Bytes::from(o.bytes.clone())))
+        .map(|o| (o.path.clone(), o.bytes.clone()))
         .collect();
     let state = Arc::new(AppState {
         snapshot: RwLock::new(Snapshot { files, error }),
@@ -349,8 +349,7 @@ fn publish(session: &Session, update: &Update, state: &AppState) {
     if let Ok(mut snap) = state.snapshot.write() {
         for path in &update.changed {
             if let Some(o) = session.outputs().get(path) {
-                snap.files
-                    .insert(path.clone(), Bytes::from(o.bytes.clone()));
+                snap.files.insert(path.clone(), o.bytes.clone());
             }
         }
         for path in &update.removed {

@@ -12,7 +12,7 @@ fn outputs(session: &Session) -> BTreeMap<String, Vec<u8>> {
     session
         .outputs()
         .iter()
-        .map(|(path, o)| (path.clone(), o.bytes.clone()))
+        .map(|(path, o)| (path.clone(), o.bytes.to_vec()))
         .collect()
 }
 

@@ -435,7 +435,10 @@ fn editing_cname_updates_a_running_session() {
     std::fs::write(&config_path, original.replace("# cname: ", "cname: ")).unwrap();
     let update = session.apply(std::slice::from_ref(&config_path)).unwrap();
     assert!(update.changed.contains(&"CNAME".to_string()), "{update:?}");
-    assert_eq!(session.outputs()["CNAME"].bytes, b"papers.example.org\n");
+    assert_eq!(
+        &session.outputs()["CNAME"].bytes[..],
+        b"papers.example.org\n"
+    );
 
     std::fs::write(&config_path, &original).unwrap();
     let update = session.apply(std::slice::from_ref(&config_path)).unwrap();

@@ -52,7 +52,8 @@ pub enum Depends {
 pub struct Output {
     /// Path inside the output folder, `/`-separated.
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, not copied, when `serve` hands a build's files to readers.
+    pub bytes: bytes::Bytes,
     pub depends: Depends,
 }
 
@@ -910,7 +911,7 @@ impl Shared<'_> {
         if template.is_empty() {
             return Ok(Output {
                 path,
-                bytes: self.generated(job).into_bytes(),
+                bytes: self.generated(job).into_bytes().into(),
                 depends,
             });
         }
@@ -922,7 +923,7 @@ impl Shared<'_> {
             .map_err(|e| self.renderer.diagnostics(&e, Some(&path)))?;
         Ok(Output {
             path,
-            bytes: html.into_bytes(),
+            bytes: html.into_bytes().into(),
             depends,
         })
     }
@@ -1047,7 +1048,7 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
         .iter()
         .map(|s| Output {
             path: s.out_path.clone(),
-            bytes: s.bytes.clone(),
+            bytes: s.bytes.clone().into(),
             depends: Depends::Nothing,
         })
         .collect();
@@ -1079,7 +1080,7 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
         out.retain(|o| o.path != path);
         out.push(Output {
             path: path.into(),
-            bytes,
+            bytes: bytes.into(),
             depends: Depends::Nothing,
         });
     }

@@ -613,7 +613,7 @@ fn postings<'a>(groups: &'a mut HashMap<String, Group>, term: &str) -> &'a mut V
 fn output(path: String, body: String) -> Output {
     Output {
         path,
-        bytes: body.into_bytes(),
+        bytes: body.into_bytes().into(),
         depends: Depends::Search,
     }
 }
