@@ -211,6 +211,19 @@ pub fn term_hash(parts: &[&[u8]]) -> Term {
 mod tests {
     use super::*;
 
+    /// The related papers of texts with no themes.
+    fn related_texts(texts: &[&str]) -> Vec<Vec<usize>> {
+        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
+        let docs: Vec<Doc> = terms
+            .iter()
+            .map(|t| Doc {
+                terms: t,
+                themes: &[],
+            })
+            .collect();
+        related(&docs)
+    }
+
     #[test]
     fn similar_papers_find_each_other() {
         let texts = [
@@ -220,15 +233,7 @@ mod tests {
             "Scaling language model pretraining with better tokens",
             "Gaussian splatting of large city scenes",
         ];
-        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
-        let docs: Vec<Doc> = terms
-            .iter()
-            .map(|t| Doc {
-                terms: t,
-                themes: &[],
-            })
-            .collect();
-        let r = related(&docs);
+        let r = related_texts(&texts);
         assert!(r[0].starts_with(&[1]) || r[0].starts_with(&[4]), "{r:?}");
         assert!(!r[0].contains(&2) && !r[0].contains(&3), "{r:?}");
         assert_eq!(r[2].first(), Some(&3));
@@ -242,15 +247,7 @@ mod tests {
             "sparse attention kernels for long context inference",
             "sparse attention kernels for long context inference",
         ];
-        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
-        let docs: Vec<Doc> = terms
-            .iter()
-            .map(|t| Doc {
-                terms: t,
-                themes: &[],
-            })
-            .collect();
-        assert_eq!(related(&docs), vec![Vec::<usize>::new(); 3]);
+        assert_eq!(related_texts(&texts), vec![Vec::<usize>::new(); 3]);
 
         let texts = [
             "sparse attention kernels for long context inference",
@@ -258,15 +255,7 @@ mod tests {
             "sparse attention kernels for long context inference",
             "diffusion sampling of images",
         ];
-        let terms: Vec<Vec<(Term, u32)>> = texts.iter().map(|t| term_counts(t)).collect();
-        let docs: Vec<Doc> = terms
-            .iter()
-            .map(|t| Doc {
-                terms: t,
-                themes: &[],
-            })
-            .collect();
-        let r = related(&docs);
+        let r = related_texts(&texts);
         assert_eq!(r[0], [1, 2]);
         assert!(r[3].is_empty());
     }

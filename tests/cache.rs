@@ -43,6 +43,16 @@ fn shards(site: &TestSite) -> Vec<(PathBuf, SystemTime)> {
     found
 }
 
+/// Builds `site` with and without the cache and compares the bytes.
+fn cached_equals_uncached(site: &TestSite, step: &str) {
+    build_into(site, "cached", true);
+    build_into(site, "plain", false);
+    assert!(
+        snapshot(&site.root().join("cached")) == snapshot(&site.root().join("plain")),
+        "the cached build differs after {step}"
+    );
+}
+
 /// How many of the site's current entries the cache on disk holds.
 fn cached_entries(root: &Path) -> (usize, usize) {
     let config = Config::load(root).unwrap();
@@ -213,14 +223,7 @@ fn after_edits_a_cached_build_equals_an_uncached_one() {
             paper("Delta", "diffusion sampling", "Notes."),
         ),
     ]);
-    let same = |step: &str| {
-        build_into(&site, "cached", true);
-        build_into(&site, "plain", false);
-        assert!(
-            snapshot(&site.root().join("cached")) == snapshot(&site.root().join("plain")),
-            "the cached build differs after {step}"
-        );
-    };
+    let same = |step: &str| cached_equals_uncached(&site, step);
     same("the first build");
     // Related papers change: Gamma moves to the other topic.
     site.write_paper("c.md", &paper("Gamma", "gaussian splatting", "Notes."));
@@ -268,14 +271,7 @@ fn each_field_a_conversion_reads_is_in_its_key() {
         ("b.md", &entry("Second paper", "")),
     ]);
     let theme = Config::load(site.root()).unwrap().themes[0].id.clone();
-    let same = |step: &str| {
-        build_into(&site, "cached", true);
-        build_into(&site, "plain", false);
-        assert!(
-            snapshot(&site.root().join("cached")) == snapshot(&site.root().join("plain")),
-            "the cached build differs after {step}"
-        );
-    };
+    let same = |step: &str| cached_equals_uncached(&site, step);
     same("the first build");
     let edits = [
         (
