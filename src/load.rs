@@ -85,27 +85,37 @@ pub fn load(config: Config) -> Result<Inputs> {
 /// The templates of the visual theme, with the site's own `templates/`
 /// overriding them file by file.
 pub fn load_templates(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
-    let root = &config.root;
-    let theme_dir = root.join(&config.templates);
-    let mut templates = read_templates(root, &theme_dir.join("templates"), diagnostics);
-    for over in read_templates(root, &root.join("templates"), diagnostics) {
-        templates.retain(|t| t.name != over.name);
-        templates.push(over);
-    }
-    templates
+    overlaid(config, "templates", diagnostics, read_templates, |t| {
+        &t.name
+    })
 }
 
 /// The static files of the visual theme, with the site's own `static/`
 /// overriding them file by file.
 pub fn load_static(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+    overlaid(config, "static", diagnostics, read_static, |s| &s.out_path)
+}
+
+/// The files of the theme's `folder`, then the site's own `folder`, whose
+/// files replace the theme's of the same `name`.
+fn overlaid<T>(
+    config: &Config,
+    folder: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+    read: fn(&Path, &Path, &mut Vec<Diagnostic>) -> Vec<T>,
+    name: fn(&T) -> &String,
+) -> Vec<T> {
     let root = &config.root;
-    let theme_dir = root.join(&config.templates);
-    let mut static_files = read_static(root, &theme_dir.join("static"), diagnostics);
-    for over in read_static(root, &root.join("static"), diagnostics) {
-        static_files.retain(|s| s.out_path != over.out_path);
-        static_files.push(over);
+    let mut files = read(
+        root,
+        &root.join(&config.templates).join(folder),
+        diagnostics,
+    );
+    for over in read(root, &root.join(folder), diagnostics) {
+        files.retain(|f| name(f) != name(&over));
+        files.push(over);
     }
-    static_files
+    files
 }
 
 /// The path of `path` relative to the site root, for messages that a
