@@ -121,7 +121,7 @@ fn run() -> Result<(), String> {
 fn sheaf_themes(config: &Config, paper: &corpus::Paper) -> Vec<String> {
     let ids = match &paper.themes {
         Some(ids) => ids.iter().map(|s| s.to_string()).collect(),
-        None => config.matching_themes(&format!(
+        None => sheaf::model::DerivedConfig::from(config).matching_themes(&format!(
             "{}\n{}",
             paper.title,
             plain_text(&paper.abstract_md)

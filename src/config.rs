@@ -290,15 +290,6 @@ impl Config {
         self.catch_all.id == id || self.themes.iter().any(|t| t.id == id)
     }
 
-    /// The ids of the themes whose keywords match `text`, in config order.
-    pub fn matching_themes(&self, text: &str) -> Vec<String> {
-        self.theme_matchers
-            .matching(text)
-            .into_iter()
-            .map(|i| self.themes[i].id.clone())
-            .collect()
-    }
-
     /// The tags whose rules match `text`, in config order.
     pub fn matching_tags(&self, text: &str) -> Vec<String> {
         self.tag_matchers

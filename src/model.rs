@@ -109,9 +109,8 @@ impl<'a> From<&'a Config> for DerivedConfig<'a> {
 }
 
 impl DerivedConfig<'_> {
-    /// The ids of the themes whose keywords match `text`, in config order
-    /// (as [`Config::matching_themes`]).
-    fn matching_themes(&self, text: &str) -> Vec<String> {
+    /// The ids of the themes whose keywords match `text`, in config order.
+    pub fn matching_themes(&self, text: &str) -> Vec<String> {
         self.theme_matchers
             .matching(text)
             .into_iter()
