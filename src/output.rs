@@ -244,32 +244,26 @@ impl Staging {
             .par_iter()
             .map(|o| {
                 let target = self.dir.join(&o.path);
-                let Some(known) = &self.known else {
-                    let same = same_bytes(&target, &o.bytes);
-                    if same {
-                        return Ok((false, None, Seen::Unknown));
-                    }
-                    return self.write_staged(o).map(|()| (true, None, Seen::Unknown));
-                };
-                let hash = xxh3_128(&o.bytes);
+                let hash = self.known.as_ref().map(|_| xxh3_128(&o.bytes));
                 // Taken before comparing: a change after it shows at commit.
-                let before = Stat::of(&target);
-                if let Some(stat) = before {
-                    if known.vouches(&o.path, hash, &stat) {
-                        return Ok((false, Some(hash), Seen::Found(stat)));
+                let before = hash.and_then(|_| Stat::of(&target));
+                if let (Some(known), Some(h), Some(stat)) = (&self.known, hash, before) {
+                    if known.vouches(&o.path, h, &stat) {
+                        return Ok((false, hash, Seen::Found(stat)));
                     }
                 }
-                if same_bytes(&target, &o.bytes) {
-                    let seen = before.map_or(Seen::Unknown, Seen::Found);
-                    return Ok((false, Some(hash), seen));
+                let same = match before {
+                    // The length is known already: read only a file that
+                    // could match.
+                    Some(stat) => stat.len == o.bytes.len() as u64 && holds(&target, &o.bytes),
+                    None => same_bytes(&target, &o.bytes),
+                };
+                if same {
+                    return Ok((false, hash, before.map_or(Seen::Unknown, Seen::Found)));
                 }
                 self.write_staged(o)?;
-                let staged = Stat::of(&self.tmp.join(&o.path));
-                Ok((
-                    true,
-                    Some(hash),
-                    staged.map_or(Seen::Unknown, Seen::Written),
-                ))
+                let staged = hash.and_then(|_| Stat::of(&self.tmp.join(&o.path)));
+                Ok((true, hash, staged.map_or(Seen::Unknown, Seen::Written)))
             })
             .collect();
         for (r, o) in results.into_iter().zip(outputs) {
@@ -396,11 +390,14 @@ impl Drop for Staging {
 /// so most changed files are not read).
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
-            std::fs::read(path).is_ok_and(|old| old == bytes)
-        }
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => holds(path, bytes),
         _ => false,
     }
+}
+
+/// Whether the file at `path` reads back as `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Whether a file created in `dir` can be read by everyone.
