@@ -644,6 +644,14 @@ impl Session {
         if !errors.is_empty() {
             return Err(relative(&self.root, Error::Invalid(errors)));
         }
+        // Every page is rendered: a one-off build needs the template values
+        // no more, and frees them before the search index is made.
+        self.prepared = if self.streaming {
+            drop(prepared);
+            Prepared::default()
+        } else {
+            prepared
+        };
         let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
         clashes(&mut claimed, &fixed)?;
         sink(fixed)?;
@@ -660,7 +668,6 @@ impl Session {
             search::Index::default()
         };
         self.pages = jobs.len();
-        self.prepared = prepared;
         self.search = index;
         Ok(jobs.len())
     }
