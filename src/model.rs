@@ -49,7 +49,7 @@ pub struct Derived {
     /// The notes as plain text (search snippets).
     pub notes_text: String,
     /// Term counts of title and abstract, for related papers.
-    pub terms: Vec<(crate::related::Term, u32)>,
+    pub terms: crate::related::TermCounts,
     /// Scored words of every searchable field, for the search index.
     pub search: crate::search::DocTerms,
 }
