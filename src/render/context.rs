@@ -6,6 +6,7 @@
 //! pointer copies per paper, not a re-serialization.
 
 use serde::Serialize;
+use tera::value::Key;
 use tera::Value;
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::{Date, OffsetDateTime};
@@ -336,6 +337,71 @@ pub fn authors_short(authors: &[String]) -> String {
 }
 
 pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
+    Summary {
+        themes: paper.themes.iter().map(|&t| theme_link(site, t)).collect(),
+        tags: paper.tags.iter().map(|&t| tag_link(site, t)).collect(),
+        ..summary_without_links(site, paper, key)
+    }
+}
+
+fn theme_link(site: &Site, theme: usize) -> ThemeLink {
+    let g = &site.themes[theme];
+    ThemeLink {
+        id: g.def.id.clone(),
+        title: g.def.title.clone(),
+        url: site.config.urls.path(&theme_path(&g.def.id)),
+    }
+}
+
+fn tag_link(site: &Site, tag: usize) -> TagLink {
+    let t = &site.tags[tag];
+    TagLink {
+        name: t.name.clone(),
+        url: site.config.urls.path(&tag_path(&t.slug)),
+    }
+}
+
+/// The template values of every theme's and tag's link, made once: the
+/// summaries of a site's papers hold clones of them, which share one
+/// copy (a summary is kept for every paper while a site renders).
+pub struct LinkValues {
+    themes: Vec<Value>,
+    tags: Vec<Value>,
+}
+
+impl LinkValues {
+    pub fn new(site: &Site) -> LinkValues {
+        LinkValues {
+            themes: (0..site.themes.len())
+                .map(|t| value(&theme_link(site, t)))
+                .collect(),
+            tags: (0..site.tags.len())
+                .map(|t| value(&tag_link(site, t)))
+                .collect(),
+        }
+    }
+}
+
+/// [`summary`] as a template value, sharing the theme and tag links of
+/// `links`.
+pub fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
+    let shared = |values: &[Value], indices: &[usize]| {
+        Value::from(
+            indices
+                .iter()
+                .filter_map(|&i| values.get(i).cloned())
+                .collect::<Vec<Value>>(),
+        )
+    };
+    let mut map = value(&summary_without_links(site, paper, key))
+        .into_map()
+        .unwrap_or_default();
+    map.insert(Key::Str("themes"), shared(&links.themes, &paper.themes));
+    map.insert(Key::Str("tags"), shared(&links.tags, &paper.tags));
+    Value::from(map)
+}
+
+fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
     let e = &paper.entry;
     let urls = &site.config.urls;
     let path = paper_path(&e.slug);
@@ -363,26 +429,9 @@ pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a
             format!("https://arxiv.org/pdf/{arxiv}")
         },
         code: e.code.as_deref().unwrap_or(""),
-        themes: paper
-            .themes
-            .iter()
-            .map(|&t| {
-                let g = &site.themes[t];
-                ThemeLink {
-                    id: g.def.id.clone(),
-                    title: g.def.title.clone(),
-                    url: urls.path(&theme_path(&g.def.id)),
-                }
-            })
-            .collect(),
-        tags: paper
-            .tags
-            .iter()
-            .map(|&t| TagLink {
-                name: site.tags[t].name.clone(),
-                url: urls.path(&tag_path(&site.tags[t].slug)),
-            })
-            .collect(),
+        // Filled by `summary` or, shared, by `summary_value`.
+        themes: Vec::new(),
+        tags: Vec::new(),
         featured: e.featured,
         status: e.status.map(|s| s.label()).unwrap_or(""),
         verdict: e.verdict.map(|v| v.label()).unwrap_or(""),

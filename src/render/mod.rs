@@ -296,6 +296,7 @@ impl Prepared {
     /// [`Prepared::refresh`] compares with.
     pub fn new(site: &Site, for_rebuilds: bool) -> Prepared {
         let keys = cite::keys(site);
+        let links = LinkValues::new(site);
         let made: Vec<(Value, u64, String, String)> = site
             .papers
             .par_iter()
@@ -303,7 +304,7 @@ impl Prepared {
             .enumerate()
             .map(|(i, (p, k))| {
                 (
-                    value(&summary(site, p, k)),
+                    summary_value(site, p, k, &links),
                     if for_rebuilds {
                         detail_hash(site, i, k)
                     } else {
@@ -345,12 +346,13 @@ impl Prepared {
     /// summary changed and those whose details changed.
     pub fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
         let (mut summaries, mut details) = (Vec::new(), Vec::new());
+        let links = LinkValues::new(site);
         for &i in indices {
             let Some(paper) = site.papers.get(i) else {
                 continue;
             };
             let key = &self.keys[i];
-            let s = value(&summary(site, paper, key));
+            let s = summary_value(site, paper, key, &links);
             let d = detail_hash(site, i, key);
             if self.summaries.get(i) != Some(&s) {
                 summaries.push(i);
