@@ -176,7 +176,11 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
                     scores[j] = 0.0;
                 }
                 touched.clear();
-                best.into_iter().map(|(j, _, _)| j).collect()
+                // Not `collect` on `best`: that would reuse its buffer, sized
+                // for every candidate, and keep it for every paper.
+                let mut list = Vec::with_capacity(best.len());
+                list.extend(best.iter().map(|&(j, _, _)| j));
+                list
             },
         )
         .collect()
