@@ -607,20 +607,35 @@ impl Session {
     ) -> Result<usize> {
         /// Pages per batch: enough to keep every core busy, few enough
         /// that a batch's bytes are a small part of a big site.
-        const BATCH: usize = 2048;
+        const BATCH: usize = 512;
         let jobs = render::jobs(&self.site);
         // Only a session kept for rebuilds (serve, watch) compares values.
         let for_rebuilds = !self.streaming;
-        let prepared = time(progress, "prepare", || {
+        let mut prepared = time(progress, "prepare", || {
             Prepared::new(&self.site, for_rebuilds)
         });
+        // A one-off build renders the big digest-wide files after the
+        // lists, once the summaries are freed: both at once were the
+        // build's peak memory.
+        let pages = jobs.len();
+        let (late, early): (Vec<Job>, Vec<Job>) = if self.streaming {
+            jobs.into_iter().partition(|&j| render::digest_wide(j))
+        } else {
+            (Vec::new(), jobs)
+        };
         let mut errors: Vec<Diagnostic> = Vec::new();
         // Every path handed out: a static file may not take a page's.
         let mut claimed: HashSet<String> = HashSet::new();
         let started = Instant::now();
         let mut sinking = Duration::ZERO;
-        progress.start("rendering", jobs.len() as u64);
-        for batch in jobs.chunks(BATCH) {
+        progress.start("rendering", pages as u64);
+        // The late files are big: one at a time.
+        let batches =
+            (early.chunks(BATCH).map(|b| (b, false))).chain(late.chunks(1).map(|b| (b, true)));
+        for (batch, is_late) in batches {
+            if is_late {
+                prepared.forget_summaries();
+            }
             match render::render(&self.site, &self.renderer, &prepared, batch, progress) {
                 Ok(outputs) if errors.is_empty() => {
                     claimed.extend(outputs.iter().map(|o| o.path.clone()));
@@ -656,20 +671,24 @@ impl Session {
         clashes(&mut claimed, &fixed)?;
         sink(fixed)?;
         let index = if self.site.config.search {
-            let (index, files) = time(progress, "search", || {
-                let mut index = search::Index::new(&self.site);
-                let files = index.outputs(&self.site);
-                (index, files)
-            });
-            clashes(&mut claimed, &files)?;
-            sink(files)?;
+            let started = Instant::now();
+            let mut sinking = Duration::ZERO;
+            let mut index = search::Index::new(&self.site);
+            index.outputs_each(&self.site, &mut |files| {
+                clashes(&mut claimed, &files)?;
+                let t = Instant::now();
+                sink(files)?;
+                sinking += t.elapsed();
+                Ok(())
+            })?;
+            progress.timed("search", started.elapsed().saturating_sub(sinking));
             index
         } else {
             search::Index::default()
         };
-        self.pages = jobs.len();
+        self.pages = pages;
         self.search = index;
-        Ok(jobs.len())
+        Ok(pages)
     }
 
     /// Takes new outputs in, noting which actually changed.

@@ -233,6 +233,13 @@ const SEARCH_TEMPLATE: &str = "search.html";
 const DEFAULT_SEARCH_PAGE: &str = include_str!("../../themes/default/templates/search.html");
 
 /// All the pages of a site.
+/// The files made of every paper that show no summaries: the sitemap,
+/// `papers.bib` and `papers.json` (the last alone is 300 MB at 100,000
+/// papers).
+pub fn digest_wide(job: Job) -> bool {
+    matches!(job, Job::Sitemap | Job::DigestBib | Job::PapersJson)
+}
+
 pub fn jobs(site: &Site) -> Vec<Job> {
     let size = site.config.page_size;
     let pages = |n: usize| n.div_ceil(size).max(1);
@@ -339,6 +346,13 @@ impl Prepared {
             }
         }
         prepared
+    }
+
+    /// Frees the summaries, keeping what the digest-wide files use (see
+    /// [`digest_wide`]): a one-off build renders those last, after every
+    /// list, so the two are never in memory together.
+    pub fn forget_summaries(&mut self) {
+        self.summaries = Vec::new();
     }
 
     /// Recomputes the values of the papers at `indices` (after an edit

@@ -323,30 +323,57 @@ impl Index {
 
     /// Every file of the index.
     pub fn outputs(&mut self, site: &Site) -> Vec<Output> {
+        let mut all = Vec::new();
+        let collected = self.outputs_each(site, &mut |files| {
+            all.extend(files);
+            Ok(())
+        });
+        debug_assert!(collected.is_ok(), "collecting cannot fail");
+        all
+    }
+
+    /// [`Index::outputs`], handed to `sink` part by part, so a one-off
+    /// build never holds them all (the snippets alone are 190 MB at
+    /// 100,000 papers). Stops at the first error of `sink`.
+    pub fn outputs_each(
+        &mut self,
+        site: &Site,
+        sink: &mut dyn FnMut(Vec<Output>) -> crate::Result<()>,
+    ) -> crate::Result<()> {
+        /// Chunk files made and handed over at a time.
+        const PART: usize = 256;
         let docs = self.order.len();
         let groups: Vec<(&String, &Group)> = self.groups.iter().collect();
         let made: Vec<(String, GroupFiles)> = groups
             .par_iter()
             .map(|(k, g)| (k.to_string(), group_files(k, g)))
             .collect();
-        let mut out = Vec::new();
+        let mut shards = Vec::new();
         self.split.clear();
         self.keys.clear();
         for (k, files) in made {
-            out.extend(self.note(&k, files));
+            shards.extend(self.note(&k, files));
         }
-        out.push(self.manifest());
-        out.par_extend(
-            (0..docs.div_ceil(META_CHUNK))
-                .into_par_iter()
-                .map(|c| self.meta_chunk(site, c)),
-        );
-        out.par_extend(
-            (0..docs.div_ceil(TEXT_CHUNK))
-                .into_par_iter()
-                .map(|c| self.text_chunk(site, c)),
-        );
-        out
+        shards.push(self.manifest());
+        sink(shards)?;
+        let this = &*self;
+        for (count, make) in [
+            (
+                docs.div_ceil(META_CHUNK),
+                &(|c| this.meta_chunk(site, c)) as &(dyn Fn(usize) -> Output + Sync),
+            ),
+            (docs.div_ceil(TEXT_CHUNK), &|c| this.text_chunk(site, c)),
+        ] {
+            for start in (0..count).step_by(PART) {
+                sink(
+                    (start..count.min(start + PART))
+                        .into_par_iter()
+                        .map(make)
+                        .collect(),
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// After an edit that kept every paper in its place (the same docs,
