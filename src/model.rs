@@ -129,7 +129,7 @@ impl Derived {
             },
             config.urls,
         );
-        let abstract_text = markdown::plain_text(e.abstract_md);
+        let abstract_text = abs.text;
         let theme_ids = match e.themes {
             Some(ids) => ids.to_vec(),
             None => config.matching_themes(&format!("{}\n{}", e.title, abstract_text)),
@@ -142,7 +142,7 @@ impl Derived {
             }
         }
         let terms = crate::related::term_counts(&format!("{}. {}", e.title, abstract_text));
-        let notes_text = markdown::plain_text(e.notes_md);
+        let notes_text = notes.text;
         let search = if config.search {
             let themes = theme_ids.iter().filter_map(|id| {
                 config

@@ -71,7 +71,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 
 /// The stop words, for lookups in constant time (every word of every
 /// abstract is looked up).
-static STOP_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+static STOP_SET: std::sync::LazyLock<ahash::AHashSet<&'static str>> =
     std::sync::LazyLock::new(|| STOP.iter().copied().collect());
 
 /// Common English words and the stock phrases of abstracts.

@@ -32,6 +32,8 @@ pub enum Source {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rendered {
     pub html: String,
+    /// The plain text, as [`plain_text`] gives it (made in the same pass).
+    pub text: String,
     /// Targets of `@/…` links, as written, for the model to check.
     pub internal_links: Vec<String>,
 }
@@ -53,7 +55,12 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
     let mut ids = HashSet::new();
     let mut events: Vec<Event> = Vec::new();
     let mut has_raw_html = false;
-    let mut parser = Parser::new_ext(markdown, options()).peekable();
+    // The plain text comes from the events as parsed, before any change
+    // below, so it is what `plain_text` makes from a parse of its own.
+    let mut raw_text = String::with_capacity(markdown.len());
+    let mut parser = Parser::new_ext(markdown, options())
+        .inspect(|e| push_plain(&mut raw_text, e))
+        .peekable();
     // Links that were dropped: their end tags must be dropped too.
     let mut dropped_links = Vec::new();
 
@@ -177,6 +184,7 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
         }
     }
 
+    drop(parser);
     shift_headings(&mut events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
@@ -190,6 +198,7 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
     }
     Rendered {
         html,
+        text: squeeze_spaces(&raw_text),
         internal_links,
     }
 }
@@ -360,21 +369,31 @@ fn sanitize(html: &str) -> String {
 pub fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     for event in Parser::new_ext(markdown, options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push(' '),
-            _ => {}
-        }
+        push_plain(&mut out, &event);
     }
-    // Runs of white space become one space, without a vector of words.
-    let mut text = String::with_capacity(out.len());
-    for word in out.split_whitespace() {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(word);
+    squeeze_spaces(&out)
+}
+
+/// What one event adds to the plain text of its Markdown.
+fn push_plain(out: &mut String, event: &Event) {
+    match event {
+        Event::Text(t) | Event::Code(t) => out.push_str(t),
+        Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push(' '),
+        _ => {}
     }
-    text
+}
+
+/// `text` with runs of white space made one space, and none at the ends.
+fn squeeze_spaces(text: &str) -> String {
+    // Without a vector of words.
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The first `words` words of a text, with `…` when it was cut.
@@ -512,5 +531,28 @@ mod tests {
         assert_eq!(excerpt("one two three four", 2), "one two…");
         assert_eq!(excerpt("one two", 2), "one two");
         assert_eq!(plain_text("*a* `b`\n\nc"), "a b c");
+    }
+
+    #[test]
+    fn rendering_makes_the_plain_text_too() {
+        let samples = [
+            "*a* `b`\n\nc",
+            "# Title {#id}\n\nSome *text*, a [link](https://x.org) and [@/papers/a.md](@/papers/a.md).\n",
+            "```rust\nfn main() {}\n```\n\nAfter code.",
+            "Inline <b>html</b> and a block:\n\n<div>raw</div>\n\nMath $x^2$ and $$y$$.",
+            "- [x] done\n- [ ] not\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![alt text](i.png) [^1]\n\n[^1]: A note.",
+            "line one\nline two  \nhard break\n\n> quoted\n\n    indented code",
+            "[dropped](javascript:alert(1)) text",
+        ];
+        for md in samples {
+            for source in [
+                Source::Abstract,
+                Source::Notes {
+                    allow_raw_html: false,
+                },
+            ] {
+                assert_eq!(render(md, source, &urls()).text, plain_text(md), "{md:?}");
+            }
+        }
     }
 }

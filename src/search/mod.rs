@@ -172,7 +172,7 @@ pub fn doc_terms(f: &Fields) -> DocTerms {
     fields.extend(f.labels.iter().map(|l| (fold(l), LABELS)));
     fields.push((fold(f.abstract_text), BODY));
     fields.push((fold(f.notes_text), BODY));
-    let mut tf: HashMap<&str, f32> = HashMap::with_capacity(256);
+    let mut tf: ahash::AHashMap<&str, f32> = ahash::AHashMap::with_capacity(256);
     let mut length = 0.0;
     for (text, weight) in &fields {
         for t in words(text) {
