@@ -967,17 +967,24 @@ impl Shared<'_> {
     }
 }
 
-fn sitemap_entries(site: &Site) -> Vec<serde_json::Value> {
+/// One URL of the sitemap, as its template sees it.
+#[derive(serde::Serialize)]
+struct SitemapEntry {
+    permalink: String,
+    lastmod: String,
+}
+
+fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     let urls = &site.config.urls;
     let size = site.config.page_size;
     let newest = site.papers.iter().map(|p| p.entry.date).max();
     let newest_of = |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
     let mut entries = Vec::new();
     let mut add = |path: String, date: Option<time::Date>| {
-        entries.push(serde_json::json!({
-            "permalink": urls.permalink(&path),
-            "lastmod": date.map(|d| d.to_string()).unwrap_or_default(),
-        }));
+        entries.push(SitemapEntry {
+            permalink: urls.permalink(&path),
+            lastmod: date.map(|d| d.to_string()).unwrap_or_default(),
+        });
     };
     add(String::new(), newest);
     for p in ["themes/", "tags/", "archive/"] {
