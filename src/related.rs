@@ -211,7 +211,8 @@ pub fn input_key(docs: &[Doc]) -> u128 {
 /// Term counts of a text (words and two-word phrases, as
 /// `text::for_each_term` finds them), terms hashed with [`term_hash`].
 pub fn term_counts(text: &str) -> TermCounts {
-    let mut counts: TermMap<u32> = TermMap::default();
+    // An abstract has about 200 terms: room for them from the start.
+    let mut counts: TermMap<u32> = TermMap::with_capacity_and_hasher(256, Default::default());
     crate::text::for_each_term(text, |first, second| {
         let hash = match second {
             Some(w) => term_hash(&[first.as_bytes(), b" ", w.as_bytes()]),
