@@ -150,19 +150,11 @@ fn is_stop(word: &str) -> bool {
     /// The stop words as integers, sorted: comparing integers is quicker
     /// than comparing strings, and every word of every paper is looked up.
     static PACKED: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
-        let mut packed: Vec<u64> = STOP.iter().map(|w| pack(w)).collect();
+        let mut packed: Vec<u64> = STOP.iter().map(|w| pack_prefix(w)).collect();
         packed.sort_unstable();
         packed
     });
-    word.len() <= STOP_MAX_LEN && PACKED.binary_search(&pack(word)).is_ok()
-}
-
-/// A word of at most eight bytes as an integer (words hold no NUL, so the
-/// zero padding cannot make two words equal).
-fn pack(word: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[..word.len()].copy_from_slice(word.as_bytes());
-    u64::from_be_bytes(bytes)
+    word.len() <= STOP_MAX_LEN && PACKED.binary_search(&pack_prefix(word)).is_ok()
 }
 
 /// Scores the terms of one paper.
@@ -181,25 +173,38 @@ pub fn doc_terms(f: &Fields) -> DocTerms {
         }
     }
     let norm = K1 * (1.0 - B + B * length / REFERENCE);
-    let mut scored: Vec<(&str, u8)> = tf
+    // Each term behind its first eight bytes as an integer: sorting
+    // compares integers, and strings only when those tie (the order is
+    // the strings' own, since words hold no NUL bytes).
+    let mut scored: Vec<(u64, &str, u8)> = tf
         .into_iter()
         .map(|(t, tf)| {
             let s = tf * (K1 + 1.0) / (tf + norm);
             let q = (s / (K1 + 1.0) * 63.0).round().clamp(1.0, 63.0) as u8;
-            (t, q)
+            (pack_prefix(t), t, q)
         })
         .collect();
     scored.sort_unstable();
     // Words never hold a line break (they are letters and digits).
-    let mut terms = String::with_capacity(scored.iter().map(|(t, _)| t.len() + 1).sum());
-    for (t, _) in &scored {
+    let mut terms = String::with_capacity(scored.iter().map(|(_, t, _)| t.len() + 1).sum());
+    for (_, t, _) in &scored {
         terms.push_str(t);
         terms.push('\n');
     }
     DocTerms {
         terms: terms.into_boxed_str(),
-        scores: scored.iter().map(|&(_, q)| q).collect(),
+        scores: scored.iter().map(|&(_, _, q)| q).collect(),
     }
+}
+
+/// The first eight bytes of `word`, big-endian, zero-padded: integers in
+/// the order of the words, and equal only for equal words of at most
+/// eight bytes (words hold no NUL, so the padding cannot match a byte).
+fn pack_prefix(word: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = word.len().min(8);
+    bytes[..n].copy_from_slice(&word.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 /// The group a term belongs to: its first two characters. A group with
@@ -670,6 +675,23 @@ mod tests {
     fn tokens_fold_case_accents_and_drop_stop_words() {
         let t = tokens("The Schrödinger équation of GPT-4, a 3D model");
         assert_eq!(t, ["schrodinger", "equation", "gpt", "3d", "model"]);
+    }
+
+    #[test]
+    fn terms_come_in_the_order_of_the_strings() {
+        let f = Fields {
+            title: "zeta alphabetically alphabet alphabets alphabetic über uber",
+            authors: &["Ab Ba".into()],
+            labels: &["a1 9z 10 1"],
+            abstract_text: "transformers transformer transform transformation ŷes",
+            notes_text: "",
+        };
+        let scored = doc_terms(&f);
+        let terms: Vec<&str> = scored.iter().map(|(t, _)| t).collect();
+        let mut sorted = terms.clone();
+        sorted.sort_unstable();
+        assert_eq!(terms, sorted);
+        assert!(terms.len() > 12, "{terms:?}");
     }
 
     #[test]
