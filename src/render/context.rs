@@ -243,11 +243,19 @@ pub struct Summary<'a> {
     pub revised_display: String,
 }
 
-/// What only the paper's own page and the feeds show.
+/// Everything the paper's own page and the feeds show: its summary and
+/// more, in one map.
 #[derive(Serialize)]
 pub struct Detail<'a> {
     #[serde(flatten)]
     pub summary: Summary<'a>,
+    #[serde(flatten)]
+    pub more: DetailMore<'a>,
+}
+
+/// What only the paper's own page and the feeds show.
+#[derive(Serialize)]
+pub struct DetailMore<'a> {
     pub abstract_html: &'a str,
     pub notes_html: &'a str,
     pub search_url: String,
@@ -454,15 +462,24 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
 /// The details of paper `index`.
 pub fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
     let paper = &site.papers[index];
+    Detail {
+        summary: summary(site, paper, key),
+        more: detail_more(site, index, super::cite::bibtex(site, paper, key)),
+    }
+}
+
+/// What [`detail`] adds to the summary of paper `index`, given its BibTeX
+/// entry.
+pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> {
+    let paper = &site.papers[index];
     let e = &paper.entry;
     let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
     search
         .query_pairs_mut()
         .append_pair("query", &e.title)
         .append_pair("searchtype", "title");
-    Detail {
-        summary: summary(site, paper, key),
-        bibtex: super::cite::bibtex(site, paper, key),
+    DetailMore {
+        bibtex,
         bib_url: site
             .config
             .urls

@@ -424,9 +424,27 @@ impl Prepared {
         }
     }
 
-    /// The template value of a paper's details.
+    /// The template value of a paper's details: its kept summary and
+    /// BibTeX entry, and the rest of [`detail`]. (Serializing a `Detail`
+    /// whole would also make Tera allocate each of its 40 keys, since a
+    /// flattened struct is written as a map.)
     fn detail(&self, site: &Site, index: usize) -> Value {
-        value(&detail(site, index, &self.keys[index]))
+        let key = &self.keys[index];
+        let summary = match self.summaries.get(index) {
+            Some(kept) => kept.clone(),
+            None => value(&summary(site, &site.papers[index], key)),
+        };
+        let bibtex = match self.bibtex.get(index) {
+            Some(kept) => kept.clone(),
+            None => cite::bibtex(site, &site.papers[index], key),
+        };
+        let mut map = summary.into_map().unwrap_or_default();
+        map.extend(
+            value(&detail_more(site, index, bibtex))
+                .into_map()
+                .unwrap_or_default(),
+        );
+        Value::from(map)
     }
 }
 
