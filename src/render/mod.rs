@@ -232,7 +232,6 @@ const REQUIRED: &[&str] = &[
 const SEARCH_TEMPLATE: &str = "search.html";
 const DEFAULT_SEARCH_PAGE: &str = include_str!("../../themes/default/templates/search.html");
 
-/// All the pages of a site.
 /// The files made of every paper that show no summaries: the sitemap,
 /// `papers.bib` and `papers.json` (the last alone is 300 MB at 100,000
 /// papers).
@@ -240,6 +239,7 @@ pub fn digest_wide(job: Job) -> bool {
     matches!(job, Job::Sitemap | Job::DigestBib | Job::PapersJson)
 }
 
+/// All the pages of a site.
 pub fn jobs(site: &Site) -> Vec<Job> {
     let size = site.config.page_size;
     let pages = |n: usize| n.div_ceil(size).max(1);
