@@ -54,7 +54,7 @@ const SHARD_DIR: &str = "derived";
 const RELATED_FILE: &str = "related.bin";
 
 /// Bumped whenever the record layout changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Identifies a [`Derived`]: a 128-bit hash of its sources (see the module
 /// docs), so two different entries never share one in practice.

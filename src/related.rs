@@ -53,18 +53,18 @@ type TermMap<V> = HashMap<Term, V, BuildHasherDefault<Prehashed>>;
 
 /// The term counts of a text, sorted by term. Every paper keeps its own
 /// between builds (300,000 terms at 10,000 papers), so they are stored
-/// compactly: nine bytes a term, where `(Term, u32)` pairs take sixteen.
+/// compactly: ten bytes a term, where `(Term, u32)` pairs take sixteen.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TermCounts {
     terms: Box<[Term]>,
-    /// Saturating: a term seen more than 255 times in one title and
-    /// abstract weighs as if seen 255 times (the weight grows with the
-    /// logarithm of the count, so the difference is slight).
-    counts: Box<[u8]>,
+    /// Saturating: a term seen more than 65,535 times in one title and
+    /// abstract (which takes an abstract of over 256 KB, of that one
+    /// word) weighs as if seen 65,535 times.
+    counts: Box<[u16]>,
 }
 
 impl TermCounts {
-    pub fn iter(&self) -> impl Iterator<Item = (Term, u8)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (Term, u16)> + '_ {
         self.terms.iter().copied().zip(self.counts.iter().copied())
     }
 
@@ -198,7 +198,9 @@ pub fn input_key(docs: &[Doc]) -> u128 {
         for t in d.terms.terms.iter() {
             bytes.extend(t.to_le_bytes());
         }
-        bytes.extend(d.terms.counts.iter());
+        for n in d.terms.counts.iter() {
+            bytes.extend(n.to_le_bytes());
+        }
         bytes.extend((d.themes.len() as u64).to_le_bytes());
         for t in d.themes {
             bytes.extend((*t as u64).to_le_bytes());
@@ -224,7 +226,10 @@ pub fn term_counts(text: &str) -> TermCounts {
     v.sort_unstable();
     TermCounts {
         terms: v.iter().map(|&(t, _)| t).collect(),
-        counts: v.iter().map(|&(_, n)| n.min(255) as u8).collect(),
+        counts: v
+            .iter()
+            .map(|&(_, n)| u16::try_from(n).unwrap_or(u16::MAX))
+            .collect(),
     }
 }
 
@@ -301,17 +306,22 @@ mod tests {
         for t in crate::text::terms(text) {
             *expected.entry(term_hash(&[t.as_bytes()])).or_default() += 1;
         }
-        let mut expected: Vec<(Term, u8)> =
-            expected.into_iter().map(|(t, n)| (t, n as u8)).collect();
+        let mut expected: Vec<(Term, u16)> =
+            expected.into_iter().map(|(t, n)| (t, n as u16)).collect();
         expected.sort_unstable();
         assert_eq!(term_counts(text).iter().collect::<Vec<_>>(), expected);
     }
 
     #[test]
-    fn counts_saturate() {
-        // The word and the phrase "kernel kernel" are both seen 300 times.
-        let text = "kernel ".repeat(300);
-        let counts: Vec<u8> = term_counts(&text).iter().map(|(_, n)| n).collect();
-        assert_eq!(counts, [255, 255]);
+    fn counts_are_exact_up_to_65535() {
+        // The word is seen n times, the phrase "kernel kernel" n - 1.
+        let counts = |n: usize| -> Vec<u16> {
+            let text = "kernel ".repeat(n);
+            let mut c: Vec<u16> = term_counts(&text).iter().map(|(_, c)| c).collect();
+            c.sort_unstable();
+            c
+        };
+        assert_eq!(counts(300), [299, 300]);
+        assert_eq!(counts(70_000), [u16::MAX, u16::MAX]);
     }
 }
