@@ -660,13 +660,9 @@ impl Session {
             return Err(relative(&self.root, Error::Invalid(errors)));
         }
         // Every page is rendered: a one-off build needs the template values
-        // no more, and frees them before the search index is made.
-        self.prepared = if self.streaming {
-            drop(prepared);
-            Prepared::default()
-        } else {
-            prepared
-        };
+        // no more, and frees them (here) before the search index is made.
+        // A session keeps them, but only once the whole render succeeded.
+        let kept = (!self.streaming).then_some(prepared);
         let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
         clashes(&mut claimed, &fixed)?;
         sink(fixed)?;
@@ -687,6 +683,7 @@ impl Session {
             search::Index::default()
         };
         self.pages = pages;
+        self.prepared = kept.unwrap_or_default();
         self.search = index;
         Ok(pages)
     }

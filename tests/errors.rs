@@ -281,8 +281,8 @@ fn a_page_that_fails_to_render_leaves_every_file_untouched() {
 
 #[test]
 fn pages_staged_before_a_later_failure_never_reach_the_output() {
-    // More pages than one render batch (2,048): the paper pages are staged
-    // in the first batch, the theme page fails in the second.
+    // More pages than one render batch (512): paper pages are staged in
+    // the first batches, the theme page fails in a later one.
     let files: Vec<(String, String)> = (0..1100)
         .map(|i| (format!("p{i}.md"), entry(&format!("Paper {i}"), "")))
         .collect();

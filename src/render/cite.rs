@@ -395,10 +395,11 @@ pub fn papers_json<'a>(site: &'a Site, record: impl Fn(usize) -> Cow<'a, str> + 
             .collect();
         if start == 0 {
             // Room for twice what the first records suggest, so the string
-            // never grows: growing copies it, holding the old and the new
-            // (600 MB at 100,000 papers). Room that is never written takes
-            // address space, not memory, and `shrink_to_fit` below gives it
-            // back without a copy.
+            // all but never grows: growing copies it, holding the old and
+            // the new (600 MB at 100,000 papers). Room that is never
+            // written takes address space, not memory, and `shrink_to_fit`
+            // below gives it back (in place with jemalloc, the allocator
+            // of the binary).
             let first: usize = chunk.iter().map(|r| r.len() + 2).sum();
             out.reserve(2 * (first * n / chunk.len().max(1)) + 16);
         }

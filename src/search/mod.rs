@@ -326,7 +326,8 @@ impl Index {
         }
     }
 
-    /// Every file of the index.
+    /// Every file of the index, at once (benchmarks; builds hand them
+    /// over in parts with [`Index::outputs_each`]).
     pub fn outputs(&mut self, site: &Site) -> Vec<Output> {
         let mut all = Vec::new();
         let collected = self.outputs_each(site, &mut |files| {
