@@ -12,7 +12,7 @@
 //! - the parts of the config that [`DerivedConfig`] lists (again the only
 //!   ones `Derived::new` can see: base URL, raw HTML rule, search, themes),
 //!   as their `Debug` text, so a new site title or page size keeps them;
-//! - the sheaf executable (version, size and modification time), since a
+//! - the sheaf executable (a hash of its bytes), since a
 //!   new sheaf may convert Markdown differently.
 //!
 //! Records are spread over [`SHARDS`] files by key, so saving after an edit

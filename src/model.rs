@@ -292,8 +292,8 @@ fn related_papers(
         }
     }
     let docs = related_docs(papers);
-    let key = || crate::related::input_key(&docs);
-    if let Some(found) = cache.and_then(|c| c.related(key(), papers.len())) {
+    let cached = cache.and_then(|c| c.related(crate::related::input_key(&docs), papers.len()));
+    if let Some(found) = cached {
         return found;
     }
     crate::related::related(&docs)
