@@ -148,48 +148,40 @@ impl Cache {
     /// of entries since edited or deleted are dropped. Only shards whose
     /// set of records changed are written. Returns how many were.
     pub fn save(self, site: &Site) -> Result<usize> {
-        let (keyed, related) = self.keyed(site);
-        self.write(keyed, related)
+        self.plan(site).write()
     }
 
-    /// [`Cache::save`] on another thread, which takes what it needs from
-    /// `site` first.
+    /// [`Cache::save`] on another thread, which takes only what it writes
+    /// from `site`: after a build that changed nothing, no conversion. (A
+    /// one-off build frees each paper's HTML once its page is written,
+    /// `Site::forget_html`, but not while a conversion is shared.)
     pub fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
-        let (keyed, related) = self.keyed(site);
-        std::thread::spawn(move || self.write(keyed, related))
+        let plan = self.plan(site);
+        std::thread::spawn(move || plan.write())
     }
 
-    /// The records of `site`, and its related papers when they are not
-    /// the ones on disk already.
-    fn keyed(&self, site: &Site) -> (Records, Option<Related>) {
+    /// What saving `site` writes: the shards whose set of records changed
+    /// and those left empty, and the related papers when they are not the
+    /// ones on disk already. The cache's own records are dropped.
+    fn plan(self, site: &Site) -> Save {
         let key = site.related_key();
         let related = (self.related.as_ref().map(|(k, _)| *k) != Some(key)).then(|| Related {
             key,
             lists: site.related.clone(),
         });
-        (self.records_of(site), related)
-    }
-
-    fn records_of(&self, site: &Site) -> Records {
-        site.papers
+        let keyed: Records = site
+            .papers
             .par_iter()
             .map(|p| (self.key(&DerivedSource::from(&*p.entry)), p.derived.clone()))
-            .collect()
-    }
-
-    fn write(self, keyed: Records, related: Option<Related>) -> Result<usize> {
+            .collect();
         let mut shards: Vec<Records> = vec![Vec::new(); SHARDS];
         for (key, derived) in keyed {
             shards[shard_of(key)].push((key, derived));
         }
         // A shard left with no records goes, whatever it held (records of
         // deleted entries, or another sheaf's), so no stale file stays.
-        for (n, records) in shards.iter().enumerate() {
-            if records.is_empty() {
-                let _ = std::fs::remove_file(shard_path(&self.dir, n));
-            }
-        }
-        let changed: Vec<(usize, Records)> = shards
+        let empty = (0..SHARDS).filter(|&n| shards[n].is_empty()).collect();
+        let changed = shards
             .into_iter()
             .enumerate()
             .filter(|(n, records)| {
@@ -198,22 +190,48 @@ impl Cache {
                         || records.iter().any(|(k, _)| !self.loaded[*n].contains(k)))
             })
             .collect();
-        if changed.is_empty() && related.is_none() {
+        Save {
+            dir: self.dir,
+            stamp: self.stamp,
+            empty,
+            changed,
+            related,
+        }
+    }
+}
+
+/// The files a [`Cache::save`] writes and removes.
+struct Save {
+    dir: PathBuf,
+    stamp: u128,
+    /// Shards with no records.
+    empty: Vec<usize>,
+    changed: Vec<(usize, Records)>,
+    related: Option<Related>,
+}
+
+impl Save {
+    fn write(self) -> Result<usize> {
+        for &n in &self.empty {
+            let _ = std::fs::remove_file(shard_path(&self.dir, n));
+        }
+        if self.changed.is_empty() && self.related.is_none() {
             return Ok(0);
         }
         let shards = self.dir.join(SHARD_DIR);
         std::fs::create_dir_all(&shards).map_err(|e| Error::write(&shards, e))?;
-        let written = changed.len();
-        if let Some(related) = related {
-            write_sealed(&self.dir.join(RELATED_FILE), self.stamp, &related)?;
+        let written = self.changed.len();
+        if let Some(related) = &self.related {
+            write_sealed(&self.dir.join(RELATED_FILE), self.stamp, related)?;
         }
-        changed
+        let (dir, stamp) = (&self.dir, self.stamp);
+        self.changed
             .into_par_iter()
             .map(|(n, mut records)| {
                 // The same records in the same order give the same bytes.
                 records.sort_unstable_by_key(|(k, _)| *k);
                 records.dedup_by_key(|(k, _)| *k);
-                write_sealed(&shard_path(&self.dir, n), self.stamp, &records)
+                write_sealed(&shard_path(dir, n), stamp, &records)
             })
             .collect::<Result<()>>()?;
         Ok(written)

@@ -19,7 +19,7 @@ use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
 use crate::output::{self, WriteReport};
 use crate::progress::{time, Progress, Silent};
-use crate::render::{self, Depends, Job, Output, Prepared, Renderer};
+use crate::render::{self, Depends, Job, Output, Prepared, Renderer, Stage};
 use crate::search;
 use crate::urls::Urls;
 use crate::yaml;
@@ -608,33 +608,61 @@ impl Session {
         /// Pages per batch: enough to keep every core busy, few enough
         /// that a batch's bytes are a small part of a big site.
         const BATCH: usize = 512;
-        let jobs = render::jobs(&self.site);
-        // Only a session kept for rebuilds (serve, watch) compares values.
-        let for_rebuilds = !self.streaming;
-        let mut prepared = time(progress, "prepare", || {
-            Prepared::new(&self.site, for_rebuilds)
-        });
-        // A one-off build renders the big digest-wide files after the
-        // lists, once the summaries are freed: both at once were the
-        // build's peak memory.
+        let mut jobs = render::jobs(&self.site);
         let pages = jobs.len();
-        let (late, early): (Vec<Job>, Vec<Job>) = if self.streaming {
-            jobs.into_iter().partition(|&j| render::digest_wide(j))
-        } else {
-            (Vec::new(), jobs)
-        };
+        // Only a session kept for rebuilds compares values, and keeps every
+        // paper's; a one-off build renders in stages that free what the
+        // next does not need (see `render::Stage`).
+        let mut prepared = time(progress, "prepare", || {
+            if self.streaming {
+                Prepared::without_summaries(&self.site)
+            } else {
+                Prepared::new(&self.site, true)
+            }
+        });
+        if self.streaming {
+            // Stable: paper pages stay in paper order.
+            jobs.sort_by_key(|&j| render::stage(j));
+        }
         let mut errors: Vec<Diagnostic> = Vec::new();
         // Every path handed out: a static file may not take a page's.
         let mut claimed: HashSet<String> = HashSet::new();
         let started = Instant::now();
         let mut sinking = Duration::ZERO;
         progress.start("rendering", pages as u64);
-        // The late files are big: one at a time.
-        let batches =
-            (early.chunks(BATCH).map(|b| (b, false))).chain(late.chunks(1).map(|b| (b, true)));
-        for (batch, is_late) in batches {
-            if is_late {
-                prepared.forget_summaries();
+        let mut rest = &jobs[..];
+        while !rest.is_empty() {
+            let stage = render::stage(rest[0]);
+            // The digest-wide files are big: one at a time.
+            let size = if self.streaming && stage == Stage::DigestWide {
+                1
+            } else {
+                BATCH
+            };
+            let same = rest
+                .iter()
+                .take(size)
+                .take_while(|&&j| !self.streaming || render::stage(j) == stage)
+                .count();
+            let (batch, after) = rest.split_at(same);
+            rest = after;
+            let papers: Vec<usize> = batch
+                .iter()
+                .filter_map(|&j| match j {
+                    Job::Paper(i) => Some(i),
+                    _ => None,
+                })
+                .collect();
+            if self.streaming {
+                match stage {
+                    Stage::Papers => {
+                        let end = papers.iter().max().map_or(0, |&i| i + 1);
+                        prepared.summarize(&self.site, end);
+                    }
+                    Stage::Lists => prepared.summarize(&self.site, self.site.papers.len()),
+                    Stage::DigestWide => prepared.forget_summaries(),
+                    Stage::Feeds => {}
+                }
             }
             match render::render(&self.site, &self.renderer, &prepared, batch, progress) {
                 Ok(outputs) if errors.is_empty() => {
@@ -652,6 +680,11 @@ impl Session {
                     }
                 }
                 Err(e) => return Err(e),
+            }
+            if self.streaming {
+                // Paper pages come after the feeds: nothing shows their HTML
+                // again.
+                self.site.forget_html(papers);
             }
         }
         progress.finish();

@@ -335,3 +335,45 @@ fn a_build_to_disk_writes_what_a_session_holds() {
     site.build().unwrap();
     assert!(snapshot(&site.out()) == outputs(&session));
 }
+
+#[test]
+fn a_build_to_disk_in_many_batches_writes_what_a_session_holds() {
+    // Over two render batches (512 pages) of paper pages: a one-off build
+    // frees each batch's HTML once its pages are written and makes the
+    // summaries batch by batch, so feeds, paper pages and lists must
+    // still show every paper whole.
+    let files: Vec<(String, String)> = (0..1100)
+        .map(|i| {
+            let text = format!(
+                "---\ntitle: \"Paper {i} on topic {t}\"\ndate: 2024-{m:02}-{d:02}\n\
+                 tags: [\"tag {k}\"]\nauthors: [\"Ada {i}\"]\nabstract: |\n  Paper {i} studies \
+                 *topic {t}* with `code {i}` and gaussian splatting.\n---\n## Notes {i}\n\n\
+                 - **point** {i}\n- [link](https://example.org/{i})\n",
+                t = i % 13,
+                m = i % 12 + 1,
+                d = i % 28 + 1,
+                k = i % 7,
+            );
+            (format!("p{i}.md"), text)
+        })
+        .collect();
+    let site = TestSite::with_owned_papers(&files);
+    let session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    site.build().unwrap();
+    let written = snapshot(&site.out());
+    let held = outputs(&session);
+    let differ: Vec<&String> = held
+        .keys()
+        .chain(written.keys())
+        .filter(|k| held.get(*k) != written.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "differ: {:?}",
+        &differ[..differ.len().min(5)]
+    );
+    assert!(
+        site.read("atom.xml").contains("code 1"),
+        "feeds show the abstracts"
+    );
+}

@@ -232,11 +232,46 @@ const REQUIRED: &[&str] = &[
 const SEARCH_TEMPLATE: &str = "search.html";
 const DEFAULT_SEARCH_PAGE: &str = include_str!("../../themes/default/templates/search.html");
 
-/// The files made of every paper that show no summaries: the sitemap,
-/// `papers.bib` and `papers.json` (the last alone is 300 MB at 100,000
-/// papers).
-pub fn digest_wide(job: Job) -> bool {
-    matches!(job, Job::Sitemap | Job::DigestBib | Job::PapersJson)
+/// When a one-off build renders a job. The order keeps its peak memory
+/// down: the pages that show papers' HTML come first, so the HTML can be
+/// freed ([`crate::model::Site::forget_html`]) before the summaries the
+/// lists show are made, and those reuse its memory; the digest-wide files
+/// come last, after the summaries are freed. A session kept for rebuilds
+/// renders in any order and frees nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Feeds: the details, HTML included, of a few papers each.
+    Feeds,
+    /// Each paper's own page: its details and its kept summary.
+    Papers,
+    /// The lists and the rest: summaries, BibTeX and the site's structure.
+    Lists,
+    /// The files made of every paper that show no summaries: the sitemap,
+    /// `papers.bib` and `papers.json` (the last alone is 300 MB at 100,000
+    /// papers).
+    DigestWide,
+}
+
+/// The [`Stage`] of `job`: only feeds and paper pages show a paper's
+/// HTML (through [`Prepared::detail`]).
+pub fn stage(job: Job) -> Stage {
+    match job {
+        Job::Atom | Job::Rss | Job::ThemeFeed(_) => Stage::Feeds,
+        Job::Paper(_) => Stage::Papers,
+        Job::Sitemap | Job::DigestBib | Job::PapersJson => Stage::DigestWide,
+        Job::Index
+        | Job::Themes
+        | Job::Theme(..)
+        | Job::Tags
+        | Job::Tag(..)
+        | Job::Archive
+        | Job::Month(..)
+        | Job::Facet(..)
+        | Job::PaperBib(_)
+        | Job::ThemeBib(_)
+        | Job::NotFound
+        | Job::Search => Stage::Lists,
+    }
 }
 
 /// All the pages of a site.
@@ -302,16 +337,27 @@ impl Prepared {
     /// The values of every paper; `for_rebuilds` keeps what
     /// [`Prepared::refresh`] compares with.
     pub fn new(site: &Site, for_rebuilds: bool) -> Prepared {
+        Prepared::make(site, for_rebuilds, true)
+    }
+
+    /// The values of a one-off build, without summaries yet: those are
+    /// made by [`Prepared::summarize`] as the paper pages render (see
+    /// [`Stage`]).
+    pub fn without_summaries(site: &Site) -> Prepared {
+        Prepared::make(site, false, false)
+    }
+
+    fn make(site: &Site, for_rebuilds: bool, summaries: bool) -> Prepared {
         let keys = cite::keys(site);
         let links = LinkValues::new(site);
-        let made: Vec<(Value, u64, String, String)> = site
+        let made: Vec<(Option<Value>, u64, String, String)> = site
             .papers
             .par_iter()
             .zip(&keys)
             .enumerate()
             .map(|(i, (p, k))| {
                 (
-                    summary_value(site, p, k, &links),
+                    summaries.then(|| summary_value(site, p, k, &links)),
                     if for_rebuilds {
                         detail_hash(site, i, k)
                     } else {
@@ -336,7 +382,7 @@ impl Prepared {
             json: Vec::with_capacity(made.len()),
         };
         for (s, d, b, j) in made {
-            prepared.summaries.push(s);
+            prepared.summaries.extend(s);
             if for_rebuilds {
                 prepared.details.push(d);
             }
@@ -348,11 +394,31 @@ impl Prepared {
         prepared
     }
 
+    /// Makes the summaries of the papers before `end` that are not made
+    /// yet.
+    pub fn summarize(&mut self, site: &Site, end: usize) {
+        let start = self.summaries.len().min(end);
+        let links = LinkValues::new(site);
+        let made: Vec<Value> = (start..end)
+            .into_par_iter()
+            .map(|i| summary_value(site, &site.papers[i], &self.keys[i], &links))
+            .collect();
+        self.summaries.extend(made);
+    }
+
     /// Frees the summaries, keeping what the digest-wide files use (see
-    /// [`digest_wide`]): a one-off build renders those last, after every
-    /// list, so the two are never in memory together.
+    /// [`Stage::DigestWide`]): a one-off build renders those last, after
+    /// every list, so the two are never in memory together.
     pub fn forget_summaries(&mut self) {
         self.summaries = Vec::new();
+    }
+
+    /// The summary of paper `index`: the kept one, else made now.
+    fn summary(&self, site: &Site, index: usize) -> Value {
+        match self.summaries.get(index) {
+            Some(kept) => kept.clone(),
+            None => value(&summary(site, &site.papers[index], &self.keys[index])),
+        }
     }
 
     /// Recomputes the values of the papers at `indices` (after an edit
@@ -430,10 +496,7 @@ impl Prepared {
     /// flattened struct is written as a map.)
     fn detail(&self, site: &Site, index: usize) -> Value {
         let key = &self.keys[index];
-        let summary = match self.summaries.get(index) {
-            Some(kept) => kept.clone(),
-            None => value(&summary(site, &site.papers[index], key)),
-        };
+        let summary = self.summary(site, index);
         let bibtex = match self.bibtex.get(index) {
             Some(kept) => kept.clone(),
             None => cite::bibtex(site, &site.papers[index], key),
@@ -672,7 +735,7 @@ impl Shared<'_> {
         Value::from(
             papers
                 .iter()
-                .map(|&i| self.prepared.summaries[i].clone())
+                .map(|&i| self.prepared.summary(self.site, i))
                 .collect::<Vec<_>>(),
         )
     }
