@@ -310,10 +310,11 @@ impl Staging {
     /// [`Staging::commit`], with the manifest of what the folder holds
     /// now when the staging was made [`Staging::with_manifest`].
     pub fn commit_tracked(mut self) -> Result<(WriteReport, Option<Manifest>)> {
-        move_into(&self.tmp, &self.dir)?;
+        let mut moved = HashSet::new();
+        move_into(&self.tmp, &self.dir, &mut moved)?;
         self.committed = true;
         let _ = std::fs::remove_dir_all(&self.tmp);
-        let removed = remove_stale(&self.dir, &self.claimed)?;
+        let removed = remove_stale(&self.dir, &self.claimed, &moved)?;
         let manifest = self.known.is_some().then(|| {
             let seen = std::mem::take(&mut self.seen);
             let files = seen
@@ -347,8 +348,9 @@ impl Staging {
 }
 
 /// Moves everything in the staging folder `from` to the same place under
-/// `to`: a folder `to` lacks moves whole, a file replaces the one there.
-fn move_into(from: &Path, to: &Path) -> Result<()> {
+/// `to`: a folder `to` lacks moves whole (and is added to `moved`), a file
+/// replaces the one there.
+fn move_into(from: &Path, to: &Path, moved: &mut HashSet<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(from).map_err(|e| Error::read(from, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::read(from, e))?;
@@ -359,7 +361,7 @@ fn move_into(from: &Path, to: &Path) -> Result<()> {
             .map_err(|e| Error::read(&source, e))?
             .is_dir();
         match std::fs::symlink_metadata(&target) {
-            Ok(m) if is_dir && m.is_dir() => move_into(&source, &target)?,
+            Ok(m) if is_dir && m.is_dir() => move_into(&source, &target, moved)?,
             Ok(m) => {
                 // A file where a folder goes, or the other way round.
                 if m.is_dir() {
@@ -369,7 +371,12 @@ fn move_into(from: &Path, to: &Path) -> Result<()> {
                 }
                 std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
             }
-            Err(_) => std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?,
+            Err(_) => {
+                std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
+                if is_dir {
+                    moved.insert(target);
+                }
+            }
         }
     }
     Ok(())
@@ -452,10 +459,12 @@ fn keep_mode(staged: &Path, old: &std::fs::Metadata) {
 }
 
 /// Removes files under `dir` that no output claims, then empty folders.
-/// Dot-folders at the top (`.git` of a deploy checkout) are left alone.
-fn remove_stale(dir: &Path, claimed: &HashSet<String>) -> Result<usize> {
+/// Dot-folders at the top (`.git` of a deploy checkout) are left alone,
+/// and so are the folders just `moved` in whole: they hold only what this
+/// build wrote (all of the output, in a first build).
+fn remove_stale(dir: &Path, claimed: &HashSet<String>, moved: &HashSet<PathBuf>) -> Result<usize> {
     let found = std::sync::Mutex::new(Found::default());
-    find_stale(dir, Some(""), claimed, &found)?;
+    find_stale(dir, Some(""), claimed, moved, &found)?;
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     for file in &found.stale {
         std::fs::remove_file(file).map_err(|e| Error::write(file, e))?;
@@ -485,6 +494,7 @@ fn find_stale(
     dir: &Path,
     prefix: Option<&str>,
     claimed: &HashSet<String>,
+    moved: &HashSet<PathBuf>,
     found: &std::sync::Mutex<Found>,
 ) -> Result<()> {
     let mut stale = Vec::new();
@@ -500,8 +510,9 @@ fn find_stale(
         let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
         if is_dir {
             let dot_top = prefix == Some("") && name.to_string_lossy().starts_with('.');
-            if !dot_top {
-                folders.push((item.path(), path.map(|p| p + "/")));
+            let path_buf = item.path();
+            if !dot_top && !moved.contains(&path_buf) {
+                folders.push((path_buf, path.map(|p| p + "/")));
             }
         } else if !path.is_some_and(|p| claimed.contains(&p)) {
             stale.push(item.path());
@@ -513,7 +524,7 @@ fn find_stale(
     }
     folders
         .par_iter()
-        .try_for_each(|(path, rel)| find_stale(path, rel.as_deref(), claimed, found))
+        .try_for_each(|(path, rel)| find_stale(path, rel.as_deref(), claimed, moved, found))
 }
 
 /// Writes the outputs an incremental rebuild changed and removes the ones
@@ -707,6 +718,40 @@ mod tests {
         staging.stage(&[&out("x.html", "x")]).unwrap();
         drop(staging);
         assert!(!fresh.exists());
+    }
+
+    #[test]
+    fn stale_files_go_from_old_folders_while_new_ones_are_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        write(
+            &site,
+            &[
+                out("a/keep.html", "k"),
+                out("a/old.html", "o"),
+                out("z/old.html", "o"),
+            ],
+        )
+        .unwrap();
+        let mut staging = Staging::new(&site).unwrap();
+        staging
+            .stage(&[
+                &out("a/keep.html", "k"),
+                &out("a/new/x.html", "x"),
+                &out("n/y.html", "y"),
+            ])
+            .unwrap();
+        let report = staging.commit().unwrap();
+        assert_eq!(report.removed, 2);
+        assert!(!site.join("a/old.html").exists());
+        assert!(!site.join("z").exists(), "an emptied folder goes");
+        for (path, text) in [
+            ("a/keep.html", "k"),
+            ("a/new/x.html", "x"),
+            ("n/y.html", "y"),
+        ] {
+            assert_eq!(std::fs::read_to_string(site.join(path)).unwrap(), text);
+        }
     }
 
     #[test]

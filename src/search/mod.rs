@@ -277,11 +277,11 @@ impl Index {
         // Each thread gathers the postings of a run of docs; runs are
         // joined in doc order, so every postings list comes out sorted.
         let run = order.len().div_ceil(rayon::current_num_threads()).max(1);
-        let runs: Vec<HashMap<&str, Postings>> = order
+        let runs: Vec<ahash::AHashMap<&str, Postings>> = order
             .par_chunks(run)
             .enumerate()
             .map(|(r, papers)| {
-                let mut map: HashMap<&str, Postings> = HashMap::new();
+                let mut map: ahash::AHashMap<&str, Postings> = ahash::AHashMap::new();
                 for (k, &i) in papers.iter().enumerate() {
                     let doc = (r * run + k) as u32;
                     for (term, score) in site.papers[i].derived.search.iter() {
