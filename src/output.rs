@@ -107,6 +107,10 @@ pub struct Staging {
     committed: bool,
     /// The output folder did not exist before: a failed build removes it.
     created: bool,
+    /// The output folder held nothing when staging began, so no file
+    /// there is compared with (a first build skips 250,000 failing
+    /// lookups at 100,000 papers).
+    empty: bool,
     /// The process's umask would make new files unreadable to others (a
     /// web server): set 0644 on them.
     chmod_new: bool,
@@ -213,6 +217,7 @@ impl Staging {
         let tmp = dir.join(".sheaf-staging");
         // Left over from a build that was killed.
         let _ = std::fs::remove_dir_all(&tmp);
+        let empty = std::fs::read_dir(dir).is_ok_and(|mut items| items.next().is_none());
         std::fs::create_dir(&tmp).map_err(|e| Error::write(&tmp, e))?;
         let chmod_new = !new_files_readable(&tmp);
         Ok(Staging {
@@ -223,6 +228,7 @@ impl Staging {
             unchanged: 0,
             committed: false,
             created,
+            empty,
             chmod_new,
             known: None,
             seen: Vec::new(),
@@ -246,7 +252,7 @@ impl Staging {
                 let target = self.dir.join(&o.path);
                 let hash = self.known.as_ref().map(|_| xxh3_128(&o.bytes));
                 // Taken before comparing: a change after it shows at commit.
-                let before = hash.and_then(|_| Stat::of(&target));
+                let before = hash.filter(|_| !self.empty).and_then(|_| Stat::of(&target));
                 if let (Some(known), Some(h), Some(stat)) = (&self.known, hash, before) {
                     if known.vouches(&o.path, h, &stat) {
                         return Ok((false, hash, Seen::Found(stat)));
@@ -256,7 +262,7 @@ impl Staging {
                     // The length is known already: read only a file that
                     // could match.
                     Some(stat) => stat.len == o.bytes.len() as u64 && holds(&target, &o.bytes),
-                    None => same_bytes(&target, &o.bytes),
+                    None => !self.empty && same_bytes(&target, &o.bytes),
                 };
                 if same {
                     return Ok((false, hash, before.map_or(Seen::Unknown, Seen::Found)));
