@@ -633,15 +633,9 @@ impl Session {
         let mut rest = &jobs[..];
         while !rest.is_empty() {
             let stage = render::stage(rest[0]);
-            // The digest-wide files are big: one at a time.
-            let size = if self.streaming && stage == Stage::DigestWide {
-                1
-            } else {
-                BATCH
-            };
             let same = rest
                 .iter()
-                .take(size)
+                .take(BATCH)
                 .take_while(|&&j| !self.streaming || render::stage(j) == stage)
                 .count();
             let (batch, after) = rest.split_at(same);

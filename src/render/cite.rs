@@ -388,27 +388,37 @@ pub fn papers_json<'a>(site: &'a Site, record: impl Fn(usize) -> Cow<'a, str> + 
     // `{…}` without its closing brace, then the papers array.
     out.push_str(&head[..head.len() - 1]);
     out.push_str(",\"papers\":[\n");
-    for start in (0..n).step_by(CHUNK) {
-        let chunk: Vec<Cow<str>> = (start..n.min(start + CHUNK))
+    let make = |start: usize| -> Vec<Cow<str>> {
+        (start..n.min(start + CHUNK))
             .into_par_iter()
             .map(&record)
-            .collect();
-        if start == 0 {
-            // Room for twice what the first records suggest, so the string
-            // all but never grows: growing copies it, holding the old and
-            // the new (600 MB at 100,000 papers). Room that is never
-            // written takes address space, not memory, and `shrink_to_fit`
-            // below gives it back (in place with jemalloc, the allocator
-            // of the binary).
-            let first: usize = chunk.iter().map(|r| r.len() + 2).sum();
-            out.reserve(2 * (first * n / chunk.len().max(1)) + 16);
-        }
-        for (j, r) in chunk.iter().enumerate() {
-            if start + j > 0 {
-                out.push_str(",\n");
+            .collect()
+    };
+    let mut chunk = make(0);
+    // Room for twice what the first records suggest, so the string all but
+    // never grows: growing copies it, holding the old and the new (600 MB
+    // at 100,000 papers). Room that is never written takes address space,
+    // not memory, and `shrink_to_fit` below gives it back (in place with
+    // jemalloc, the allocator of the binary).
+    let first: usize = chunk.iter().map(|r| r.len() + 2).sum();
+    out.reserve(2 * (first * n / chunk.len().max(1)) + 16);
+    for start in (0..n).step_by(CHUNK) {
+        // The next chunk is made while this one is copied in, which alone
+        // would leave every core but one idle.
+        let append = |out: &mut String| {
+            for (j, r) in chunk.iter().enumerate() {
+                if start + j > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(r);
             }
-            out.push_str(r);
-        }
+        };
+        let next = start + CHUNK;
+        let (made, ()) = rayon::join(
+            || if next < n { make(next) } else { Vec::new() },
+            || append(&mut out),
+        );
+        chunk = made;
     }
     out.push_str("\n]}\n");
     out.shrink_to_fit();
