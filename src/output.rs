@@ -369,13 +369,21 @@ fn move_into(from: &Path, to: &Path, moved: &mut HashSet<PathBuf>) -> Result<()>
         match std::fs::symlink_metadata(&target) {
             Ok(m) if is_dir && m.is_dir() => move_into(&source, &target, moved)?,
             Ok(m) => {
-                // A file where a folder goes, or the other way round.
+                // A file where a folder goes, or the other way round (the
+                // old one is stale: this build writes the other kind), or a
+                // file replacing a file, which keeps its mode. A link is a
+                // file here: it goes, and what it points at stays.
                 if m.is_dir() {
                     std::fs::remove_dir_all(&target).map_err(|e| Error::write(&target, e))?;
-                } else if !is_dir {
+                } else if is_dir {
+                    std::fs::remove_file(&target).map_err(|e| Error::write(&target, e))?;
+                } else if m.is_file() {
                     keep_mode(&source, &m);
                 }
                 std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
+                if is_dir {
+                    moved.insert(target);
+                }
             }
             Err(_) => {
                 std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
@@ -724,6 +732,42 @@ mod tests {
         staging.stage(&[&out("x.html", "x")]).unwrap();
         drop(staging);
         assert!(!fresh.exists());
+    }
+
+    #[test]
+    fn a_folder_replaces_a_file_or_link_where_it_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("keep.html"), "mine").unwrap();
+        write(&site, &[out("tags", "a file"), out("index.html", "i")]).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&elsewhere, site.join("themes")).unwrap();
+        let mut staging = Staging::new(&site).unwrap();
+        staging
+            .stage(&[
+                &out("index.html", "i"),
+                &out("tags/index.html", "t"),
+                &out("themes/index.html", "h"),
+            ])
+            .unwrap();
+        staging.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(site.join("tags/index.html")).unwrap(),
+            "t"
+        );
+        assert_eq!(
+            std::fs::read_to_string(site.join("themes/index.html")).unwrap(),
+            "h"
+        );
+        assert!(!site.join("themes").is_symlink());
+        // What the link pointed at is not the output's.
+        assert_eq!(
+            std::fs::read_to_string(elsewhere.join("keep.html")).unwrap(),
+            "mine"
+        );
+        assert!(!elsewhere.join("index.html").exists());
     }
 
     #[test]
