@@ -398,6 +398,9 @@ impl Prepared {
     /// yet.
     pub fn summarize(&mut self, site: &Site, end: usize) {
         let start = self.summaries.len().min(end);
+        if start == end {
+            return;
+        }
         let links = LinkValues::new(site);
         let made: Vec<Value> = (start..end)
             .into_par_iter()
@@ -735,7 +738,12 @@ impl Shared<'_> {
         Value::from(
             papers
                 .iter()
-                .map(|&i| self.prepared.summary(self.site, i))
+                .map(|&i| {
+                    // Lists render after every summary is made (see `Stage`);
+                    // making one here would only be slower.
+                    debug_assert!(i < self.prepared.summaries.len(), "no summary of paper {i}");
+                    self.prepared.summary(self.site, i)
+                })
                 .collect::<Vec<_>>(),
         )
     }
