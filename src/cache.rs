@@ -185,9 +185,9 @@ impl Cache {
             .into_iter()
             .enumerate()
             .filter(|(n, records)| {
-                !records.is_empty()
-                    && (records.len() != self.loaded[*n].len()
-                        || records.iter().any(|(k, _)| !self.loaded[*n].contains(k)))
+                // As sets: entries with the same sources share one record.
+                let keys: HashSet<Key> = records.iter().map(|(k, _)| *k).collect();
+                !records.is_empty() && keys != self.loaded[*n]
             })
             .collect();
         Save {

@@ -342,3 +342,19 @@ fn config_edits_that_conversions_do_not_read_keep_the_cache() {
     build_into(&site, "plain", false);
     assert_eq!(snapshot(&site.out()), snapshot(&site.root().join("plain")));
 }
+
+#[test]
+fn entries_with_the_same_sources_do_not_make_a_no_op_build_rewrite_the_cache() {
+    // Two files with the same fields have one record: their shard must
+    // still count as unchanged.
+    let mut files: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("p{i}.md"), entry(&format!("Paper {i}"), "")))
+        .collect();
+    files.push(("p0-copy.md".into(), entry("Paper 0", "")));
+    let site = TestSite::with_owned_papers(&files);
+    build_into(&site, "public", true);
+    let before = shards(&site);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    build_into(&site, "public", true);
+    assert_eq!(shards(&site), before, "a no-op build rewrote the cache");
+}
