@@ -372,6 +372,7 @@ fn tag_link(site: &Site, tag: usize) -> TagLink {
 /// The template values of every theme's and tag's link, made once: the
 /// summaries of a site's papers hold clones of them, which share one
 /// copy (a summary is kept for every paper while a site renders).
+#[derive(Clone, Default)]
 pub struct LinkValues {
     themes: Vec<Value>,
     tags: Vec<Value>,

@@ -331,6 +331,8 @@ pub struct Prepared {
     /// lists them, and its `papers.json` record (kept only for rebuilds).
     bibtex: Vec<String>,
     json: Vec<String>,
+    /// The theme and tag links every summary shares.
+    links: LinkValues,
 }
 
 impl Prepared {
@@ -380,6 +382,7 @@ impl Prepared {
             keys,
             bibtex: Vec::with_capacity(made.len()),
             json: Vec::with_capacity(made.len()),
+            links,
         };
         for (s, d, b, j) in made {
             prepared.summaries.extend(s);
@@ -401,10 +404,9 @@ impl Prepared {
         if start == end {
             return;
         }
-        let links = LinkValues::new(site);
         let made: Vec<Value> = (start..end)
             .into_par_iter()
-            .map(|i| summary_value(site, &site.papers[i], &self.keys[i], &links))
+            .map(|i| summary_value(site, &site.papers[i], &self.keys[i], &self.links))
             .collect();
         self.summaries.extend(made);
     }
@@ -420,7 +422,7 @@ impl Prepared {
     fn summary(&self, site: &Site, index: usize) -> Value {
         match self.summaries.get(index) {
             Some(kept) => kept.clone(),
-            None => value(&summary(site, &site.papers[index], &self.keys[index])),
+            None => summary_value(site, &site.papers[index], &self.keys[index], &self.links),
         }
     }
 
@@ -429,6 +431,8 @@ impl Prepared {
     /// summary changed and those whose details changed.
     pub fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
         let (mut summaries, mut details) = (Vec::new(), Vec::new());
+        // Made again from `site` (a few dozen values), not taken from
+        // `self.links`, so the summaries compared are the site's as it is.
         let links = LinkValues::new(site);
         for &i in indices {
             let Some(paper) = site.papers.get(i) else {
