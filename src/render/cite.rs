@@ -20,20 +20,24 @@ use crate::model::{Paper, Site};
 /// the site: `lastnameYYYYfirstword`, with `a`, `b`… added (in slug
 /// order) where two papers would share one.
 pub fn keys(site: &Site) -> Vec<String> {
-    let bases: Vec<String> = site.papers.iter().map(|p| base_key(&p.entry)).collect();
+    // In parallel: slugifying 100,000 names and titles takes a core 0.2 s.
+    let mut keys: Vec<String> = site.papers.par_iter().map(|p| base_key(&p.entry)).collect();
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, b) in bases.iter().enumerate() {
+    for (i, b) in keys.iter().enumerate() {
         groups.entry(b).or_default().push(i);
     }
-    let mut keys = bases.clone();
+    let mut shared: Vec<(usize, String)> = Vec::new();
     for (base, mut members) in groups {
         if members.len() < 2 {
             continue;
         }
         members.sort_by(|&a, &b| site.papers[a].entry.slug.cmp(&site.papers[b].entry.slug));
         for (n, &i) in members.iter().enumerate() {
-            keys[i] = format!("{base}{}", suffix(n));
+            shared.push((i, format!("{base}{}", suffix(n))));
         }
+    }
+    for (i, key) in shared {
+        keys[i] = key;
     }
     keys
 }
