@@ -237,6 +237,17 @@ fn key_file(key: &str) -> String {
     }
 }
 
+/// Parts [`Index::new`] gathers terms in, by key, to build in parallel.
+const PARTS: usize = 16;
+
+/// The part of a key: any function of the key alone, so each part holds
+/// whole groups.
+fn part(key: &str) -> usize {
+    key.bytes().fold(0usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    }) % PARTS
+}
+
 /// A group with more postings than this is split into three-character
 /// shards, so no query downloads the postings of every common word that
 /// starts with "co".
@@ -274,49 +285,68 @@ impl Index {
         for (doc, &i) in order.iter().enumerate() {
             doc_of[i] = doc as u32;
         }
-        // Each thread gathers the postings of a run of docs; runs are
-        // joined in doc order, so every postings list comes out sorted.
+        // Each thread gathers the postings of a run of docs, in parts by
+        // key; runs are joined in doc order, so every postings list comes
+        // out sorted. Each part then merges, sorts and groups on its own
+        // (one map of every term took a core 0.3 s at 100,000 papers).
         let run = order.len().div_ceil(rayon::current_num_threads()).max(1);
-        let runs: Vec<ahash::AHashMap<&str, Postings>> = order
+        let runs: Vec<Vec<ahash::AHashMap<&str, Postings>>> = order
             .par_chunks(run)
             .enumerate()
             .map(|(r, papers)| {
-                let mut map: ahash::AHashMap<&str, Postings> = ahash::AHashMap::new();
+                let mut parts: Vec<ahash::AHashMap<&str, Postings>> =
+                    (0..PARTS).map(|_| ahash::AHashMap::new()).collect();
                 for (k, &i) in papers.iter().enumerate() {
                     let doc = (r * run + k) as u32;
                     for (term, score) in site.papers[i].derived.search.iter() {
-                        map.entry(term).or_default().push((doc, score));
+                        parts[part(key(term))]
+                            .entry(term)
+                            .or_default()
+                            .push((doc, score));
                     }
                 }
-                map
+                parts
             })
             .collect();
-        let mut runs = runs.into_iter();
-        let mut all = runs.next().unwrap_or_default();
-        for more in runs {
-            for (term, list) in more {
-                all.entry(term).or_default().extend(list);
+        let mut parts: Vec<Vec<ahash::AHashMap<&str, Postings>>> =
+            (0..PARTS).map(|_| Vec::new()).collect();
+        for run in runs {
+            for (p, map) in run.into_iter().enumerate() {
+                parts[p].push(map);
             }
         }
-        let mut terms: Vec<(&str, Postings)> = all.into_iter().collect();
-        terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
-        // Sorted terms: each key's terms are one run, so every group is
-        // built from sorted input.
-        let mut groups: HashMap<String, Group> = HashMap::new();
-        let mut terms = terms.into_iter().peekable();
-        while let Some((first, list)) = terms.next() {
-            let k = key(first);
-            let mut group = vec![(Box::<str>::from(first), list)];
-            while let Some((term, _)) = terms.peek() {
-                if key(term) != k {
-                    break;
+        let groups: HashMap<String, Group> = parts
+            .into_par_iter()
+            .flat_map_iter(|runs| {
+                let mut runs = runs.into_iter();
+                let mut all = runs.next().unwrap_or_default();
+                for more in runs {
+                    for (term, list) in more {
+                        all.entry(term).or_default().extend(list);
+                    }
                 }
-                if let Some((term, list)) = terms.next() {
-                    group.push((term.into(), list));
+                let mut terms: Vec<(&str, Postings)> = all.into_iter().collect();
+                terms.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                // Sorted terms: each key's terms are one run, so every
+                // group is built from sorted input.
+                let mut groups: Vec<(String, Group)> = Vec::new();
+                let mut terms = terms.into_iter().peekable();
+                while let Some((first, list)) = terms.next() {
+                    let k = key(first);
+                    let mut group = vec![(Box::<str>::from(first), list)];
+                    while let Some((term, _)) = terms.peek() {
+                        if key(term) != k {
+                            break;
+                        }
+                        if let Some((term, list)) = terms.next() {
+                            group.push((term.into(), list));
+                        }
+                    }
+                    groups.push((k.to_string(), group.into_iter().collect()));
                 }
-            }
-            groups.insert(k.to_string(), group.into_iter().collect());
-        }
+                groups
+            })
+            .collect();
         Index {
             order,
             doc_of,
