@@ -147,6 +147,7 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic
     }
     let results: Vec<_> = paths
         .par_iter()
+        .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
         .map(|path| {
             let shown = display_path(root, path);
             let text = match yaml::read_text(path) {

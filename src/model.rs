@@ -410,6 +410,7 @@ impl Site {
         let derived_config = DerivedConfig::from(config);
         let derived: Vec<Arc<Derived>> = entries
             .par_iter()
+            .with_max_len(32) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|e| match cached.get(e.slug.as_str()) {
                 // The same entry, or one read again with the same text
                 // (a template or config-free rebuild reloads every file).

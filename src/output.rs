@@ -248,6 +248,7 @@ impl Staging {
         type Staged = (bool, Option<u128>, Seen);
         let results: Vec<Result<Staged>> = outputs
             .par_iter()
+            .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|o| {
                 let target = self.dir.join(&o.path);
                 let hash = self.known.as_ref().map(|_| xxh3_128(&o.bytes));

@@ -160,6 +160,7 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
     // Sparse, normalised vectors of each paper's strongest terms.
     let vectors: Vec<Vec<(Term, f32)>> = docs
         .par_iter()
+        .with_max_len(512) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
         .map(|d| {
             let mut v: Vec<(Term, f32)> = d
                 .terms
@@ -199,6 +200,9 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
     });
     (0..n)
         .into_par_iter()
+        // Small pieces (see ARCHITECTURE.md, "Parallel loops"), but each
+        // makes its own score table.
+        .with_max_len(1024)
         .map_init(
             || (vec![0f32; n], Vec::new()),
             |(scores, touched), i| {

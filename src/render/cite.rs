@@ -395,6 +395,7 @@ pub fn papers_json<'a>(site: &'a Site, record: impl Fn(usize) -> Cow<'a, str> + 
     let make = |start: usize| -> Vec<Cow<str>> {
         (start..n.min(start + CHUNK))
             .into_par_iter()
+            .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(&record)
             .collect()
     };

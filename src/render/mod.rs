@@ -357,6 +357,7 @@ impl Prepared {
             .par_iter()
             .zip(&keys)
             .enumerate()
+            .with_max_len(256) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|(i, (p, k))| {
                 (
                     summaries.then(|| summary_value(site, p, k, &links)),
@@ -406,6 +407,7 @@ impl Prepared {
         }
         let made: Vec<Value> = (start..end)
             .into_par_iter()
+            .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|i| summary_value(site, &site.papers[i], &self.keys[i], &self.links))
             .collect();
         self.summaries.extend(made);
@@ -1130,6 +1132,7 @@ pub fn render(
     };
     let results: Vec<_> = jobs
         .par_iter()
+        .with_max_len(4) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
         .map(|&job| {
             let result = shared.render(job);
             progress.advance(1);

@@ -382,6 +382,7 @@ impl Index {
         let groups: Vec<(&String, &Group)> = self.groups.iter().collect();
         let made: Vec<(String, GroupFiles)> = groups
             .par_iter()
+            .with_max_len(1) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|(k, g)| (k.to_string(), group_files(k, g)))
             .collect();
         let mut shards = Vec::new();
@@ -404,6 +405,7 @@ impl Index {
                 sink(
                     (start..count.min(start + PART))
                         .into_par_iter()
+                        .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
                         .map(make)
                         .collect(),
                 )?;
