@@ -417,7 +417,11 @@ impl Prepared {
     /// [`Stage::DigestWide`]): a one-off build renders those last, after
     /// every list, so the two are never in memory together.
     pub fn forget_summaries(&mut self) {
-        self.summaries = Vec::new();
+        // On every core: freeing 100,000 summaries took one 0.2 s.
+        std::mem::take(&mut self.summaries)
+            .into_par_iter()
+            .with_max_len(1024)
+            .for_each(drop);
     }
 
     /// The summary of paper `index`: the kept one, else made now.
