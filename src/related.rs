@@ -201,8 +201,8 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
     (0..n)
         .into_par_iter()
         // Small pieces (see ARCHITECTURE.md, "Parallel loops"), but each
-        // makes its own score table.
-        .with_max_len(1024)
+        // makes its own score table of n floats: no more than 64 of them.
+        .with_max_len(1024.max(n / 64))
         .map_init(
             || (vec![0f32; n], Vec::new()),
             |(scores, touched), i| {

@@ -241,11 +241,13 @@ fn key_file(key: &str) -> String {
 const PARTS: usize = 16;
 
 /// The part of a key: any function of the key alone, so each part holds
-/// whole groups.
+/// whole groups. The bytes are mixed (a multiply, then high bits), so keys
+/// that differ in any byte spread evenly.
 fn part(key: &str) -> usize {
-    key.bytes().fold(0usize, |h, b| {
-        h.wrapping_mul(31).wrapping_add(usize::from(b))
-    }) % PARTS
+    let h = key
+        .bytes()
+        .fold(0u64, |h, b| h.rotate_left(8) ^ u64::from(b));
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize % PARTS
 }
 
 /// A group with more postings than this is split into three-character
