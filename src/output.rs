@@ -368,7 +368,10 @@ fn move_into(from: &Path, to: &Path, moved: &mut HashSet<PathBuf>) -> Result<()>
             .map_err(|e| Error::read(&source, e))?
             .is_dir();
         match std::fs::symlink_metadata(&target) {
-            Ok(m) if is_dir && m.is_dir() => move_into(&source, &target, moved)?,
+            Ok(m) if is_dir && m.is_dir() => {
+                move_into(&source, &target, moved)?;
+                continue;
+            }
             Ok(m) => {
                 // A file where a folder goes, or the other way round (the
                 // old one is stale: this build writes the other kind), or a
@@ -381,17 +384,12 @@ fn move_into(from: &Path, to: &Path, moved: &mut HashSet<PathBuf>) -> Result<()>
                 } else if m.is_file() {
                     keep_mode(&source, &m);
                 }
-                std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
-                if is_dir {
-                    moved.insert(target);
-                }
             }
-            Err(_) => {
-                std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
-                if is_dir {
-                    moved.insert(target);
-                }
-            }
+            Err(_) => {}
+        }
+        std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
+        if is_dir {
+            moved.insert(target);
         }
     }
     Ok(())

@@ -31,45 +31,11 @@ const MAX_MAX_DF: u32 = 300;
 /// rebuilds, so the statistics over all papers hash integers, not strings.
 pub type Term = u64;
 
-/// Keys that are already hashes need no more hashing.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type TermMap<V> = HashMap<Term, V, BuildHasherDefault<Prehashed>>;
-
-/// Bits of a term that pick its part of a [`Parts`] map.
-const PART_BITS: u32 = 3;
-const PARTS: usize = 1 << PART_BITS;
-
-/// The part of a [`Parts`] map that holds `t`.
-fn part(t: Term) -> usize {
-    (t >> (64 - PART_BITS)) as usize
-}
-
-/// A map of terms in parts, by their top bits, filled in parallel: one
-/// map of the postings (2.4 million at 100,000 papers) took a core 0.4 s,
-/// a cache miss a posting, where eight parts that each stay in cache take
-/// 0.1 s. (Counting the document frequencies this way gained nothing: a
-/// part must find its terms in every paper, and that costs what it saves.)
-struct Parts<V>(Vec<PartMap<V>>);
-
-/// Within a part the top bits are all the same, and hashbrown tells keys
-/// apart by their top bits before comparing them: they are mixed first.
-type PartMap<V> = HashMap<Term, V, BuildHasherDefault<Mixed>>;
+/// Terms are hashes already: a map needs only to mix their bits (one
+/// multiply), not to hash them again. Mixed because hashbrown tells keys
+/// apart by their top bits, which are all the same within a part of a
+/// [`Parts`] map.
+type TermMap<V> = HashMap<Term, V, BuildHasherDefault<Mixed>>;
 
 #[derive(Default)]
 struct Mixed(u64);
@@ -89,15 +55,31 @@ impl Hasher for Mixed {
     }
 }
 
+/// Bits of a term that pick its part of a [`Parts`] map.
+const PART_BITS: u32 = 3;
+const PARTS: usize = 1 << PART_BITS;
+
+/// The part of a [`Parts`] map that holds `t`.
+fn part(t: Term) -> usize {
+    (t >> (64 - PART_BITS)) as usize
+}
+
+/// A map of terms in parts, by their top bits, filled in parallel: one
+/// map of the postings (2.4 million at 100,000 papers) took a core 0.4 s,
+/// a cache miss a posting, where eight parts that each stay in cache take
+/// 0.1 s. (Counting the document frequencies this way gained nothing: a
+/// part must find its terms in every paper, and that costs what it saves.)
+struct Parts<V>(Vec<TermMap<V>>);
+
 impl<V: Send> Parts<V> {
     /// Fills each part in parallel: `fill(p, map)` puts the terms of part
     /// `p` into `map`.
-    fn fill(fill: impl Fn(usize, &mut PartMap<V>) + Sync) -> Parts<V> {
+    fn fill(fill: impl Fn(usize, &mut TermMap<V>) + Sync) -> Parts<V> {
         Parts(
             (0..PARTS)
                 .into_par_iter()
                 .map(|p| {
-                    let mut map = PartMap::default();
+                    let mut map = TermMap::default();
                     fill(p, &mut map);
                     map
                 })
