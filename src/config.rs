@@ -150,7 +150,14 @@ impl Config {
     /// Reads and validates `<root>/site-config.yaml`.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
-        let text = yaml::read_text(&path)?;
+        let text = match yaml::read_text(&path) {
+            Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotADigest {
+                    root: root.to_path_buf(),
+                })
+            }
+            read => read?,
+        };
         Config::parse(root, &path, &text).map_err(Error::Invalid)
     }
 

@@ -161,7 +161,13 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic
                         })
                         .collect())
                 }
-                Err(e) => return Err(vec![Diagnostic::error(&shown, None, e.to_string())]),
+                Err(e) => {
+                    return Err(vec![Diagnostic::error(
+                        &shown,
+                        None,
+                        crate::error::chain(&e),
+                    )])
+                }
             };
             parse_entry(&shown, &text)
         })
@@ -241,7 +247,7 @@ fn read_templates(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) ->
             Err(e) => {
                 diagnostics.extend(match e {
                     Error::Invalid(d) => d,
-                    other => vec![Diagnostic::error(&path, None, other.to_string())],
+                    other => vec![Diagnostic::error(&path, None, crate::error::chain(&other))],
                 });
                 None
             }

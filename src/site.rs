@@ -119,7 +119,7 @@ pub fn build_with_progress(
             warnings.push(Diagnostic::warning(
                 crate::cache::DIR,
                 None,
-                format!("could not save the list of files written ({e}); the next build reads them back to compare"),
+                format!("could not save the list of files written ({}); the next build reads them back to compare", crate::error::chain(&e)),
             ));
         }
     }
@@ -129,7 +129,7 @@ pub fn build_with_progress(
     if let Some(saving) = session.cache_saved.take() {
         let failed = match saving.join() {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(e.to_string()),
+            Ok(Err(e)) => Some(crate::error::chain(&e)),
             Err(_) => Some("the saving thread failed".to_string()),
         };
         if let Some(why) = failed {

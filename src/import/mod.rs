@@ -164,7 +164,8 @@ pub fn import_arxiv(config: &Config, ids: &[String], opts: &ImportOptions) -> Re
     for raw in ids {
         match ArxivId::parse(raw) {
             Ok(id) => wanted.push(id),
-            Err(why) => errors.push(Diagnostic::error(shown, None, format!("{raw:?}: {why}"))),
+            // Every reason names the id already.
+            Err(why) => errors.push(Diagnostic::error(shown, None, why)),
         }
     }
     if !errors.is_empty() {
