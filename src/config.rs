@@ -144,6 +144,8 @@ pub struct Config {
     /// The keyword rules of `themes` and of `tag_rules`, by index.
     pub theme_matchers: KeywordRules,
     pub tag_matchers: KeywordRules,
+    /// The line of `base_url` in the file, for messages about it.
+    pub base_url_line: Option<usize>,
 }
 
 impl Config {
@@ -264,6 +266,7 @@ impl Config {
         };
         Ok(Config {
             root: root.to_path_buf(),
+            base_url_line: line_of(text, "base_url:"),
             theme_matchers: KeywordRules::new(raw.themes.iter().map(|t| t.keywords.as_slice())),
             tag_matchers: KeywordRules::new(raw.tags.iter().map(|t| t.keywords.as_slice())),
             title: raw.title,

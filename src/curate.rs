@@ -90,7 +90,42 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
         findings.extend(d);
     }
     findings.extend(duplicates(&inputs.entries));
-    for e in &inputs.entries {
+    findings.extend(lints(&inputs.config, &inputs.entries, today));
+    let mut findings = relative(root, findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.line.cmp(&b.line))
+    });
+    findings.dedup();
+    Ok(findings)
+}
+
+/// The warnings about a site that builds but is probably not what the
+/// curator meant: a `base_url` still at the placeholder `sheaf init` wrote,
+/// empty abstracts, dates in the future. `sheaf check` and `sheaf build`
+/// both show them (`site::Session::warnings`).
+pub fn lints(config: &Config, entries: &[std::sync::Arc<Entry>], today: Date) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
+    let base_url = config.urls.base_url();
+    // `sheaf init`'s placeholder is on example.github.io; any `example.`
+    // host is one of the names reserved for examples (RFC 2606).
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    if host.is_some_and(|h| h.starts_with("example.")) {
+        findings.push(Diagnostic::warning(
+            config.root.join(crate::config::CONFIG_FILE),
+            config.base_url_line,
+            format!(
+                "`base_url` is still the placeholder {base_url}: set it to the site's address \
+                 (https://<user>.github.io/<repository>/ on GitHub Pages), or the feeds, the \
+                 sitemap and every canonical link point there"
+            ),
+        ));
+    }
+    for e in entries {
         if e.abstract_md.trim().is_empty() {
             findings.push(Diagnostic::warning(
                 &e.source,
@@ -112,15 +147,7 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
             }
         }
     }
-    let mut findings = relative(root, findings);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.file.cmp(&b.file))
-            .then_with(|| a.line.cmp(&b.line))
-    });
-    findings.dedup();
-    Ok(findings)
+    findings
 }
 
 /// The same paper in two files, whatever id form each uses.

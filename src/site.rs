@@ -292,12 +292,17 @@ impl Session {
         )
     }
 
-    /// The warnings of the last build, with paths relative to the root.
+    /// The warnings of the last build, and those `sheaf check` adds
+    /// ([`crate::curate::lints`]), with paths relative to the root.
     pub fn warnings(&self) -> Vec<Diagnostic> {
+        let today = time::OffsetDateTime::now_utc().date();
+        let lints = crate::curate::lints(&self.site.config, &self.inputs.entries, today);
         self.site
             .warnings
             .iter()
-            .map(|d| relative_diag(&self.root, d.clone()))
+            .cloned()
+            .chain(lints)
+            .map(|d| relative_diag(&self.root, d))
             .collect()
     }
 

@@ -338,13 +338,20 @@ fn in_github_actions_findings_are_annotations_on_file_and_line() {
     // Not in Actions: none.
     let out = sheaf_in(site.root(), &["check"], &[]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("::"));
-    // The build shows its warnings the same way.
-    site.write_paper("bad.md", &entry("Fixed", ""));
+    // The build shows its warnings the same way, check's own included.
+    site.write_paper(
+        "bad.md",
+        "---\ntitle: Fixed\ndate: 2025-05-07\nabstract: \"\"\n---\n",
+    );
     let out = sheaf_in(site.root(), &["build"], &actions);
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("::warning file=content/papers/typo.md,line=4::"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("::warning file=content/papers/bad.md,line=4::the abstract is empty"),
         "{stdout}"
     );
 }
@@ -391,4 +398,49 @@ fn serve_rebuild_lines_have_the_time_and_the_changed_path() {
     )
     .unwrap();
     assert!(line.is_match(&rebuilt), "{rebuilt}");
+}
+
+/// `sheaf build` shows the warnings `sheaf check` shows, not only the
+/// entry parser's; a base_url left at `sheaf init`'s placeholder is one.
+#[test]
+fn build_warns_as_check_does() {
+    let site = TestSite::with_papers(&[(
+        "f.md",
+        "---\ntitle: Paper F\ndate: 2999-01-01\nabstract: \"\"\n---\n",
+    )]);
+    let config = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let placeholder = regex::Regex::new(r#"(?m)^base_url: .*$"#)
+        .unwrap()
+        .replace(&text, "base_url: \"https://example.github.io/papers/\"");
+    std::fs::write(&config, placeholder.as_ref()).unwrap();
+    let check = stderr(&sheaf(site.root(), &["check"]));
+    let build = sheaf(site.root(), &["build"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let build = stderr(&build);
+    for expected in [
+        "the abstract is empty\n  --> content/papers/f.md:4",
+        "`date` 2999-01-01 is in the future\n  --> content/papers/f.md:3",
+        "`base_url` is still the placeholder https://example.github.io/papers/",
+    ] {
+        assert!(check.contains(expected), "{expected:?} in {check}");
+        assert!(build.contains(expected), "{expected:?} in {build}");
+    }
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("base_url:"))
+        .unwrap()
+        + 1;
+    assert!(
+        build.contains(&format!("--> site-config.yaml:{line}")),
+        "{build}"
+    );
+    // The address a build is given (the Pages workflow gives Pages' own)
+    // is the one that counts.
+    let real = stderr(&sheaf(
+        site.root(),
+        &["build", "--base-url", "https://ada.github.io/papers/"],
+    ));
+    assert!(!real.contains("placeholder"), "{real}");
+    assert!(real.contains("the abstract is empty"), "{real}");
 }
