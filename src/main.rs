@@ -122,11 +122,15 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Write a blank entry with today's date, ready to fill in.
+    /// Write a new entry with today's date: blank, ready to fill in, or
+    /// with an arXiv paper's metadata.
     New {
-        /// The paper's title.
-        title: String,
-        /// Its arXiv id, in any form.
+        /// The paper's title (with --arxiv, arXiv's title is used).
+        #[arg(required_unless_present = "arxiv")]
+        title: Option<String>,
+        /// Its arXiv id, in any form: the entry gets the paper's title,
+        /// authors, abstract and dates from the arXiv API, as `sheaf import
+        /// --arxiv` writes them.
         #[arg(long)]
         arxiv: Option<String>,
     },
@@ -242,7 +246,10 @@ fn report_error(e: &anyhow::Error, digest: &Digest) {
     if e.is::<Reported>() {
         return;
     }
-    match e.downcast_ref::<sheaf::Error>() {
+    // Only an error of the library as it is: one with context added is
+    // shown with the context.
+    let top: &(dyn std::error::Error + 'static) = e.as_ref();
+    match top.downcast_ref::<sheaf::Error>() {
         Some(sheaf::Error::NotADigest { root }) => {
             let cwd = std::env::current_dir().unwrap_or_default();
             let what = if digest.searched {
@@ -402,7 +409,29 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
         Command::New { title, arxiv } => {
             let config = Config::load(root)?;
             let today = time::OffsetDateTime::now_utc().date();
-            let path = sheaf::curate::new_entry(&config, title, arxiv.as_deref(), today)?;
+            let path = match (arxiv, title) {
+                (Some(id), given) => {
+                    let spinner = spinner(cli.quiet, format!("asking arXiv for {id}"));
+                    let made = sheaf::curate::new_from_arxiv(&config, id, today);
+                    spinner.finish_and_clear();
+                    let (path, arxiv_title) = match made {
+                        Err(e @ sheaf::Error::Fetch { .. }) => {
+                            print_sheaf_error(&e, root);
+                            anstream::eprintln!(
+                                "{HELP}help{HELP:#}: `sheaf new \"Title\"` without --arxiv writes a blank entry"
+                            );
+                            return Err(Reported.into());
+                        }
+                        made => made?,
+                    };
+                    if given.as_deref().is_some_and(|t| t.trim() != arxiv_title) && !cli.quiet {
+                        println!("The entry has arXiv's title: {arxiv_title}");
+                    }
+                    path
+                }
+                (None, Some(title)) => sheaf::curate::new_entry(&config, title, None, today)?,
+                (None, None) => anyhow::bail!("give the paper's title, or --arxiv ID"),
+            };
             if !cli.quiet {
                 println!(
                     "created {}",
@@ -461,17 +490,14 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             let report = match source {
                 Some(source) => import::import_file(&config, source, &options)?,
                 None => {
-                    let spinner = Bar::new(cli.quiet).0;
-                    spinner.set_style(
-                        indicatif::ProgressStyle::with_template("{spinner} {msg}")
-                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    let spinner = spinner(
+                        cli.quiet,
+                        format!(
+                            "asking arXiv for {} paper{}",
+                            arxiv.len(),
+                            plural(arxiv.len())
+                        ),
                     );
-                    spinner.set_message(format!(
-                        "asking arXiv for {} paper{}",
-                        arxiv.len(),
-                        plural(arxiv.len())
-                    ));
-                    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
                     let report = import::import_arxiv(&config, arxiv, &options);
                     spinner.finish_and_clear();
                     report?
@@ -694,6 +720,19 @@ impl sheaf::progress::Progress for Bar {
             t.push((stage, elapsed));
         }
     }
+}
+
+/// A spinner on standard error while the arXiv API answers (hidden as
+/// [`Bar`] is).
+fn spinner(quiet: bool, message: String) -> indicatif::ProgressBar {
+    let spinner = Bar::new(quiet).0;
+    spinner.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
 }
 
 fn plural(n: usize) -> &'static str {
