@@ -104,8 +104,9 @@ enum Command {
     /// Build the site, then rebuild what changes on every save.
     Watch(BuildArgs),
     /// Start a new digest in DIR: site-config.yaml with example themes, one
-    /// example entry, the default visual theme, a GitHub Pages workflow and a
-    /// .gitignore. Refuses a folder that already holds a digest.
+    /// example entry, a GitHub Pages workflow and a .gitignore; its visual
+    /// theme is the one built into sheaf. Refuses a folder that already
+    /// holds a digest.
     Init {
         /// The folder to create the digest in (new, or without a digest).
         dir: PathBuf,
@@ -121,7 +122,15 @@ enum Command {
         /// (default: a placeholder to change in site-config.yaml).
         #[arg(long)]
         base_url: Option<String>,
+        /// Write a copy of the default visual theme into themes/default/ to
+        /// edit, instead of using the one built into sheaf (which changes
+        /// with sheaf when it is upgraded).
+        #[arg(long)]
+        eject_theme: bool,
     },
+    /// Write a copy of the built-in visual theme into themes/default/ to
+    /// edit, and make site-config.yaml use it.
+    EjectTheme,
     /// Write a new entry with today's date: blank, ready to fill in, or
     /// with an arXiv paper's metadata.
     New {
@@ -379,13 +388,15 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             root: init_root,
             title,
             base_url,
+            eject_theme,
         } => {
             if init_root.is_some() || cli.root.is_some() {
                 anyhow::bail!(
                     "init makes the digest in DIR (`sheaf init DIR`); --root means nothing to it"
                 );
             }
-            let written = sheaf::init::init(dir, title.as_deref(), base_url.as_deref())?;
+            let written =
+                sheaf::init::init_with(dir, title.as_deref(), base_url.as_deref(), *eject_theme)?;
             if !cli.quiet {
                 if cli.verbose {
                     for path in &written {
@@ -437,6 +448,28 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                     "created {}",
                     path.strip_prefix(root).unwrap_or(&path).display()
                 );
+            }
+        }
+        Command::EjectTheme => {
+            let ejected = sheaf::init::eject_theme(root)?;
+            if !cli.quiet {
+                let theme = root.join(sheaf::init::THEME_DIR);
+                println!(
+                    "Wrote the default theme into {} ({} files).",
+                    theme.display(),
+                    ejected.files.len()
+                );
+                if ejected.config_changed {
+                    println!(
+                        "site-config.yaml now says `templates: {}`; `templates: builtin` goes back to the theme built into sheaf.",
+                        sheaf::init::THEME_DIR
+                    );
+                } else {
+                    println!(
+                        "site-config.yaml names another theme; set `templates: {}` to use the copy.",
+                        sheaf::init::THEME_DIR
+                    );
+                }
             }
         }
         Command::Check => {

@@ -279,17 +279,14 @@ impl Session {
     /// Refuses an output folder that overlaps the site's sources.
     pub fn check_output_dir(&self, out_dir: &Path) -> Result<()> {
         let c = &self.site.config;
-        output::check_output_dir(
-            &self.root,
-            out_dir,
-            &[
-                self.root.join(&c.content_dir),
-                self.root.join(&c.templates),
-                self.root.join("templates"),
-                self.root.join("static"),
-                self.root.join(crate::cache::DIR),
-            ],
-        )
+        let mut sources = vec![
+            self.root.join(&c.content_dir),
+            self.root.join("templates"),
+            self.root.join("static"),
+            self.root.join(crate::cache::DIR),
+        ];
+        sources.extend(c.theme_dir());
+        output::check_output_dir(&self.root, out_dir, &sources)
     }
 
     /// The warnings of the last build, and those `sheaf check` adds
@@ -311,13 +308,14 @@ impl Session {
     /// and the config.
     pub fn watched(&self) -> Vec<PathBuf> {
         let c = &self.site.config;
+        // The built-in theme has no folder to watch.
         let mut dirs = vec![
             self.root.join(CONFIG_FILE),
             self.root.join(&c.content_dir),
-            self.root.join(&c.templates),
             self.root.join("templates"),
             self.root.join("static"),
         ];
+        dirs.extend(c.theme_dir());
         dirs.retain(|d| d.exists());
         dirs
     }
@@ -346,7 +344,12 @@ impl Session {
     fn classify(&self, paths: &[PathBuf]) -> ChangeKind {
         let c = &self.site.config;
         let papers = c.papers_dir();
-        let theme = self.root.join(&c.templates);
+        let theme = c.theme_dir();
+        let in_theme = |path: &Path, folder: &str| {
+            theme
+                .as_ref()
+                .is_some_and(|t| path.starts_with(absolute(&t.join(folder))))
+        };
         let out = self.output_dir();
         let mut entries = Vec::new();
         let mut statics = false;
@@ -360,11 +363,11 @@ impl Session {
                 // Whatever else changed with it.
                 return ChangeKind::Everything { config: true };
             }
-            if path.starts_with(absolute(&theme.join("templates")))
+            if in_theme(&path, "templates")
                 || path.starts_with(absolute(&self.root.join("templates")))
             {
                 templates = true;
-            } else if path.starts_with(absolute(&theme.join("static")))
+            } else if in_theme(&path, "static")
                 || path.starts_with(absolute(&self.root.join("static")))
             {
                 statics = true;
