@@ -380,23 +380,22 @@ fn templates_ejected(text: &str) -> String {
         return text.replacen(TEMPLATES_BUILTIN, TEMPLATES_EJECTED, 1);
     }
     let setting = format!("templates: {THEME_DIR}");
-    let mut found = false;
-    let mut out: Vec<&str> = text
-        .lines()
-        .map(|line| {
-            // Only the top-level key, not one nested under `extra:`.
-            if !found && line.starts_with("templates:") {
-                found = true;
-                setting.as_str()
-            } else {
-                line
-            }
-        })
-        .collect();
-    if !found {
-        out.push(&setting);
+    // Only the top-level key, not one nested under `extra:`; the line's
+    // own ending (LF or CRLF) stays.
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("templates:") {
+            let body = line.trim_end_matches(['\r', '\n']).len();
+            return format!("{}{setting}{}", &text[..start], &text[start + body..]);
+        }
+        start += line.len();
     }
-    out.join("\n") + "\n"
+    let separator = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{text}{separator}{setting}\n")
 }
 
 /// Replaces each marker in `template` with its value, in one pass: a value
@@ -608,6 +607,26 @@ mod tests {
     fn placeholder_url_is_named_after_the_folder() {
         assert_eq!(folder_slug(Path::new("/nowhere/My Papers")), "my-papers");
         assert_eq!(folder_slug(Path::new("/")), "digest");
+    }
+
+    #[test]
+    fn ejecting_rewrites_only_the_templates_line() {
+        let ejected = format!("templates: {THEME_DIR}");
+        assert_eq!(
+            templates_ejected(
+                "title: x\r\ntemplates: builtin # mine\r\nextra:\r\n  templates: y\r\n"
+            ),
+            format!("title: x\r\n{ejected}\r\nextra:\r\n  templates: y\r\n")
+        );
+        assert_eq!(
+            templates_ejected("title: x"),
+            format!("title: x\n{ejected}\n")
+        );
+        let scaffold = format!("a: 1\n{TEMPLATES_BUILTIN}b: 2\n");
+        assert_eq!(
+            templates_ejected(&scaffold),
+            format!("a: 1\n{TEMPLATES_EJECTED}b: 2\n")
+        );
     }
 
     #[test]
