@@ -144,7 +144,9 @@ enum Command {
         arxiv: Option<String>,
     },
     /// Validate the config and every entry without building: schema, ids,
-    /// themes, duplicates, empty abstracts, future dates, broken links.
+    /// themes, duplicates, empty abstracts, future dates, broken links, a
+    /// placeholder base_url. In GitHub Actions the findings are also
+    /// printed as annotations.
     Check,
     /// How many papers each research theme holds, and which are unsorted.
     Themes {
