@@ -49,8 +49,8 @@ struct RawConfig {
     #[serde(default = "default_language")]
     language: String,
     base_url: String,
-    #[serde(default = "default_templates")]
-    templates: PathBuf,
+    #[serde(default)]
+    templates: Option<PathBuf>,
     #[serde(default = "default_content_dir")]
     content_dir: PathBuf,
     #[serde(default = "default_output_dir")]
@@ -88,8 +88,21 @@ fn default_search() -> bool {
 fn default_language() -> String {
     "en".into()
 }
-fn default_templates() -> PathBuf {
-    "themes/default".into()
+/// Where a site without a `templates` key that has its own copy of the
+/// default theme keeps it (where `sheaf init` used to put it).
+pub const THEME_DIR: &str = "themes/default";
+
+/// The value of `templates` that names the theme built into sheaf.
+pub const BUILTIN: &str = "builtin";
+
+/// The visual theme a site uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Theme {
+    /// The default theme built into the running sheaf
+    /// ([`crate::init::DEFAULT_THEME`]): upgrading sheaf upgrades it.
+    Builtin,
+    /// A theme folder, relative to the site root.
+    Folder(PathBuf),
 }
 fn default_content_dir() -> PathBuf {
     "content".into()
@@ -122,8 +135,10 @@ pub struct Config {
     pub author: String,
     pub language: String,
     pub urls: Urls,
-    /// The visual theme folder, relative to the root.
-    pub templates: PathBuf,
+    /// The visual theme: `templates: builtin`, or a folder. Without the
+    /// key, `themes/default/` when the site has one (older digests carry
+    /// a copy there), else the built-in theme.
+    pub templates: Theme,
     pub content_dir: PathBuf,
     pub output_dir: PathBuf,
     pub front_page_size: usize,
@@ -144,13 +159,22 @@ pub struct Config {
     /// The keyword rules of `themes` and of `tag_rules`, by index.
     pub theme_matchers: KeywordRules,
     pub tag_matchers: KeywordRules,
+    /// The line of `base_url` in the file, for messages about it.
+    pub base_url_line: Option<usize>,
 }
 
 impl Config {
     /// Reads and validates `<root>/site-config.yaml`.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
-        let text = yaml::read_text(&path)?;
+        let text = match yaml::read_text(&path) {
+            Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotADigest {
+                    root: root.to_path_buf(),
+                })
+            }
+            read => read?,
+        };
         Config::parse(root, &path, &text).map_err(Error::Invalid)
     }
 
@@ -220,8 +244,21 @@ impl Config {
                 ));
             }
         }
+        let templates = match raw.templates {
+            Some(dir) if dir == Path::new(BUILTIN) => Theme::Builtin,
+            Some(dir) => Theme::Folder(dir),
+            None if root.join(THEME_DIR).join("templates").is_dir() => {
+                Theme::Folder(THEME_DIR.into())
+            }
+            None => Theme::Builtin,
+        };
+        let no_folder = PathBuf::new();
+        let theme_folder = match &templates {
+            Theme::Folder(dir) => dir,
+            Theme::Builtin => &no_folder,
+        };
         for (key, dir) in [
-            ("templates:", &raw.templates),
+            ("templates:", theme_folder),
             ("content_dir:", &raw.content_dir),
             ("output_dir:", &raw.output_dir),
         ] {
@@ -257,6 +294,7 @@ impl Config {
         };
         Ok(Config {
             root: root.to_path_buf(),
+            base_url_line: line_of(text, "base_url:"),
             theme_matchers: KeywordRules::new(raw.themes.iter().map(|t| t.keywords.as_slice())),
             tag_matchers: KeywordRules::new(raw.tags.iter().map(|t| t.keywords.as_slice())),
             title: raw.title,
@@ -264,7 +302,7 @@ impl Config {
             author: raw.author,
             language: raw.language,
             urls,
-            templates: raw.templates,
+            templates,
             content_dir: raw.content_dir,
             output_dir: raw.output_dir,
             front_page_size: raw.front_page_size,
@@ -278,6 +316,15 @@ impl Config {
             cname: cname.map(str::to_string),
             search: raw.search,
         })
+    }
+
+    /// The visual theme's folder, absolute when the root is; `None` for
+    /// the built-in theme, which has no files to read or watch.
+    pub fn theme_dir(&self) -> Option<PathBuf> {
+        match &self.templates {
+            Theme::Builtin => None,
+            Theme::Folder(dir) => Some(self.root.join(dir)),
+        }
     }
 
     /// The folder that holds paper entries.

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::content::arxiv_id::ArxivId;
 use crate::content::{identity_keys, slug_for_title, unique_slug, Entry};
 use crate::error::{Diagnostic, Error, Result};
+use crate::import::{self, ImportOptions};
 use crate::load::{self, display_path};
 use crate::model::{ModelOptions, Site};
 use crate::render::Renderer;
@@ -32,17 +33,10 @@ pub fn new_entry(
         .map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
     let dir = config.papers_dir();
     let (entries, _) = load::load_entries(&config.root, &dir);
-    let wanted = identity_keys(arxiv.as_ref().map(|a| a.id.as_str()), None, title);
-    if let Some(e) = entries.iter().find(|e| {
-        identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title)
-            .iter()
-            .any(|k| wanted.contains(k))
-    }) {
-        return Err(Error::Usage(format!(
-            "this paper is already in the digest: {}",
-            e.source.display()
-        )));
-    }
+    refuse_present(
+        &entries,
+        &identity_keys(arxiv.as_ref().map(|a| a.id.as_str()), None, title),
+    )?;
     let taken = entries.iter().map(|e| e.slug.clone()).collect();
     let slug = unique_slug(&slug_for_title(title), &taken);
     let path = dir.join(format!("{slug}.md"));
@@ -69,6 +63,58 @@ pub fn new_entry(
     Ok(path)
 }
 
+/// Fails when one of `entries` has one of the identity keys `wanted`.
+fn refuse_present(entries: &[std::sync::Arc<Entry>], wanted: &[String]) -> Result<()> {
+    match entries.iter().find(|e| {
+        identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title)
+            .iter()
+            .any(|k| wanted.contains(k))
+    }) {
+        Some(e) => Err(Error::Usage(format!(
+            "this paper is already in the digest: {}",
+            e.source.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A new entry for the arXiv paper `id` (any id form), with its metadata
+/// from the arXiv API, written as `sheaf import --arxiv` writes one.
+/// Refuses a paper already in the digest (by id, or by the title arXiv
+/// gives). Returns the entry's path and title.
+pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf, String)> {
+    let wanted = ArxivId::parse(id).map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
+    let (entries, _) = load::load_entries(&config.root, &config.papers_dir());
+    // The id's key alone (the first): there is no title yet.
+    refuse_present(&entries, &identity_keys(Some(&wanted.id), None, "")[..1])?;
+    let mut parsed = import::fetch_arxiv(config, &[id.to_string()])?;
+    // The answer may hold other papers; only this one is asked for.
+    parsed
+        .records
+        .retain(|r| r.arxiv.as_ref().is_some_and(|a| a.id == wanted.id));
+    let options = ImportOptions {
+        date: today,
+        format: None,
+        theme: None,
+        skip_bad: false,
+        dry_run: false,
+    };
+    for record in &parsed.records {
+        let new = import::to_entry(config, record, &options);
+        refuse_present(
+            &entries,
+            &identity_keys(new.arxiv.as_deref(), new.doi.as_deref(), &new.title),
+        )?;
+    }
+    let report = import::import_records(config, parsed, &options)?;
+    report
+        .outcomes
+        .into_iter()
+        .find(|o| o.action == import::Action::Created)
+        .and_then(|o| Some((o.path?, o.title)))
+        .ok_or_else(|| Error::Usage(format!("arXiv gave no paper for {id}")))
+}
+
 /// Everything `sheaf check` finds: errors first, then warnings, each with
 /// its file and line.
 pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
@@ -90,7 +136,42 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
         findings.extend(d);
     }
     findings.extend(duplicates(&inputs.entries));
-    for e in &inputs.entries {
+    findings.extend(lints(&inputs.config, &inputs.entries, today));
+    let mut findings = relative(root, findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.line.cmp(&b.line))
+    });
+    findings.dedup();
+    Ok(findings)
+}
+
+/// The warnings about a site that builds but is probably not what the
+/// curator meant: a `base_url` still at the placeholder `sheaf init` wrote,
+/// empty abstracts, dates in the future. `sheaf check` and `sheaf build`
+/// both show them (`site::Session::warnings`).
+pub fn lints(config: &Config, entries: &[std::sync::Arc<Entry>], today: Date) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
+    let base_url = config.urls.base_url();
+    // `sheaf init`'s placeholder is on example.github.io; any `example.`
+    // host is one of the names reserved for examples (RFC 2606).
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    if host.is_some_and(|h| h.starts_with("example.")) {
+        findings.push(Diagnostic::warning(
+            config.root.join(crate::config::CONFIG_FILE),
+            config.base_url_line,
+            format!(
+                "`base_url` is still the placeholder {base_url}: set it to the site's address \
+                 (https://<user>.github.io/<repository>/ on GitHub Pages), or the feeds, the \
+                 sitemap and every canonical link point there"
+            ),
+        ));
+    }
+    for e in entries {
         if e.abstract_md.trim().is_empty() {
             findings.push(Diagnostic::warning(
                 &e.source,
@@ -112,15 +193,7 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
             }
         }
     }
-    let mut findings = relative(root, findings);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.file.cmp(&b.file))
-            .then_with(|| a.line.cmp(&b.line))
-    });
-    findings.dedup();
-    Ok(findings)
+    findings
 }
 
 /// The same paper in two files, whatever id form each uses.

@@ -61,17 +61,59 @@ impl Diagnostic {
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
+impl Severity {
+    /// The word a diagnostic starts with.
+    pub fn label(self) -> &'static str {
+        match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
-        };
-        writeln!(f, "{label}: {}", self.message)?;
-        match self.line {
-            Some(line) => write!(f, "  --> {}:{line}", self.file.display()),
-            None => write!(f, "  --> {}", self.file.display()),
         }
+    }
+}
+
+impl Diagnostic {
+    /// `file:line`, or the file alone when the problem has no line.
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.file.display()),
+            None => self.file.display().to_string(),
+        }
+    }
+
+    /// The finding as a GitHub Actions workflow command, which the
+    /// workflow's page shows as an annotation on `file` (a path relative to
+    /// the repository) at the line: `::warning file=…,line=…::message`.
+    pub fn workflow_command(&self, file: &Path) -> String {
+        let mut properties = format!("file={}", escape_property(&file.to_string_lossy()));
+        if let Some(line) = self.line {
+            properties += &format!(",line={line}");
+        }
+        format!(
+            "::{} {properties}::{}",
+            self.severity.label(),
+            escape_data(&self.message)
+        )
+    }
+}
+
+/// A workflow command's message: `%`, CR and LF are encoded, as the
+/// runner decodes them.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value: also `:` and `,`, which would end
+/// it.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: {}", self.severity.label(), self.message)?;
+        write!(f, "  --> {}", self.location())
     }
 }
 
@@ -82,14 +124,16 @@ pub enum Error {
     #[error("{}", Diagnostics(.0))]
     Invalid(Vec<Diagnostic>),
 
-    #[error("cannot read {}: {source}", path.display())]
+    // The OS's reason is the source, not part of the message: whoever
+    // prints the error walks the chain ([`chain`]), so it shows once.
+    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -103,6 +147,10 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    /// The folder holds no `site-config.yaml`.
+    #[error("{} is not a sheaf digest: it has no {}", root.display(), crate::config::CONFIG_FILE)]
+    NotADigest { root: PathBuf },
 
     #[error("cannot fetch {url}: {message}")]
     Fetch { url: String, message: String },
@@ -138,6 +186,19 @@ impl Error {
     }
 }
 
+/// `error` and each of its causes, once each, joined by ": ": how every
+/// error is shown, since no message repeats its source.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
 struct Diagnostics<'a>(&'a [Diagnostic]);
 
 impl fmt::Display for Diagnostics<'_> {
@@ -163,4 +224,42 @@ pub fn line_of(text: &str, prefix: &str) -> Option<usize> {
     text.lines()
         .position(|l| l.trim_start().trim_start_matches("- ").starts_with(prefix))
         .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_escape_what_github_decodes() {
+        let d = Diagnostic::warning(
+            "content/papers/a,b:c%.md",
+            Some(3),
+            "50% done\r\nnext: line, here",
+        );
+        assert_eq!(
+            d.workflow_command(Path::new("site/content/papers/a,b:c%.md")),
+            "::warning file=site/content/papers/a%2Cb%3Ac%25.md,line=3::50%25 done%0D%0Anext: line, here"
+        );
+        let e = Diagnostic::error("site-config.yaml", None, "bad");
+        assert_eq!(
+            e.workflow_command(Path::new("site-config.yaml")),
+            "::error file=site-config.yaml::bad"
+        );
+    }
+
+    #[test]
+    fn the_chain_names_each_cause_once() {
+        let e = Error::read(
+            Path::new("/x/site-config.yaml"),
+            std::io::Error::from(std::io::ErrorKind::StorageFull),
+        );
+        let text = chain(&e);
+        assert!(
+            text.starts_with("cannot read /x/site-config.yaml: "),
+            "{text}"
+        );
+        let cause = std::io::Error::from(std::io::ErrorKind::StorageFull).to_string();
+        assert_eq!(text.matches(&cause).count(), 1, "{text}");
+    }
 }

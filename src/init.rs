@@ -2,9 +2,10 @@
 //!
 //! A new digest gets everything `sheaf build` needs and GitHub Pages
 //! publishes: `site-config.yaml` with example research themes, one example
-//! entry, the default visual theme, a Pages workflow and a `.gitignore` for
-//! the output. The theme is embedded in the binary, so a digest made this
-//! way needs nothing from sheaf's repository.
+//! entry, a Pages workflow and a `.gitignore` for the output. Its visual
+//! theme is the default theme built into the binary (`templates: builtin`),
+//! so upgrading sheaf upgrades its look; `--eject-theme` (or `sheaf
+//! eject-theme` later, [`eject_theme`]) writes a copy to edit instead.
 //!
 //! It never overwrites: a folder that already holds a digest (a config or a
 //! content folder), or any file it would write, is refused before anything
@@ -20,8 +21,9 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::error::{Error, Result};
 use crate::urls::Urls;
 
-/// Where the scaffold puts the visual theme (the config's `templates`).
-pub const THEME_DIR: &str = "themes/default";
+/// Where an ejected copy of the visual theme goes (the config's
+/// `templates` then).
+pub const THEME_DIR: &str = crate::config::THEME_DIR;
 /// Where the scaffold puts the GitHub Pages workflow.
 pub const WORKFLOW_PATH: &str = ".github/workflows/pages.yml";
 /// The example entry.
@@ -29,7 +31,9 @@ pub const EXAMPLE_PAPER: &str = "content/papers/attention-is-all-you-need.md";
 /// The title of a digest whose `--title` was not given.
 pub const DEFAULT_TITLE: &str = "Research digest";
 
-/// The repository's `themes/default/`, file by file (paths relative to it).
+/// The repository's `themes/default/`, file by file (paths relative to it):
+/// the built-in theme (`templates: builtin`), and what `--eject-theme`
+/// writes.
 /// Listed by hand rather than through a build script or a crate;
 /// `tests/init.rs` fails, naming the file, when a theme file is added or
 /// removed without this list following.
@@ -127,6 +131,24 @@ const EXAMPLE_TEMPLATE: &str = include_str!("init/example-paper.md");
 const WORKFLOW_TEMPLATE: &str = include_str!("init/pages.yml");
 const GITIGNORE: &str = include_str!("init/gitignore");
 
+/// The config's `templates` for the built-in theme, with what to know.
+const TEMPLATES_BUILTIN: &str = "\
+# The visual theme: `builtin` is the one built into sheaf, which changes
+# with sheaf when it is upgraded. Files in templates/ and static/ next to
+# this file override its files one by one; `sheaf eject-theme` copies the
+# whole theme into themes/default/ to edit.
+templates: builtin
+";
+
+/// The config's `templates` for an ejected copy.
+const TEMPLATES_EJECTED: &str = "\
+# The visual theme: a folder with templates/ and static/, here a copy of
+# sheaf's default theme to edit (`templates: builtin` goes back to the one
+# built into sheaf). Files in templates/ and static/ next to this file
+# override its files one by one.
+templates: themes/default
+";
+
 /// Scaffolds a new digest in `dir` (created if missing; it may exist if it
 /// holds no digest) and returns the files written, in the order written.
 ///
@@ -134,6 +156,18 @@ const GITIGNORE: &str = include_str!("init/gitignore");
 /// placeholder under `example.github.io`, named after the folder, with a
 /// comment saying to change it. On any error nothing is left behind.
 pub fn init(dir: &Path, title: Option<&str>, base_url: Option<&str>) -> Result<Vec<PathBuf>> {
+    init_with(dir, title, base_url, false)
+}
+
+/// [`init`], with the option to write a copy of the default theme into
+/// `themes/default/` (and name it in the config) instead of using the one
+/// built into sheaf.
+pub fn init_with(
+    dir: &Path,
+    title: Option<&str>,
+    base_url: Option<&str>,
+    eject_theme: bool,
+) -> Result<Vec<PathBuf>> {
     let title = title.map(str::trim).unwrap_or(DEFAULT_TITLE);
     if title.is_empty() {
         return Err(Error::Usage("--title must not be empty".into()));
@@ -150,7 +184,7 @@ pub fn init(dir: &Path, title: Option<&str>, base_url: Option<&str>) -> Result<V
     refuse_existing_digest(dir)?;
 
     let today = time::OffsetDateTime::now_utc().date();
-    let scaffold = scaffold(title, &base_url, today);
+    let scaffold = scaffold(title, &base_url, today, eject_theme);
     // A scaffold whose config does not load would be a bug here, but one the
     // user would only meet at their first build: check it now.
     let config = &scaffold[0];
@@ -159,6 +193,7 @@ pub fn init(dir: &Path, title: Option<&str>, base_url: Option<&str>) -> Result<V
 
     let theme = DEFAULT_THEME
         .iter()
+        .filter(|_| eject_theme)
         .map(|(rel, bytes)| (format!("{THEME_DIR}/{rel}"), *bytes));
     let files: Vec<(String, &[u8])> = scaffold
         .iter()
@@ -233,7 +268,12 @@ enum Gitignore {
 
 /// The scaffold's text files (config first), by path relative to the site
 /// root. The theme and `.gitignore` are added by [`init`].
-fn scaffold(title: &str, base_url: &BaseUrl, today: Date) -> Vec<(String, String)> {
+fn scaffold(
+    title: &str,
+    base_url: &BaseUrl,
+    today: Date,
+    eject_theme: bool,
+) -> Vec<(String, String)> {
     let (url, comment) = match base_url {
         BaseUrl::Given(url) => (url, "# The site's address; every link carries its path.\n"),
         BaseUrl::Placeholder(url) => (
@@ -248,6 +288,14 @@ fn scaffold(title: &str, base_url: &BaseUrl, today: Date) -> Vec<(String, String
             ("@TITLE@", &yaml_quoted(title)),
             ("@BASE_URL_COMMENT@", comment),
             ("@BASE_URL@", &yaml_quoted(url)),
+            (
+                "@TEMPLATES@",
+                if eject_theme {
+                    TEMPLATES_EJECTED
+                } else {
+                    TEMPLATES_BUILTIN
+                },
+            ),
         ],
     );
     vec![
@@ -264,6 +312,90 @@ fn scaffold(title: &str, base_url: &BaseUrl, today: Date) -> Vec<(String, String
             ),
         ),
     ]
+}
+
+/// What [`eject_theme`] did.
+#[derive(Debug)]
+pub struct Ejected {
+    /// The theme's files, written.
+    pub files: Vec<PathBuf>,
+    /// The config now names the copy (it named the built-in theme).
+    pub config_changed: bool,
+}
+
+/// Writes a copy of the built-in theme into `<root>/themes/default/` to
+/// edit, and points the config's `templates` at it when it named the
+/// built-in theme. Refuses to overwrite any file (writing nothing then).
+pub fn eject_theme(root: &Path) -> Result<Ejected> {
+    let config = Config::load(root)?;
+    let config_path = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&config_path).map_err(|e| Error::read(&config_path, e))?;
+    let new_config = match config.templates {
+        crate::config::Theme::Builtin => Some(templates_ejected(&text)),
+        crate::config::Theme::Folder(_) => None,
+    };
+    let taken: Vec<String> = DEFAULT_THEME
+        .iter()
+        .map(|(rel, _)| format!("{THEME_DIR}/{rel}"))
+        .filter(|rel| exists(&join(root, rel)))
+        .collect();
+    if let Some(first) = taken.first() {
+        let more = match taken.len() {
+            1 => String::new(),
+            n => format!(" and {} more of the theme's files", n - 1),
+        };
+        return Err(Error::Usage(format!(
+            "{} already has {first}{more}; sheaf eject-theme writes only new files",
+            root.display(),
+        )));
+    }
+    let mut written = Written::default();
+    let result = (|| {
+        for (rel, bytes) in DEFAULT_THEME {
+            written.create(&join(root, &format!("{THEME_DIR}/{rel}")), bytes)?;
+        }
+        // Last: a digest whose config names a theme it lacks would not build.
+        if let Some(new) = &new_config {
+            crate::fs::write_atomic(&config_path, new.as_bytes())?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(Ejected {
+            files: written.files,
+            config_changed: new_config.is_some(),
+        }),
+        Err(e) => {
+            written.undo();
+            Err(e)
+        }
+    }
+}
+
+/// The config `text` with its `templates` naming the ejected copy: the
+/// block `init` wrote is replaced whole, any other `templates:` line (or
+/// none: the key is added) by the bare setting.
+fn templates_ejected(text: &str) -> String {
+    if text.contains(TEMPLATES_BUILTIN) {
+        return text.replacen(TEMPLATES_BUILTIN, TEMPLATES_EJECTED, 1);
+    }
+    let setting = format!("templates: {THEME_DIR}");
+    // Only the top-level key, not one nested under `extra:`; the line's
+    // own ending (LF or CRLF) stays.
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("templates:") {
+            let body = line.trim_end_matches(['\r', '\n']).len();
+            return format!("{}{setting}{}", &text[..start], &text[start + body..]);
+        }
+        start += line.len();
+    }
+    let separator = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{text}{separator}{setting}\n")
 }
 
 /// Replaces each marker in `template` with its value, in one pass: a value
@@ -475,6 +607,26 @@ mod tests {
     fn placeholder_url_is_named_after_the_folder() {
         assert_eq!(folder_slug(Path::new("/nowhere/My Papers")), "my-papers");
         assert_eq!(folder_slug(Path::new("/")), "digest");
+    }
+
+    #[test]
+    fn ejecting_rewrites_only_the_templates_line() {
+        let ejected = format!("templates: {THEME_DIR}");
+        assert_eq!(
+            templates_ejected(
+                "title: x\r\ntemplates: builtin # mine\r\nextra:\r\n  templates: y\r\n"
+            ),
+            format!("title: x\r\n{ejected}\r\nextra:\r\n  templates: y\r\n")
+        );
+        assert_eq!(
+            templates_ejected("title: x"),
+            format!("title: x\n{ejected}\n")
+        );
+        let scaffold = format!("a: 1\n{TEMPLATES_BUILTIN}b: 2\n");
+        assert_eq!(
+            templates_ejected(&scaffold),
+            format!("a: 1\n{TEMPLATES_EJECTED}b: 2\n")
+        );
     }
 
     #[test]

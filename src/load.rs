@@ -56,8 +56,8 @@ pub fn load(config: Config) -> Result<Inputs> {
     let (entries, mut entry_diags) = load_entries(&root, &config.papers_dir());
     diagnostics.append(&mut entry_diags);
 
-    let theme_dir = root.join(&config.templates);
-    if !theme_dir.join("templates").is_dir() {
+    let theme_dir = config.theme_dir();
+    if let Some(theme_dir) = theme_dir.filter(|d| !d.join("templates").is_dir()) {
         diagnostics.push(Diagnostic::error(
             root.join(crate::config::CONFIG_FILE),
             crate::error::line_of(
@@ -96,26 +96,65 @@ pub fn load_static(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<St
     overlaid(config, "static", diagnostics, read_static, |s| &s.out_path)
 }
 
-/// The files of the theme's `folder`, then the site's own `folder`, whose
-/// files replace the theme's of the same `name`.
+/// The files of the theme's `folder` (from the disk, or from the binary
+/// for the built-in theme), then the site's own `folder`, whose files
+/// replace the theme's of the same `name`.
 fn overlaid<T>(
     config: &Config,
     folder: &str,
     diagnostics: &mut Vec<Diagnostic>,
     read: fn(&Path, &Path, &mut Vec<Diagnostic>) -> Vec<T>,
     name: fn(&T) -> &String,
-) -> Vec<T> {
+) -> Vec<T>
+where
+    T: Builtin,
+{
     let root = &config.root;
-    let mut files = read(
-        root,
-        &root.join(&config.templates).join(folder),
-        diagnostics,
-    );
+    let mut files = match config.theme_dir() {
+        Some(dir) => read(root, &dir.join(folder), diagnostics),
+        None => crate::init::DEFAULT_THEME
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let name = path.strip_prefix(folder)?.strip_prefix('/')?;
+                Some(T::builtin(name, path, bytes))
+            })
+            .collect(),
+    };
     for over in read(root, &root.join(folder), diagnostics) {
         files.retain(|f| name(f) != name(&over));
         files.push(over);
     }
     files
+}
+
+/// A theme file made from a file of the built-in theme.
+trait Builtin {
+    /// `name` inside its folder, `path` inside the theme.
+    fn builtin(name: &str, path: &str, bytes: &'static [u8]) -> Self;
+}
+
+/// Where messages place a file of the built-in theme: it has none on disk.
+const BUILTIN_PLACE: &str = "(sheaf's built-in theme)";
+
+impl Builtin for TemplateFile {
+    fn builtin(name: &str, path: &str, bytes: &'static [u8]) -> Self {
+        TemplateFile {
+            name: name.to_string(),
+            path: Path::new(BUILTIN_PLACE).join(path),
+            // The theme's files are checked as UTF-8 when they are built
+            // in (tests/init.rs); a lossy read only guards the impossible.
+            text: String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+}
+
+impl Builtin for StaticFile {
+    fn builtin(name: &str, _path: &str, bytes: &'static [u8]) -> Self {
+        StaticFile {
+            out_path: name.to_string(),
+            bytes: bytes.to_vec(),
+        }
+    }
 }
 
 /// The path of `path` relative to the site root, for messages that a
@@ -161,7 +200,13 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic
                         })
                         .collect())
                 }
-                Err(e) => return Err(vec![Diagnostic::error(&shown, None, e.to_string())]),
+                Err(e) => {
+                    return Err(vec![Diagnostic::error(
+                        &shown,
+                        None,
+                        crate::error::chain(&e),
+                    )])
+                }
             };
             parse_entry(&shown, &text)
         })
@@ -241,7 +286,7 @@ fn read_templates(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) ->
             Err(e) => {
                 diagnostics.extend(match e {
                     Error::Invalid(d) => d,
-                    other => vec![Diagnostic::error(&path, None, other.to_string())],
+                    other => vec![Diagnostic::error(&path, None, crate::error::chain(&other))],
                 });
                 None
             }

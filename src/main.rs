@@ -1,12 +1,12 @@
 //! The `sheaf` command line: parses arguments, calls the library, prints.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use sheaf::config::Config;
+use sheaf::config::{Config, CONFIG_FILE};
 use sheaf::import::{self, Format, ImportOptions};
 use sheaf::site::{self, BuildOptions};
 
@@ -38,9 +38,10 @@ unsafe impl Sync for ConfString {}
 #[derive(Parser)]
 #[command(name = "sheaf", version, about, propagate_version = true)]
 struct Cli {
-    /// The site root: the folder holding site-config.yaml.
-    #[arg(long, global = true, default_value = ".")]
-    root: PathBuf,
+    /// The site root: the folder holding site-config.yaml (default: the
+    /// nearest folder from here up that holds one).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
     /// Print only errors.
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
@@ -103,11 +104,17 @@ enum Command {
     /// Build the site, then rebuild what changes on every save.
     Watch(BuildArgs),
     /// Start a new digest in DIR: site-config.yaml with example themes, one
-    /// example entry, the default visual theme, a GitHub Pages workflow and a
-    /// .gitignore. Refuses a folder that already holds a digest.
+    /// example entry, a GitHub Pages workflow and a .gitignore; its visual
+    /// theme is the one built into sheaf. Refuses a folder that already
+    /// holds a digest.
     Init {
         /// The folder to create the digest in (new, or without a digest).
         dir: PathBuf,
+        /// Not an option of init, which takes the folder as DIR: this hides
+        /// the global --root from init's help (clap does not add a global
+        /// option to a command that has its own of the same name).
+        #[arg(long, hide = true)]
+        root: Option<PathBuf>,
         /// The site's title.
         #[arg(long)]
         title: Option<String>,
@@ -115,17 +122,31 @@ enum Command {
         /// (default: a placeholder to change in site-config.yaml).
         #[arg(long)]
         base_url: Option<String>,
+        /// Write a copy of the default visual theme into themes/default/ to
+        /// edit, instead of using the one built into sheaf (which changes
+        /// with sheaf when it is upgraded).
+        #[arg(long)]
+        eject_theme: bool,
     },
-    /// Write a blank entry with today's date, ready to fill in.
+    /// Write a copy of the built-in visual theme into themes/default/ to
+    /// edit, and make site-config.yaml use it.
+    EjectTheme,
+    /// Write a new entry with today's date: blank, ready to fill in, or
+    /// with an arXiv paper's metadata.
     New {
-        /// The paper's title.
-        title: String,
-        /// Its arXiv id, in any form.
+        /// The paper's title (with --arxiv, arXiv's title is used).
+        #[arg(required_unless_present = "arxiv")]
+        title: Option<String>,
+        /// Its arXiv id, in any form: the entry gets the paper's title,
+        /// authors, abstract and dates from the arXiv API, as `sheaf import
+        /// --arxiv` writes them.
         #[arg(long)]
         arxiv: Option<String>,
     },
     /// Validate the config and every entry without building: schema, ids,
-    /// themes, duplicates, empty abstracts, future dates, broken links.
+    /// themes, duplicates, empty abstracts, future dates, broken links, a
+    /// placeholder base_url. In GitHub Actions the findings are also
+    /// printed as annotations.
     Check,
     /// How many papers each research theme holds, and which are unsorted.
     Themes {
@@ -165,24 +186,183 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The time zone can only be read while the process has one thread.
+    sheaf::watch::set_local_offset(
+        time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+    );
     let cli = Cli::parse();
-    match run(&cli) {
+    let digest = Digest::find(cli.root.as_deref());
+    match run(&cli, &digest) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e:#}");
+            report_error(&e, &digest);
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: &Cli) -> anyhow::Result<()> {
+/// Where the digest is, and how it was found.
+struct Digest {
+    root: PathBuf,
+    /// The folders from the current one up were searched, and none holds
+    /// a config.
+    searched: bool,
+}
+
+impl Digest {
+    /// `--root`, else the nearest folder from the current one up that holds
+    /// site-config.yaml, as cargo finds Cargo.toml.
+    fn find(given: Option<&Path>) -> Digest {
+        if let Some(root) = given {
+            return Digest {
+                root: root.to_path_buf(),
+                searched: false,
+            };
+        }
+        let here = PathBuf::from(".");
+        if here.join(CONFIG_FILE).exists() {
+            return Digest {
+                root: here,
+                searched: false,
+            };
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        match cwd.ancestors().find(|dir| dir.join(CONFIG_FILE).is_file()) {
+            Some(root) => Digest {
+                root: root.to_path_buf(),
+                searched: false,
+            },
+            None => Digest {
+                root: here,
+                searched: true,
+            },
+        }
+    }
+}
+
+/// An error already shown in full (the findings of `sheaf check`): it only
+/// sets the exit code.
+#[derive(Debug)]
+struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("failed")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+fn report_error(e: &anyhow::Error, digest: &Digest) {
+    if e.is::<Reported>() {
+        return;
+    }
+    // Only an error of the library as it is: one with context added is
+    // shown with the context.
+    let top: &(dyn std::error::Error + 'static) = e.as_ref();
+    match top.downcast_ref::<sheaf::Error>() {
+        Some(sheaf::Error::NotADigest { root }) => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let what = if digest.searched {
+                format!(
+                    "{} is not in a sheaf digest: neither it nor any folder above it has {CONFIG_FILE}",
+                    cwd.display()
+                )
+            } else {
+                format!(
+                    "{} is not a sheaf digest: it has no {CONFIG_FILE}",
+                    root.display()
+                )
+            };
+            print_error(&what);
+            anstream::eprintln!(
+                "{HELP}help{HELP:#}: `sheaf init DIR` starts a new digest in DIR; `sheaf --root DIR COMMAND` works on one elsewhere"
+            );
+        }
+        Some(e) => print_sheaf_error(e, &digest.root),
+        // `{:#}` prints each cause once: no message repeats its source.
+        None => print_error(&format!("{e:#}")),
+    }
+}
+
+/// An error of the library: its findings one by one, or its message and
+/// each of its causes.
+fn print_sheaf_error(e: &sheaf::Error, root: &Path) {
+    match e {
+        sheaf::Error::Invalid(findings) => {
+            for d in findings {
+                print_diagnostic(d, root);
+            }
+            let errors = findings.iter().filter(|d| d.is_error()).count();
+            eprintln!("{errors} error{} found", plural(errors));
+        }
+        e => print_error(&sheaf::error::chain(e)),
+    }
+}
+
+const ERROR: anstyle::Style = anstyle::AnsiColor::Red.on_default().bold();
+const WARNING: anstyle::Style = anstyle::AnsiColor::Yellow.on_default().bold();
+const HELP: anstyle::Style = anstyle::AnsiColor::Cyan.on_default().bold();
+const ARROW: anstyle::Style = anstyle::AnsiColor::Blue.on_default().bold();
+
+/// `error: message` on standard error, the label coloured when standard
+/// error is a terminal that shows colour (anstream strips the styles
+/// otherwise, and for NO_COLOR; CLICOLOR_FORCE forces them).
+fn print_error(message: &str) {
+    anstream::eprintln!("{ERROR}error{ERROR:#}: {message}");
+}
+
+/// A finding as `sheaf check` shows it, coloured like [`print_error`]; in
+/// GitHub Actions also as a workflow command on standard output, so the
+/// workflow's page shows it on the file and line.
+fn print_diagnostic(d: &sheaf::Diagnostic, root: &Path) {
+    let style = if d.is_error() { ERROR } else { WARNING };
+    anstream::eprintln!(
+        "{style}{}{style:#}: {}\n  {ARROW}-->{ARROW:#} {}\n",
+        d.severity.label(),
+        d.message,
+        d.location()
+    );
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        println!("{}", d.workflow_command(&workspace_path(root, &d.file)));
+    }
+}
+
+/// A finding's file (relative to the site root) as GitHub wants it:
+/// relative to the repository, which is the workspace, else the current
+/// folder.
+fn workspace_path(root: &Path, file: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let full = cwd.join(root).join(file);
+    let full = std::path::absolute(&full).unwrap_or(full);
+    let mut normal = PathBuf::new();
+    for part in full.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    let base = std::env::var_os("GITHUB_WORKSPACE")
+        .map(PathBuf::from)
+        .unwrap_or(cwd);
+    normal
+        .strip_prefix(&base)
+        .map(Path::to_path_buf)
+        .unwrap_or(normal)
+}
+
+fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
+    let root = &digest.root;
     match &cli.command {
         Command::Build(args) => {
             let bar = Bar::new(cli.quiet);
-            let report = site::build_with_progress(&cli.root, &args.options(), &bar)?;
+            let report = site::build_with_progress(root, &args.options(), &bar)?;
             bar.0.finish_and_clear();
             if !cli.quiet {
-                print_warnings(&report.warnings, cli.verbose);
+                print_warnings(&report.warnings, root, cli.verbose);
                 println!(
                     "Built {} papers into {}: {} pages, {} files written, {} unchanged, {} removed in {} ms",
                     report.papers,
@@ -203,14 +383,22 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             port,
             open,
             drafts,
-        } => serve(cli, *bind, *port, *open, *drafts)?,
-        Command::Watch(args) => watch(cli, args.options())?,
+        } => serve(root, *bind, *port, *open, *drafts)?,
+        Command::Watch(args) => watch(cli, root, args.options())?,
         Command::Init {
             dir,
+            root: init_root,
             title,
             base_url,
+            eject_theme,
         } => {
-            let written = sheaf::init::init(dir, title.as_deref(), base_url.as_deref())?;
+            if init_root.is_some() || cli.root.is_some() {
+                anyhow::bail!(
+                    "init makes the digest in DIR (`sheaf init DIR`); --root means nothing to it"
+                );
+            }
+            let written =
+                sheaf::init::init_with(dir, title.as_deref(), base_url.as_deref(), *eject_theme)?;
             if !cli.quiet {
                 if cli.verbose {
                     for path in &written {
@@ -232,24 +420,68 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             }
         }
         Command::New { title, arxiv } => {
-            let config = Config::load(&cli.root)?;
+            let config = Config::load(root)?;
             let today = time::OffsetDateTime::now_utc().date();
-            let path = sheaf::curate::new_entry(&config, title, arxiv.as_deref(), today)?;
+            let path = match (arxiv, title) {
+                (Some(id), given) => {
+                    let spinner = spinner(cli.quiet, format!("asking arXiv for {id}"));
+                    let made = sheaf::curate::new_from_arxiv(&config, id, today);
+                    spinner.finish_and_clear();
+                    let (path, arxiv_title) = match made {
+                        Err(e @ sheaf::Error::Fetch { .. }) => {
+                            print_sheaf_error(&e, root);
+                            anstream::eprintln!(
+                                "{HELP}help{HELP:#}: `sheaf new \"Title\"` without --arxiv writes a blank entry"
+                            );
+                            return Err(Reported.into());
+                        }
+                        made => made?,
+                    };
+                    if given.as_deref().is_some_and(|t| t.trim() != arxiv_title) && !cli.quiet {
+                        println!("The entry has arXiv's title: {arxiv_title}");
+                    }
+                    path
+                }
+                (None, Some(title)) => sheaf::curate::new_entry(&config, title, None, today)?,
+                (None, None) => anyhow::bail!("give the paper's title, or --arxiv ID"),
+            };
             if !cli.quiet {
                 println!(
                     "created {}",
-                    path.strip_prefix(&cli.root).unwrap_or(&path).display()
+                    path.strip_prefix(root).unwrap_or(&path).display()
                 );
+            }
+        }
+        Command::EjectTheme => {
+            let ejected = sheaf::init::eject_theme(root)?;
+            if !cli.quiet {
+                let theme = root.join(sheaf::init::THEME_DIR);
+                println!(
+                    "Wrote the default theme into {} ({} files).",
+                    theme.display(),
+                    ejected.files.len()
+                );
+                if ejected.config_changed {
+                    println!(
+                        "site-config.yaml now says `templates: {}`; `templates: builtin` goes back to the theme built into sheaf.",
+                        sheaf::init::THEME_DIR
+                    );
+                } else {
+                    println!(
+                        "site-config.yaml names another theme; set `templates: {}` to use the copy.",
+                        sheaf::init::THEME_DIR
+                    );
+                }
             }
         }
         Command::Check => {
             let today = time::OffsetDateTime::now_utc().date();
-            let findings = sheaf::curate::check(&cli.root, today)?;
+            let findings = sheaf::curate::check(root, today)?;
             let errors = findings.iter().filter(|d| d.is_error()).count();
             let warnings = findings.len() - errors;
             for d in &findings {
                 if d.is_error() || !cli.quiet {
-                    eprintln!("{d}\n");
+                    print_diagnostic(d, root);
                 }
             }
             if !cli.quiet {
@@ -260,11 +492,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 );
             }
             if errors > 0 {
-                anyhow::bail!("the check found {errors} error{}", plural(errors));
+                // The summary above said so already.
+                return Err(Reported.into());
             }
         }
         Command::Themes { suggest } => {
-            let report = sheaf::suggest::themes_report(&cli.root, *suggest)?;
+            let report = sheaf::suggest::themes_report(root, *suggest)?;
             print!("{report}");
         }
         Command::Import {
@@ -276,7 +509,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             skip_bad,
             dry_run,
         } => {
-            let config = Config::load(&cli.root)?;
+            let config = Config::load(root)?;
             let date = match date {
                 Some(d) => sheaf::content::parse_date(d)
                     .with_context(|| format!("--date {d:?} is not a date written YYYY-MM-DD"))?,
@@ -292,24 +525,21 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             let report = match source {
                 Some(source) => import::import_file(&config, source, &options)?,
                 None => {
-                    let spinner = Bar::new(cli.quiet).0;
-                    spinner.set_style(
-                        indicatif::ProgressStyle::with_template("{spinner} {msg}")
-                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    let spinner = spinner(
+                        cli.quiet,
+                        format!(
+                            "asking arXiv for {} paper{}",
+                            arxiv.len(),
+                            plural(arxiv.len())
+                        ),
                     );
-                    spinner.set_message(format!(
-                        "asking arXiv for {} paper{}",
-                        arxiv.len(),
-                        plural(arxiv.len())
-                    ));
-                    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
                     let report = import::import_arxiv(&config, arxiv, &options);
                     spinner.finish_and_clear();
                     report?
                 }
             };
             if !cli.quiet {
-                print_import(&report, &cli.root, *dry_run, cli.verbose);
+                print_import(&report, root, *dry_run, cli.verbose);
             }
         }
     }
@@ -317,14 +547,14 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 }
 
 fn serve(
-    cli: &Cli,
+    root: &Path,
     bind: std::net::IpAddr,
     port: u16,
     open: bool,
     drafts: bool,
 ) -> anyhow::Result<()> {
     let runtime = sheaf::serve::runtime()?;
-    let root = cli.root.canonicalize().unwrap_or_else(|_| cli.root.clone());
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let options = sheaf::serve::ServeOptions { bind, port, drafts };
     runtime.block_on(sheaf::serve::run(
         &root,
@@ -363,16 +593,16 @@ fn open_browser(url: &str) {
     }
 }
 
-fn watch(cli: &Cli, options: BuildOptions) -> anyhow::Result<()> {
+fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
-    let mut session = site::Session::new(&cli.root, options)?;
+    let mut session = site::Session::new(root, options)?;
     let out_dir = session.output_dir();
     session.check_output_dir(&out_dir)?;
     // Watch before announcing, so no save after the announcement is missed.
     let watcher = sheaf::watch::Watcher::new(&session.watched())?;
     let write = session.write(&out_dir)?;
     if !cli.quiet {
-        print_warnings(&session.warnings(), cli.verbose);
+        print_warnings(&session.warnings(), root, cli.verbose);
     }
     println!(
         "Built {} papers into {} in {} ms ({} files written); watching for changes (Ctrl-C to stop)",
@@ -385,27 +615,36 @@ fn watch(cli: &Cli, options: BuildOptions) -> anyhow::Result<()> {
         let Some(batch) = watcher.next(std::time::Duration::from_secs(3600)) else {
             continue;
         };
+        let paths = match batch {
+            Ok(paths) => paths,
+            Err(e) => {
+                print_error(&sheaf::error::chain(&e));
+                continue;
+            }
+        };
         let start = std::time::Instant::now();
-        let update = batch
-            .and_then(|paths| session.apply(&paths))
-            .and_then(|update| {
-                sheaf::output::write_changes(
-                    &out_dir,
-                    session.outputs(),
-                    &update.changed,
-                    &update.removed,
-                )?;
-                Ok(update)
-            });
+        let update = session.apply(&paths).and_then(|update| {
+            sheaf::output::write_changes(
+                &out_dir,
+                session.outputs(),
+                &update.changed,
+                &update.removed,
+            )?;
+            Ok(update)
+        });
+        let changes = sheaf::watch::changes_line(root, &paths);
         match update {
             Ok(u) if u.is_empty() => {}
             Ok(u) => println!(
-                "Rebuilt in {} ms: {} files written, {} removed",
+                "{changes}: rebuilt in {} ms, {} files written, {} removed",
                 start.elapsed().as_millis(),
                 u.changed.len(),
                 u.removed.len()
             ),
-            Err(e) => eprintln!("Rebuild failed; the output keeps the last good build.\n{e}"),
+            Err(e) => {
+                eprintln!("{changes}: rebuild failed; the output keeps the last good build.");
+                print_sheaf_error(&e, root);
+            }
         }
     }
 }
@@ -518,6 +757,19 @@ impl sheaf::progress::Progress for Bar {
     }
 }
 
+/// A spinner on standard error while the arXiv API answers (hidden as
+/// [`Bar`] is).
+fn spinner(quiet: bool, message: String) -> indicatif::ProgressBar {
+    let spinner = Bar::new(quiet).0;
+    spinner.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -526,13 +778,13 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn print_warnings(warnings: &[sheaf::Diagnostic], verbose: bool) {
+fn print_warnings(warnings: &[sheaf::Diagnostic], root: &Path, verbose: bool) {
     const SHOWN: usize = 10;
     for w in warnings
         .iter()
         .take(if verbose { usize::MAX } else { SHOWN })
     {
-        eprintln!("{w}\n");
+        print_diagnostic(w, root);
     }
     if !verbose && warnings.len() > SHOWN {
         eprintln!(

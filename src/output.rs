@@ -53,6 +53,19 @@ pub fn check_output_dir(root: &Path, output: &Path, protected: &[PathBuf]) -> Re
             ));
         }
     }
+    // Said plainly, rather than as the OS's "File exists" when the folder
+    // is made: the first part of the path that exists must be a folder.
+    if let Some(file) = output
+        .ancestors()
+        .find(|p| std::fs::metadata(p).is_ok())
+        .filter(|p| !p.is_dir())
+    {
+        return refuse(&if file == output {
+            "it is a file, not a folder".to_string()
+        } else {
+            format!("{} is a file, not a folder", file.display())
+        });
+    }
     Ok(())
 }
 

@@ -183,7 +183,7 @@ pub async fn run(
         Ok(session) => (Some(session), None),
         Err(e @ Error::Invalid(_)) => {
             eprintln!("The site does not build yet; fix it and it will appear.\n{e}");
-            (None, Some(e.to_string()))
+            (None, Some(crate::error::chain(&e)))
         }
         Err(e) => return Err(e),
     };
@@ -288,7 +288,7 @@ impl Rebuilder {
             let paths = match batch {
                 Ok(paths) => paths,
                 Err(e) => {
-                    eprintln!("{e}");
+                    eprintln!("{}", crate::error::chain(&e));
                     continue;
                 }
             };
@@ -305,7 +305,8 @@ impl Rebuilder {
                         publish(session, &update, state);
                     }
                     println!(
-                        "Rebuilt in {} ms: {} pages rendered, {} files changed, {} removed",
+                        "{}: rebuilt in {} ms, {} pages rendered, {} files changed, {} removed",
+                        crate::watch::changes_line(&self.root, &paths),
                         start.elapsed().as_millis(),
                         update.rendered,
                         update.changed.len(),
@@ -313,8 +314,11 @@ impl Rebuilder {
                     );
                 }
                 Err(e) => {
-                    let text = e.to_string();
-                    eprintln!("Rebuild failed; still serving the last good site.\n{text}");
+                    let text = crate::error::chain(&e);
+                    eprintln!(
+                        "{}: rebuild failed; still serving the last good site.\n{text}",
+                        crate::watch::changes_line(&self.root, &paths)
+                    );
                     if let Ok(mut snap) = state.snapshot.write() {
                         snap.error = Some(text.clone());
                     }

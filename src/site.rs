@@ -119,7 +119,7 @@ pub fn build_with_progress(
             warnings.push(Diagnostic::warning(
                 crate::cache::DIR,
                 None,
-                format!("could not save the list of files written ({e}); the next build reads them back to compare"),
+                format!("could not save the list of files written ({}); the next build reads them back to compare", crate::error::chain(&e)),
             ));
         }
     }
@@ -129,7 +129,7 @@ pub fn build_with_progress(
     if let Some(saving) = session.cache_saved.take() {
         let failed = match saving.join() {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(e.to_string()),
+            Ok(Err(e)) => Some(crate::error::chain(&e)),
             Err(_) => Some("the saving thread failed".to_string()),
         };
         if let Some(why) = failed {
@@ -279,25 +279,27 @@ impl Session {
     /// Refuses an output folder that overlaps the site's sources.
     pub fn check_output_dir(&self, out_dir: &Path) -> Result<()> {
         let c = &self.site.config;
-        output::check_output_dir(
-            &self.root,
-            out_dir,
-            &[
-                self.root.join(&c.content_dir),
-                self.root.join(&c.templates),
-                self.root.join("templates"),
-                self.root.join("static"),
-                self.root.join(crate::cache::DIR),
-            ],
-        )
+        let mut sources = vec![
+            self.root.join(&c.content_dir),
+            self.root.join("templates"),
+            self.root.join("static"),
+            self.root.join(crate::cache::DIR),
+        ];
+        sources.extend(c.theme_dir());
+        output::check_output_dir(&self.root, out_dir, &sources)
     }
 
-    /// The warnings of the last build, with paths relative to the root.
+    /// The warnings of the last build, and those `sheaf check` adds
+    /// ([`crate::curate::lints`]), with paths relative to the root.
     pub fn warnings(&self) -> Vec<Diagnostic> {
+        let today = time::OffsetDateTime::now_utc().date();
+        let lints = crate::curate::lints(&self.site.config, &self.inputs.entries, today);
         self.site
             .warnings
             .iter()
-            .map(|d| relative_diag(&self.root, d.clone()))
+            .cloned()
+            .chain(lints)
+            .map(|d| relative_diag(&self.root, d))
             .collect()
     }
 
@@ -306,13 +308,14 @@ impl Session {
     /// and the config.
     pub fn watched(&self) -> Vec<PathBuf> {
         let c = &self.site.config;
+        // The built-in theme has no folder to watch.
         let mut dirs = vec![
             self.root.join(CONFIG_FILE),
             self.root.join(&c.content_dir),
-            self.root.join(&c.templates),
             self.root.join("templates"),
             self.root.join("static"),
         ];
+        dirs.extend(c.theme_dir());
         dirs.retain(|d| d.exists());
         dirs
     }
@@ -341,7 +344,12 @@ impl Session {
     fn classify(&self, paths: &[PathBuf]) -> ChangeKind {
         let c = &self.site.config;
         let papers = c.papers_dir();
-        let theme = self.root.join(&c.templates);
+        let theme = c.theme_dir();
+        let in_theme = |path: &Path, folder: &str| {
+            theme
+                .as_ref()
+                .is_some_and(|t| path.starts_with(absolute(&t.join(folder))))
+        };
         let out = self.output_dir();
         let mut entries = Vec::new();
         let mut statics = false;
@@ -355,11 +363,11 @@ impl Session {
                 // Whatever else changed with it.
                 return ChangeKind::Everything { config: true };
             }
-            if path.starts_with(absolute(&theme.join("templates")))
+            if in_theme(&path, "templates")
                 || path.starts_with(absolute(&self.root.join("templates")))
             {
                 templates = true;
-            } else if path.starts_with(absolute(&theme.join("static")))
+            } else if in_theme(&path, "static")
                 || path.starts_with(absolute(&self.root.join("static")))
             {
                 statics = true;

@@ -5,7 +5,7 @@
 //! temporary file, rename, touch), so events are debounced: a burst becomes
 //! one batch of paths, and one batch one rebuild.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -109,4 +109,44 @@ fn stopped() -> Error {
         path: PathBuf::new(),
         message: "the file watcher stopped".into(),
     }
+}
+
+/// The local time zone's offset; UTC until [`set_local_offset`].
+static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+/// Sets the offset rebuild lines show the time in. The `time` crate reads
+/// the time zone only while the process has one thread (reading it races
+/// with a thread changing the environment), so the CLI reads it first
+/// thing and hands it here.
+pub fn set_local_offset(offset: time::UtcOffset) {
+    let _ = LOCAL_OFFSET.set(offset);
+}
+
+/// The start of the line a rebuild prints, as Zola's: the time and what
+/// changed, `14:03:07 content/papers/a.md changed` (paths relative to
+/// `root`, the first three of a bigger batch).
+pub fn changes_line(root: &Path, paths: &[PathBuf]) -> String {
+    const SHOWN: usize = 3;
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut names: Vec<String> = paths
+        .iter()
+        .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    let more = names.len().saturating_sub(SHOWN);
+    names.truncate(SHOWN);
+    let now = time::OffsetDateTime::now_utc()
+        .to_offset(LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC));
+    let clock = now
+        .format(time::macros::format_description!(
+            "[hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default();
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("{clock} {}{more} changed", names.join(", "))
 }

@@ -70,28 +70,16 @@ fn check_finds_every_kind_of_problem() {
 #[test]
 fn new_writes_a_blank_entry_once() {
     let site = TestSite::with_papers(&[]);
-    let (ok, stdout, stderr) = sheaf(
-        site.root(),
-        &["new", "A Study of Things", "--arxiv", "arXiv:2501.01234v2"],
-    );
+    let (ok, stdout, stderr) = sheaf(site.root(), &["new", "A Study of Things"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("created content/papers/a-study-of-things.md"));
     let text = std::fs::read_to_string(site.papers().join("a-study-of-things.md")).unwrap();
     assert!(text.contains("title: \"A Study of Things\""));
-    assert!(text.contains("arxiv: \"2501.01234\"\narxiv_version: 2"));
     assert!(text.contains("status: to-read"));
     // The blank entry builds.
     site.build().unwrap();
-    // The same paper again, by another id form: refused.
-    let (ok, _, stderr) = sheaf(
-        site.root(),
-        &[
-            "new",
-            "Other title",
-            "--arxiv",
-            "https://arxiv.org/pdf/2501.01234",
-        ],
-    );
+    // The same paper again, by its title in another case: refused.
+    let (ok, _, stderr) = sheaf(site.root(), &["new", "A study of things!"]);
     assert!(!ok);
     assert!(
         stderr.contains("already in the digest: content/papers/a-study-of-things.md"),
@@ -99,6 +87,100 @@ fn new_writes_a_blank_entry_once() {
     );
     let (ok, _, stderr) = sheaf(site.root(), &["new", "X", "--arxiv", "12345"]);
     assert!(!ok && stderr.contains("12345"), "{stderr}");
+}
+
+/// A stand-in for the arXiv API on 127.0.0.1 that answers every query
+/// with a recorded answer (two papers, 2504.03380 and hep-th/9901001).
+fn fake_arxiv() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body =
+        std::fs::read_to_string(format!("{REPO}/tests/fixtures/import/arxiv-v1.xml")).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = String::new();
+            let _ = BufReader::new(&stream).read_line(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/atom+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}/api/query")
+}
+
+fn site_with_api(api: &str) -> TestSite {
+    let site = TestSite::with_papers(&[]);
+    let path = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\narxiv_api: \"{api}\"\n")).unwrap();
+    site
+}
+
+#[test]
+fn new_with_an_arxiv_id_fetches_the_paper() {
+    let site = site_with_api(&fake_arxiv());
+    let (ok, stdout, stderr) = sheaf(site.root(), &["new", "--arxiv", "arXiv:2504.03380v1"]);
+    assert!(ok, "{stderr}");
+    let name = "online-difficulty-filtering-for-reasoning-oriented.md";
+    assert!(
+        stdout.contains(&format!("created content/papers/{name}")),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(site.papers().join(name)).unwrap();
+    assert!(text.contains("arxiv: \"2504.03380\""), "{text}");
+    assert!(text.contains("authors: ["), "{text}");
+    assert!(!text.contains("authors: []"), "{text}");
+    let entry = sheaf::content::parse_entry(std::path::Path::new(name), &text)
+        .unwrap()
+        .0;
+    assert!(entry.abstract_md.len() > 100, "{text}");
+    assert!(entry.published.is_some(), "{text}");
+    // Only the paper asked for, though the answer held two.
+    assert_eq!(std::fs::read_dir(site.papers()).unwrap().count(), 1);
+
+    // Again, by another id form: refused, nothing written.
+    let before = snapshot(&site.papers());
+    let (ok, _, stderr) = sheaf(
+        site.root(),
+        &[
+            "new",
+            "Other",
+            "--arxiv",
+            "https://arxiv.org/pdf/2504.03380",
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!("already in the digest: content/papers/{name}")),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&site.papers()), before);
+
+    // A title that is not arXiv's is said to be replaced.
+    let (ok, stdout, stderr) = sheaf(
+        site.root(),
+        &["new", "Strings", "--arxiv", "hep-th/9901001"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("arXiv's title"), "{stdout}");
+}
+
+#[test]
+fn new_with_an_arxiv_id_and_no_answer_says_how_to_write_a_blank_one() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let site = site_with_api(&format!("http://{closed}/api/query"));
+    let (ok, _, stderr) = sheaf(site.root(), &["new", "--arxiv", "2504.03380"]);
+    assert!(!ok);
+    assert!(stderr.contains("cannot fetch"), "{stderr}");
+    assert!(stderr.contains("without --arxiv"), "{stderr}");
+    assert_eq!(std::fs::read_dir(site.papers()).unwrap().count(), 0);
 }
 
 #[test]

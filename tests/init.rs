@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use sheaf::init::{init, DEFAULT_THEME, EXAMPLE_PAPER, THEME_DIR, WORKFLOW_PATH};
+use sheaf::config::Theme;
+use sheaf::init::{
+    eject_theme, init, init_with, DEFAULT_THEME, EXAMPLE_PAPER, THEME_DIR, WORKFLOW_PATH,
+};
 use sheaf::site::{build, BuildOptions};
 
 mod common;
@@ -159,10 +162,11 @@ fn a_scaffolded_digest_builds_under_its_sub_path() {
         EXAMPLE_PAPER,
         WORKFLOW_PATH,
         ".gitignore",
-        "themes/default/templates/index.html",
     ] {
         assert!(files.contains_key(expected), "{expected} missing");
     }
+    // The theme is the one built into sheaf: no copy is frozen.
+    assert!(!root.join("themes").exists());
     // It reports exactly what it wrote.
     let reported: HashSet<PathBuf> = written.into_iter().collect();
     let on_disk: HashSet<PathBuf> = files.keys().map(|f| root.join(f)).collect();
@@ -271,13 +275,13 @@ fn init_refuses_to_overwrite_any_file_and_writes_nothing() {
     assert_eq!(snapshot(tmp.path()), before);
     assert!(!tmp.path().join("themes").exists());
 
-    // A theme file counts too.
+    // A theme file counts too, when the theme is to be written.
     let tmp = tempfile::tempdir().unwrap();
     let style = tmp.path().join(THEME_DIR).join("static/style.css");
     std::fs::create_dir_all(style.parent().unwrap()).unwrap();
     std::fs::write(&style, "body {}\n").unwrap();
     let before = snapshot(tmp.path());
-    let message = usage_error(init(tmp.path(), None, None));
+    let message = usage_error(init_with(tmp.path(), None, None, true));
     assert!(
         message.contains("themes/default/static/style.css"),
         "{message}"
@@ -487,4 +491,169 @@ fn scaffolded_files_have_ordinary_permissions() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, umask, "{}", path.display());
     }
+}
+
+/// A scaffolded digest uses the theme built into sheaf, which gives
+/// exactly what a copy of it gives; the site's own templates/ and static/
+/// still override single files.
+#[test]
+fn the_built_in_theme_builds_what_a_copy_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (builtin, ejected) = (tmp.path().join("a"), tmp.path().join("b"));
+    let url = Some("https://ada.github.io/papers/");
+    init(&builtin, Some("Papers"), url).unwrap();
+    init_with(&ejected, Some("Papers"), url, true).unwrap();
+    let builtin_config = sheaf::config::Config::load(&builtin).unwrap();
+    assert_eq!(builtin_config.templates, Theme::Builtin);
+    assert!(!builtin.join("themes").exists());
+    assert!(read(&builtin.join("site-config.yaml")).contains("\ntemplates: builtin\n"));
+    assert_eq!(
+        sheaf::config::Config::load(&ejected).unwrap().templates,
+        Theme::Folder(THEME_DIR.into())
+    );
+    assert_eq!(
+        snapshot(&ejected.join(THEME_DIR)).len(),
+        DEFAULT_THEME.len()
+    );
+    build(&builtin, &BuildOptions::default()).unwrap();
+    build(&ejected, &BuildOptions::default()).unwrap();
+    let (a, b) = (
+        snapshot(&builtin.join("public")),
+        snapshot(&ejected.join("public")),
+    );
+    assert!(a.len() > 100);
+    assert!(
+        a == b,
+        "the built-in theme and its copy build different sites"
+    );
+
+    // Single files of the built-in theme are overridden by the site's.
+    std::fs::create_dir_all(builtin.join("static")).unwrap();
+    std::fs::write(builtin.join("static/style.css"), "body { color: teal }\n").unwrap();
+    std::fs::create_dir_all(builtin.join("templates")).unwrap();
+    std::fs::write(
+        builtin.join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}Lost here.{% endblock %}",
+    )
+    .unwrap();
+    build(&builtin, &BuildOptions::default()).unwrap();
+    let out = builtin.join("public");
+    assert_eq!(read(&out.join("style.css")), "body { color: teal }\n");
+    let page = read(&out.join("404.html"));
+    assert!(
+        page.contains("Lost here.") && page.contains("<html"),
+        "{page}"
+    );
+    assert_eq!(
+        read(&out.join(EXAMPLE_PAGE)),
+        read(&ejected.join("public").join(EXAMPLE_PAGE))
+    );
+}
+
+/// `sheaf eject-theme` writes the built-in theme into themes/default/ and
+/// points the config at it, once; the copy is then the one used.
+#[test]
+fn eject_theme_writes_a_copy_the_site_then_uses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    init(root, None, Some("https://ada.github.io/papers/")).unwrap();
+    let ejected = eject_theme(root).unwrap();
+    assert!(ejected.config_changed);
+    assert_eq!(ejected.files.len(), DEFAULT_THEME.len());
+    for (rel, bytes) in DEFAULT_THEME {
+        assert_eq!(
+            &std::fs::read(root.join(THEME_DIR).join(rel)).unwrap(),
+            bytes,
+            "{rel}"
+        );
+    }
+    let config = sheaf::config::Config::load(root).unwrap();
+    assert_eq!(config.templates, Theme::Folder(THEME_DIR.into()));
+    let text = read(&root.join("site-config.yaml"));
+    assert!(!text.contains("\ntemplates: builtin\n"), "{text}");
+    assert!(text.contains("\ntemplates: themes/default\n"), "{text}");
+
+    // An edit of the copy shows.
+    let footer = root.join(THEME_DIR).join("templates/404.html");
+    std::fs::write(
+        &footer,
+        "{% extends \"base.html\" %}{% block content %}Edited copy.{% endblock %}",
+    )
+    .unwrap();
+    build(root, &BuildOptions::default()).unwrap();
+    assert!(read(&root.join("public/404.html")).contains("Edited copy."));
+
+    // Twice: refused, nothing touched.
+    let before = snapshot(root);
+    let message = match eject_theme(root) {
+        Err(e) => e.to_string(),
+        Ok(e) => panic!("ejected twice: {e:?}"),
+    };
+    assert!(message.contains("themes/default/"), "{message}");
+    assert!(message.contains("writes only new files"), "{message}");
+    assert!(snapshot(root) == before);
+}
+
+/// A config without `templates` uses themes/default/ when the site has
+/// it (every digest made before the theme was built in), else the
+/// built-in theme.
+#[test]
+fn without_a_templates_key_an_existing_copy_wins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    init(root, None, Some("https://ada.github.io/papers/")).unwrap();
+    let path = root.join("site-config.yaml");
+    let text = read(&path).replace("templates: builtin\n", "");
+    std::fs::write(&path, &text).unwrap();
+    assert_eq!(
+        sheaf::config::Config::load(root).unwrap().templates,
+        Theme::Builtin
+    );
+    build(root, &BuildOptions::default()).unwrap();
+    eject_theme(root).unwrap();
+    assert_eq!(
+        sheaf::config::Config::load(root).unwrap().templates,
+        Theme::Folder(THEME_DIR.into())
+    );
+    std::fs::write(&path, &text).unwrap();
+    assert_eq!(
+        sheaf::config::Config::load(root).unwrap().templates,
+        Theme::Folder(THEME_DIR.into())
+    );
+}
+
+/// `serve` and `watch` on a site with the built-in theme: nothing of the
+/// theme to watch, and the site's own overrides still rebuild what they
+/// touch.
+#[test]
+fn a_session_on_the_built_in_theme_rebuilds_overrides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    init(&root, None, Some("https://ada.github.io/papers/")).unwrap();
+    std::fs::create_dir(root.join("static")).unwrap();
+    let mut session = sheaf::site::Session::new(&root, BuildOptions::default()).unwrap();
+    let watched = session.watched();
+    assert!(watched.contains(&root.join("static")), "{watched:?}");
+    assert!(watched.iter().all(|w| w.exists()), "{watched:?}");
+    assert!(!watched.iter().any(|w| w.starts_with(root.join("themes"))));
+    let builtin_css = session.outputs()["style.css"].bytes.clone();
+
+    let css = root.join("static/style.css");
+    std::fs::write(&css, "body { color: teal }\n").unwrap();
+    let update = session.apply(std::slice::from_ref(&css)).unwrap();
+    assert_eq!(update.changed, vec!["style.css".to_string()]);
+    assert_eq!(
+        &session.outputs()["style.css"].bytes[..],
+        b"body { color: teal }\n"
+    );
+
+    std::fs::remove_file(&css).unwrap();
+    let update = session.apply(std::slice::from_ref(&css)).unwrap();
+    assert_eq!(update.changed, vec!["style.css".to_string()]);
+    assert_eq!(session.outputs()["style.css"].bytes, builtin_css);
+
+    let paper = root.join(EXAMPLE_PAPER);
+    std::fs::write(&paper, read(&paper) + "\nFresh notes.\n").unwrap();
+    let update = session.apply(std::slice::from_ref(&paper)).unwrap();
+    assert!(!update.is_empty());
 }

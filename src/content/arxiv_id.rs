@@ -31,7 +31,7 @@ impl ArxivId {
     pub fn parse(input: &str) -> Result<ArxivId, String> {
         let s = input.trim();
         if s.is_empty() {
-            return Err("the id is empty".into());
+            return Err(format!("{input:?}: the id is empty"));
         }
         let s = strip_wrappers(s);
         let (core, version) = split_version(s)?;
@@ -113,7 +113,7 @@ fn split_version(s: &str) -> Result<(&str, Option<u32>), String> {
                 .parse()
                 .map_err(|_| format!("version number too large in {s:?}"))?;
             if v == 0 {
-                return Err("versions start at v1".into());
+                return Err(format!("{s:?}: versions start at v1"));
             }
             return Ok((core, Some(v)));
         }
@@ -171,13 +171,13 @@ fn old_style(archive: &str, number: &str) -> Result<String, String> {
     }
     if number.len() != 7 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
-            "{archive}/{number}: old-style ids have seven digits after the slash (YYMMNNN)"
+            "\"{archive}/{number}\": old-style ids have seven digits after the slash (YYMMNNN)"
         ));
     }
     let month: u32 = number[2..4].parse().unwrap_or(0);
     if !(1..=12).contains(&month) {
         return Err(format!(
-            "{archive}/{number}: month {month:02} does not exist"
+            "\"{archive}/{number}\": month {month:02} does not exist"
         ));
     }
     Ok(format!("{archive_only}/{number}"))

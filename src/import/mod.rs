@@ -158,13 +158,20 @@ pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Resu
 /// Asks the arXiv API (the config's `arxiv_api`) for `ids`, in any id
 /// form, and imports what it answers.
 pub fn import_arxiv(config: &Config, ids: &[String], opts: &ImportOptions) -> Result<ImportReport> {
+    import_records(config, fetch_arxiv(config, ids)?, opts)
+}
+
+/// Asks the arXiv API for `ids` and parses its answer, writing nothing; an
+/// id it does not know is one of the errors.
+pub fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
     let shown = Path::new("--arxiv");
     let mut errors = Vec::new();
     let mut wanted = Vec::new();
     for raw in ids {
         match ArxivId::parse(raw) {
             Ok(id) => wanted.push(id),
-            Err(why) => errors.push(Diagnostic::error(shown, None, format!("{raw:?}: {why}"))),
+            // Every reason names the id already.
+            Err(why) => errors.push(Diagnostic::error(shown, None, why)),
         }
     }
     if !errors.is_empty() {
@@ -190,7 +197,7 @@ pub fn import_arxiv(config: &Config, ids: &[String], opts: &ImportOptions) -> Re
             ));
         }
     }
-    import_records(config, parsed, opts)
+    Ok(parsed)
 }
 
 /// Cleans a record into the fields its source owns, plus the themes and
@@ -304,7 +311,13 @@ fn existing_entries(dir: &Path) -> Result<Digest> {
 
 /// Merges records into the digest. Nothing is written unless every record
 /// is good (or `skip_bad`), and then each file is written whole.
-fn import_records(config: &Config, parsed: Parsed, opts: &ImportOptions) -> Result<ImportReport> {
+/// Creates or updates the entries of parsed records (what every import
+/// does once its source is read).
+pub fn import_records(
+    config: &Config,
+    parsed: Parsed,
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
     if let Some(theme) = &opts.theme {
         if !config.has_theme(theme) {
             return Err(Error::Usage(format!(
