@@ -18,7 +18,9 @@ use crate::model::{Paper, Site};
 
 /// Citation keys for every paper, stable across builds and unique within
 /// the site: `lastnameYYYYfirstword`, with `a`, `b`… added (in slug
-/// order) where two papers would share one.
+/// order) where two papers would share one. A part the entry does not
+/// hold is left out (`ba2016layer`, `layer2016`, `layer`): a key never
+/// names an invented author or year.
 pub fn keys(site: &Site) -> Vec<String> {
     // In parallel: slugifying 100,000 names and titles takes a core 0.2 s.
     let mut keys: Vec<String> = site.papers.par_iter().map(|p| base_key(&p.entry)).collect();
@@ -70,9 +72,11 @@ fn base_key(e: &Entry) -> String {
         .first()
         .and_then(|a| a.split_whitespace().last())
         .map(ascii)
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| "anon".into());
-    let year = e.published.unwrap_or(e.date).year();
+        .unwrap_or_default();
+    let year = e
+        .published
+        .map(|d| d.year().to_string())
+        .unwrap_or_default();
     let word = e
         .title
         .split(|c: char| !c.is_alphanumeric())
@@ -80,7 +84,19 @@ fn base_key(e: &Entry) -> String {
         .find(|w| !w.is_empty() && !TITLE_SKIP.contains(&w.as_str()))
         .map(|w| ascii(&w))
         .unwrap_or_default();
-    format!("{author}{year}{word}")
+    // Without an author the title word leads, so a key never starts
+    // with a digit (some tools read such a key as a number).
+    let key = if author.is_empty() {
+        format!("{word}{year}")
+    } else {
+        format!("{author}{year}{word}")
+    };
+    if key.is_empty() {
+        // A title of symbols only, no author, no date: still a valid key.
+        "paper".into()
+    } else {
+        key
+    }
 }
 
 /// A value inside BibTeX braces: LaTeX specials escaped, braces balanced.
@@ -103,7 +119,7 @@ fn bib_value(s: &str) -> String {
 }
 
 /// The BibTeX entry of a paper.
-pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
+pub fn bibtex(paper: &Paper, key: &str) -> String {
     let e = &paper.entry;
     let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
     let kind = if e.journal_ref.is_some() && arxiv.is_none() {
@@ -118,9 +134,12 @@ pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
         let authors: Vec<String> = e.authors.iter().map(|a| bib_value(a)).collect();
         fields.push(("author", authors.join(" and ")));
     }
-    let when = e.published.unwrap_or(e.date);
-    fields.push(("year", when.year().to_string()));
-    fields.push(("month", (when.month() as u8).to_string()));
+    // Only the paper's own date: the day it entered the digest is not when
+    // it was published, and `@misc` needs no year.
+    if let Some(when) = e.published {
+        fields.push(("year", when.year().to_string()));
+        fields.push(("month", (when.month() as u8).to_string()));
+    }
     if let Some(id) = &arxiv {
         fields.push(("eprint", id.id.clone()));
         fields.push(("archivePrefix", "arXiv".into()));
@@ -139,12 +158,14 @@ pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
             bib_value(j),
         ));
     }
-    let url = e
+    // The paper's own address; the digest's page about it is not one.
+    if let Some(url) = e
         .url
         .clone()
         .or_else(|| arxiv.as_ref().map(ArxivId::abs_url))
-        .unwrap_or_else(|| site.config.urls.permalink(&super::paper_path(&e.slug)));
-    fields.push(("url", bib_value(&url)));
+    {
+        fields.push(("url", bib_value(&url)));
+    }
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = format!("@{kind}{{{key},\n");
     for (k, v) in fields {
@@ -172,7 +193,9 @@ pub fn coins(paper: &Paper) -> String {
     for a in &e.authors {
         url.append_pair("rft.au", a);
     }
-    url.append_pair("rft.date", &e.published.unwrap_or(e.date).to_string());
+    if let Some(published) = e.published {
+        url.append_pair("rft.date", &published.to_string());
+    }
     if let Some(j) = &e.journal_ref {
         url.append_pair("rft.jtitle", j);
     }
@@ -205,7 +228,7 @@ pub fn json_ld(site: &Site, paper: &Paper) -> String {
                 name: a,
             })
             .collect(),
-        date_published: e.published.unwrap_or(e.date).to_string(),
+        date_published: e.published.map(|d| d.to_string()),
         headline: &e.title,
         identifier: arxiv.as_ref().map(|id| {
             [
@@ -245,9 +268,10 @@ struct JsonLd<'a> {
     kind: &'static str,
     #[serde(rename = "abstract")]
     abstract_text: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     author: Vec<Person<'a>>,
-    #[serde(rename = "datePublished")]
-    date_published: String,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
     headline: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     identifier: Option<[PropertyValue; 2]>,
