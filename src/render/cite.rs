@@ -6,7 +6,6 @@
 //! paper is escaped for the format it lands in.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -16,87 +15,10 @@ use crate::content::arxiv_id::ArxivId;
 use crate::content::Entry;
 use crate::model::{Paper, Site};
 
-/// Citation keys for every paper, stable across builds and unique within
-/// the site: `lastnameYYYYfirstword`, with `a`, `b`… added (in slug
-/// order) where two papers would share one. A part the entry does not
-/// hold is left out (`ba2016layer`, `layer2016`, `layer`): a key never
-/// names an invented author or year.
+/// Citation keys for every paper (see [`crate::content::unique_keys`]).
 pub fn keys(site: &Site) -> Vec<String> {
-    // In parallel: slugifying 100,000 names and titles takes a core 0.2 s.
-    let mut keys: Vec<String> = site.papers.par_iter().map(|p| base_key(&p.entry)).collect();
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, b) in keys.iter().enumerate() {
-        groups.entry(b).or_default().push(i);
-    }
-    let mut shared: Vec<(usize, String)> = Vec::new();
-    for (base, mut members) in groups {
-        if members.len() < 2 {
-            continue;
-        }
-        members.sort_by(|&a, &b| site.papers[a].entry.slug.cmp(&site.papers[b].entry.slug));
-        for (n, &i) in members.iter().enumerate() {
-            shared.push((i, format!("{base}{}", suffix(n))));
-        }
-    }
-    for (i, key) in shared {
-        keys[i] = key;
-    }
-    keys
-}
-
-/// a, b, …, z, aa, ab, …
-fn suffix(mut n: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.insert(0, (b'a' + (n % 26) as u8) as char);
-        if n < 26 {
-            return s;
-        }
-        n = n / 26 - 1;
-    }
-}
-
-const TITLE_SKIP: &[&str] = &[
-    "a", "an", "the", "on", "of", "for", "and", "to", "in", "with", "towards", "toward",
-];
-
-fn base_key(e: &Entry) -> String {
-    let ascii = |s: &str| -> String {
-        slug::slugify(s)
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect()
-    };
-    let author = e
-        .authors
-        .first()
-        .and_then(|a| a.split_whitespace().last())
-        .map(ascii)
-        .unwrap_or_default();
-    let year = e
-        .published
-        .map(|d| d.year().to_string())
-        .unwrap_or_default();
-    let word = e
-        .title
-        .split(|c: char| !c.is_alphanumeric())
-        .map(|w| w.to_lowercase())
-        .find(|w| !w.is_empty() && !TITLE_SKIP.contains(&w.as_str()))
-        .map(|w| ascii(&w))
-        .unwrap_or_default();
-    // Without an author the title word leads, so a key never starts
-    // with a digit (some tools read such a key as a number).
-    let key = if author.is_empty() {
-        format!("{word}{year}")
-    } else {
-        format!("{author}{year}{word}")
-    };
-    if key.is_empty() {
-        // A title of symbols only, no author, no date: still a valid key.
-        "paper".into()
-    } else {
-        key
-    }
+    let entries: Vec<&Entry> = site.papers.iter().map(|p| &*p.entry).collect();
+    crate::content::unique_keys(&entries)
 }
 
 /// A value inside BibTeX braces: LaTeX specials escaped, braces balanced.
@@ -128,6 +50,17 @@ pub fn bibtex(paper: &Paper, key: &str) -> String {
         "misc"
     };
     let mut fields: Vec<(&str, String)> = Vec::new();
+    // Former keys (BibLaTeX aliases), so documents that cite them still
+    // find the paper.
+    let ids: Vec<&str> = e
+        .bibtex_ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| *id != key)
+        .collect();
+    if !ids.is_empty() {
+        fields.push(("ids", ids.join(", ")));
+    }
     // Double braces keep the title's capitals as written.
     fields.push(("title", format!("{{{}}}", bib_value(&e.title))));
     if !e.authors.is_empty() {
@@ -345,6 +278,8 @@ struct JsonPaper<'a> {
     abstract_markdown: &'a str,
     notes_markdown: &'a str,
     bibtex_key: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    bibtex_ids: &'a [String],
     extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
 }
 
@@ -395,6 +330,7 @@ pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
         abstract_markdown: &e.abstract_md,
         notes_markdown: &e.notes_md,
         bibtex_key: key,
+        bibtex_ids: &e.bibtex_ids,
         extra: &e.extra,
     };
     serde_json::to_string(&paper).unwrap_or_default()
@@ -457,13 +393,6 @@ pub fn papers_json<'a>(site: &'a Site, record: impl Fn(usize) -> Cow<'a, str> + 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suffixes() {
-        assert_eq!(suffix(0), "a");
-        assert_eq!(suffix(25), "z");
-        assert_eq!(suffix(26), "aa");
-    }
 
     #[test]
     fn bib_values_are_escaped() {
