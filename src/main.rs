@@ -186,6 +186,9 @@ enum Command {
         /// Seconds one request may take.
         #[arg(long, value_name = "SECONDS", default_value_t = import::resolve_defaults::TIMEOUT_SECONDS)]
         timeout: f64,
+        /// Titles asked for in one request.
+        #[arg(long, value_name = "N", default_value_t = import::resolve_defaults::BATCH, value_parser = clap::value_parser!(u16).range(1..))]
+        batch: u16,
     },
 }
 
@@ -344,6 +347,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             update_abstracts,
             interval,
             timeout,
+            batch,
         } => {
             let config = Config::load(&cli.root)?;
             let seconds = |name: &str, s: f64| {
@@ -357,6 +361,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             options.update_abstracts = *update_abstracts;
             options.interval = seconds("interval", *interval)?;
             options.timeout = seconds("timeout", *timeout)?;
+            options.batch = usize::from(*batch);
             let bar = Bar::new(cli.quiet);
             let report = import::resolve(&config, &options, &bar)?;
             bar.0.finish_and_clear();

@@ -36,10 +36,9 @@ pub const DEFAULT_INTERVAL: Duration =
 pub mod defaults {
     pub const INTERVAL_SECONDS: f64 = 3.0;
     pub const TIMEOUT_SECONDS: f64 = 30.0;
+    /// Titles asked for in one request (an OR of `ti:` phrases).
+    pub const BATCH: u16 = 10;
 }
-
-/// Titles asked for in one request (an OR of `ti:` phrases).
-pub const DEFAULT_BATCH: usize = 10;
 
 /// Results asked for per title: a short title ("Layer Normalization") is
 /// a phrase inside many others.
@@ -96,7 +95,7 @@ impl ResolveOptions {
             update_abstracts: false,
             interval: DEFAULT_INTERVAL,
             timeout: Duration::from_millis((defaults::TIMEOUT_SECONDS * 1000.0) as u64),
-            batch: DEFAULT_BATCH,
+            batch: usize::from(defaults::BATCH),
             today,
         }
     }
@@ -623,4 +622,56 @@ fn keep_former_keys(
         }
     }
     Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, title: &str) -> Record {
+        Record {
+            arxiv: Some(crate::content::arxiv_id::ArxivId::parse(id).unwrap()),
+            ..Record::new("r", None, title, "")
+        }
+    }
+
+    #[test]
+    fn phrases_carry_no_query_syntax() {
+        assert_eq!(
+            phrase("1-bit Adam: \"Fast\" (and) OR-ed").as_deref(),
+            Some("ti:\"1 bit adam fast and or ed\"")
+        );
+        assert_eq!(phrase("?!"), None);
+    }
+
+    #[test]
+    fn one_paper_twice_is_a_match_two_papers_are_ambiguous() {
+        let a = record("2101.00001v1", "Layer {N}ormalization");
+        let a2 = record("2101.00001v2", "Layer Normalization");
+        let b = record("2101.00002", "Layer  normalization.");
+        let keyed = |rs: &[&Record]| -> Vec<(String, Record)> {
+            rs.iter()
+                .map(|r| (record_title_key(r), (*r).clone()))
+                .collect()
+        };
+        let same = keyed(&[&a, &a2]);
+        let refs: Vec<(String, &Record)> = same.iter().map(|(k, r)| (k.clone(), r)).collect();
+        assert!(matches!(
+            lookup("Layer Normalization", &refs),
+            Lookup::Match(_)
+        ));
+        let two = keyed(&[&a, &b]);
+        let refs: Vec<(String, &Record)> = two.iter().map(|(k, r)| (k.clone(), r)).collect();
+        assert!(
+            matches!(lookup("Layer Normalization", &refs), Lookup::Ambiguous(c) if c.len() == 2)
+        );
+        assert!(matches!(
+            lookup("Layer Normalisation", &refs),
+            Lookup::NearMiss(_)
+        ));
+        assert!(matches!(
+            lookup("Something else entirely", &refs),
+            Lookup::NotFound
+        ));
+    }
 }
