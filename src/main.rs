@@ -443,6 +443,13 @@ fn print_resolve(
                 );
                 continue;
             }
+            Found::Duplicate(other) => {
+                eprintln!(
+                    "error: duplicate {path}: its arXiv paper is {} already; nothing written\n",
+                    other.strip_prefix(root).unwrap_or(other).display()
+                );
+                continue;
+            }
             Found::Failed(why) => {
                 eprintln!("error: failed {path} ({:?}): {why}; nothing written\n", r.title);
                 continue;
@@ -469,7 +476,7 @@ fn print_resolve(
         count(|f| matches!(f, Found::NearMiss(_))),
         count(|f| matches!(f, Found::NotFound)),
         count(|f| matches!(f, Found::Ambiguous(_))),
-        count(|f| matches!(f, Found::Failed(_))),
+        count(|f| matches!(f, Found::Failed(_) | Found::Duplicate(_))),
         if dry_run {
             " (dry run: nothing written)"
         } else {

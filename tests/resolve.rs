@@ -493,3 +493,188 @@ fn a_bad_alias_is_an_error_with_its_line() {
     assert!(err.contains("content/papers/bad.md:4"), "{err}");
     assert!(err.contains("not a BibTeX key"), "{err}");
 }
+
+const FACTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/arxiv/bundled-digest.atom"
+);
+
+/// The parsed entries of a folder, by file name.
+fn entries(dir: &std::path::Path) -> Vec<(String, sheaf::content::Entry)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|item| {
+            let path = item.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let entry = sheaf::content::parse_entry(&path, &text).unwrap().0;
+            (
+                path.file_name().unwrap().to_string_lossy().to_string(),
+                entry,
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn the_bundled_digest_holds_what_its_facts_file_gives() {
+    let repo = entries(&std::path::Path::new(REPO).join("content/papers"));
+    let with_facts = repo
+        .iter()
+        .filter(|(_, e)| e.arxiv.is_some() && !e.authors.is_empty())
+        .count();
+    assert!(with_facts >= 110, "{with_facts} of {}", repo.len());
+
+    // Applying the file again finds nothing to change.
+    let site = TestSite::bundled();
+    let before = snapshot(&site.papers());
+    let out = sheaf(site.root(), &["resolve", "--from", FACTS]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("0 resolved, 0 near misses, 2 not found, 0 ambiguous, 0 failed"),
+        "{stdout}"
+    );
+    assert_eq!(snapshot(&site.papers()), before);
+
+    // From the entries as the seed import left them (no facts), the file
+    // gives back every fact the repository holds, and the abstracts stay.
+    let facts = [
+        "arxiv:",
+        "arxiv_version:",
+        "authors:",
+        "published:",
+        "updated:",
+        "categories:",
+    ];
+    for item in std::fs::read_dir(site.papers()).unwrap() {
+        let path = item.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let seed: String = text
+            .split_inclusive('\n')
+            .filter(|l| !facts.iter().any(|k| l.starts_with(k)))
+            .collect();
+        std::fs::write(&path, seed).unwrap();
+    }
+    let out = sheaf(site.root(), &["resolve", "--from", FACTS]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("118 resolved"));
+    let again = entries(&site.papers());
+    assert_eq!(again.len(), repo.len());
+    for ((name, a), (_, b)) in again.iter().zip(&repo) {
+        assert_eq!(
+            (&a.title, &a.abstract_md, &a.notes_md, &a.code),
+            (&b.title, &b.abstract_md, &b.notes_md, &b.code),
+            "{name}"
+        );
+        assert_eq!(
+            (
+                &a.arxiv,
+                a.arxiv_version,
+                &a.authors,
+                a.published,
+                a.updated
+            ),
+            (
+                &b.arxiv,
+                b.arxiv_version,
+                &b.authors,
+                b.published,
+                b.updated
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            (&a.categories, &a.bibtex_ids),
+            (&b.categories, &b.bibtex_ids),
+            "{name}"
+        );
+        assert_eq!(a.revised, None, "{name}: the seed abstract is the file's");
+    }
+}
+
+#[test]
+fn an_alias_that_moves_another_key_rebuilds_like_a_full_build() {
+    use sheaf::site::{BuildOptions, Session};
+    let outputs = |s: &Session| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = s
+            .outputs()
+            .iter()
+            .map(|(p, o)| (p.clone(), o.bytes.to_vec()))
+            .collect();
+        v.sort();
+        v
+    };
+    let site = TestSite::bundled();
+    let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
+    // 1-bit Adam has neither authors nor a year: its key is its first
+    // word, "1". Claiming that as another paper's former key moves it.
+    let path = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace("bibtex_ids: [\"layer\"]", "bibtex_ids: [\"layer\", \"1\"]");
+    std::fs::write(&path, text).unwrap();
+    session.apply(&[path]).unwrap();
+    let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
+    let bib = |s: &Session| {
+        s.outputs()
+            .iter()
+            .find(|(p, _)| p.as_str() == "papers.bib")
+            .map(|(_, o)| String::from_utf8_lossy(&o.bytes).to_string())
+            .unwrap()
+    };
+    assert!(bib(&fresh).contains("@misc{1a,"), "{}", bib(&fresh));
+    assert!(
+        outputs(&session) == outputs(&fresh),
+        "incremental and full builds differ"
+    );
+}
+
+#[test]
+fn a_paper_already_in_the_digest_is_not_given_to_a_second_entry() {
+    let (api, _) = fake_arxiv();
+    let held = entry(
+        "LayerNorm, as the curator titled it",
+        "arxiv: \"1607.06450\"\n",
+    );
+    let site = site_with(
+        &api,
+        &[
+            ("layer-normalization.md", CURATED_LN.to_string()),
+            ("layernorm.md", held),
+        ],
+    );
+    let before = snapshot(&site.papers());
+    let (out, stdout, stderr) = run_resolve(&site, &[]);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stderr.contains("duplicate content/papers/layer-normalization.md: its arXiv paper is content/papers/layernorm.md already; nothing written"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&site.papers()), before);
+}
+
+#[test]
+fn a_broken_facts_file_writes_nothing() {
+    let site = TestSite::bundled();
+    let before = snapshot(&site.papers());
+    let text = std::fs::read_to_string(FACTS).unwrap();
+    let cut = site.root().join("cut.atom");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let out = sheaf(site.root(), &["resolve", "--from", cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cut.atom:") && stderr.contains("well-formed"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&site.papers()), before);
+}

@@ -22,6 +22,7 @@ use super::{
     ImportOptions, Record,
 };
 use crate::config::Config;
+use crate::content::arxiv_id::ArxivId;
 use crate::content::{parse_entry, set_fields, unique_keys, Entry, Field};
 use crate::error::{Diagnostic, Error, Result};
 use crate::fs::write_atomic;
@@ -130,6 +131,9 @@ pub enum Found {
     Ambiguous(Vec<Candidate>),
     /// No paper has the entry's title, and none comes close.
     NotFound,
+    /// The paper is in the digest already, as this entry (or another
+    /// entry of this run resolved to it). Nothing written.
+    Duplicate(PathBuf),
     /// The API could not be asked (network, timeout, HTTP error, a broken
     /// answer). Nothing written.
     Failed(String),
@@ -141,7 +145,10 @@ pub enum Found {
 impl Found {
     /// Whether `resolve` should end with a failure exit code.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Found::Failed(_) | Found::Ambiguous(_))
+        matches!(
+            self,
+            Found::Failed(_) | Found::Ambiguous(_) | Found::Duplicate(_)
+        )
     }
 }
 
@@ -214,10 +221,38 @@ pub fn resolve(
     // Planned texts, by entry index.
     let mut planned: HashMap<usize, String> = HashMap::new();
     let mut results: Vec<(usize, Found)> = Vec::new();
+    // Who holds each arXiv id, so a paper is never given to two entries.
+    let mut holders: HashMap<String, usize> = HashMap::new();
+    for (i, e) in digest.entries.iter().enumerate() {
+        if let Some(id) = e
+            .entry
+            .arxiv
+            .as_deref()
+            .and_then(|a| ArxivId::parse(a).ok())
+        {
+            holders.entry(id.id).or_insert(i);
+        }
+    }
     for (&i, answer) in wanted.iter().zip(answers) {
         let e = &digest.entries[i];
         let found = match answer {
+            Lookup::Match(record)
+                if record
+                    .arxiv
+                    .as_ref()
+                    .is_some_and(|a| holders.contains_key(&a.id)) =>
+            {
+                let id = record
+                    .arxiv
+                    .as_ref()
+                    .map(|a| a.id.clone())
+                    .unwrap_or_default();
+                Found::Duplicate(digest.entries[holders[&id]].path.clone())
+            }
             Lookup::Match(record) => {
+                if let Some(a) = &record.arxiv {
+                    holders.insert(a.id.clone(), i);
+                }
                 let (text, found) = record_facts(config, opts, e, &record);
                 if text != e.text {
                     planned.insert(i, text);
