@@ -196,16 +196,10 @@ pub fn resolve(
     let targets = targets(&digest.entries, &dir, &opts.slugs)?;
     let mut report = ResolveReport::default();
     let mut wanted = Vec::new();
+    let mut results: Vec<(usize, Found)> = Vec::new();
     for &i in &targets {
-        let e = &digest.entries[i];
-        match &e.entry.arxiv {
-            Some(id) => report.resolutions.push(Resolution {
-                path: e.path.clone(),
-                title: e.entry.title.clone(),
-                found: Found::HasId(id.clone()),
-                key: None,
-                diff: None,
-            }),
+        match &digest.entries[i].entry.arxiv {
+            Some(id) => results.push((i, Found::HasId(id.clone()))),
             None => wanted.push(i),
         }
     }
@@ -220,7 +214,6 @@ pub fn resolve(
 
     // Planned texts, by entry index.
     let mut planned: HashMap<usize, String> = HashMap::new();
-    let mut results: Vec<(usize, Found)> = Vec::new();
     // Who holds each arXiv id, so a paper is never given to two entries.
     let mut holders: HashMap<String, usize> = HashMap::new();
     for (i, e) in digest.entries.iter().enumerate() {
@@ -273,7 +266,7 @@ pub fn resolve(
             .resolutions
             .push(resolution(&digest.entries, i, found, &moved));
     }
-    let resolved: HashSet<usize> = wanted.iter().copied().collect();
+    let resolved: HashSet<usize> = targets.iter().copied().collect();
     let mut others: Vec<usize> = moved
         .keys()
         .copied()
