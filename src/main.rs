@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use sheaf::config::{Config, CONFIG_FILE};
-use sheaf::import::{self, Format, ImportOptions};
+use sheaf::import::{self, Format, ImportOptions, ResolveOptions};
 use sheaf::site::{self, BuildOptions};
 
 // A build allocates millions of short strings and values on every core;
@@ -182,6 +183,33 @@ enum Command {
         /// Show what would change, as a diff, and write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Find the arXiv paper behind entries without an arXiv id, by title,
+    /// and record its id, authors, dates and categories. Only an exact
+    /// title (once normalised) is accepted; near misses and ambiguous
+    /// titles are reported. The entry's abstract and title stay as they are.
+    Resolve {
+        /// The entries to resolve, by slug (default: every entry without an
+        /// arXiv id).
+        slugs: Vec<String>,
+        /// Take the papers from this arXiv Atom file instead of the API.
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        /// Show what would change, as a diff, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace the entry's abstract (and title spelling) with arXiv's.
+        #[arg(long)]
+        update_abstracts: bool,
+        /// Seconds between two requests to the API (arXiv asks for 3).
+        #[arg(long, value_name = "SECONDS", default_value_t = import::resolve_defaults::INTERVAL_SECONDS)]
+        interval: f64,
+        /// Seconds one request may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = import::resolve_defaults::TIMEOUT_SECONDS)]
+        timeout: f64,
+        /// Titles asked for in one request.
+        #[arg(long, value_name = "N", default_value_t = import::resolve_defaults::BATCH, value_parser = clap::value_parser!(u16).range(1..))]
+        batch: u16,
     },
 }
 
@@ -542,8 +570,149 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 print_import(&report, root, *dry_run, cli.verbose);
             }
         }
+        Command::Resolve {
+            slugs,
+            from,
+            dry_run,
+            update_abstracts,
+            interval,
+            timeout,
+            batch,
+        } => {
+            let config = Config::load(root)?;
+            let seconds = |name: &str, s: f64| {
+                Duration::try_from_secs_f64(s)
+                    .with_context(|| format!("--{name} {s}: not a number of seconds"))
+            };
+            let mut options = ResolveOptions::new(time::OffsetDateTime::now_utc().date());
+            options.slugs = slugs.clone();
+            options.from = from.clone();
+            options.dry_run = *dry_run;
+            options.update_abstracts = *update_abstracts;
+            options.interval = seconds("interval", *interval)?;
+            options.timeout = seconds("timeout", *timeout)?;
+            options.batch = usize::from(*batch);
+            let bar = Bar::new(cli.quiet);
+            let report = import::resolve(&config, &options, &bar)?;
+            bar.0.finish_and_clear();
+            print_resolve(&report, root, *dry_run, cli.quiet, cli.verbose);
+            let failed = report.failed();
+            if failed > 0 {
+                anyhow::bail!(
+                    "{failed} entr{} not resolved (see above); nothing was written for {}",
+                    if failed == 1 { "y was" } else { "ies were" },
+                    if failed == 1 { "it" } else { "them" }
+                );
+            }
+        }
     }
     Ok(())
+}
+
+/// One line per entry (failures on standard error), the former key of
+/// every entry whose key moved, then a summary.
+fn print_resolve(
+    report: &import::ResolveReport,
+    root: &std::path::Path,
+    dry_run: bool,
+    quiet: bool,
+    verbose: bool,
+) {
+    use import::Found;
+    let would = if dry_run { "would be " } else { "" };
+    let show = |c: &[import::Candidate]| {
+        c.iter()
+            .map(|c| format!("{} {:?}", c.arxiv, c.title))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for r in &report.resolutions {
+        let path = r.path.strip_prefix(root).unwrap_or(&r.path).display();
+        let line = match &r.found {
+            Found::Resolved {
+                arxiv,
+                version,
+                changed,
+                notes,
+            } => {
+                let id = match version {
+                    Some(v) => format!("{arxiv}v{v}"),
+                    None => arxiv.clone(),
+                };
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", notes.join("; "))
+                };
+                if changed.is_empty() {
+                    if !verbose {
+                        continue;
+                    }
+                    format!("unchanged {path}: arXiv {id}{notes}")
+                } else {
+                    format!(
+                        "{would}resolved {path}: arXiv {id} ({}){notes}",
+                        changed.join(", ")
+                    )
+                }
+            }
+            Found::HasId(id) => format!("skipped {path}: it has an arXiv id already ({id})"),
+            Found::NearMiss(c) => format!(
+                "near miss {path}: {:?} is not the title of {} (not recorded; if it is the paper, add `arxiv:` by hand)",
+                r.title,
+                show(c)
+            ),
+            Found::NotFound => format!("not found {path}: no arXiv paper is titled {:?}", r.title),
+            Found::KeyMoved => format!("{would}updated {path} (bibtex_ids)"),
+            Found::Ambiguous(c) => {
+                eprintln!(
+                    "error: ambiguous {path}: {} arXiv papers are titled {:?}: {}; nothing written\n",
+                    c.len(),
+                    r.title,
+                    show(c)
+                );
+                continue;
+            }
+            Found::Duplicate(other) => {
+                eprintln!(
+                    "error: duplicate {path}: its arXiv paper is {} already; nothing written\n",
+                    other.strip_prefix(root).unwrap_or(other).display()
+                );
+                continue;
+            }
+            Found::Failed(why) => {
+                eprintln!("error: failed {path} ({:?}): {why}; nothing written\n", r.title);
+                continue;
+            }
+        };
+        if quiet {
+            continue;
+        }
+        println!("{line}");
+        if let Some((old, new)) = &r.key {
+            println!("  key: {old} → {new} ({old} kept in bibtex_ids)");
+        }
+        if let Some(diff) = &r.diff {
+            print!("{diff}");
+        }
+    }
+    if quiet {
+        return;
+    }
+    let count = |f: fn(&Found) -> bool| report.count(f);
+    println!(
+        "{} resolved, {} near misses, {} not found, {} ambiguous, {} failed{}",
+        count(|f| matches!(f, Found::Resolved { changed, .. } if !changed.is_empty())),
+        count(|f| matches!(f, Found::NearMiss(_))),
+        count(|f| matches!(f, Found::NotFound)),
+        count(|f| matches!(f, Found::Ambiguous(_))),
+        count(|f| matches!(f, Found::Failed(_) | Found::Duplicate(_))),
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
 }
 
 fn serve(

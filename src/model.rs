@@ -257,7 +257,8 @@ fn link_slug(link: &str) -> Option<&str> {
 
 /// Whether two versions of an entry sit in the same place in every list:
 /// the same date and title (the order), the same front-page and facet
-/// membership, and the same BibTeX key inputs (first author, year). Themes
+/// membership, and the same BibTeX key inputs (first author, year, former
+/// keys, which other papers' keys step around). Themes
 /// and tags are compared by the caller.
 pub fn same_place(a: &Entry, b: &Entry) -> bool {
     a.date == b.date
@@ -267,6 +268,7 @@ pub fn same_place(a: &Entry, b: &Entry) -> bool {
         && a.verdict == b.verdict
         && a.authors.first() == b.authors.first()
         && a.published == b.published
+        && a.bibtex_ids == b.bibtex_ids
         && a.draft == b.draft
 }
 

@@ -172,3 +172,141 @@ fn list_pages_offer_coins_for_reference_managers() {
         .read("themes/llm-reasoning/index.html")
         .contains("Z3988"));
 }
+
+/// The day a paper entered the digest is never its publication date, and
+/// no author is invented: an entry without `published` and `authors` (as
+/// the bundled digest's were, imported from a trending page) states
+/// neither in any export, while one with them states exactly them.
+#[test]
+fn exports_state_only_what_the_entry_holds() {
+    let site = TestSite::with_papers(&[
+        (
+            "bare.md",
+            "---\ntitle: \"Layer Normalization\"\ndate: 2025-05-07\nabstract: |\n  Normalising the activities of the neurons.\n---\n",
+        ),
+        (
+            "full.md",
+            "---\ntitle: \"Deep Residual Learning\"\ndate: 2025-05-07\nauthors: [\"Kaiming He\", \"Jian Sun\"]\npublished: 2015-12-10\narxiv: \"1512.03385\"\nabstract: |\n  Deeper networks are harder to train.\n---\n",
+        ),
+    ]);
+    site.build().unwrap();
+    let ld_of = |page: &str| -> serde_json::Value {
+        let start = page.find("<script type=\"application/ld+json\">").unwrap() + 35;
+        let end = start + page[start..].find("</script>").unwrap();
+        serde_json::from_str(&page[start..end]).unwrap()
+    };
+    let bib_of = |path: &str| {
+        let parsed = biblatex::Bibliography::parse(&site.read(path)).unwrap();
+        parsed.into_iter().next().unwrap()
+    };
+    let papers: serde_json::Value = serde_json::from_str(&site.read("papers.json")).unwrap();
+    let json_of = |slug: &str| {
+        papers["papers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["slug"] == slug)
+            .unwrap()
+            .clone()
+    };
+    let index = site.read("index.html");
+    let coins_of = |slug: &str| {
+        // The COinS span comes just before the card's link to the paper.
+        let link = index.find(&format!("papers/{slug}/\"")).unwrap();
+        let span = index[..link].rfind("class=\"Z3988\" title=\"").unwrap();
+        let start = span + "class=\"Z3988\" title=\"".len();
+        index[start..start + index[start..].find('"').unwrap()].replace("&amp;", "&")
+    };
+
+    // Without a publication date or authors: none stated, anywhere.
+    let page = site.read("papers/bare/index.html");
+    assert!(!page.contains("citation_publication_date"), "Highwire date");
+    assert!(
+        !page.contains("citation_online_date"),
+        "Highwire online date"
+    );
+    assert!(!page.contains("citation_author"), "Highwire author");
+    assert!(!page.contains("article:published_time"), "OpenGraph date");
+    let ld = ld_of(&page);
+    assert!(ld.get("datePublished").is_none(), "JSON-LD date: {ld}");
+    assert!(ld.get("author").is_none(), "JSON-LD author: {ld}");
+    let bib = bib_of("papers/bare/cite.bib");
+    assert_eq!(bib.key, "layer", "no invented author or year in the key");
+    for field in ["year", "month", "date", "author", "url"] {
+        assert!(bib.get(field).is_none(), "BibTeX {field} stated: {bib:?}");
+    }
+    let coins = coins_of("bare");
+    assert!(!coins.contains("rft.date"), "COinS date: {coins}");
+    assert!(!coins.contains("rft.au"), "COinS author: {coins}");
+    let json = json_of("bare");
+    assert_eq!(json["published"], serde_json::Value::Null);
+    assert_eq!(json["authors"], serde_json::json!([]));
+    assert_eq!(
+        json["date"], "2025-05-07",
+        "papers.json's date is the day added"
+    );
+    assert!(
+        !site.read("papers.bib").contains("2025"),
+        "no year in papers.bib"
+    );
+
+    // With them: exactly what the entry holds.
+    let page = site.read("papers/full/index.html");
+    assert!(page.contains(r#"<meta name="citation_publication_date" content="2015/12/10">"#));
+    assert!(page.contains(r#"<meta name="citation_author" content="Kaiming He">"#));
+    let ld = ld_of(&page);
+    assert_eq!(ld["datePublished"], "2015-12-10");
+    assert_eq!(ld["author"][1]["name"], "Jian Sun");
+    let bib = bib_of("papers/full/cite.bib");
+    assert_eq!(bib.key, "he2015deep");
+    let field = |k: &str| bib.get(k).map(|c| c.format_verbatim()).unwrap_or_default();
+    assert_eq!(field("year"), "2015");
+    assert_eq!(field("month"), "12");
+    assert_eq!(field("url"), "https://arxiv.org/abs/1512.03385");
+    let coins = coins_of("full");
+    assert!(coins.contains("rft.date=2015-12-10"), "{coins}");
+    assert!(coins.contains("rft.au=Kaiming+He"), "{coins}");
+    assert_eq!(json_of("full")["published"], "2015-12-10");
+
+    // Cards say which date is which: the paper's year, and the day added.
+    let card_start = index.find("papers/full/\"").unwrap();
+    let card = &index[card_start..card_start + index[card_start..].find("</article>").unwrap()];
+    assert!(card.contains("2015</span>"), "{card}");
+    assert!(
+        card.contains("added <time datetime=\"2025-05-07\">"),
+        "{card}"
+    );
+}
+
+/// The same rule over the bundled digest and a new `sheaf init` digest:
+/// for every paper, each export states a date or an author only when the
+/// entry (as papers.json gives it) holds one.
+#[test]
+fn bundled_and_init_digests_invent_no_date_or_author() {
+    let bundled = TestSite::bundled();
+    bundled.build().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("digest");
+    sheaf::init::init(&dir, None, None).unwrap();
+    let report = sheaf::site::build(&dir, &sheaf::site::BuildOptions::default()).unwrap();
+    for out in [bundled.out(), report.output_dir.clone()] {
+        let read = |rel: &str| std::fs::read_to_string(out.join(rel)).unwrap();
+        let papers: serde_json::Value = serde_json::from_str(&read("papers.json")).unwrap();
+        for p in papers["papers"].as_array().unwrap() {
+            let slug = p["slug"].as_str().unwrap();
+            let page = read(&format!("papers/{slug}/index.html"));
+            let bib = read(&format!("papers/{slug}/cite.bib"));
+            if p["published"].is_null() {
+                assert!(!page.contains("citation_publication_date"), "{slug}");
+                assert!(!page.contains("\"datePublished\""), "{slug}");
+                assert!(!bib.contains(" year "), "{slug}: {bib}");
+            }
+            if p["authors"].as_array().unwrap().is_empty() {
+                assert!(!page.contains("citation_author"), "{slug}");
+                assert!(!page.contains("\"author\""), "{slug}");
+                assert!(!bib.contains(" author "), "{slug}: {bib}");
+                assert!(!bib.contains("{anon"), "{slug}: {bib}");
+            }
+        }
+    }
+}

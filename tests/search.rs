@@ -207,7 +207,8 @@ fn the_meta_chunk_carries_what_a_result_shows() {
     let row = &chunk["d"][doc % 64];
     assert_eq!(row[0], "Hovering flight control");
     assert_eq!(row[2], "Ada Lovelace, Grace Hopper");
-    assert_eq!(row[3], "7 May 2025");
+    // No `published`: the day added, said as such, not passed off as its date.
+    assert_eq!(row[3], "added 7 May 2025");
     assert!(row[4].as_array().is_some_and(|t| !t.is_empty()));
     // The search page and its script are there, and every page links to it.
     assert!(site.read("search/index.html").contains("search.js"));

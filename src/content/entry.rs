@@ -39,6 +39,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "draft",
     "status",
     "verdict",
+    "bibtex_ids",
     "abstract",
 ];
 
@@ -181,6 +182,9 @@ pub struct Entry {
     pub journal_ref: Option<String>,
     pub keywords: Vec<String>,
     pub metrics: Option<Metrics>,
+    /// Former BibTeX keys of the paper, still accepted as aliases (the
+    /// curator's; `resolve` adds one when its changes move the key).
+    pub bibtex_ids: Vec<String>,
     /// The line of each top-level front matter key, to place later findings.
     pub key_lines: HashMap<String, usize>,
 }
@@ -432,6 +436,18 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
         }
     }
 
+    let bibtex_ids: Vec<String> = fields
+        .take(&mut known, "bibtex_ids", "a list of BibTeX keys")
+        .unwrap_or_default();
+    for id in &bibtex_ids {
+        if !super::cite_key::is_valid_key(id) {
+            fields.error(
+                "bibtex_ids",
+                format!("`bibtex_ids`: {id:?} is not a BibTeX key (no spaces, commas, braces or quotes)"),
+            );
+        }
+    }
+
     if !fields.errors.is_empty() {
         return Err(fields.errors);
     }
@@ -462,6 +478,7 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
         journal_ref,
         keywords,
         metrics,
+        bibtex_ids,
         notes_md: body.to_string(),
         notes_line,
         extra,

@@ -3,11 +3,13 @@
 //! isolation (nothing here knows the site's themes) and writes new ones.
 
 pub mod arxiv_id;
+mod cite_key;
 mod entry;
 mod identity;
 mod slug;
 mod write;
 
+pub use cite_key::{base_key, unique_keys};
 pub use entry::{
     parse_date, parse_entry, Entry, Metrics, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
 };

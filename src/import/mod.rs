@@ -14,11 +14,16 @@ mod bibtex;
 pub mod clean;
 mod hf;
 mod record;
+mod resolve;
 mod trending;
 
 pub use crate::content::arxiv_id;
 pub use arxiv_id::ArxivId;
 pub use record::{Metrics, Parsed, Record};
+pub use resolve::{
+    defaults as resolve_defaults, resolve, Candidate, Found, Resolution, ResolveOptions,
+    ResolveReport,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -392,7 +397,7 @@ pub fn import_records(
             }
             Some(&i) => {
                 let old = &existing[i];
-                let (text, changed, notes) = merge(&old.text, &old.entry, &new, opts.date);
+                let (text, changed, notes) = merge(&old.text, &old.entry, &new, opts.date, None);
                 let action = if changed.is_empty() {
                     Action::Unchanged
                 } else {
@@ -433,17 +438,20 @@ pub fn import_records(
 /// The text of an existing entry with the source's fields updated, the keys
 /// that changed, and what the curator should hear about. Only the keys the
 /// source owns and has values for are touched; the body and every
-/// curator's key stay as they are, comments and order included.
+/// curator's key stay as they are, comments and order included. `only`
+/// narrows the source's keys further (`resolve` keeps the abstract).
 fn merge(
     text: &str,
     old: &Entry,
     new: &NewEntry,
     today: Date,
+    only: Option<&[&str]>,
 ) -> (String, Vec<String>, Vec<String>) {
     let mut current = text.to_string();
     let mut changed = Vec::new();
     let mut notes = Vec::new();
     let mut fields = new.source_fields();
+    fields.retain(|(key, _)| only.is_none_or(|keys| keys.contains(key)));
     // A version the curator has not seen, or a changed abstract, is a
     // revision worth marking on the site.
     let newer_version = match (old.arxiv_version, new.arxiv_version) {

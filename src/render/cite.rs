@@ -6,7 +6,6 @@
 //! paper is escaped for the format it lands in.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -16,71 +15,10 @@ use crate::content::arxiv_id::ArxivId;
 use crate::content::Entry;
 use crate::model::{Paper, Site};
 
-/// Citation keys for every paper, stable across builds and unique within
-/// the site: `lastnameYYYYfirstword`, with `a`, `b`… added (in slug
-/// order) where two papers would share one.
+/// Citation keys for every paper (see [`crate::content::unique_keys`]).
 pub fn keys(site: &Site) -> Vec<String> {
-    // In parallel: slugifying 100,000 names and titles takes a core 0.2 s.
-    let mut keys: Vec<String> = site.papers.par_iter().map(|p| base_key(&p.entry)).collect();
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, b) in keys.iter().enumerate() {
-        groups.entry(b).or_default().push(i);
-    }
-    let mut shared: Vec<(usize, String)> = Vec::new();
-    for (base, mut members) in groups {
-        if members.len() < 2 {
-            continue;
-        }
-        members.sort_by(|&a, &b| site.papers[a].entry.slug.cmp(&site.papers[b].entry.slug));
-        for (n, &i) in members.iter().enumerate() {
-            shared.push((i, format!("{base}{}", suffix(n))));
-        }
-    }
-    for (i, key) in shared {
-        keys[i] = key;
-    }
-    keys
-}
-
-/// a, b, …, z, aa, ab, …
-fn suffix(mut n: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.insert(0, (b'a' + (n % 26) as u8) as char);
-        if n < 26 {
-            return s;
-        }
-        n = n / 26 - 1;
-    }
-}
-
-const TITLE_SKIP: &[&str] = &[
-    "a", "an", "the", "on", "of", "for", "and", "to", "in", "with", "towards", "toward",
-];
-
-fn base_key(e: &Entry) -> String {
-    let ascii = |s: &str| -> String {
-        slug::slugify(s)
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect()
-    };
-    let author = e
-        .authors
-        .first()
-        .and_then(|a| a.split_whitespace().last())
-        .map(ascii)
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| "anon".into());
-    let year = e.published.unwrap_or(e.date).year();
-    let word = e
-        .title
-        .split(|c: char| !c.is_alphanumeric())
-        .map(|w| w.to_lowercase())
-        .find(|w| !w.is_empty() && !TITLE_SKIP.contains(&w.as_str()))
-        .map(|w| ascii(&w))
-        .unwrap_or_default();
-    format!("{author}{year}{word}")
+    let entries: Vec<&Entry> = site.papers.iter().map(|p| &*p.entry).collect();
+    crate::content::unique_keys(&entries)
 }
 
 /// A value inside BibTeX braces: LaTeX specials escaped, braces balanced.
@@ -103,7 +41,7 @@ fn bib_value(s: &str) -> String {
 }
 
 /// The BibTeX entry of a paper.
-pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
+pub fn bibtex(paper: &Paper, key: &str) -> String {
     let e = &paper.entry;
     let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
     let kind = if e.journal_ref.is_some() && arxiv.is_none() {
@@ -112,15 +50,29 @@ pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
         "misc"
     };
     let mut fields: Vec<(&str, String)> = Vec::new();
+    // Former keys (BibLaTeX aliases), so documents that cite them still
+    // find the paper.
+    let ids: Vec<&str> = e
+        .bibtex_ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| *id != key)
+        .collect();
+    if !ids.is_empty() {
+        fields.push(("ids", ids.join(", ")));
+    }
     // Double braces keep the title's capitals as written.
     fields.push(("title", format!("{{{}}}", bib_value(&e.title))));
     if !e.authors.is_empty() {
         let authors: Vec<String> = e.authors.iter().map(|a| bib_value(a)).collect();
         fields.push(("author", authors.join(" and ")));
     }
-    let when = e.published.unwrap_or(e.date);
-    fields.push(("year", when.year().to_string()));
-    fields.push(("month", (when.month() as u8).to_string()));
+    // Only the paper's own date: the day it entered the digest is not when
+    // it was published, and `@misc` needs no year.
+    if let Some(when) = e.published {
+        fields.push(("year", when.year().to_string()));
+        fields.push(("month", (when.month() as u8).to_string()));
+    }
     if let Some(id) = &arxiv {
         fields.push(("eprint", id.id.clone()));
         fields.push(("archivePrefix", "arXiv".into()));
@@ -139,12 +91,14 @@ pub fn bibtex(site: &Site, paper: &Paper, key: &str) -> String {
             bib_value(j),
         ));
     }
-    let url = e
+    // The paper's own address; the digest's page about it is not one.
+    if let Some(url) = e
         .url
         .clone()
         .or_else(|| arxiv.as_ref().map(ArxivId::abs_url))
-        .unwrap_or_else(|| site.config.urls.permalink(&super::paper_path(&e.slug)));
-    fields.push(("url", bib_value(&url)));
+    {
+        fields.push(("url", bib_value(&url)));
+    }
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = format!("@{kind}{{{key},\n");
     for (k, v) in fields {
@@ -172,7 +126,9 @@ pub fn coins(paper: &Paper) -> String {
     for a in &e.authors {
         url.append_pair("rft.au", a);
     }
-    url.append_pair("rft.date", &e.published.unwrap_or(e.date).to_string());
+    if let Some(published) = e.published {
+        url.append_pair("rft.date", &published.to_string());
+    }
     if let Some(j) = &e.journal_ref {
         url.append_pair("rft.jtitle", j);
     }
@@ -205,7 +161,7 @@ pub fn json_ld(site: &Site, paper: &Paper) -> String {
                 name: a,
             })
             .collect(),
-        date_published: e.published.unwrap_or(e.date).to_string(),
+        date_published: e.published.map(|d| d.to_string()),
         headline: &e.title,
         identifier: arxiv.as_ref().map(|id| {
             [
@@ -245,9 +201,10 @@ struct JsonLd<'a> {
     kind: &'static str,
     #[serde(rename = "abstract")]
     abstract_text: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     author: Vec<Person<'a>>,
-    #[serde(rename = "datePublished")]
-    date_published: String,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
     headline: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     identifier: Option<[PropertyValue; 2]>,
@@ -321,6 +278,8 @@ struct JsonPaper<'a> {
     abstract_markdown: &'a str,
     notes_markdown: &'a str,
     bibtex_key: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    bibtex_ids: &'a [String],
     extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
 }
 
@@ -371,6 +330,7 @@ pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
         abstract_markdown: &e.abstract_md,
         notes_markdown: &e.notes_md,
         bibtex_key: key,
+        bibtex_ids: &e.bibtex_ids,
         extra: &e.extra,
     };
     serde_json::to_string(&paper).unwrap_or_default()
@@ -433,13 +393,6 @@ pub fn papers_json<'a>(site: &'a Site, record: impl Fn(usize) -> Cow<'a, str> + 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suffixes() {
-        assert_eq!(suffix(0), "a");
-        assert_eq!(suffix(25), "z");
-        assert_eq!(suffix(26), "aa");
-    }
 
     #[test]
     fn bib_values_are_escaped() {

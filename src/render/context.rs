@@ -217,8 +217,13 @@ pub struct Summary<'a> {
     pub title: &'a str,
     pub url: String,
     pub permalink: String,
+    /// The day the paper entered the digest (`date` in front matter).
     pub date: String,
     pub date_display: String,
+    /// The paper's own date, as far as the entry knows it: its year
+    /// (`2016`), empty when unknown; and its venue (`journal_ref`).
+    pub published_year: String,
+    pub venue: &'a str,
     pub authors: &'a [String],
     pub authors_short: String,
     pub arxiv: &'a str,
@@ -264,7 +269,9 @@ pub struct DetailMore<'a> {
     pub bib_url: String,
     /// schema.org JSON-LD, safe to print inside a script element.
     pub json_ld: String,
-    /// `YYYY/MM/DD`, as Google Scholar reads `citation_publication_date`.
+    /// `YYYY/MM/DD`, as Google Scholar reads `citation_publication_date`;
+    /// empty when the paper's own date is unknown (the day it was added
+    /// is not its publication date).
     pub citation_date: String,
     /// The most similar papers, best first.
     pub related: Vec<RelatedCtx<'a>>,
@@ -428,6 +435,11 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
         permalink: urls.permalink(&path),
         date: e.date.to_string(),
         date_display: display_date(e.date),
+        published_year: e
+            .published
+            .map(|d| d.year().to_string())
+            .unwrap_or_default(),
+        venue: e.journal_ref.as_deref().unwrap_or(""),
         authors: &e.authors,
         authors_short,
         arxiv,
@@ -465,7 +477,7 @@ pub fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
     let paper = &site.papers[index];
     Detail {
         summary: summary(site, paper, key),
-        more: detail_more(site, index, super::cite::bibtex(site, paper, key)),
+        more: detail_more(site, index, super::cite::bibtex(paper, key)),
     }
 }
 
@@ -503,7 +515,10 @@ pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> 
                     .collect()
             })
             .unwrap_or_default(),
-        citation_date: e.published.unwrap_or(e.date).to_string().replace('-', "/"),
+        citation_date: e
+            .published
+            .map(|d| d.to_string().replace('-', "/"))
+            .unwrap_or_default(),
         abstract_html: &paper.derived.abstract_html,
         notes_html: &paper.derived.notes_html,
         search_url: search.into(),

@@ -366,7 +366,7 @@ impl Prepared {
                     } else {
                         0
                     },
-                    cite::bibtex(site, p, k),
+                    cite::bibtex(p, k),
                     // One-off builds make `papers.json`'s records when they
                     // write it, rather than keep them all.
                     if for_rebuilds {
@@ -457,7 +457,7 @@ impl Prepared {
             if let Some(slot) = self.details.get_mut(i) {
                 *slot = d;
             }
-            self.bibtex[i] = cite::bibtex(site, paper, key);
+            self.bibtex[i] = cite::bibtex(paper, key);
             if let Some(slot) = self.json.get_mut(i) {
                 *slot = cite::paper_json(site, i, key);
             }
@@ -512,7 +512,7 @@ impl Prepared {
         let summary = self.summary(site, index);
         let bibtex = match self.bibtex.get(index) {
             Some(kept) => kept.clone(),
-            None => cite::bibtex(site, &site.papers[index], key),
+            None => cite::bibtex(&site.papers[index], key),
         };
         let mut map = summary.into_map().unwrap_or_default();
         map.extend(

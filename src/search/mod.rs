@@ -540,7 +540,12 @@ impl Index {
                     p.entry.title,
                     crate::render::paper_path(&p.entry.slug),
                     crate::render::authors_short(&p.entry.authors),
-                    crate::render::display_date(p.entry.date),
+                    // The paper's own year where known, else when it
+                    // was added, saying so: never one passed off as the other.
+                    match p.entry.published {
+                        Some(d) => d.year().to_string(),
+                        None => format!("added {}", crate::render::display_date(p.entry.date)),
+                    },
                     themes,
                 ])
             })
