@@ -1,21 +1,11 @@
 //! Text from papers is untrusted: it must reach every output escaped.
 
 mod common;
+#[path = "common/hostile.rs"]
+mod hostile;
 
 use common::*;
-
-const HOSTILE: &str = r#"---
-title: "<script>alert('t')</script> & \"quotes\""
-date: 2025-05-07
-authors: ["<img src=x onerror=alert(1)>", "O'Brien & Co"]
-code: "https://github.com/a/b?x=\"><script>"
-tags: ["<b>tag</b>"]
-abstract: |
-  An abstract with <script>alert('a')</script> and <img src=x onerror=alert(2)>
-  and a [link](javascript:alert(3)) and ]]> and &amp; entity.
----
-Notes with <iframe src="https://evil.example"></iframe> and <b>bold</b>.
-"#;
+use hostile::*;
 
 #[test]
 fn hostile_paper_is_escaped_everywhere() {
@@ -72,4 +62,144 @@ fn tag_with_markup_gets_a_safe_url() {
     let site = TestSite::with_papers(&[("hostile.md", HOSTILE)]);
     site.build().unwrap();
     assert!(site.out().join("tags/b-tag-b/index.html").exists());
+}
+
+/// The built site with every hostile case.
+fn hostile_site() -> TestSite {
+    let site = TestSite::with_owned_papers(&cases());
+    site.build().unwrap();
+    site
+}
+
+/// Every file of the output whose name ends with `ext`, by relative path.
+fn outputs(site: &TestSite, ext: &str) -> Vec<(String, String)> {
+    snapshot(&site.out())
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(ext))
+        .map(|(path, bytes)| (path, String::from_utf8(bytes).unwrap()))
+        .collect()
+}
+
+/// Markup a hostile payload would leave in HTML if it got through: an
+/// element that loads or runs something, an event handler, a
+/// `javascript:` URL. The page's own scripts (JSON-LD, the copy button)
+/// start `<script>` or `<script type=`, never `<script>alert`.
+fn injected(html: &str) -> Option<String> {
+    let patterns = [
+        r"(?i)<(img|svg|iframe|object|embed)[\s>/]",
+        r"(?i)<script>alert",
+        // A tag, its attributes (quoted values skipped whole), a handler.
+        r#"(?i)<[a-z][a-z0-9-]*(\s+[^\s"'>/=]+(\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?)*\s+on[a-z]+\s*="#,
+        r#"(?i)(href|src|action)\s*=\s*["']?\s*javascript:"#,
+    ];
+    patterns.iter().find_map(|p| {
+        let m = regex::Regex::new(p).unwrap().find(html)?;
+        Some(html[m.start()..].chars().take(80).collect())
+    })
+}
+
+#[test]
+fn tex_payloads_never_become_markup() {
+    let site = hostile_site();
+    let page = site.read("papers/tex/index.html");
+    assert_eq!(
+        page.matches("<math").count(),
+        2 * TEX_PAYLOADS.len() - 2 * 4,
+        "every payload but the unsupported macros converts, in abstract and notes: {page}"
+    );
+    for (path, html) in outputs(&site, ".html") {
+        if let Some(what) = injected(&html) {
+            panic!("{path} has {what:?}");
+        }
+        for bad in ["annotation-xml", "style=\"background", "class=\"x\""] {
+            assert!(!html.contains(bad), "{path} contains {bad}");
+        }
+    }
+    // Feeds carry pages' HTML escaped inside XML: read it back and check
+    // it the same way, as a feed reader would show it.
+    let mut carried = 0;
+    for (path, xml) in outputs(&site, ".xml") {
+        let doc = roxmltree::Document::parse(&xml)
+            .unwrap_or_else(|e| panic!("{path} is not well-formed: {e}"));
+        for node in doc.descendants().filter(|n| carries_html(n)) {
+            carried += 1;
+            if let Some(what) = injected(node.text().unwrap_or("")) {
+                panic!("{path} carries {what:?}");
+            }
+        }
+    }
+    assert!(
+        carried >= 2 * cases().len(),
+        "abstracts found in feeds: {carried}"
+    );
+}
+
+/// Whether a feed element holds HTML (escaped): Atom's `content` and
+/// `summary` of type `html`, RSS items' `description`.
+fn carries_html(node: &roxmltree::Node) -> bool {
+    match node.tag_name().name() {
+        "content" | "summary" => node.attribute("type") == Some("html"),
+        "description" => node.parent().is_some_and(|p| p.has_tag_name("item")),
+        _ => false,
+    }
+}
+
+/// An arXiv API answer whose abstract carries TeX payloads, XML-escaped as
+/// arXiv sends them.
+const HOSTILE_ATOM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <title type="html">ArXiv Query</title>
+  <id>http://arxiv.org/api/recorded</id>
+  <updated>2025-05-07T00:00:00-04:00</updated>
+  <entry>
+    <id>http://arxiv.org/abs/2504.99999v1</id>
+    <updated>2025-04-04T12:00:00Z</updated>
+    <published>2025-04-04T12:00:00Z</published>
+    <title>Formulas with $\mathrm{"&gt;&lt;svg onload=alert(1)&gt;}$ a payload</title>
+    <summary>We show $&lt;img src=x onerror=alert(1)&gt;$ and
+$&lt;/math&gt;&lt;img src=x onerror=alert(1)&gt;$ and
+$$\text{&lt;/math&gt;&lt;svg onload=alert(1)&gt;}$$ in one abstract.
+</summary>
+    <author><name>Mallory</name></author>
+    <link href="http://arxiv.org/abs/2504.99999v1" rel="alternate" type="text/html"/>
+    <arxiv:primary_category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+  </entry>
+</feed>
+"#;
+
+#[test]
+fn imported_abstract_with_tex_payloads_runs_nothing() {
+    let site = TestSite::with_papers(&[]);
+    let atom = site.root().join("hostile.xml");
+    std::fs::write(&atom, HOSTILE_ATOM).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sheaf"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("import")
+        .arg(&atom)
+        .args(["--date", "2025-05-07"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    site.build().unwrap();
+    let mut pages = 0;
+    for (path, html) in outputs(&site, ".html") {
+        pages += usize::from(html.contains("<math"));
+        if let Some(what) = injected(&html) {
+            panic!("{path} has {what:?}");
+        }
+    }
+    assert!(pages > 0, "the abstract's formulas became MathML somewhere");
+    for (path, xml) in outputs(&site, ".xml") {
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        for node in doc.descendants().filter(|n| carries_html(n)) {
+            if let Some(what) = injected(node.text().unwrap_or("")) {
+                panic!("{path} carries {what:?}");
+            }
+        }
+    }
 }
