@@ -64,22 +64,6 @@ fn tag_with_markup_gets_a_safe_url() {
     assert!(site.out().join("tags/b-tag-b/index.html").exists());
 }
 
-/// The built site with every hostile case.
-fn hostile_site() -> TestSite {
-    let site = TestSite::with_owned_papers(&cases());
-    site.build().unwrap();
-    site
-}
-
-/// Every file of the output whose name ends with `ext`, by relative path.
-fn outputs(site: &TestSite, ext: &str) -> Vec<(String, String)> {
-    snapshot(&site.out())
-        .into_iter()
-        .filter(|(path, _)| path.ends_with(ext))
-        .map(|(path, bytes)| (path, String::from_utf8(bytes).unwrap()))
-        .collect()
-}
-
 /// Markup a hostile payload would leave in HTML if it got through: an
 /// element that loads or runs something, an event handler, a
 /// `javascript:` URL. The page's own scripts (JSON-LD, the copy button)
@@ -132,16 +116,6 @@ fn tex_payloads_never_become_markup() {
         carried >= 2 * cases().len(),
         "abstracts found in feeds: {carried}"
     );
-}
-
-/// Whether a feed element holds HTML (escaped): Atom's `content` and
-/// `summary` of type `html`, RSS items' `description`.
-fn carries_html(node: &roxmltree::Node) -> bool {
-    match node.tag_name().name() {
-        "content" | "summary" => node.attribute("type") == Some("html"),
-        "description" => node.parent().is_some_and(|p| p.has_tag_name("item")),
-        _ => false,
-    }
 }
 
 /// An arXiv API answer whose abstract carries TeX payloads, XML-escaped as

@@ -8,6 +8,8 @@
 //! call `alert` or set `window.pwned`, which the browser test watches.
 #![allow(dead_code)]
 
+use super::common::{snapshot, TestSite};
+
 /// Markup in every front matter field and raw HTML in notes.
 pub const HOSTILE: &str = r#"---
 title: "<script>alert('t')</script> & \"quotes\""
@@ -74,4 +76,31 @@ pub fn cases() -> Vec<(String, String)> {
             ),
         ),
     ]
+}
+
+/// The bundled config and theme with every hostile case, built.
+pub fn hostile_site() -> TestSite {
+    let site = TestSite::with_owned_papers(&cases());
+    site.build().unwrap();
+    site
+}
+
+/// Every file of the output whose name ends with `ext`, by relative path.
+pub fn outputs(site: &TestSite, ext: &str) -> Vec<(String, String)> {
+    snapshot(&site.out())
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(ext))
+        .map(|(path, bytes)| (path, String::from_utf8(bytes).unwrap()))
+        .collect()
+}
+
+/// Whether a feed element holds HTML (escaped): Atom's `content` and
+/// `summary` of type `html`, RSS items' `description`. A feed reader
+/// shows these as HTML.
+pub fn carries_html(node: &roxmltree::Node) -> bool {
+    match node.tag_name().name() {
+        "content" | "summary" => node.attribute("type") == Some("html"),
+        "description" => node.parent().is_some_and(|p| p.has_tag_name("item")),
+        _ => false,
+    }
 }
