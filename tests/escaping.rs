@@ -177,3 +177,24 @@ fn imported_abstract_with_tex_payloads_runs_nothing() {
         }
     }
 }
+
+#[test]
+fn every_xml_file_is_well_formed_whatever_the_input() {
+    let site = hostile_site();
+    let xml = outputs(&site, ".xml");
+    for must in ["atom.xml", "rss.xml", "sitemap.xml"] {
+        assert!(xml.iter().any(|(p, _)| p == must), "{must} not written");
+    }
+    for (path, text) in &xml {
+        roxmltree::Document::parse(text)
+            .unwrap_or_else(|e| panic!("{path} is not well-formed XML: {e}"));
+    }
+    let atom = feed_rs::parser::parse(site.read("atom.xml").as_bytes()).unwrap();
+    assert!(
+        atom.entries.iter().any(|e| e
+            .title
+            .as_ref()
+            .is_some_and(|t| t.content.starts_with("Tab\there, NEL\u{85}"))),
+        "the odd characters arrive as they were"
+    );
+}

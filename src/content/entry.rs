@@ -238,7 +238,7 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
             "missing front matter: an entry starts with a line `---`, then YAML, then a line `---`",
         )]);
     };
-    let value: Value = yaml::from_str(yaml_text, path, 1).map_err(|d| vec![d])?;
+    let value: Value = yaml::value_from_str(yaml_text, path, 1).map_err(|d| vec![d])?;
     let map = match value {
         Value::Mapping(m) => m,
         Value::Null => Default::default(),

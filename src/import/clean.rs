@@ -63,7 +63,13 @@ impl Cleaned {
 
 /// Cleans one source text.
 pub fn clean(text: &str) -> Cleaned {
-    let chars: Vec<char> = text.chars().collect();
+    // Control characters (a source can send them escaped) would make the
+    // entry unloadable: a carriage return is a space, the rest go.
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c == '\r' { ' ' } else { c })
+        .filter(|&c| !crate::yaml::is_refused_char(c))
+        .collect();
     let mut parser = Parser {
         chars: &chars,
         pos: 0,
@@ -748,6 +754,11 @@ mod tests {
         assert_eq!(plain("epsilon=8{255} and"), "epsilon=8/255 and");
         assert_eq!(plain("T_{2}^*-weighted"), "T₂*-weighted");
         assert_eq!(plain("snake_case stays"), "snake_case stays");
+    }
+
+    #[test]
+    fn control_characters_go() {
+        assert_eq!(plain("Bell\u{7} and\rline\u{1b}[31m"), "Bell and line[31m");
     }
 
     #[test]

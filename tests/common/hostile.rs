@@ -75,6 +75,16 @@ pub fn cases() -> Vec<(String, String)> {
                  Notes.\n"
             ),
         ),
+        (
+            // Characters XML can carry but only just: tab, NEL, the line
+            // separator, a CDATA end, a lone ampersand, a non-character
+            // neighbour (U+FFFD).
+            "odd-chars.md".into(),
+            "---\ntitle: \"Tab\\there, NEL\\u0085, LS\\u2028 ]]> & <x> \\uFFFD\"\n\
+             date: 2025-05-04\nauthors: [\"A\\tB\"]\ntags: [\"x]]>\"]\n\
+             abstract: \"CDATA ]]> end & \\u0085 next\"\n---\n]]> in notes.\n"
+                .into(),
+        ),
     ]
 }
 
