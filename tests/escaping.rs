@@ -198,3 +198,77 @@ fn every_xml_file_is_well_formed_whatever_the_input() {
         "the odd characters arrive as they were"
     );
 }
+
+#[test]
+fn bibtex_exports_read_back_as_the_entries_say() {
+    use biblatex::ChunksExt;
+    let site = hostile_site();
+    let all = biblatex::Bibliography::parse(&site.read("papers.bib"))
+        .unwrap_or_else(|e| panic!("papers.bib does not parse: {e}"));
+    assert_eq!(all.len(), cases().len());
+    // BibTeX counts every brace, `\}` too (biblatex, the crate, does not):
+    // each entry must balance as BibTeX counts.
+    let bib = site.read("papers.bib");
+    let mut depth = 0i64;
+    for line in bib.lines() {
+        if line.starts_with('@') {
+            assert_eq!(depth, 0, "unbalanced before {line}");
+        }
+        for c in line.chars() {
+            depth += match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            };
+            assert!(depth >= 0, "a brace closes the entry early in {line}");
+        }
+    }
+    assert_eq!(depth, 0);
+    for (name, text) in cases() {
+        let (entry, _) = sheaf::content::parse_entry(std::path::Path::new(&name), &text).unwrap();
+        let path = format!("papers/{}/cite.bib", entry.slug);
+        let own = biblatex::Bibliography::parse(&site.read(&path))
+            .unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
+        assert_eq!(own.len(), 1, "{path}");
+        let bib = own.iter().next().unwrap();
+        let in_all = all
+            .get(&bib.key)
+            .unwrap_or_else(|| panic!("{} not in papers.bib", bib.key));
+        let field = |e: &biblatex::Entry, k: &str| e.get(k).map(|c| c.format_verbatim());
+        for k in ["title", "author", "note", "journal", "doi", "url", "year"] {
+            assert_eq!(field(bib, k), field(in_all, k), "{path}: {k}");
+        }
+        // BibTeX reads white space runs as one space.
+        let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(field(bib, "title"), Some(squeeze(&entry.title)), "{path}");
+        let authors: Vec<String> = entry.authors.iter().map(|a| squeeze(a)).collect();
+        assert_eq!(
+            field(bib, "author").map(|a| a.split(" and ").map(String::from).collect::<Vec<_>>()),
+            (!authors.is_empty()).then_some(authors),
+            "{path}"
+        );
+        if let Some(j) = &entry.journal_ref {
+            assert_eq!(
+                field(bib, "note").or(field(bib, "journal")),
+                Some(squeeze(j)),
+                "{path}"
+            );
+        }
+        // Verbatim fields: braces and the like percent-encoded.
+        let decoded = |k: &str| {
+            field(bib, k).map(|v| {
+                percent_encoding::percent_decode_str(&v)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+        };
+        if let Some(doi) = &entry.doi {
+            assert_eq!(decoded("doi").as_ref(), Some(doi), "{path}");
+        }
+        let url = decoded("url").unwrap_or_default();
+        assert!(
+            url.ends_with(&format!("/papers/{}/", entry.slug)) || Some(&url) == entry.url.as_ref(),
+            "{path}: {url}"
+        );
+    }
+}

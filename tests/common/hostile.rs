@@ -85,6 +85,22 @@ pub fn cases() -> Vec<(String, String)> {
              abstract: \"CDATA ]]> end & \\u0085 next\"\n---\n]]> in notes.\n"
                 .into(),
         ),
+        (
+            // What BibTeX counts or reads as markup: braces that do not
+            // balance, backslashes, specials, a dash pair.
+            "bib.md".into(),
+            r#"---
+title: "Unbalanced }} and {{ braces -- a \\textbf{backslash} with % & $ # _ ~ ^"
+date: 2025-05-03
+authors: ["Evil}}", "{Open", "Back\\slash \\}", "O'Brien & Co"]
+journal_ref: "J. {Braces}} 5 (2025) 1--10"
+doi: "10.1000/x}{y"
+url: "https://example.org/p?a=1&b=2_x~y#z"
+abstract: "Braces."
+---
+"#
+            .into(),
+        ),
     ]
 }
 
