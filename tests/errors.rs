@@ -433,6 +433,11 @@ fn yaml_errors_name_the_line_to_look_at() {
     }
     merges += "---\n";
     let site = TestSite::with_papers(&[
+        (
+            "huge-inside.md",
+            "---\ntitle: x\ndate: 2025-05-07\nmetrics: {upvotes: 1e41, stars: 1, as_of: 2025-01-01}\n\
+             authors: [Ada, 340282366920938463463374607431768211456]\n---\n",
+        ),
         ("laughs.md", &laughs),
         ("merges.md", &merges),
         (
@@ -457,4 +462,14 @@ fn yaml_errors_name_the_line_to_look_at() {
         "{err}"
     );
     assert!(!err.contains("u128"), "{err}");
+    assert!(
+        err.contains("`metrics` must be a mapping of upvotes, stars and as_of (YYYY-MM-DD), got a mapping: the number")
+            && err.contains("is too large or not a whole number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("where text belongs: write it in quotes"),
+        "{err}"
+    );
+    assert!(!err.contains("expected u64"), "{err}");
 }
