@@ -76,6 +76,15 @@ pub fn cases() -> Vec<(String, String)> {
             ),
         ),
         (
+            // Text that would close the JSON-LD script and open its own
+            // (`tests/cite.rs` has the harmless form).
+            "script-close.md".into(),
+            "---\ntitle: \"A </script><img src=x onerror=alert(1)><script>alert(2)</script> & {braced} 50% title\"\n\
+             date: 2025-05-05\nauthors: [\"O'Brien & Co\", \"Zoë {Z} Ünal</script><script>alert(3)</script>\"]\n\
+             abstract: |\n  Text with </script><script>alert(4)</script> in it.\n---\n"
+                .into(),
+        ),
+        (
             // Characters XML can carry but only just: tab, NEL, the line
             // separator, a CDATA end, a lone ampersand, a non-character
             // neighbour (U+FFFD).
