@@ -328,8 +328,8 @@ fn check_chars(
                 path,
                 line.map(|l| l + line_offset),
                 format!(
-                    "the text {:?} holds the control character U+{:04X} (from an escape in double quotes); \
-                     feeds and BibTeX cannot carry it: remove it",
+                    "the text {:?} holds U+{:04X}, a control character or non-character (from an escape \
+                     in double quotes) that feeds (XML) cannot carry: remove it",
                     s.chars().take(40).collect::<String>(),
                     c as u32
                 ),
