@@ -344,6 +344,24 @@ mod tests {
     }
 
     #[test]
+    fn deep_tex_neither_overflows_nor_hangs() {
+        for n in [100, 2_000] {
+            let tex = format!("{}x{}", "{".repeat(n), "}".repeat(n));
+            let html = math(&tex, false);
+            assert!(
+                html.starts_with("<math") || html.starts_with("<code"),
+                "{n}"
+            );
+            let frac = r"\frac{1}{".repeat(n) + &"}".repeat(n);
+            let html = math(&frac, true);
+            assert!(
+                html.starts_with("<math") || html.starts_with("<code"),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
     fn the_allow_list_refuses_what_it_does_not_know() {
         for bad in [
             "<math><annotation-xml encoding=\"text/html\"><img/></annotation-xml></math>",
