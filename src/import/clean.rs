@@ -229,6 +229,10 @@ impl Parser<'_> {
                 c if is_mark(c) && (self.starts_at(1, "\\i") || self.starts_at(1, "\\j")) => {
                     let letter = self.chars[self.pos + 2];
                     self.pos += 3;
+                    // Spaces after the control word `\j` are not text.
+                    while self.peek() == Some(' ') {
+                        self.pos += 1;
+                    }
                     out.push_str(&format!("{letter}{c}").nfc().collect::<String>());
                 }
                 '_' | '^' if self.script_follows() => self.script(c, &mut out),
@@ -916,8 +920,24 @@ mod tests {
         assert_eq!(plain(r#"na\"\i ve"#), "naïve");
         // As biblatex hands them over.
         assert_eq!(plain("Garc\\\u{301}ia"), "García");
-        assert_eq!(plain("\u{30c}\\j x"), "ǰ x");
+        assert_eq!(plain("\u{30c}\\j x"), "ǰx");
         assert_eq!(plain(r"\i n \in"), "ı n ∈");
+    }
+
+    #[test]
+    fn bibtex_accents_on_dotless_letters_arrive_whole() {
+        // Through the BibTeX reader, as an import takes them.
+        let bib = r"@misc{k, title = {A {\'\i}ndex}, author = {Garc{\'\i}a, Ana and Mar{\'\i}a L{\'o}pez and Ji{\v\j}i}, year = 2024}";
+        let parsed = crate::import::bibtex::parse(std::path::Path::new("x.bib"), bib);
+        let record = &parsed.records[0];
+        let authors: Vec<String> = record.authors.iter().map(|a| plain(a)).collect();
+        assert_eq!(
+            authors,
+            ["Ana García", "María López", "Jiǰi"],
+            "{:?}",
+            record.authors
+        );
+        assert_eq!(plain(&record.title), "A índex");
     }
 
     #[test]
