@@ -7,6 +7,9 @@
 //! - notes belong to the curator: raw HTML is cleaned by ammonia unless the
 //!   config allows it as written.
 //!
+//! In both, TeX (`$…$`, `$$…$$`) becomes MathML that `math` holds to an
+//! allow-list, whatever the TeX says and whatever the config allows.
+//!
 //! In both, links may only use http(s), mailto, fragments and site paths:
 //! `javascript:` and friends are dropped. `@/papers/<slug>.md` links to
 //! another entry, resolved under the base path and checked by the model.
