@@ -326,3 +326,150 @@ fn a_theme_without_a_search_page_gets_the_default_one() {
     site.build().unwrap();
     assert!(site.read("search/index.html").contains("search-results"));
 }
+
+/// The line of `file` the error names, as in `content/papers/x.md:5`.
+fn line_in(err: &str, file: &str) -> Option<usize> {
+    let at = err.find(file)? + file.len();
+    err[at..]
+        .strip_prefix(':')?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn control_characters_from_escapes_are_refused_on_their_line() {
+    // Raw control bytes are refused by the YAML parser; escapes bring the
+    // same characters in, and XML (the feeds) cannot carry them.
+    let site = TestSite::with_papers(&[
+        (
+            "title.md",
+            &entry("Bell\u{7}", "").replace("\"Bell\\u{7}\"", "\"Bell\\u0001\""),
+        ),
+        (
+            "author.md",
+            "---\ntitle: Fine\ndate: 2025-05-07\nauthors: [\"Ada\",\n  \"Eve\\x1b[31m\"]\n---\n",
+        ),
+        ("fine.md", &entry("Tab\\there and NEL\\u0085", "")),
+    ]);
+    let err = build_error(&site);
+    assert_eq!(line_in(&err, "content/papers/title.md"), Some(2), "{err}");
+    assert_eq!(line_in(&err, "content/papers/author.md"), Some(5), "{err}");
+    assert!(err.contains("U+0001") && err.contains("U+001B"), "{err}");
+    assert!(!err.contains("fine.md"), "tab and NEL are text: {err}");
+
+    // The config's strings reach the feeds too.
+    let site = TestSite::bundled();
+    let config_path = site.root().join("site-config.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(
+        &config_path,
+        config.replacen(
+            "author: \"The sheaf curators\"",
+            "author: \"The \\u0002 curators\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let err = build_error(&site);
+    assert!(
+        err.contains("site-config.yaml:4") && err.contains("U+0002"),
+        "{err}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_before_parsing() {
+    // 100,000 levels took the parser minutes; the scan answers at once.
+    let flow = format!(
+        "---\ntitle: x\ndate: 2025-05-07\ndeep: {}{}\n---\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let mut block = String::from("---\ntitle: x\ndate: 2025-05-07\ndeep:\n");
+    for depth in 1..200 {
+        block += &format!("{}k:\n", " ".repeat(depth));
+    }
+    block += "---\n";
+    let mut config_like = entry(
+        "Fine",
+        "metrics: {upvotes: 1, stars: 2, as_of: 2025-05-07}\n",
+    );
+    config_like = config_like.replace(
+        "abstract: |",
+        "nested: [[a, \"[[[\"], {c: [d]}, '{{{']\nabstract: |",
+    );
+    let site = TestSite::with_papers(&[
+        ("flow.md", &flow),
+        ("block.md", &block),
+        ("fine.md", &config_like),
+    ]);
+    let err = build_error(&site);
+    assert_eq!(line_in(&err, "content/papers/flow.md"), Some(4), "{err}");
+    // The 65th level of the block mapping.
+    assert_eq!(
+        line_in(&err, "content/papers/block.md"),
+        Some(3 + 65),
+        "{err}"
+    );
+    assert!(err.contains("nested more than 64 levels"), "{err}");
+    assert!(!err.contains("fine.md"), "ordinary nesting is fine: {err}");
+}
+
+#[test]
+fn yaml_errors_name_the_line_to_look_at() {
+    let mut laughs = String::from(
+        "---\ntitle: x\ndate: 2025-05-07\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        laughs += &format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 9].join(", "));
+    }
+    laughs += "---\n";
+    let mut merges = String::from("---\ntitle: x\ndate: 2025-05-07\nm0: &m0 {a: 1}\n");
+    for i in 1..40 {
+        merges += &format!("m{i}: &m{i} {{<<: [*m{p}, *m{p}], k{i}: 1}}\n", p = i - 1);
+    }
+    merges += "---\n";
+    let site = TestSite::with_papers(&[
+        (
+            "huge-inside.md",
+            "---\ntitle: x\ndate: 2025-05-07\nmetrics: {upvotes: 1e41, stars: 1, as_of: 2025-01-01}\n\
+             authors: [Ada, 340282366920938463463374607431768211456]\n---\n",
+        ),
+        ("laughs.md", &laughs),
+        ("merges.md", &merges),
+        (
+            "dup.md",
+            "---\ntitle: x\ndate: 2025-05-07\nstatus: read\nabstract: a\nstatus: reading\n---\n",
+        ),
+        (
+            "huge.md",
+            "---\ntitle: x\ndate: 2025-05-07\narxiv: 99999999999999999999999\n---\n",
+        ),
+    ]);
+    let err = build_error(&site);
+    // The first alias, where the expansion starts.
+    assert_eq!(line_in(&err, "content/papers/laughs.md"), Some(5), "{err}");
+    assert_eq!(line_in(&err, "content/papers/merges.md"), Some(5), "{err}");
+    // The duplicate, not the first `status`.
+    assert_eq!(line_in(&err, "content/papers/dup.md"), Some(6), "{err}");
+    assert!(err.contains("`status` appears twice"), "{err}");
+    assert_eq!(line_in(&err, "content/papers/huge.md"), Some(4), "{err}");
+    assert!(
+        err.contains("`arxiv` is the number 99999999999999999999999, too large"),
+        "{err}"
+    );
+    assert!(!err.contains("u128"), "{err}");
+    assert!(
+        err.contains("`metrics` must be a mapping of upvotes, stars and as_of (YYYY-MM-DD), got a mapping: the number")
+            && err.contains("is too large or not a whole number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("where text belongs: write it in quotes"),
+        "{err}"
+    );
+    assert!(!err.contains("expected u64"), "{err}");
+}

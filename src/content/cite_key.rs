@@ -89,8 +89,8 @@ pub fn base_key(e: &Entry) -> String {
         .find(|w| !w.is_empty() && !TITLE_SKIP.contains(&w.as_str()))
         .map(|w| ascii(&w))
         .unwrap_or_default();
-    // Without an author the title word leads, so a key never starts
-    // with a digit (some tools read such a key as a number).
+    // Without an author the title word leads, so the key does not start
+    // with the year: `layer2016` reads as a key, `2016layer` as a number.
     let key = if author.is_empty() {
         format!("{word}{year}")
     } else {

@@ -242,7 +242,7 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
             "missing front matter: an entry starts with a line `---`, then YAML, then a line `---`",
         )]);
     };
-    let value: Value = yaml::from_str(yaml_text, path, 1).map_err(|d| vec![d])?;
+    let value: Value = yaml::value_from_str(yaml_text, path, 1).map_err(|d| vec![d])?;
     let map = match value {
         Value::Mapping(m) => m,
         Value::Null => Default::default(),
@@ -530,14 +530,40 @@ impl Fields<'_> {
         }
         match serde_yaml::from_value(value.clone()) {
             Ok(v) => Some(v),
-            Err(_) => {
+            Err(e) => {
+                // For a list or mapping, what inside it is wrong.
+                let inside = match &value {
+                    Value::Sequence(_) | Value::Mapping(_) => format!(": {}", say_plainly(&e)),
+                    _ => String::new(),
+                };
                 self.error(
                     key,
-                    format!("`{key}` must be {expected}, got {}", show(&value)),
+                    format!("`{key}` must be {expected}, got {}{inside}", show(&value)),
                 );
                 None
             }
         }
+    }
+}
+
+/// serde's complaint about a value inside a list or mapping, in words: a
+/// number too large for an integer arrives as a float, which serde calls
+/// by its type names.
+fn say_plainly(e: &serde_yaml::Error) -> String {
+    let message = e.to_string();
+    let float = message
+        .strip_prefix("invalid type: floating point `")
+        .and_then(|rest| rest.split_once('`'));
+    match float {
+        Some((number, expected))
+            if expected.contains("expected u") || expected.contains("expected i") =>
+        {
+            format!("the number {number} is too large or not a whole number")
+        }
+        Some((number, expected)) if expected.contains("expected a string") => {
+            format!("the number {number} where text belongs: write it in quotes")
+        }
+        _ => message,
     }
 }
 

@@ -8,7 +8,7 @@ const MAX_SLUG: usize = 60;
 /// The slug for a title: ASCII (transliterated), lowercase, hyphenated,
 /// at most 60 characters, never empty.
 pub fn slug_for_title(title: &str) -> String {
-    let full = slug::slugify(title);
+    let full = slug::slugify(without_macros(title));
     let mut out = String::new();
     for word in full.split('-') {
         if !out.is_empty() && out.len() + 1 + word.len() > MAX_SLUG {
@@ -26,6 +26,31 @@ pub fn slug_for_title(title: &str) -> String {
     } else {
         out
     }
+}
+
+/// The title without TeX macro names (`$\mathcal{O}(n)$` reads `O(n)`):
+/// their arguments stay, the names are not words of the title.
+fn without_macros(title: &str) -> std::borrow::Cow<'_, str> {
+    if !title.contains('\\') {
+        return title.into();
+    }
+    let mut out = String::with_capacity(title.len());
+    let mut chars = title.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_alphabetic) {
+            while chars.peek().is_some_and(char::is_ascii_alphabetic) {
+                chars.next();
+            }
+            out.push(' ');
+        } else if c == '\\' {
+            // A control symbol (`\\`, `\%`): not a macro name after it.
+            out.push(' ');
+            chars.next();
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// `base`, or `base-2`, `base-3`… whichever `taken` does not hold yet.
@@ -52,6 +77,19 @@ mod tests {
         let long = slug_for_title(&"word ".repeat(40));
         assert!(long.len() <= MAX_SLUG && !long.ends_with('-'));
         assert_eq!(slug_for_title("!!!"), "paper");
+    }
+
+    #[test]
+    fn tex_macros_leave_their_arguments() {
+        assert_eq!(
+            slug_for_title(r"Une étude in $\mathcal{O}(n)$"),
+            "une-etude-in-o-n"
+        );
+        assert_eq!(
+            slug_for_title(r"\textbf{Bold} claims and $\alpha$-divergence"),
+            "bold-claims-and-divergence"
+        );
+        assert_eq!(slug_for_title(r"Back\\slash"), "back-slash");
     }
 
     #[test]

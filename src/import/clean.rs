@@ -63,7 +63,13 @@ impl Cleaned {
 
 /// Cleans one source text.
 pub fn clean(text: &str) -> Cleaned {
-    let chars: Vec<char> = text.chars().collect();
+    // Control characters (a source can send them escaped) would make the
+    // entry unloadable: a carriage return is a space, the rest go.
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c == '\r' { ' ' } else { c })
+        .filter(|&c| !crate::yaml::is_refused_char(c))
+        .collect();
     let mut parser = Parser {
         chars: &chars,
         pos: 0,
@@ -132,6 +138,50 @@ impl Parser<'_> {
             .all(|(i, c)| self.peek_at(i) == Some(c))
     }
 
+    /// Whether `s` is at `offset` from here, not followed by a letter
+    /// (so `\\i` is the dotless i, not `\\in`).
+    fn starts_at(&self, offset: usize, s: &str) -> bool {
+        let n = s.chars().count();
+        s.chars()
+            .enumerate()
+            .all(|(i, c)| self.peek_at(offset + i) == Some(c))
+            && !self
+                .peek_at(offset + n)
+                .is_some_and(|c| c.is_ascii_alphabetic())
+    }
+
+    /// Whether a single `` ` `` here opens a double quote: a `''` closes it
+    /// before the next backquote or the end of the paragraph.
+    fn closing_quote_follows(&self) -> bool {
+        let rest = &self.chars[self.pos + 1..];
+        for (i, &c) in rest.iter().enumerate() {
+            match c {
+                '`' => return false,
+                '\n' if rest.get(i + 1) == Some(&'\n') => return false,
+                '\'' if rest.get(i + 1) == Some(&'\'') => return i > 0,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// `×` after a number: `5\times faster` reads `5× faster`, while
+    /// `2 \times 3` keeps its spaces.
+    fn times(&mut self, out: &mut Out) {
+        let mut next = self.pos;
+        while self.chars.get(next) == Some(&' ') {
+            next += 1;
+        }
+        let factor_follows = self.chars.get(next).is_some_and(|c| c.is_ascii_digit());
+        if !factor_follows && out.text.ends_with(' ') {
+            let trimmed = out.text.trim_end_matches(' ');
+            if trimmed.ends_with(|c: char| c.is_ascii_digit()) {
+                out.text.truncate(trimmed.len());
+            }
+        }
+        out.push_char('×');
+    }
+
     /// Parses until the end, or until the `}` that closes the current group.
     fn sequence(&mut self, in_group: bool) -> Vec<Piece> {
         let mut out = Out::default();
@@ -150,6 +200,41 @@ impl Parser<'_> {
                 }
                 '\\' => self.command(&mut out),
                 '$' => self.math(&mut out),
+                // TeX quotes: ``this'' and `this'' are “this”.
+                '`' if self.starts_with("``") || self.closing_quote_follows() => {
+                    self.pos += if self.starts_with("``") { 2 } else { 1 };
+                    out.push_char('“');
+                }
+                '\'' if self.starts_with("''") => {
+                    // `''` closes a quote, but dumps also open with it
+                    // (`''progress''`): before a word, after a space, it
+                    // opens.
+                    let opens = out.text.is_empty() && out.pieces.is_empty()
+                        || out.text.ends_with([' ', '(', '[', '\n']);
+                    let before_word = self.peek_at(2).is_some_and(char::is_alphanumeric);
+                    self.pos += 2;
+                    out.push_char(if opens && before_word { '“' } else { '”' });
+                }
+                // `5times`: `5\times` that lost its backslash.
+                't' if out.ends_with_digit()
+                    && self.starts_with("times")
+                    && !self.peek_at(5).is_some_and(char::is_alphanumeric) =>
+                {
+                    self.pos += "times".len();
+                    self.times(&mut out);
+                }
+                // biblatex gives `{\'\i}` as a backslash, the accent, then
+                // the letter (`Garc\\u{301}ia`); `{\v\j}` as the accent
+                // and `\j`.
+                c if is_mark(c) && (self.starts_at(1, "\\i") || self.starts_at(1, "\\j")) => {
+                    let letter = self.chars[self.pos + 2];
+                    self.pos += 3;
+                    // Spaces after the control word `\j` are not text.
+                    while self.peek() == Some(' ') {
+                        self.pos += 1;
+                    }
+                    out.push_str(&format!("{letter}{c}").nfc().collect::<String>());
+                }
                 '_' | '^' if self.script_follows() => self.script(c, &mut out),
                 'h' if self.starts_with("https://") || self.starts_with("http://") => {
                     self.url(&mut out)
@@ -255,12 +340,38 @@ impl Parser<'_> {
                 let mark = accent_mark(c);
                 self.accented(mark, out, c);
             }
+            // biblatex's reading of `\'\i`: a backslash, then the accent
+            // itself, then the letter.
+            c if is_mark(c) => self.accented(c, out, c),
             _ => out.push_char(c),
         }
     }
 
     /// The letter after an accent command, bare or braced, with its mark.
     fn accented(&mut self, mark: char, out: &mut Out, fallback: char) {
+        // The dotless i and j take accents in TeX (`\'\i`, `\'{\i}`): the
+        // accented letter is the usual í.
+        for (form, skip) in [("\\i", 2), ("\\j", 2), ("{\\i}", 4), ("{\\j}", 4)] {
+            let here = if skip == 4 {
+                self.starts_with(form)
+            } else {
+                self.starts_at(0, form)
+            };
+            if here {
+                let letter = self.chars[self.pos + skip - 1 - usize::from(skip == 4)];
+                self.pos += skip;
+                // What ends the control word `\i` is not text.
+                if self.starts_with("{}") {
+                    self.pos += 2;
+                } else if skip == 2 {
+                    while self.peek() == Some(' ') {
+                        self.pos += 1;
+                    }
+                }
+                out.push_str(&format!("{letter}{mark}").nfc().collect::<String>());
+                return;
+            }
+        }
         let letter = match self.peek() {
             Some('{') => {
                 let close = self.chars[self.pos..].iter().position(|&c| c == '}');
@@ -292,6 +403,13 @@ impl Parser<'_> {
     }
 
     fn macro_named(&mut self, name: &str, out: &mut Out) {
+        if name == "times" {
+            if self.starts_with("{}") {
+                self.pos += 2;
+            }
+            self.times(out);
+            return;
+        }
         if let Some(symbol) = symbol(name) {
             out.push_str(symbol);
             // `{}` after a symbol macro only ends the control word.
@@ -354,6 +472,17 @@ impl Parser<'_> {
             Some(end) if end > body_start => {
                 let raw: String = self.chars[self.pos..end + delim].iter().collect();
                 self.pos = end + delim;
+                // `5$\times$` and `$5\times$` are text: 5×.
+                let body = raw.trim_matches('$').trim();
+                if let Some(number) = body.strip_suffix("\\times").map(str::trim_end) {
+                    if number.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && !number.starts_with('.')
+                    {
+                        out.push_str(number);
+                        self.times(out);
+                        return;
+                    }
+                }
                 out.push(Piece::Math(raw));
             }
             _ => {
@@ -498,6 +627,11 @@ impl Out {
         self.flush();
         self.pieces
     }
+}
+
+/// A combining diacritical mark (the accents TeX puts on letters).
+fn is_mark(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
 }
 
 fn accent_mark(c: char) -> char {
@@ -748,6 +882,67 @@ mod tests {
         assert_eq!(plain("epsilon=8{255} and"), "epsilon=8/255 and");
         assert_eq!(plain("T_{2}^*-weighted"), "T₂*-weighted");
         assert_eq!(plain("snake_case stays"), "snake_case stays");
+    }
+
+    #[test]
+    fn tex_quotes_are_curly() {
+        assert_eq!(plain("a ``like this'' b"), "a “like this” b");
+        assert_eq!(plain("a `like this'' b"), "a “like this” b");
+        assert_eq!(
+            clean("``quoted'' and `code` stay").markdown(),
+            "“quoted” and \\`code\\` stay"
+        );
+        assert_eq!(plain("it's Rock 'n' roll"), "it's Rock 'n' roll");
+        assert_eq!(plain("the ''progress'' made"), "the “progress” made");
+    }
+
+    #[test]
+    fn times_after_a_number() {
+        assert_eq!(plain(r"5\times faster"), "5× faster");
+        assert_eq!(plain(r"5 \times faster"), "5× faster");
+        assert_eq!(plain(r"5$\times$ faster"), "5× faster");
+        assert_eq!(plain(r"$1.5\times$ faster"), "1.5× faster");
+        assert_eq!(
+            plain("5times faster, 1.22times less"),
+            "5× faster, 1.22× less"
+        );
+        assert_eq!(plain(r"2 \times 3 grid"), "2 × 3 grid");
+        assert_eq!(plain("sometimes 5timestamps"), "sometimes 5timestamps");
+        assert_eq!(clean(r"$x\times y$").markdown(), r"$x\times y$");
+    }
+
+    #[test]
+    fn dotless_i_and_j_take_the_accent() {
+        assert_eq!(plain(r"Garc\'{\i}a"), "García");
+        assert_eq!(plain(r"Garc{\'\i}a"), "García");
+        assert_eq!(plain(r"Mar{\'\i}a"), "María");
+        assert_eq!(plain(r"\v\j"), "ǰ");
+        assert_eq!(plain(r#"na\"\i ve"#), "naïve");
+        // As biblatex hands them over.
+        assert_eq!(plain("Garc\\\u{301}ia"), "García");
+        assert_eq!(plain("\u{30c}\\j x"), "ǰx");
+        assert_eq!(plain(r"\i n \in"), "ı n ∈");
+    }
+
+    #[test]
+    fn bibtex_accents_on_dotless_letters_arrive_whole() {
+        // Through the BibTeX reader, as an import takes them.
+        let bib = r"@misc{k, title = {A {\'\i}ndex}, author = {Garc{\'\i}a, Ana and Mar{\'\i}a L{\'o}pez and Ji{\v\j}i}, year = 2024}";
+        let parsed = crate::import::bibtex::parse(std::path::Path::new("x.bib"), bib);
+        let record = &parsed.records[0];
+        let authors: Vec<String> = record.authors.iter().map(|a| plain(a)).collect();
+        assert_eq!(
+            authors,
+            ["Ana García", "María López", "Jiǰi"],
+            "{:?}",
+            record.authors
+        );
+        assert_eq!(plain(&record.title), "A índex");
+    }
+
+    #[test]
+    fn control_characters_go() {
+        assert_eq!(plain("Bell\u{7} and\rline\u{1b}[31m"), "Bell and line[31m");
     }
 
     #[test]

@@ -7,11 +7,15 @@
 //! - notes belong to the curator: raw HTML is cleaned by ammonia unless the
 //!   config allows it as written.
 //!
+//! In both, TeX (`$…$`, `$$…$$`) becomes MathML that `math` holds to an
+//! allow-list, whatever the TeX says and whatever the config allows.
+//!
 //! In both, links may only use http(s), mailto, fragments and site paths:
 //! `javascript:` and friends are dropped. `@/papers/<slug>.md` links to
 //! another entry, resolved under the base path and checked by the model.
 
 mod highlight;
+mod math;
 
 use std::collections::HashSet;
 
@@ -20,6 +24,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 use crate::urls::Urls;
 use highlight::highlight;
 pub use highlight::highlight_css;
+use math::math;
 
 /// Which text is being rendered; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,73 +260,6 @@ fn resolve_link(dest: &CowStr, urls: &Urls, internal: &mut Vec<String>) -> Optio
     }
 }
 
-const MATHML_TAGS: [&str; 27] = [
-    "math",
-    "semantics",
-    "annotation",
-    "mrow",
-    "mi",
-    "mo",
-    "mn",
-    "ms",
-    "mtext",
-    "mspace",
-    "msub",
-    "msup",
-    "msubsup",
-    "mfrac",
-    "msqrt",
-    "mroot",
-    "mover",
-    "munder",
-    "munderover",
-    "mtable",
-    "mtr",
-    "mtd",
-    "mstyle",
-    "mpadded",
-    "mphantom",
-    "menclose",
-    "merror",
-];
-
-/// TeX as MathML, made at build time so no script is needed to read it.
-/// TeX that does not convert cleanly is shown as code, as written.
-fn math(tex: &str, display: bool) -> String {
-    use pulldown_latex::{config::DisplayMode, Parser as TexParser, RenderConfig, Storage};
-    let storage = Storage::new();
-    let events: Result<Vec<_>, _> = TexParser::new(tex, &storage).collect();
-    let rendered = events.ok().and_then(|events| {
-        let config = RenderConfig {
-            display_mode: if display {
-                DisplayMode::Block
-            } else {
-                DisplayMode::Inline
-            },
-            annotation: Some(tex),
-            ..RenderConfig::default()
-        };
-        let mut out = String::new();
-        pulldown_latex::push_mathml(
-            &mut out,
-            events.into_iter().map(Ok::<_, std::convert::Infallible>),
-            config,
-        )
-        .ok()
-        .map(|()| out)
-    });
-    match rendered {
-        // Display math comes inside a paragraph: `<math display="block">`
-        // is phrasing content, a `<div>` would not be.
-        Some(mathml) => mathml,
-        None if display => format!(
-            "<code class=\"tex tex-display\">{}</code>",
-            highlight::escape(tex)
-        ),
-        None => format!("<code class=\"tex\">{}</code>", highlight::escape(tex)),
-    }
-}
-
 /// Cleans HTML that contains curator-written raw HTML, keeping what sheaf's
 /// own Markdown output needs (ids on headings, classes for highlighting and
 /// footnotes, task list checkboxes).
@@ -331,36 +269,10 @@ fn sanitize(html: &str) -> String {
         .add_tags(["input"])
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("pre", ["data-lang"])
-        // MathML that sheaf itself made from `$…$`.
-        .add_tags(MATHML_TAGS)
-        .add_generic_attributes([
-            "display",
-            "mathvariant",
-            "stretchy",
-            "fence",
-            "separator",
-            "lspace",
-            "rspace",
-            "movablelimits",
-            "encoding",
-            "displaystyle",
-            "scriptlevel",
-            "accent",
-            "accentunder",
-            "columnalign",
-            "rowspacing",
-            "columnspacing",
-            "linethickness",
-            "minsize",
-            "maxsize",
-            "symmetric",
-            "largeop",
-            "form",
-            "width",
-            "height",
-            "depth",
-            "voffset",
-        ])
+        // MathML that sheaf itself made from `$…$`, already held to the
+        // same lists (`math::allow_list`).
+        .add_tags(math::ELEMENTS)
+        .add_generic_attributes(math::ATTRIBUTES)
         .clean(html)
         .to_string()
 }

@@ -22,18 +22,43 @@ pub fn keys(site: &Site) -> Vec<String> {
 }
 
 /// A value inside BibTeX braces: LaTeX specials escaped, braces balanced.
+/// BibTeX counts every brace, escaped or not (`\}` still closes a group),
+/// so braces are written as commands, `\textbraceleft{}`, that hold none
+/// of their own; `--` would print as a dash, so hyphens are kept apart.
 fn bib_value(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' => out.push_str("\\textbackslash{}"),
-            '{' | '}' | '%' | '&' | '$' | '#' | '_' => {
+            '{' => out.push_str("\\textbraceleft{}"),
+            '}' => out.push_str("\\textbraceright{}"),
+            '%' | '&' | '$' | '#' | '_' => {
                 out.push('\\');
                 out.push(c);
             }
             '~' => out.push_str("\\textasciitilde{}"),
             '^' => out.push_str("\\textasciicircum{}"),
+            '-' if chars.peek() == Some(&'-') => out.push_str("-{}"),
             '\n' | '\r' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A value of a verbatim field (`doi`, `url`): BibTeX still counts its
+/// braces, but nothing in it is read as a command, so braces, backslashes
+/// and white space are percent-encoded (the same URL or DOI) and the rest
+/// stays as written.
+fn bib_verbatim(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '{' => out.push_str("%7B"),
+            '}' => out.push_str("%7D"),
+            '\\' => out.push_str("%5C"),
+            c if c.is_whitespace() => out.push_str("%20"),
             c => out.push(c),
         }
     }
@@ -81,7 +106,7 @@ pub fn bibtex(paper: &Paper, key: &str) -> String {
         }
     }
     match (&e.doi, &arxiv) {
-        (Some(doi), _) => fields.push(("doi", bib_value(doi))),
+        (Some(doi), _) => fields.push(("doi", bib_verbatim(doi))),
         (None, Some(id)) => fields.push(("doi", id.doi())),
         _ => {}
     }
@@ -97,7 +122,7 @@ pub fn bibtex(paper: &Paper, key: &str) -> String {
         .clone()
         .or_else(|| arxiv.as_ref().map(ArxivId::abs_url))
     {
-        fields.push(("url", bib_value(&url)));
+        fields.push(("url", bib_verbatim(&url)));
     }
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = format!("@{kind}{{{key},\n");
@@ -398,8 +423,20 @@ mod tests {
     fn bib_values_are_escaped() {
         assert_eq!(
             bib_value("50% of {x} & y_1 \\o"),
-            "50\\% of \\{x\\} \\& y\\_1 \\textbackslash{}o"
+            "50\\% of \\textbraceleft{}x\\textbraceright{} \\& y\\_1 \\textbackslash{}o"
         );
+        // Whatever the braces, the value's own are balanced.
+        for s in ["Evil}}", "{{Open", "}{", "\\}"] {
+            let v = bib_value(s);
+            let depth = v.chars().try_fold(0i32, |d, c| match c {
+                '{' => Some(d + 1),
+                '}' if d == 0 => None,
+                '}' => Some(d - 1),
+                _ => Some(d),
+            });
+            assert_eq!(depth, Some(0), "{s} as {v}");
+        }
+        assert_eq!(bib_value("a--b---c"), "a-{}-b-{}-{}-c");
     }
 
     #[test]
