@@ -8,7 +8,7 @@ use time::Date;
 
 use crate::config::Config;
 use crate::content::arxiv_id::ArxivId;
-use crate::content::{identity_keys, slug_for_title, unique_slug, Entry};
+use crate::content::{identity_keys, identity_keys_from, slug_for_title, unique_slug, Entry, Ids};
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path};
 use crate::model::{ModelOptions, Site};
@@ -32,12 +32,15 @@ pub fn new_entry(
         .map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
     let dir = config.papers_dir();
     let (entries, _) = load::load_entries(&config.root, &dir);
-    let wanted = identity_keys(arxiv.as_ref().map(|a| a.id.as_str()), None, title);
-    if let Some(e) = entries.iter().find(|e| {
-        identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title)
-            .iter()
-            .any(|k| wanted.contains(k))
-    }) {
+    let wanted = identity_keys(Ids {
+        arxiv: arxiv.as_ref().map(|a| a.id.as_str()),
+        title,
+        ..Ids::default()
+    });
+    if let Some(e) = entries
+        .iter()
+        .find(|e| identity_keys(Ids::of(e)).iter().any(|k| wanted.contains(k)))
+    {
         return Err(Error::Usage(format!(
             "this paper is already in the digest: {}",
             e.source.display()
@@ -128,16 +131,9 @@ fn duplicates(entries: &[std::sync::Arc<Entry>]) -> Vec<Diagnostic> {
     let mut first: HashMap<String, &Entry> = HashMap::new();
     let mut out = Vec::new();
     for e in entries {
-        for key in identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title) {
+        for (key, line_key) in identity_keys_from(Ids::of(e)) {
             match first.get(&key) {
                 Some(other) if other.source != e.source => {
-                    let line_key = if key.starts_with("arXiv") && e.arxiv.is_some() {
-                        "arxiv"
-                    } else if key.starts_with("arXiv") || key.starts_with("DOI") {
-                        "doi"
-                    } else {
-                        "title"
-                    };
                     out.push(Diagnostic::error(
                         &e.source,
                         Some(e.line_of(line_key)),

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use crate::cache::Cache;
 use crate::config::{Config, CONFIG_FILE};
-use crate::content::parse_entry;
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
@@ -22,7 +21,6 @@ use crate::progress::{time, Progress, Silent};
 use crate::render::{self, Depends, Job, Output, Prepared, Renderer, Stage};
 use crate::search;
 use crate::urls::Urls;
-use crate::yaml;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -469,17 +467,26 @@ impl Session {
         // parse makes the model be built anew (which reports the error).
         let mut edited = Vec::new();
         let mut all_parsed = true;
-        for (file, shown) in files.iter().zip(&shown) {
-            if !file.exists() {
-                all_parsed = false;
-                continue;
+        let site_dir = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        for file in files {
+            // The same reader as a full load, so a rebuild sees the files
+            // a build sees.
+            match load::is_entry_file(&self.root, &site_dir, file) {
+                Ok(true) => {}
+                Ok(false) => {
+                    all_parsed = false;
+                    continue;
+                }
+                Err(warning) => {
+                    all_parsed = false;
+                    self.inputs.diagnostics.push(warning);
+                    continue;
+                }
             }
-            let parsed = match yaml::read_text(file) {
-                Ok(text) => parse_entry(shown, &text),
-                Err(Error::Invalid(d)) => Err(d),
-                Err(e) => return Err(e),
-            };
-            match parsed {
+            match load::read_entry(&self.root, file, false).parsed {
                 Ok((entry, warnings)) => {
                     touched.insert(entry.slug.clone());
                     let entry = std::sync::Arc::new(entry);
@@ -493,6 +500,14 @@ impl Session {
                 }
             }
         }
+        // Two files for one page: the clashes are looked for again over
+        // every entry, since the edit may have made or ended one.
+        self.inputs
+            .diagnostics
+            .retain(|d| !d.message.starts_with(load::SLUG_CLASH));
+        let clashes = load::slug_clashes(&self.inputs.entries);
+        all_parsed &= clashes.is_empty();
+        self.inputs.diagnostics.extend(clashes);
         let fast = all_parsed
             .then(|| {
                 self.site

@@ -326,3 +326,110 @@ fn a_theme_without_a_search_page_gets_the_default_one() {
     site.build().unwrap();
     assert!(site.read("search/index.html").contains("search-results"));
 }
+
+#[test]
+fn two_entries_with_one_slug_are_an_error_naming_both() {
+    let site =
+        TestSite::with_papers(&[("same.md", &entry("First", "")), ("b.md", &entry("B", ""))]);
+    std::fs::create_dir_all(site.papers().join("older")).unwrap();
+    site.write_paper("older/same.md", &entry("Second", ""));
+    for err in [
+        build_error(&site),
+        sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01))
+            .unwrap()
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<String>(),
+    ] {
+        assert!(
+            err.contains("content/papers/older/same.md") && err.contains("content/papers/same.md"),
+            "{err}"
+        );
+        assert!(err.contains("`same`"), "{err}");
+    }
+    // In a live session: the clash appears with the second file and goes
+    // with it.
+    std::fs::remove_file(site.papers().join("older/same.md")).unwrap();
+    let mut session =
+        sheaf::site::Session::new(site.root(), sheaf::site::BuildOptions::default()).unwrap();
+    let second = site.papers().join("older/same.md");
+    site.write_paper("older/same.md", &entry("Second", ""));
+    let err = session
+        .apply(std::slice::from_ref(&second))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("content/papers/older/same.md") && err.contains("`same`"),
+        "{err}"
+    );
+    std::fs::remove_file(&second).unwrap();
+    session.apply(std::slice::from_ref(&second)).unwrap();
+    // An edit of the other file that leaves the clash (a title) still
+    // fails; the clash is not forgotten.
+    site.write_paper("older/same.md", &entry("Second", ""));
+    assert!(session.apply(std::slice::from_ref(&second)).is_err());
+    site.write_paper("same.md", &entry("First, edited", ""));
+    let err = session
+        .apply(&[site.papers().join("same.md")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`same`"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_entries_count_inside_the_site_and_warn_otherwise() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.md"), entry("Outside", "")).unwrap();
+    let papers = site.papers();
+    std::os::unix::fs::symlink(outside.path().join("x.md"), papers.join("outside.md")).unwrap();
+    std::os::unix::fs::symlink(papers.join("loop.md"), papers.join("loop.md")).unwrap();
+    std::os::unix::fs::symlink(papers.join("gone.txt"), papers.join("dangling.md")).unwrap();
+    // Kept elsewhere in the site and linked in: an entry like any other.
+    std::fs::create_dir_all(site.root().join("drafts")).unwrap();
+    std::fs::write(site.root().join("drafts/kept.md"), entry("Kept", "")).unwrap();
+    std::os::unix::fs::symlink(site.root().join("drafts/kept.md"), papers.join("kept.md")).unwrap();
+    let report = site.build().unwrap();
+    assert_eq!(report.papers, 2, "a.md and kept.md");
+    assert!(site.out().join("papers/kept/index.html").exists());
+    assert!(!site.out().join("papers/outside/index.html").exists());
+    let warnings: Vec<String> = report.warnings.iter().map(|w| w.to_string()).collect();
+    for (file, why) in [
+        ("outside.md", "outside the site"),
+        ("loop.md", "loops"),
+        ("dangling.md", "does not exist"),
+    ] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("content/papers/{file}")) && w.contains(why)),
+            "{file}: {warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn check_finds_duplicates_named_only_by_a_url() {
+    for url in [
+        "https://arxiv.org/abs/2504.03380v2",
+        "https://huggingface.co/papers/2504.03380",
+        "https://arxiv.org/pdf/2504.03380v1",
+    ] {
+        let site = TestSite::with_papers(&[
+            ("a.md", &entry("Paper A", "arxiv: \"2504.03380\"\n")),
+            ("b.md", &entry("Paper B", &format!("url: {url:?}\n"))),
+        ]);
+        let found: Vec<String> =
+            sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01))
+                .unwrap()
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+        assert!(
+            found.iter().any(|d| d.contains("content/papers/b.md:4")
+                && d.contains("the same paper as content/papers/a.md (arXiv 2504.03380)")),
+            "{url}: {found:?}"
+        );
+    }
+}
