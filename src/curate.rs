@@ -80,8 +80,21 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
         Err(Error::Invalid(d)) => return Ok(relative(root, d)),
         Err(e) => return Err(e),
     };
-    let inputs = load::load(config)?;
     let mut findings: Vec<Diagnostic> = Vec::new();
+    // The output folder a build would refuse, refused by the same test.
+    let out_dir = crate::site::output_dir(&config, &crate::site::BuildOptions::default());
+    match crate::site::check_output_dir(&config, &out_dir) {
+        Ok(()) => {}
+        Err(e @ Error::UnsafeOutput { .. }) => {
+            let file = root.join(crate::config::CONFIG_FILE);
+            let line = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|text| crate::error::line_of(&text, "output_dir:"));
+            findings.push(Diagnostic::error(file, line, e.to_string()));
+        }
+        Err(e) => return Err(e),
+    }
+    let inputs = load::load(config)?;
     // The model checks themes and links between entries; drafts are
     // checked too, since they will be published one day.
     match Site::build(&inputs, ModelOptions { drafts: true }, None, None) {

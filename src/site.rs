@@ -64,6 +64,23 @@ pub fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
         .unwrap_or_else(|| config.root.join(&config.output_dir))
 }
 
+/// Refuses an output folder that a build's clean-up could destroy sources
+/// in. `sheaf check` runs the same test on the config's `output_dir`.
+pub fn check_output_dir(config: &Config, out_dir: &Path) -> Result<()> {
+    let root = &config.root;
+    output::check_output_dir(
+        root,
+        out_dir,
+        &[
+            root.join(&config.content_dir),
+            root.join(&config.templates),
+            root.join("templates"),
+            root.join("static"),
+            root.join(crate::cache::DIR),
+        ],
+    )
+}
+
 /// Builds the site at `root` and writes it. On any error nothing is written.
 pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
     build_with_progress(root, options, &Silent)
@@ -276,18 +293,7 @@ impl Session {
 
     /// Refuses an output folder that overlaps the site's sources.
     pub fn check_output_dir(&self, out_dir: &Path) -> Result<()> {
-        let c = &self.site.config;
-        output::check_output_dir(
-            &self.root,
-            out_dir,
-            &[
-                self.root.join(&c.content_dir),
-                self.root.join(&c.templates),
-                self.root.join("templates"),
-                self.root.join("static"),
-                self.root.join(crate::cache::DIR),
-            ],
-        )
+        check_output_dir(&self.site.config, out_dir)
     }
 
     /// The warnings of the last build, with paths relative to the root.

@@ -433,3 +433,34 @@ fn check_finds_duplicates_named_only_by_a_url() {
         );
     }
 }
+
+#[test]
+fn check_refuses_an_output_dir_that_build_refuses() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let path = site.root().join("site-config.yaml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    for bad in ["content", "content/papers", ".", "themes"] {
+        let text = if config.contains("output_dir:") {
+            regex::Regex::new("(?m)^output_dir:.*$")
+                .unwrap()
+                .replace(&config, format!("output_dir: {bad}"))
+                .into_owned()
+        } else {
+            format!("{config}output_dir: {bad}\n")
+        };
+        std::fs::write(&path, &text).unwrap();
+        assert!(site.build().is_err(), "{bad}: build refuses it");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("output_dir:"))
+            .unwrap()
+            + 1;
+        let found = sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01)).unwrap();
+        assert!(
+            found.iter().any(|d| d.is_error()
+                && d.to_string().contains(&format!("site-config.yaml:{line}"))
+                && (d.message.contains("overlaps") || d.message.contains("site root"))),
+            "{bad}: {found:?}"
+        );
+    }
+}
