@@ -387,7 +387,15 @@ mod curator_work_survives {
 
     #[derive(Debug, Clone)]
     enum Step {
-        Import { v3: bool, day: u8 },
+        Import {
+            v3: bool,
+            day: u8,
+        },
+        /// A BibTeX record of the paper without an abstract, and with the
+        /// year only (or the year and month) of its publication.
+        ImportBare {
+            month: bool,
+        },
         EditNotes(String),
         Tag(String),
     }
@@ -395,6 +403,7 @@ mod curator_work_survives {
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
             (any::<bool>(), 1u8..28).prop_map(|(v3, day)| Step::Import { v3, day }),
+            any::<bool>().prop_map(|month| Step::ImportBare { month }),
             "[a-zA-Z0-9 .,:#*_>|\\[\\]()\n-]{0,120}".prop_map(Step::EditNotes),
             "[a-z][a-z0-9-]{0,10}[a-z0-9]".prop_map(Step::Tag),
         ]
@@ -429,12 +438,25 @@ mod curator_work_survives {
             std::fs::write(&path, &curated).unwrap();
             let mut notes = String::new();
             let mut tags = vec!["first".to_string()];
+            let (first, _) = sheaf::content::parse_entry(&path, &curated).unwrap();
+            let mut abstract_md = first.abstract_md.clone();
             for step in steps {
                 match step {
                     Step::Import { v3, day } => {
                         let mut opts = options();
                         opts.date = time::Date::from_calendar_date(2025, time::Month::June, day).unwrap();
                         import(&site, if v3 { "arxiv-v3.xml" } else { "arxiv-v1.xml" }, &opts);
+                        let text = std::fs::read_to_string(&path).unwrap();
+                        abstract_md = sheaf::content::parse_entry(&path, &text).unwrap().0.abstract_md;
+                    }
+                    Step::ImportBare { month } => {
+                        let bib = site.root().join("bare.bib");
+                        std::fs::write(&bib, format!(
+                            "@misc{{odf, title = {{Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning}}, eprint = {{2504.03380}}, archivePrefix = {{arXiv}}, year = {{2025}}{}}}\n",
+                            if month { ", month = apr" } else { "" }
+                        )).unwrap();
+                        let config = Config::load(site.root()).unwrap();
+                        import_file(&config, &bib, &options()).unwrap();
                     }
                     Step::EditNotes(new) => {
                         let text = std::fs::read_to_string(&path).unwrap();
@@ -460,8 +482,12 @@ mod curator_work_survives {
                 prop_assert_eq!(entry.extra.get("reviewer").and_then(|v| v.as_str()), Some(reviewer.as_str()));
                 let status_line = format!("status: {status}");
                 prop_assert!(text.contains(&status_line));
-                // The source's own fields are always there.
+                // The source's own fields are always there, and a record
+                // that lacks one leaves it as the last that had it wrote it.
                 prop_assert_eq!(entry.arxiv.as_deref(), Some("2504.03380"));
+                prop_assert_eq!(&entry.abstract_md, &abstract_md);
+                prop_assert!(!abstract_md.trim().is_empty());
+                prop_assert_eq!(entry.published.map(|d| d.to_string()), Some("2025-04-04".to_string()));
             }
             // Only one file for the paper, whatever happened.
             let files = std::fs::read_dir(site.papers()).unwrap().count();
