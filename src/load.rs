@@ -146,13 +146,18 @@ pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -
     let mut paths = Vec::new();
     for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
         match item {
-            Ok(item) if !item.file_type().is_dir() => {
-                match is_entry_file(root, &site, item.path()) {
-                    Ok(true) => paths.push(item.path().to_path_buf()),
-                    Ok(false) => {}
-                    Err(warning) => diagnostics.push(warning),
-                }
+            // The walk knows the file type already: only links need more.
+            Ok(item)
+                if item.file_type().is_file()
+                    && item.path().extension().is_some_and(|x| x == "md") =>
+            {
+                paths.push(item.into_path());
             }
+            Ok(item) if item.path_is_symlink() => match is_entry_file(root, &site, item.path()) {
+                Ok(true) => paths.push(item.path().to_path_buf()),
+                Ok(false) => {}
+                Err(warning) => diagnostics.push(warning),
+            },
             Ok(_) => {}
             Err(e) if dir.exists() => diagnostics.push(Diagnostic::error(
                 display_path(root, e.path().unwrap_or(dir)),
