@@ -248,9 +248,9 @@ pub fn read_entries(root: &Path, dir: &Path, keep_text: bool) -> (Vec<EntryFile>
     // first, so every reader sees all of it or none.
     if let Err(e) = crate::journal::recover(dir) {
         diagnostics.push(Diagnostic::error(
-            display_path(root, &crate::journal::staging_dir(dir)),
+            display_path(root, crate::journal::staging_parent(dir)),
             None,
-            e.to_string(),
+            format!("cannot finish an interrupted import: {e}"),
         ));
     }
     let paths = entry_paths(root, dir, &mut diagnostics);

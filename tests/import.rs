@@ -711,7 +711,7 @@ fn a_killed_import_leaves_all_or_nothing() {
     // The first sign of writing: the staging folder, or a file more in
     // the papers folder.
     let writing = |site: &TestSite| {
-        site.root().join("content/.sheaf-import").exists()
+        !sheaf::journal::staging_dirs(&site.papers()).is_empty()
             || std::fs::read_dir(site.papers()).map_or(0, |d| d.count()) != existing.len()
     };
     // The complete new set, and when an import here starts writing and how
@@ -741,13 +741,17 @@ fn a_killed_import_leaves_all_or_nothing() {
         let started = Instant::now();
         let mut child = run(&site);
         let jitter = (trial.wrapping_mul(2_654_435_761) % 1000) as f64 / 1000.0;
-        let journal = site.root().join("content/.sheaf-import/journal");
+        let journal = || {
+            sheaf::journal::staging_dirs(&site.papers())
+                .iter()
+                .any(|d| d.join("journal").exists())
+        };
         if trial % 2 == 0 {
             // Anywhere in the run.
             std::thread::sleep(full.mul_f64((f64::from(trial) + jitter) / 20.0));
         } else if trial % 4 == 3 {
             // Just after the commit, while the files move into place.
-            while !journal.exists() && child.try_wait().unwrap().is_none() {
+            while !journal() && child.try_wait().unwrap().is_none() {
                 std::hint::spin_loop();
             }
         } else {
@@ -771,8 +775,7 @@ fn a_killed_import_leaves_all_or_nothing() {
                 .collect::<Vec<_>>()
         );
         // Before its commit, nothing of the import shows.
-        let staging = site.root().join("content/.sheaf-import");
-        let committed = staging.join("journal").exists();
+        let committed = journal();
         if !committed {
             assert!(
                 files == old || files == new,
@@ -800,8 +803,8 @@ fn a_killed_import_leaves_all_or_nothing() {
             );
         }
         assert!(
-            !staging.join("journal").exists(),
-            "trial {trial}: a journal left after the next reader"
+            sheaf::journal::staging_dirs(&site.papers()).is_empty(),
+            "trial {trial}: staging left after the next reader"
         );
     }
     eprintln!("old: {}, new: {}, import {full:?}", outcomes.0, outcomes.1);
