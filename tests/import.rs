@@ -809,3 +809,21 @@ fn a_killed_import_leaves_all_or_nothing() {
     }
     eprintln!("old: {}, new: {}, import {full:?}", outcomes.0, outcomes.1);
 }
+
+#[test]
+fn live_numbers_a_source_does_not_report_keep_their_value() {
+    let site = TestSite::with_papers(&[(
+        "r1.md",
+        &entry(
+            "DeepSeek-R1",
+            "arxiv: \"2501.12948\"\nmetrics: {upvotes: 5, stars: 91234, as_of: 2025-01-30}\n",
+        ),
+    )]);
+    let json = r#"[{"paper": {"id": "2501.12948", "title": "DeepSeek-R1", "upvotes": 412, "summary": "An abstract about gaussian splatting."}}]"#;
+    import_text(&site, "hf.json", json, &options()).unwrap();
+    let text = read(&site, "r1.md");
+    assert!(
+        text.contains("metrics: {upvotes: 412, stars: 91234, as_of: 2025-05-07}"),
+        "{text}"
+    );
+}

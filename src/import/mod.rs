@@ -341,8 +341,11 @@ fn existing_entries(config: &Config) -> Result<Digest> {
 /// tell which records are that paper. Empty when none can be read.
 fn lenient_identity(text: &str) -> Vec<String> {
     let mut found: HashMap<&str, String> = HashMap::new();
-    let body = text.strip_prefix("---").unwrap_or(text);
-    for line in body.lines().skip(1) {
+    let mut lines = text.lines().peekable();
+    if lines.peek().is_some_and(|l| l.trim_end() == "---") {
+        lines.next();
+    }
+    for line in lines {
         if line.trim_end() == "---" {
             break;
         }
@@ -626,4 +629,23 @@ fn unified_diff(path: &Path, old: &str, new: &str) -> String {
             &format!("b/{}", path.display()),
         )
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_entry_still_names_its_paper() {
+        let keys = lenient_identity(
+            "---\ntitle: 'It''s a title' # mine\nstatus: a\nstatus: b\nurl: \"https://huggingface.co/papers/2504.03380\"\n---\nNotes.\n",
+        );
+        assert_eq!(keys, ["arXiv 2504.03380", "title “it-s-a-title”"]);
+        assert_eq!(
+            lenient_identity("---\ndoi: 10.1000/XYZ\narxiv: [oops\n---\n"),
+            ["DOI 10.1000/xyz"]
+        );
+        assert!(lenient_identity("---\ntitle: >-\n  Folded\n---\n").is_empty());
+        assert!(lenient_identity("no front matter at all").is_empty());
+    }
 }
