@@ -140,11 +140,16 @@ pub struct EntryFile {
 /// warning for each symbolic link skipped. This is the one listing of
 /// entries: build, check, import and `new` all see the same files.
 /// Symbolic links count when they lead to a file inside the site, as in a
-/// theme's `static/`; temporary files (`.tmp…`, never `*.md`) never count.
+/// theme's `static/`; hidden files (temporary ones among them) never count.
 pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut paths = Vec::new();
-    for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    let walk = WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|item| item.depth() == 0 || !is_hidden(item.file_name()));
+    for item in walk {
         match item {
             // The walk knows the file type already: only links need more.
             Ok(item)
@@ -153,11 +158,13 @@ pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -
             {
                 paths.push(item.into_path());
             }
-            Ok(item) if item.path_is_symlink() => match is_entry_file(root, &site, item.path()) {
-                Ok(true) => paths.push(item.path().to_path_buf()),
-                Ok(false) => {}
-                Err(warning) => diagnostics.push(warning),
-            },
+            Ok(item) if item.path_is_symlink() => {
+                match is_entry_file(root, &site, dir, item.path()) {
+                    Ok(true) => paths.push(item.path().to_path_buf()),
+                    Ok(false) => {}
+                    Err(warning) => diagnostics.push(warning),
+                }
+            }
             Ok(_) => {}
             Err(e) if dir.exists() => diagnostics.push(Diagnostic::error(
                 display_path(root, e.path().unwrap_or(dir)),
@@ -170,16 +177,27 @@ pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -
     paths
 }
 
-/// Whether `path` is an entry to read: a `*.md` file, or a symbolic link
-/// to one inside the site (`site` is the canonical site root). A link
-/// that loops, leads nowhere, leads outside the site or to a folder is
-/// skipped with a warning.
+/// Files and folders whose names start with a dot are not entries:
+/// editors' lock and swap files, `.git`, temporary files.
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+/// Whether `path`, under the papers folder `dir`, is an entry to read: a
+/// `*.md` file, or a symbolic link to one inside the site (`site` is the
+/// canonical site root), not hidden. A link that loops, leads nowhere,
+/// leads outside the site or to a folder is skipped with a warning.
 pub fn is_entry_file(
     root: &Path,
     site: &Path,
+    dir: &Path,
     path: &Path,
 ) -> std::result::Result<bool, Diagnostic> {
-    if path.extension().is_none_or(|x| x != "md") {
+    let hidden = match path.strip_prefix(dir) {
+        Ok(inside) => inside.components().any(|c| is_hidden(c.as_os_str())),
+        Err(_) => path.file_name().is_some_and(is_hidden),
+    };
+    if hidden || path.extension().is_none_or(|x| x != "md") {
         return Ok(false);
     }
     let Ok(meta) = std::fs::symlink_metadata(path) else {

@@ -477,10 +477,11 @@ impl Session {
             .root
             .canonicalize()
             .unwrap_or_else(|_| self.root.clone());
+        let papers = absolute(&self.inputs.config.papers_dir());
         for file in files {
             // The same reader as a full load, so a rebuild sees the files
             // a build sees.
-            match load::is_entry_file(&self.root, &site_dir, file) {
+            match load::is_entry_file(&self.root, &site_dir, &papers, file) {
                 Ok(true) => {}
                 Ok(false) => {
                     all_parsed = false;

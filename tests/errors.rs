@@ -457,3 +457,22 @@ fn check_refuses_an_output_dir_that_build_refuses() {
         );
     }
 }
+
+#[test]
+fn hidden_and_temporary_files_are_not_entries() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    // An editor's swap file, a temporary file of an atomic write, a
+    // hidden folder: none is an entry, so none can clash or fail.
+    site.write_paper(".a.md", &entry("A swap", ""));
+    site.write_paper(".tmpAb12Cd", &entry("A temp", ""));
+    std::fs::create_dir_all(site.papers().join(".git")).unwrap();
+    site.write_paper(".git/a.md", &entry("In git", ""));
+    let report = site.build().unwrap();
+    assert_eq!(report.papers, 1);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let mut session =
+        sheaf::site::Session::new(site.root(), sheaf::site::BuildOptions::default()).unwrap();
+    site.write_paper(".a.md", "---\nbroken");
+    session.apply(&[site.papers().join(".a.md")]).unwrap();
+    assert!(!session.failed());
+}
