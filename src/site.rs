@@ -369,6 +369,10 @@ impl Session {
                 statics = true;
             } else if path.starts_with(absolute(&papers))
                 && path.extension().is_some_and(|x| x == "md")
+                // Hidden files are never entries (editors' lock files).
+                && !path
+                    .file_name()
+                    .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
             {
                 entries.push(path);
             }
