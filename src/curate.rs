@@ -8,7 +8,10 @@ use time::Date;
 
 use crate::config::Config;
 use crate::content::arxiv_id::ArxivId;
-use crate::content::{identity_keys, identity_keys_from, slug_for_title, unique_slug, Entry, Ids};
+use crate::content::{
+    identity_keys, identity_keys_from, lenient_identity_keys, slug_for_title, unique_slug, Entry,
+    Ids,
+};
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path};
 use crate::model::{ModelOptions, Site};
@@ -31,22 +34,31 @@ pub fn new_entry(
         .transpose()
         .map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
     let dir = config.papers_dir();
-    let (entries, _) = load::load_entries(&config.root, &dir);
+    let (files, _) = load::read_entries(&config.root, &dir, true);
     let wanted = identity_keys(Ids {
         arxiv: arxiv.as_ref().map(|a| a.id.as_str()),
         title,
         ..Ids::default()
     });
-    if let Some(e) = entries
-        .iter()
-        .find(|e| identity_keys(Ids::of(e)).iter().any(|k| wanted.contains(k)))
-    {
-        return Err(Error::Usage(format!(
-            "this paper is already in the digest: {}",
-            e.source.display()
-        )));
+    for file in &files {
+        // An entry that does not parse may still hold the paper: what can
+        // be read of its identity counts.
+        let keys = match (&file.parsed, &file.text) {
+            (Ok((e, _)), _) => identity_keys(Ids::of(e)),
+            (Err(_), Some(text)) => lenient_identity_keys(text),
+            (Err(_), None) => Vec::new(),
+        };
+        if keys.iter().any(|k| wanted.contains(k)) {
+            return Err(Error::Usage(format!(
+                "this paper is already in the digest: {}",
+                display_path(&config.root, &file.path).display()
+            )));
+        }
     }
-    let taken = entries.iter().map(|e| e.slug.clone()).collect();
+    let taken = files
+        .iter()
+        .filter_map(|f| f.path.file_stem()?.to_str().map(str::to_string))
+        .collect();
     let slug = unique_slug(&slug_for_title(title), &taken);
     let path = dir.join(format!("{slug}.md"));
     let mut text = String::from("---\n");

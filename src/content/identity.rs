@@ -1,6 +1,8 @@
 //! One identity per paper: its canonical arXiv id, else its DOI, else its
 //! normalised title.
 
+use std::collections::HashMap;
+
 use super::arxiv_id::ArxivId;
 
 /// The fields of an entry (or of an imported record) that can name a
@@ -104,6 +106,62 @@ pub fn identity_keys(ids: Ids<'_>) -> Vec<String> {
         .collect()
 }
 
+/// The identity keys of an entry that does not parse, from its `arxiv`,
+/// `doi`, `url` and `title` lines read one by one (the first of each;
+/// plain, single- or double-quoted values), so that an import can still
+/// tell which records are that paper. Empty when none can be read.
+pub fn lenient_identity_keys(text: &str) -> Vec<String> {
+    let mut found: HashMap<&str, String> = HashMap::new();
+    let mut lines = text.lines().peekable();
+    if lines.peek().is_some_and(|l| l.trim_end() == "---") {
+        lines.next();
+    }
+    for line in lines {
+        if line.trim_end() == "---" {
+            break;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let key = key.trim_end().trim_matches(['"', '\'']);
+        if !["arxiv", "doi", "url", "title"].contains(&key) || found.contains_key(key) {
+            continue;
+        }
+        if let Some(value) = scalar(value.trim()) {
+            found.insert(key, value);
+        }
+    }
+    let title = found.get("title").map(String::as_str).unwrap_or("");
+    let mut keys = identity_keys(Ids {
+        arxiv: found.get("arxiv").map(String::as_str),
+        doi: found.get("doi").map(String::as_str),
+        url: found.get("url").map(String::as_str),
+        title,
+    });
+    if slug::slugify(title).is_empty() {
+        keys.pop(); // the title key, of no title
+    }
+    keys
+}
+
+/// A one-line YAML scalar, leniently: quoted or plain, comment dropped.
+fn scalar(value: &str) -> Option<String> {
+    let text = if let Some(rest) = value.strip_prefix('"') {
+        let end = rest.rfind('"')?;
+        serde_json::from_str::<String>(&value[..end + 2])
+            .unwrap_or_else(|_| rest[..end].to_string())
+    } else if let Some(rest) = value.strip_prefix('\'') {
+        rest[..rest.rfind('\'')?].replace("''", "'")
+    } else {
+        let plain = match value.find(" #") {
+            Some(i) => &value[..i],
+            None => value,
+        };
+        plain.trim().to_string()
+    };
+    (!text.trim().is_empty() && !text.starts_with(['|', '>', '[', '{'])).then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +209,19 @@ mod tests {
         ] {
             assert_eq!(keys(None, None, Some(url), "T").len(), 1, "{url}");
         }
+    }
+
+    #[test]
+    fn a_broken_entry_still_names_its_paper() {
+        let keys = lenient_identity_keys(
+            "---\ntitle: 'It''s a title' # mine\nstatus: a\nstatus: b\nurl: \"https://huggingface.co/papers/2504.03380\"\n---\nNotes.\n",
+        );
+        assert_eq!(keys, ["arXiv 2504.03380", "title “it-s-a-title”"]);
+        assert_eq!(
+            lenient_identity_keys("---\ndoi: 10.1000/XYZ\narxiv: [oops\n---\n"),
+            ["DOI 10.1000/xyz"]
+        );
+        assert!(lenient_identity_keys("---\ntitle: >-\n  Folded\n---\n").is_empty());
+        assert!(lenient_identity_keys("no front matter at all").is_empty());
     }
 }

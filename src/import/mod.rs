@@ -27,8 +27,8 @@ use time::Date;
 
 use crate::config::Config;
 use crate::content::{
-    identity_keys, render_entry, set_fields, slug_for_title, unique_slug, Entry, Field, Ids,
-    NewEntry,
+    identity_keys, lenient_identity_keys, render_entry, set_fields, slug_for_title, unique_slug,
+    Entry, Field, Ids, NewEntry,
 };
 use crate::error::{Diagnostic, Error, Result};
 use crate::load;
@@ -326,69 +326,16 @@ fn existing_entries(config: &Config) -> Result<Digest> {
                 };
                 digest.broken.push(Broken {
                     shown: load::display_path(&config.root, &file.path),
-                    keys: text.as_deref().map(lenient_identity).unwrap_or_default(),
+                    keys: text
+                        .as_deref()
+                        .map(lenient_identity_keys)
+                        .unwrap_or_default(),
                     errors,
                 });
             }
         }
     }
     Ok(digest)
-}
-
-/// The identity keys of an entry that does not parse, from its `arxiv`,
-/// `doi`, `url` and `title` lines read one by one (the first of each;
-/// plain, single- or double-quoted values), so that an import can still
-/// tell which records are that paper. Empty when none can be read.
-fn lenient_identity(text: &str) -> Vec<String> {
-    let mut found: HashMap<&str, String> = HashMap::new();
-    let mut lines = text.lines().peekable();
-    if lines.peek().is_some_and(|l| l.trim_end() == "---") {
-        lines.next();
-    }
-    for line in lines {
-        if line.trim_end() == "---" {
-            break;
-        }
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let key = key.trim_end().trim_matches(['"', '\'']);
-        if !["arxiv", "doi", "url", "title"].contains(&key) || found.contains_key(key) {
-            continue;
-        }
-        if let Some(value) = scalar(value.trim()) {
-            found.insert(key, value);
-        }
-    }
-    let title = found.get("title").map(String::as_str).unwrap_or("");
-    let mut keys = identity_keys(Ids {
-        arxiv: found.get("arxiv").map(String::as_str),
-        doi: found.get("doi").map(String::as_str),
-        url: found.get("url").map(String::as_str),
-        title,
-    });
-    if title_key(title).is_empty() {
-        keys.pop(); // the title key, of no title
-    }
-    keys
-}
-
-/// A one-line YAML scalar, leniently: quoted or plain, comment dropped.
-fn scalar(value: &str) -> Option<String> {
-    let text = if let Some(rest) = value.strip_prefix('"') {
-        let end = rest.rfind('"')?;
-        serde_json::from_str::<String>(&value[..end + 2])
-            .unwrap_or_else(|_| rest[..end].to_string())
-    } else if let Some(rest) = value.strip_prefix('\'') {
-        rest[..rest.rfind('\'')?].replace("''", "'")
-    } else {
-        let plain = match value.find(" #") {
-            Some(i) => &value[..i],
-            None => value,
-        };
-        plain.trim().to_string()
-    };
-    (!text.trim().is_empty() && !text.starts_with(['|', '>', '[', '{'])).then_some(text)
 }
 
 /// Merges records into the digest. Nothing is written unless every record
@@ -629,23 +576,4 @@ fn unified_diff(path: &Path, old: &str, new: &str) -> String {
             &format!("b/{}", path.display()),
         )
         .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_broken_entry_still_names_its_paper() {
-        let keys = lenient_identity(
-            "---\ntitle: 'It''s a title' # mine\nstatus: a\nstatus: b\nurl: \"https://huggingface.co/papers/2504.03380\"\n---\nNotes.\n",
-        );
-        assert_eq!(keys, ["arXiv 2504.03380", "title “it-s-a-title”"]);
-        assert_eq!(
-            lenient_identity("---\ndoi: 10.1000/XYZ\narxiv: [oops\n---\n"),
-            ["DOI 10.1000/xyz"]
-        );
-        assert!(lenient_identity("---\ntitle: >-\n  Folded\n---\n").is_empty());
-        assert!(lenient_identity("no front matter at all").is_empty());
-    }
 }
