@@ -384,8 +384,7 @@ fn import_records(config: &Config, parsed: Parsed, opts: &ImportOptions) -> Resu
         .filter(|b| b.keys.is_empty())
         .map(|b| {
             format!(
-                "it may duplicate {}, which does not parse ({}) and names no paper sheaf can read",
-                b.shown.display(),
+                "it may duplicate an entry that does not parse and names no paper sheaf can read: {}",
                 b.first_error()
             )
         })
@@ -427,11 +426,7 @@ fn import_records(config: &Config, parsed: Parsed, opts: &ImportOptions) -> Resu
                 locator: record.locator.clone(),
                 title: new.title.clone(),
                 path: None,
-                action: Action::Skipped(format!(
-                    "its entry {} does not parse: {}",
-                    b.shown.display(),
-                    b.first_error()
-                )),
+                action: Action::Skipped(format!("its entry does not parse: {}", b.first_error())),
                 notes: Vec::new(),
                 diff: None,
             });
