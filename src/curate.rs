@@ -8,7 +8,10 @@ use time::Date;
 
 use crate::config::Config;
 use crate::content::arxiv_id::ArxivId;
-use crate::content::{identity_keys, slug_for_title, unique_slug, Entry};
+use crate::content::{
+    identity_keys, identity_keys_from, lenient_identity_keys, slug_for_title, unique_slug, Entry,
+    Ids,
+};
 use crate::error::{Diagnostic, Error, Result};
 use crate::import::{self, ImportOptions};
 use crate::load::{self, display_path};
@@ -32,12 +35,17 @@ pub fn new_entry(
         .transpose()
         .map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
     let dir = config.papers_dir();
-    let (entries, _) = load::load_entries(&config.root, &dir);
-    refuse_present(
-        &entries,
-        &identity_keys(arxiv.as_ref().map(|a| a.id.as_str()), None, title),
-    )?;
-    let taken = entries.iter().map(|e| e.slug.clone()).collect();
+    let (files, _) = load::read_entries(&config.root, &dir, true);
+    let wanted = identity_keys(Ids {
+        arxiv: arxiv.as_ref().map(|a| a.id.as_str()),
+        title,
+        ..Ids::default()
+    });
+    refuse_present(config, &files, &wanted)?;
+    let taken = files
+        .iter()
+        .filter_map(|f| f.path.file_stem()?.to_str().map(str::to_string))
+        .collect();
     let slug = unique_slug(&slug_for_title(title), &taken);
     let path = dir.join(format!("{slug}.md"));
     let mut text = String::from("---\n");
@@ -63,19 +71,24 @@ pub fn new_entry(
     Ok(path)
 }
 
-/// Fails when one of `entries` has one of the identity keys `wanted`.
-fn refuse_present(entries: &[std::sync::Arc<Entry>], wanted: &[String]) -> Result<()> {
-    match entries.iter().find(|e| {
-        identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title)
-            .iter()
-            .any(|k| wanted.contains(k))
-    }) {
-        Some(e) => Err(Error::Usage(format!(
-            "this paper is already in the digest: {}",
-            e.source.display()
-        ))),
-        None => Ok(()),
+/// Fails when one of the entry `files` has one of the identity keys
+/// `wanted`. An entry that does not parse may still hold the paper: what
+/// can be read of its identity counts.
+fn refuse_present(config: &Config, files: &[load::EntryFile], wanted: &[String]) -> Result<()> {
+    for file in files {
+        let keys = match (&file.parsed, &file.text) {
+            (Ok((e, _)), _) => identity_keys(Ids::of(e)),
+            (Err(_), Some(text)) => lenient_identity_keys(text),
+            (Err(_), None) => Vec::new(),
+        };
+        if keys.iter().any(|k| wanted.contains(k)) {
+            return Err(Error::Usage(format!(
+                "this paper is already in the digest: {}",
+                display_path(&config.root, &file.path).display()
+            )));
+        }
     }
+    Ok(())
 }
 
 /// A new entry for the arXiv paper `id` (any id form), with its metadata
@@ -84,9 +97,14 @@ fn refuse_present(entries: &[std::sync::Arc<Entry>], wanted: &[String]) -> Resul
 /// gives). Returns the entry's path and title.
 pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf, String)> {
     let wanted = ArxivId::parse(id).map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
-    let (entries, _) = load::load_entries(&config.root, &config.papers_dir());
-    // The id's key alone (the first): there is no title yet.
-    refuse_present(&entries, &identity_keys(Some(&wanted.id), None, "")[..1])?;
+    let (files, _) = load::read_entries(&config.root, &config.papers_dir(), true);
+    // The id's key alone: there is no title yet.
+    let by_id = identity_keys(Ids {
+        arxiv: Some(&wanted.id),
+        ..Ids::default()
+    })[..1]
+        .to_vec();
+    refuse_present(config, &files, &by_id)?;
     let mut parsed = import::fetch_arxiv(config, &[id.to_string()])?;
     // The answer may hold other papers; only this one is asked for.
     parsed
@@ -101,10 +119,13 @@ pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf
     };
     for record in &parsed.records {
         let new = import::to_entry(config, record, &options);
-        refuse_present(
-            &entries,
-            &identity_keys(new.arxiv.as_deref(), new.doi.as_deref(), &new.title),
-        )?;
+        let ids = Ids {
+            arxiv: new.arxiv.as_deref(),
+            doi: new.doi.as_deref(),
+            url: new.url.as_deref(),
+            title: &new.title,
+        };
+        refuse_present(config, &files, &identity_keys(ids))?;
     }
     let report = import::import_records(config, parsed, &options)?;
     report
@@ -123,8 +144,21 @@ pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
         Err(Error::Invalid(d)) => return Ok(relative(root, d)),
         Err(e) => return Err(e),
     };
-    let inputs = load::load(config)?;
     let mut findings: Vec<Diagnostic> = Vec::new();
+    // The output folder a build would refuse, refused by the same test.
+    let out_dir = crate::site::output_dir(&config, &crate::site::BuildOptions::default());
+    match crate::site::check_output_dir(&config, &out_dir) {
+        Ok(()) => {}
+        Err(e @ Error::UnsafeOutput { .. }) => {
+            let file = root.join(crate::config::CONFIG_FILE);
+            let line = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|text| crate::error::line_of(&text, "output_dir:"));
+            findings.push(Diagnostic::error(file, line, e.to_string()));
+        }
+        Err(e) => return Err(e),
+    }
+    let inputs = load::load(config)?;
     // The model checks themes and links between entries; drafts are
     // checked too, since they will be published one day.
     match Site::build(&inputs, ModelOptions { drafts: true }, None, None) {
@@ -201,16 +235,9 @@ fn duplicates(entries: &[std::sync::Arc<Entry>]) -> Vec<Diagnostic> {
     let mut first: HashMap<String, &Entry> = HashMap::new();
     let mut out = Vec::new();
     for e in entries {
-        for key in identity_keys(e.arxiv.as_deref(), e.doi.as_deref(), &e.title) {
+        for (key, line_key) in identity_keys_from(Ids::of(e)) {
             match first.get(&key) {
                 Some(other) if other.source != e.source => {
-                    let line_key = if key.starts_with("arXiv") && e.arxiv.is_some() {
-                        "arxiv"
-                    } else if key.starts_with("arXiv") || key.starts_with("DOI") {
-                        "doi"
-                    } else {
-                        "title"
-                    };
                     out.push(Diagnostic::error(
                         &e.source,
                         Some(e.line_of(line_key)),

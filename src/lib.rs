@@ -13,6 +13,7 @@ pub mod error;
 pub mod fs;
 pub mod import;
 pub mod init;
+pub mod journal;
 pub mod load;
 pub mod markdown;
 pub mod matcher;

@@ -163,57 +163,170 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
-/// Every `*.md` in the papers folder (and below), parsed in parallel.
-pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
+/// One entry file as read from the disk.
+#[derive(Debug)]
+pub struct EntryFile {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Its text, when asked for and readable.
+    pub text: Option<String>,
+    /// The entry and its warnings, or every error it has (named by the
+    /// path relative to the site root, as every message is).
+    pub parsed: std::result::Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>,
+}
+
+/// The entry files under `dir` (the papers folder), in name order, with a
+/// warning for each symbolic link skipped. This is the one listing of
+/// entries: build, check, import and `new` all see the same files.
+/// Symbolic links count when they lead to a file inside the site, as in a
+/// theme's `static/`; hidden files (temporary ones among them) never count.
+pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut paths = Vec::new();
-    for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    let walk = WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|item| item.depth() == 0 || !is_hidden(item.file_name()));
+    for item in walk {
         match item {
-            Ok(item) if item.file_type().is_file() => {
-                let p = item.path();
-                if p.extension().is_some_and(|x| x == "md") {
-                    paths.push(p.to_path_buf());
+            // The walk knows the file type already: only links need more.
+            Ok(item)
+                if item.file_type().is_file()
+                    && item.path().extension().is_some_and(|x| x == "md") =>
+            {
+                paths.push(item.into_path());
+            }
+            Ok(item) if item.path_is_symlink() => {
+                match is_entry_file(root, &site, dir, item.path()) {
+                    Ok(true) => paths.push(item.path().to_path_buf()),
+                    Ok(false) => {}
+                    Err(warning) => diagnostics.push(warning),
                 }
             }
             Ok(_) => {}
             Err(e) if dir.exists() => diagnostics.push(Diagnostic::error(
-                e.path().unwrap_or(dir),
+                display_path(root, e.path().unwrap_or(dir)),
                 None,
                 format!("cannot read: {e}"),
             )),
             Err(_) => {}
         }
     }
-    let results: Vec<_> = paths
+    paths
+}
+
+/// Files and folders whose names start with a dot are not entries:
+/// editors' lock and swap files, `.git`, temporary files.
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+/// Whether `path`, under the papers folder `dir`, is an entry to read: a
+/// `*.md` file, or a symbolic link to one inside the site (`site` is the
+/// canonical site root), not hidden. A link that loops, leads nowhere,
+/// leads outside the site or to a folder is skipped with a warning.
+pub fn is_entry_file(
+    root: &Path,
+    site: &Path,
+    dir: &Path,
+    path: &Path,
+) -> std::result::Result<bool, Diagnostic> {
+    let hidden = match path.strip_prefix(dir) {
+        Ok(inside) => inside.components().any(|c| is_hidden(c.as_os_str())),
+        Err(_) => path.file_name().is_some_and(is_hidden),
+    };
+    if hidden || path.extension().is_none_or(|x| x != "md") {
+        return Ok(false);
+    }
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(false); // gone
+    };
+    if !meta.file_type().is_symlink() {
+        return Ok(meta.is_file());
+    }
+    let skipped =
+        |why: &str| Diagnostic::warning(display_path(root, path), None, format!("skipped: {why}"));
+    match symlink_target(site, path) {
+        Ok(target) if target.is_file() => Ok(true),
+        Ok(_) => Err(skipped("a symbolic link to a folder, not an entry file")),
+        Err(why) => Err(skipped(why)),
+    }
+}
+
+/// Where a symbolic link leads, when that is inside `site` (canonical).
+fn symlink_target(site: &Path, path: &Path) -> std::result::Result<PathBuf, &'static str> {
+    match path.canonicalize() {
+        Ok(target) if target.starts_with(site) => Ok(target),
+        Ok(_) => Err("a symbolic link to a place outside the site"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err("a symbolic link to nothing (its target does not exist)")
+        }
+        Err(_) => Err("a symbolic link that loops or cannot be followed"),
+    }
+}
+
+/// Reads and parses one entry file; `keep_text` keeps its text (import
+/// rewrites it), which a build does not need.
+pub fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
+    let shown = display_path(root, path);
+    let (text, parsed) = match yaml::read_text(path) {
+        Ok(text) => {
+            let parsed = parse_entry(&shown, &text);
+            (keep_text.then_some(text), parsed)
+        }
+        Err(Error::Invalid(d)) => (
+            None,
+            Err(d
+                .into_iter()
+                .map(|d| Diagnostic {
+                    file: shown.clone(),
+                    ..d
+                })
+                .collect()),
+        ),
+        Err(e) => (
+            None,
+            Err(vec![Diagnostic::error(&shown, None, crate::error::chain(&e))]),
+        ),
+    };
+    EntryFile {
+        path: path.to_path_buf(),
+        text,
+        parsed,
+    }
+}
+
+/// Every entry file under `dir`, read and parsed in parallel, with the
+/// listing's own findings (skipped links, unreadable folders).
+pub fn read_entries(root: &Path, dir: &Path, keep_text: bool) -> (Vec<EntryFile>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    // An import killed while moving its files into place is finished
+    // first, so every reader sees all of it or none.
+    if let Err(e) = crate::journal::recover(dir) {
+        diagnostics.push(Diagnostic::error(
+            display_path(root, crate::journal::staging_parent(dir)),
+            None,
+            format!("cannot finish an interrupted import: {e}"),
+        ));
+    }
+    let paths = entry_paths(root, dir, &mut diagnostics);
+    let files = paths
         .par_iter()
         .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-        .map(|path| {
-            let shown = display_path(root, path);
-            let text = match yaml::read_text(path) {
-                Ok(t) => t,
-                Err(Error::Invalid(d)) => {
-                    return Err(d
-                        .into_iter()
-                        .map(|d| Diagnostic {
-                            file: shown.clone(),
-                            ..d
-                        })
-                        .collect())
-                }
-                Err(e) => {
-                    return Err(vec![Diagnostic::error(
-                        &shown,
-                        None,
-                        crate::error::chain(&e),
-                    )])
-                }
-            };
-            parse_entry(&shown, &text)
-        })
+        .map(|path| read_entry(root, path, keep_text))
         .collect();
-    let mut entries = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
+    (files, diagnostics)
+}
+
+/// Every entry in the papers folder (and below), parsed in parallel, with
+/// every problem found: in the files, and two files that would be the same
+/// page.
+pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
+    let (files, mut diagnostics) = read_entries(root, dir, false);
+    let mut entries = Vec::with_capacity(files.len());
+    for file in files {
+        match file.parsed {
             Ok((entry, mut warnings)) => {
                 diagnostics.append(&mut warnings);
                 entries.push(Arc::new(entry));
@@ -221,7 +334,45 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic
             Err(mut errors) => diagnostics.append(&mut errors),
         }
     }
+    diagnostics.extend(slug_clashes(&entries));
     (entries, diagnostics)
+}
+
+/// How every slug-clash message starts, so a rebuild can drop the old
+/// ones before it looks again.
+pub const SLUG_CLASH: &str = "two entries for one page:";
+
+/// Entries whose file names (in different folders) give the same slug,
+/// hence the same page: an error on the later file naming both.
+pub fn slug_clashes(entries: &[Arc<Entry>]) -> Vec<Diagnostic> {
+    let mut first: std::collections::HashMap<&str, &Entry> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for e in entries {
+        match first.entry(e.slug.as_str()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(e);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let (a, b) = if o.get().source <= e.source {
+                    (&o.get().source, &e.source)
+                } else {
+                    (&e.source, &o.get().source)
+                };
+                out.push(Diagnostic::error(
+                    b,
+                    Some(1),
+                    format!(
+                        "{SLUG_CLASH} {} and {} both have the slug `{}` (the page papers/{}/); rename one",
+                        a.display(),
+                        b.display(),
+                        e.slug,
+                        e.slug
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Every file under `dir` with its `/`-separated name. Symbolic links are
@@ -251,14 +402,10 @@ fn files_under(
         };
         let path = item.path();
         let is_file = if item.path_is_symlink() {
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&site) => target.is_file(),
-                _ => {
-                    diagnostics.push(Diagnostic::warning(
-                        path,
-                        None,
-                        "skipped: a symbolic link to a place outside the site",
-                    ));
+            match symlink_target(&site, path) {
+                Ok(target) => target.is_file(),
+                Err(why) => {
+                    diagnostics.push(Diagnostic::warning(path, None, format!("skipped: {why}")));
                     false
                 }
             }

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use crate::cache::Cache;
 use crate::config::{Config, CONFIG_FILE};
-use crate::content::parse_entry;
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, display_path, Inputs};
 use crate::model::{ModelOptions, Site};
@@ -22,7 +21,6 @@ use crate::progress::{time, Progress, Silent};
 use crate::render::{self, Depends, Job, Output, Prepared, Renderer, Stage};
 use crate::search;
 use crate::urls::Urls;
-use crate::yaml;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -64,6 +62,21 @@ pub fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
         .output_dir
         .clone()
         .unwrap_or_else(|| config.root.join(&config.output_dir))
+}
+
+/// Refuses an output folder that a build's clean-up could destroy sources
+/// in. `sheaf check` runs the same test on the config's `output_dir`.
+pub fn check_output_dir(config: &Config, out_dir: &Path) -> Result<()> {
+    let root = &config.root;
+    let mut sources = vec![
+        root.join(&config.content_dir),
+        root.join("templates"),
+        root.join("static"),
+        root.join(crate::cache::DIR),
+    ];
+    // The built-in theme has no folder to protect.
+    sources.extend(config.theme_dir());
+    output::check_output_dir(root, out_dir, &sources)
 }
 
 /// Builds the site at `root` and writes it. On any error nothing is written.
@@ -278,15 +291,7 @@ impl Session {
 
     /// Refuses an output folder that overlaps the site's sources.
     pub fn check_output_dir(&self, out_dir: &Path) -> Result<()> {
-        let c = &self.site.config;
-        let mut sources = vec![
-            self.root.join(&c.content_dir),
-            self.root.join("templates"),
-            self.root.join("static"),
-            self.root.join(crate::cache::DIR),
-        ];
-        sources.extend(c.theme_dir());
-        output::check_output_dir(&self.root, out_dir, &sources)
+        check_output_dir(&self.site.config, out_dir)
     }
 
     /// The warnings of the last build, and those `sheaf check` adds
@@ -373,6 +378,10 @@ impl Session {
                 statics = true;
             } else if path.starts_with(absolute(&papers))
                 && path.extension().is_some_and(|x| x == "md")
+                // Hidden files are never entries (editors' lock files).
+                && !path
+                    .file_name()
+                    .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
             {
                 entries.push(path);
             }
@@ -477,17 +486,27 @@ impl Session {
         // parse makes the model be built anew (which reports the error).
         let mut edited = Vec::new();
         let mut all_parsed = true;
-        for (file, shown) in files.iter().zip(&shown) {
-            if !file.exists() {
-                all_parsed = false;
-                continue;
+        let site_dir = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let papers = absolute(&self.inputs.config.papers_dir());
+        for file in files {
+            // The same reader as a full load, so a rebuild sees the files
+            // a build sees.
+            match load::is_entry_file(&self.root, &site_dir, &papers, file) {
+                Ok(true) => {}
+                Ok(false) => {
+                    all_parsed = false;
+                    continue;
+                }
+                Err(warning) => {
+                    all_parsed = false;
+                    self.inputs.diagnostics.push(warning);
+                    continue;
+                }
             }
-            let parsed = match yaml::read_text(file) {
-                Ok(text) => parse_entry(shown, &text),
-                Err(Error::Invalid(d)) => Err(d),
-                Err(e) => return Err(e),
-            };
-            match parsed {
+            match load::read_entry(&self.root, file, false).parsed {
                 Ok((entry, warnings)) => {
                     touched.insert(entry.slug.clone());
                     let entry = std::sync::Arc::new(entry);
@@ -501,6 +520,14 @@ impl Session {
                 }
             }
         }
+        // Two files for one page: the clashes are looked for again over
+        // every entry, since the edit may have made or ended one.
+        self.inputs
+            .diagnostics
+            .retain(|d| !d.message.starts_with(load::SLUG_CLASH));
+        let clashes = load::slug_clashes(&self.inputs.entries);
+        all_parsed &= clashes.is_empty();
+        self.inputs.diagnostics.extend(clashes);
         let fast = all_parsed
             .then(|| {
                 self.site

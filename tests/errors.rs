@@ -473,3 +473,166 @@ fn yaml_errors_name_the_line_to_look_at() {
     );
     assert!(!err.contains("expected u64"), "{err}");
 }
+
+#[test]
+fn two_entries_with_one_slug_are_an_error_naming_both() {
+    let site =
+        TestSite::with_papers(&[("same.md", &entry("First", "")), ("b.md", &entry("B", ""))]);
+    std::fs::create_dir_all(site.papers().join("older")).unwrap();
+    site.write_paper("older/same.md", &entry("Second", ""));
+    for err in [
+        build_error(&site),
+        sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01))
+            .unwrap()
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<String>(),
+    ] {
+        assert!(
+            err.contains("content/papers/older/same.md") && err.contains("content/papers/same.md"),
+            "{err}"
+        );
+        assert!(err.contains("`same`"), "{err}");
+    }
+    // In a live session: the clash appears with the second file and goes
+    // with it.
+    std::fs::remove_file(site.papers().join("older/same.md")).unwrap();
+    let mut session =
+        sheaf::site::Session::new(site.root(), sheaf::site::BuildOptions::default()).unwrap();
+    let second = site.papers().join("older/same.md");
+    site.write_paper("older/same.md", &entry("Second", ""));
+    let err = session
+        .apply(std::slice::from_ref(&second))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("content/papers/older/same.md") && err.contains("`same`"),
+        "{err}"
+    );
+    std::fs::remove_file(&second).unwrap();
+    session.apply(std::slice::from_ref(&second)).unwrap();
+    // An edit of the other file that leaves the clash (a title) still
+    // fails; the clash is not forgotten.
+    site.write_paper("older/same.md", &entry("Second", ""));
+    assert!(session.apply(std::slice::from_ref(&second)).is_err());
+    site.write_paper("same.md", &entry("First, edited", ""));
+    let err = session
+        .apply(&[site.papers().join("same.md")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`same`"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_entries_count_inside_the_site_and_warn_otherwise() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.md"), entry("Outside", "")).unwrap();
+    let papers = site.papers();
+    std::os::unix::fs::symlink(outside.path().join("x.md"), papers.join("outside.md")).unwrap();
+    std::os::unix::fs::symlink(papers.join("loop.md"), papers.join("loop.md")).unwrap();
+    std::os::unix::fs::symlink(papers.join("gone.txt"), papers.join("dangling.md")).unwrap();
+    // Kept elsewhere in the site and linked in: an entry like any other.
+    std::fs::create_dir_all(site.root().join("drafts")).unwrap();
+    std::fs::write(site.root().join("drafts/kept.md"), entry("Kept", "")).unwrap();
+    std::os::unix::fs::symlink(site.root().join("drafts/kept.md"), papers.join("kept.md")).unwrap();
+    let report = site.build().unwrap();
+    assert_eq!(report.papers, 2, "a.md and kept.md");
+    assert!(site.out().join("papers/kept/index.html").exists());
+    assert!(!site.out().join("papers/outside/index.html").exists());
+    let warnings: Vec<String> = report.warnings.iter().map(|w| w.to_string()).collect();
+    for (file, why) in [
+        ("outside.md", "outside the site"),
+        ("loop.md", "loops"),
+        ("dangling.md", "does not exist"),
+    ] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("content/papers/{file}")) && w.contains(why)),
+            "{file}: {warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn check_finds_duplicates_named_only_by_a_url() {
+    for url in [
+        "https://arxiv.org/abs/2504.03380v2",
+        "https://huggingface.co/papers/2504.03380",
+        "https://arxiv.org/pdf/2504.03380v1",
+    ] {
+        let site = TestSite::with_papers(&[
+            ("a.md", &entry("Paper A", "arxiv: \"2504.03380\"\n")),
+            ("b.md", &entry("Paper B", &format!("url: {url:?}\n"))),
+        ]);
+        let found: Vec<String> =
+            sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01))
+                .unwrap()
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+        assert!(
+            found.iter().any(|d| d.contains("content/papers/b.md:4")
+                && d.contains("the same paper as content/papers/a.md (arXiv 2504.03380)")),
+            "{url}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn check_refuses_an_output_dir_that_build_refuses() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let path = site.root().join("site-config.yaml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    for bad in ["content", "content/papers", ".", "themes"] {
+        let text = config.replace("output_dir: public", &format!("output_dir: {bad}"));
+        std::fs::write(&path, &text).unwrap();
+        assert!(site.build().is_err(), "{bad}: build refuses it");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("output_dir:"))
+            .unwrap()
+            + 1;
+        let found = sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01)).unwrap();
+        assert!(
+            found.iter().any(|d| d.is_error()
+                && d.to_string().contains(&format!("site-config.yaml:{line}"))
+                && (d.message.contains("overlaps") || d.message.contains("site root"))),
+            "{bad}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn hidden_and_temporary_files_are_not_entries() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    // An editor's swap file, a temporary file of an atomic write, a
+    // hidden folder: none is an entry, so none can clash or fail.
+    site.write_paper(".a.md", &entry("A swap", ""));
+    site.write_paper(".tmpAb12Cd", &entry("A temp", ""));
+    std::fs::create_dir_all(site.papers().join(".git")).unwrap();
+    site.write_paper(".git/a.md", &entry("In git", ""));
+    let report = site.build().unwrap();
+    assert_eq!(report.papers, 1);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let mut session =
+        sheaf::site::Session::new(site.root(), sheaf::site::BuildOptions::default()).unwrap();
+    site.write_paper(".a.md", "---\nbroken");
+    session.apply(&[site.papers().join(".a.md")]).unwrap();
+    assert!(!session.failed());
+}
+
+#[test]
+fn new_refuses_a_paper_held_by_an_entry_that_does_not_parse() {
+    let broken = "---\ntitle: \"Mine\"\ndate: 2025-05-07\narxiv: \"2504.03380\"\nstatus: read\nstatus: read\n---\n";
+    let site = TestSite::with_papers(&[("sub-mine.md", broken)]);
+    let config = sheaf::config::Config::load(site.root()).unwrap();
+    let today = time::macros::date!(2025 - 06 - 01);
+    let err = sheaf::curate::new_entry(&config, "Another title", Some("2504.03380v2"), today)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("content/papers/sub-mine.md"), "{err}");
+    assert_eq!(std::fs::read_dir(site.papers()).unwrap().count(), 1);
+}

@@ -387,7 +387,15 @@ mod curator_work_survives {
 
     #[derive(Debug, Clone)]
     enum Step {
-        Import { v3: bool, day: u8 },
+        Import {
+            v3: bool,
+            day: u8,
+        },
+        /// A BibTeX record of the paper without an abstract, and with the
+        /// year only (or the year and month) of its publication.
+        ImportBare {
+            month: bool,
+        },
         EditNotes(String),
         Tag(String),
     }
@@ -395,6 +403,7 @@ mod curator_work_survives {
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
             (any::<bool>(), 1u8..28).prop_map(|(v3, day)| Step::Import { v3, day }),
+            any::<bool>().prop_map(|month| Step::ImportBare { month }),
             "[a-zA-Z0-9 .,:#*_>|\\[\\]()\n-]{0,120}".prop_map(Step::EditNotes),
             "[a-z][a-z0-9-]{0,10}[a-z0-9]".prop_map(Step::Tag),
         ]
@@ -429,12 +438,25 @@ mod curator_work_survives {
             std::fs::write(&path, &curated).unwrap();
             let mut notes = String::new();
             let mut tags = vec!["first".to_string()];
+            let (first, _) = sheaf::content::parse_entry(&path, &curated).unwrap();
+            let mut abstract_md = first.abstract_md.clone();
             for step in steps {
                 match step {
                     Step::Import { v3, day } => {
                         let mut opts = options();
                         opts.date = time::Date::from_calendar_date(2025, time::Month::June, day).unwrap();
                         import(&site, if v3 { "arxiv-v3.xml" } else { "arxiv-v1.xml" }, &opts);
+                        let text = std::fs::read_to_string(&path).unwrap();
+                        abstract_md = sheaf::content::parse_entry(&path, &text).unwrap().0.abstract_md;
+                    }
+                    Step::ImportBare { month } => {
+                        let bib = site.root().join("bare.bib");
+                        std::fs::write(&bib, format!(
+                            "@misc{{odf, title = {{Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning}}, eprint = {{2504.03380}}, archivePrefix = {{arXiv}}, year = {{2025}}{}}}\n",
+                            if month { ", month = apr" } else { "" }
+                        )).unwrap();
+                        let config = Config::load(site.root()).unwrap();
+                        import_file(&config, &bib, &options()).unwrap();
                     }
                     Step::EditNotes(new) => {
                         let text = std::fs::read_to_string(&path).unwrap();
@@ -460,12 +482,348 @@ mod curator_work_survives {
                 prop_assert_eq!(entry.extra.get("reviewer").and_then(|v| v.as_str()), Some(reviewer.as_str()));
                 let status_line = format!("status: {status}");
                 prop_assert!(text.contains(&status_line));
-                // The source's own fields are always there.
+                // The source's own fields are always there, and a record
+                // that lacks one leaves it as the last that had it wrote it.
                 prop_assert_eq!(entry.arxiv.as_deref(), Some("2504.03380"));
+                prop_assert_eq!(&entry.abstract_md, &abstract_md);
+                prop_assert!(!abstract_md.trim().is_empty());
+                prop_assert_eq!(entry.published.map(|d| d.to_string()), Some("2025-04-04".to_string()));
             }
             // Only one file for the paper, whatever happened.
             let files = std::fs::read_dir(site.papers()).unwrap().count();
             prop_assert_eq!(files, 2);
         }
     }
+}
+
+/// An import file of its own, in the site's folder.
+fn import_text(
+    site: &TestSite,
+    name: &str,
+    text: &str,
+    opts: &ImportOptions,
+) -> sheaf::Result<ImportReport> {
+    let path = site.root().join(name);
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(site.root()).unwrap();
+    import_file(&config, &path, opts)
+}
+
+#[test]
+fn a_broken_entry_stops_the_import_and_skip_bad_skips_only_its_paper() {
+    // The curator added a second `status:`: the entry no longer parses.
+    let broken = "---\ntitle: \"Curator's title\"\ndate: 2025-05-07\narxiv: \"2504.03380\"\nstatus: to-read\nstatus: read\nabstract: |\n  Kept.\n---\nNotes.\n";
+    let site = TestSite::with_papers(&[("mine.md", broken)]);
+    let config = Config::load(site.root()).unwrap();
+    let before = snapshot(&site.papers());
+    let err = import_file(&config, &fixture("arxiv-v1.xml"), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("content/papers/mine.md:") && err.contains("status"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&site.papers()), before, "nothing written");
+    let mut dry = options();
+    dry.dry_run = true;
+    assert!(import_file(&config, &fixture("arxiv-v1.xml"), &dry).is_err());
+
+    // --skip-bad: the paper of the broken entry is skipped and said so;
+    // the other paper is imported; no duplicate.
+    let mut opts = options();
+    opts.skip_bad = true;
+    let report = import_file(&config, &fixture("arxiv-v1.xml"), &opts).unwrap();
+    assert_eq!((report.created(), report.skipped()), (1, 1), "{report:?}");
+    let skipped = report
+        .outcomes
+        .iter()
+        .find_map(|o| match &o.action {
+            Action::Skipped(why) => Some(why.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        skipped.contains("mine.md") && skipped.contains("does not parse"),
+        "{skipped}"
+    );
+    assert!(!site.papers().join(ODF).exists(), "no duplicate");
+    assert_eq!(
+        read(&site, "mine.md"),
+        broken,
+        "the broken entry is not touched"
+    );
+}
+
+#[test]
+fn skip_bad_says_when_a_broken_entry_names_no_paper() {
+    // Nothing of this entry's identity can be read.
+    let broken = "---\n[unclosed\n---\nNotes.\n";
+    let site = TestSite::with_papers(&[("lost.md", broken)]);
+    let mut opts = options();
+    opts.skip_bad = true;
+    let config = Config::load(site.root()).unwrap();
+    let report = import_file(&config, &fixture("arxiv-v1.xml"), &opts).unwrap();
+    assert_eq!(report.created(), 2, "{report:?}");
+    for o in &report.outcomes {
+        assert!(
+            o.notes
+                .iter()
+                .any(|n| n.contains("may duplicate") && n.contains("lost.md")),
+            "{o:?}"
+        );
+    }
+}
+
+#[test]
+fn import_finds_entries_in_subfolders() {
+    let site = TestSite::with_papers(&[]);
+    std::fs::create_dir_all(site.papers().join("2025")).unwrap();
+    site.write_paper(
+        "2025/mine.md",
+        &entry("Curator's own title", "arxiv: \"2504.03380\"\n"),
+    );
+    let report = import(&site, "arxiv-v1.xml", &options());
+    assert_eq!((report.created(), report.updated()), (1, 1), "{report:?}");
+    assert!(read(&site, "2025/mine.md").contains("Online Difficulty Filtering"));
+    assert!(!site.papers().join(ODF).exists(), "no duplicate");
+}
+
+#[test]
+fn a_url_names_the_paper_for_import() {
+    for url in [
+        "https://arxiv.org/abs/2504.03380v2",
+        "https://huggingface.co/papers/2504.03380",
+        "https://arxiv.org/pdf/2504.03380v1.pdf",
+    ] {
+        let site = TestSite::with_papers(&[(
+            "mine.md",
+            &entry("Curator's own title", &format!("url: {url:?}\n")),
+        )]);
+        let report = import(&site, "arxiv-v1.xml", &options());
+        assert_eq!(
+            (report.created(), report.updated()),
+            (1, 1),
+            "{url}: {report:?}"
+        );
+        assert!(!site.papers().join(ODF).exists(), "{url}: no duplicate");
+    }
+}
+
+#[test]
+fn a_record_without_a_field_leaves_the_entry_s_field_alone() {
+    let site = TestSite::with_papers(&[]);
+    import(&site, "arxiv-v1.xml", &options());
+    let before = read(&site, ODF);
+    assert!(before.contains("published: 2025-04-04"), "{before}");
+    let bib = |date: &str| {
+        format!("@misc{{odf, title = {{Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning}}, eprint = {{2504.03380}}, archivePrefix = {{arXiv}}, {date}}}\n")
+    };
+    // No abstract, the year only: nothing to change.
+    let report = import_text(&site, "a.bib", &bib("year = {2025}"), &options()).unwrap();
+    assert_eq!(report.unchanged(), 1, "{report:?}");
+    assert!(report.outcomes[0].notes.is_empty(), "{report:?}");
+    assert_eq!(read(&site, ODF), before);
+    // The year and the month it was published: still nothing new.
+    import_text(
+        &site,
+        "b.bib",
+        &bib("year = {2025}, month = apr"),
+        &options(),
+    )
+    .unwrap();
+    assert_eq!(read(&site, ODF), before);
+    // Another month, or another year, is news.
+    import_text(
+        &site,
+        "c.bib",
+        &bib("year = {2025}, month = jun"),
+        &options(),
+    )
+    .unwrap();
+    assert!(read(&site, ODF).contains("published: 2025-06-01"));
+    import_text(&site, "d.bib", &bib("date = {2024}"), &options()).unwrap();
+    let after = read(&site, ODF);
+    assert!(after.contains("published: 2024-01-01"), "{after}");
+    // The abstract survived every one of them.
+    let abstract_of = |t: &str| t[t.find("abstract:").unwrap()..].to_string();
+    assert_eq!(abstract_of(&after), abstract_of(&before));
+}
+
+/// Kills `sheaf import` of a large file at moments spread over its run:
+/// the papers folder must hold the old entries or all the new ones (once
+/// the next reader has finished a committed import), and never a
+/// temporary file.
+#[cfg(unix)]
+#[test]
+fn a_killed_import_leaves_all_or_nothing() {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    // Existing entries the import updates, and many new papers.
+    let existing: Vec<(String, String)> = (0..20)
+        .map(|i| {
+            (
+                format!("old-{i}.md"),
+                entry(
+                    &format!("Old paper number {i}"),
+                    &format!("arxiv: \"2401.{i:05}\"\n"),
+                ),
+            )
+        })
+        .collect();
+    let mut atom = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    for i in 0..100 {
+        atom += &format!(
+            "<entry><id>http://arxiv.org/abs/2401.{i:05}v2</id><published>2024-01-02T00:00:00Z</published><updated>2024-01-03T00:00:00Z</updated><title>Paper number {i} on killing imports</title><summary>The abstract of paper {i}, about gaussian splatting and reasoning.</summary><author><name>A. Author</name></author></entry>\n"
+        );
+    }
+    atom += "</feed>\n";
+    let sheaf = env!("CARGO_BIN_EXE_sheaf");
+    let run = |site: &TestSite| {
+        Command::new(sheaf)
+            .arg("--root")
+            .arg(site.root())
+            .args(["--quiet", "import", "--date", "2025-05-07"])
+            .arg(site.root().join("big.xml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Only what an import reads: the config and the entries.
+    let fresh = || {
+        let site = TestSite {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::copy(
+            Path::new(REPO).join("site-config.yaml"),
+            site.root().join("site-config.yaml"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(site.papers()).unwrap();
+        for (name, text) in &existing {
+            site.write_paper(name, text);
+        }
+        std::fs::write(site.root().join("big.xml"), &atom).unwrap();
+        site
+    };
+    let old = snapshot(&fresh().papers());
+    // The first sign of writing: the staging folder, or a file more in
+    // the papers folder.
+    let writing = |site: &TestSite| {
+        !sheaf::journal::staging_dirs(&site.papers()).is_empty()
+            || std::fs::read_dir(site.papers()).map_or(0, |d| d.count()) != existing.len()
+    };
+    // The complete new set, and when an import here starts writing and how
+    // long that takes (only to place the kills; nothing is asserted).
+    let reference = fresh();
+    let started = Instant::now();
+    let mut child = run(&reference);
+    let mut first_write = None;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if first_write.is_none() && writing(&reference) {
+            first_write = Some(started.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    };
+    let full = started.elapsed();
+    let window = full - first_write.unwrap_or_default();
+    assert!(status.success());
+    let new = snapshot(&reference.papers());
+    assert_eq!(new.len(), 100);
+
+    let mut outcomes = (0, 0);
+    for trial in 0..20u32 {
+        let site = fresh();
+        let started = Instant::now();
+        let mut child = run(&site);
+        let jitter = (trial.wrapping_mul(2_654_435_761) % 1000) as f64 / 1000.0;
+        let journal = || {
+            sheaf::journal::staging_dirs(&site.papers())
+                .iter()
+                .any(|d| d.join("journal").exists())
+        };
+        if trial % 2 == 0 {
+            // Anywhere in the run.
+            std::thread::sleep(full.mul_f64((f64::from(trial) + jitter) / 20.0));
+        } else if trial % 4 == 3 {
+            // Just after the commit, while the files move into place.
+            while !journal() && child.try_wait().unwrap().is_none() {
+                std::hint::spin_loop();
+            }
+        } else {
+            // While it writes, where a mix could happen.
+            while !writing(&site) && started.elapsed() < full * 3 {
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            std::thread::sleep(window.mul_f64((f64::from(trial / 2) + jitter) / 10.0));
+        }
+        let _ = child.kill();
+        child.wait().unwrap();
+        let files = snapshot(&site.papers());
+        assert!(
+            files
+                .keys()
+                .all(|k| k.ends_with(".md") && !k.starts_with('.')),
+            "trial {trial}: a temporary file in the papers folder: {:?}",
+            files
+                .keys()
+                .filter(|k| !k.ends_with(".md"))
+                .collect::<Vec<_>>()
+        );
+        // Before its commit, nothing of the import shows.
+        let committed = journal();
+        if !committed {
+            assert!(
+                files == old || files == new,
+                "trial {trial}: no journal, yet a mix"
+            );
+        }
+        // The next reader of the entries finishes a committed import.
+        let (entries, _) = sheaf::load::load_entries(site.root(), &site.papers());
+        let files = snapshot(&site.papers());
+        if files == old {
+            assert!(
+                !committed,
+                "trial {trial}: a committed import was not finished"
+            );
+            outcomes.0 += 1;
+        } else if files == new {
+            assert_eq!(entries.len(), 100);
+            outcomes.1 += 1;
+        } else {
+            panic!(
+                "trial {trial}: a mix of {} files ({} old, {} new)",
+                files.len(),
+                files.iter().filter(|(k, v)| old.get(*k) == Some(v)).count(),
+                files.iter().filter(|(k, v)| new.get(*k) == Some(v)).count()
+            );
+        }
+        assert!(
+            sheaf::journal::staging_dirs(&site.papers()).is_empty(),
+            "trial {trial}: staging left after the next reader"
+        );
+    }
+    eprintln!("old: {}, new: {}, import {full:?}", outcomes.0, outcomes.1);
+}
+
+#[test]
+fn live_numbers_a_source_does_not_report_keep_their_value() {
+    let site = TestSite::with_papers(&[(
+        "r1.md",
+        &entry(
+            "DeepSeek-R1",
+            "arxiv: \"2501.12948\"\nmetrics: {upvotes: 5, stars: 91234, as_of: 2025-01-30}\n",
+        ),
+    )]);
+    let json = r#"[{"paper": {"id": "2501.12948", "title": "DeepSeek-R1", "upvotes": 412, "summary": "An abstract about gaussian splatting."}}]"#;
+    import_text(&site, "hf.json", json, &options()).unwrap();
+    let text = read(&site, "r1.md");
+    assert!(
+        text.contains("metrics: {upvotes: 412, stars: 91234, as_of: 2025-05-07}"),
+        "{text}"
+    );
 }

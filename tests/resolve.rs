@@ -593,11 +593,11 @@ fn the_bundled_digest_holds_what_its_facts_file_gives() {
             ),
             "{name}"
         );
-        assert_eq!(
-            (&a.categories, &a.bibtex_ids),
-            (&b.categories, &b.bibtex_ids),
-            "{name}"
-        );
+        // Former keys are not compared: stripped of their facts, the
+        // entries' keys move again and resolve records that, while the
+        // repository's entries keep none (their only published keys were
+        // the `anon2025…` ones, which named no author and a false year).
+        assert_eq!(&a.categories, &b.categories, "{name}");
         assert_eq!(a.revised, None, "{name}: the seed abstract is the file's");
     }
 }
@@ -620,7 +620,7 @@ fn an_alias_that_moves_another_key_rebuilds_like_a_full_build() {
     // word, "1". Claiming that as another paper's former key moves it.
     let path = site.papers().join("layer-normalization.md");
     let text = std::fs::read_to_string(&path).unwrap();
-    let text = text.replace("bibtex_ids: [\"layer\"]", "bibtex_ids: [\"layer\", \"1\"]");
+    let text = text.replacen("date:", "bibtex_ids: [\"1\"]\ndate:", 1);
     std::fs::write(&path, text).unwrap();
     session.apply(&[path]).unwrap();
     let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();

@@ -13,6 +13,6 @@ pub use cite_key::{base_key, unique_keys};
 pub use entry::{
     parse_date, parse_entry, Entry, Metrics, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
 };
-pub use identity::identity_keys;
+pub use identity::{identity_keys, identity_keys_from, lenient_identity_keys, Ids};
 pub use slug::{slug_for_title, unique_slug};
-pub use write::{render_entry, set_fields, Field, NewEntry};
+pub use write::{render_entry, set_fields, DatePrecision, Field, NewEntry};

@@ -17,6 +17,31 @@ pub enum Field {
     Metrics(Metrics),
 }
 
+/// How much of a source's date the source gave: BibTeX often has only a
+/// year, or a year and a month (the date is then the first day of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum DatePrecision {
+    Year,
+    Month,
+    #[default]
+    Day,
+}
+
+impl DatePrecision {
+    /// Whether `precise`, a full date, says at least what `self` says of
+    /// `date` (the same year, and month when given): then `date` adds
+    /// nothing and must not replace it.
+    pub fn refined_by(self, date: Date, precise: Date) -> bool {
+        match self {
+            DatePrecision::Year => precise.year() == date.year(),
+            DatePrecision::Month => {
+                precise.year() == date.year() && precise.month() == date.month()
+            }
+            DatePrecision::Day => false,
+        }
+    }
+}
+
 /// What an importer knows about a paper: the fields the source owns, plus
 /// the themes and tags it suggests for a new entry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,6 +56,8 @@ pub struct NewEntry {
     pub code: Option<String>,
     pub project: Option<String>,
     pub published: Option<Date>,
+    /// How much of `published` the source gave.
+    pub published_precision: DatePrecision,
     pub updated: Option<Date>,
     pub categories: Vec<String>,
     pub journal_ref: Option<String>,

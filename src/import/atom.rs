@@ -128,6 +128,7 @@ fn record(entry: Node, n: usize, line: usize) -> Result<Record, String> {
         abstract_text: text_of(child(entry, ATOM, "summary")),
         authors,
         published: date_of(child(entry, ATOM, "published")),
+        published_precision: super::record::DatePrecision::Day,
         updated: date_of(child(entry, ATOM, "updated")),
         categories,
         doi,

@@ -26,6 +26,7 @@ use biblatex::{
 };
 use time::{Date, Month};
 
+use super::record::DatePrecision;
 use super::record::Lines;
 use super::{ArxivId, Parsed, Record};
 use crate::error::Diagnostic;
@@ -440,7 +441,11 @@ fn to_record(entry: &Entry, item: &Item, lines: &Lines) -> Result<Record, Proble
         .collect();
 
     let ids = find_arxiv(entry).map_err(|(names, message)| problem(names, message))?;
-    let published = published(entry).map_err(|(names, message)| problem(names, message))?;
+    let (published, published_precision) = match published(entry) {
+        Ok(Some((date, precision))) => (Some(date), precision),
+        Ok(None) => (None, DatePrecision::Day),
+        Err((names, message)) => return Err(problem(names, message)),
+    };
 
     let is_arxiv = ids.arxiv.is_some();
     let categories = match field(entry, &["eprintclass", "primaryclass"]) {
@@ -469,6 +474,7 @@ fn to_record(entry: &Entry, item: &Item, lines: &Lines) -> Result<Record, Proble
         code: None,
         project: None,
         published,
+        published_precision,
         updated: None,
         categories,
         journal_ref: if ids.venue_is_arxiv {
@@ -682,9 +688,10 @@ const MONTH_FIELDS: &[&str] = &["month"];
 const DAY_FIELDS: &[&str] = &["day"];
 
 /// The publication date from `date`, else `year`, `month` and `day`; the
-/// first of the month or year when the day or month is not given.
+/// first of the month or year when the day or month is not given, with
+/// how much was given.
 /// biblatex has already turned month macros (`oct`) into names.
-fn published(entry: &Entry) -> Result<Option<Date>, FieldError> {
+fn published(entry: &Entry) -> Result<Option<(Date, DatePrecision)>, FieldError> {
     if let Some(date) = field(entry, DATE_FIELDS) {
         return parse_date_field(&date).map(Some).ok_or_else(|| {
             (
@@ -702,30 +709,39 @@ fn published(entry: &Entry) -> Result<Option<Date>, FieldError> {
             format!("`year` {year_text:?} is not a year (expected four digits)"),
         )
     })?;
+    let mut precision = DatePrecision::Year;
     let month = match field(entry, MONTH_FIELDS) {
-        Some(text) => parse_month(&text).ok_or_else(|| {
-            (
-                MONTH_FIELDS,
-                format!("`month` {text:?} is not a month (expected 1–12, a name or jan…dec)"),
-            )
-        })?,
+        Some(text) => {
+            precision = DatePrecision::Month;
+            parse_month(&text).ok_or_else(|| {
+                (
+                    MONTH_FIELDS,
+                    format!("`month` {text:?} is not a month (expected 1–12, a name or jan…dec)"),
+                )
+            })?
+        }
         None => Month::January,
     };
     let day = match field(entry, DAY_FIELDS) {
-        Some(text) => text
-            .parse::<u8>()
-            .ok()
-            .filter(|d| (1..=31).contains(d))
-            .ok_or_else(|| {
-                (
-                    DAY_FIELDS,
-                    format!("`day` {text:?} is not a day of the month"),
-                )
-            })?,
+        // A day without a month says nothing more than the year.
+        Some(text) => {
+            if precision == DatePrecision::Month {
+                precision = DatePrecision::Day;
+            }
+            text.parse::<u8>()
+                .ok()
+                .filter(|d| (1..=31).contains(d))
+                .ok_or_else(|| {
+                    (
+                        DAY_FIELDS,
+                        format!("`day` {text:?} is not a day of the month"),
+                    )
+                })?
+        }
         None => 1,
     };
     Date::from_calendar_date(year, month, day)
-        .map(Some)
+        .map(|d| Some((d, precision)))
         .map_err(|_| {
             (
                 DAY_FIELDS,
@@ -736,24 +752,33 @@ fn published(entry: &Entry) -> Result<Option<Date>, FieldError> {
 
 /// `2019`, `2019-06`, `2019-06-02`, also with a time (`2019-06-02T10:00`),
 /// as the start of a range (`2019-06-02/2019-06-07`) or uncertain (`2019?`).
-fn parse_date_field(text: &str) -> Option<Date> {
+fn parse_date_field(text: &str) -> Option<(Date, DatePrecision)> {
     let text = text.trim_end_matches(['?', '~', '%']);
     let text = text.split('/').next()?.trim();
     let text = text.split('T').next()?;
     let mut parts = text.split('-');
     let year = parse_year(parts.next()?)?;
+    let mut precision = DatePrecision::Year;
     let month = match parts.next() {
-        Some(m) => Month::try_from(parse_number(m, 2)?).ok()?,
+        Some(m) => {
+            precision = DatePrecision::Month;
+            Month::try_from(parse_number(m, 2)?).ok()?
+        }
         None => Month::January,
     };
     let day = match parts.next() {
-        Some(d) => parse_number(d, 2)?,
+        Some(d) => {
+            precision = DatePrecision::Day;
+            parse_number(d, 2)?
+        }
         None => 1,
     };
     if parts.next().is_some() {
         return None;
     }
-    Date::from_calendar_date(year, month, day).ok()
+    Date::from_calendar_date(year, month, day)
+        .ok()
+        .map(|d| (d, precision))
 }
 
 fn parse_year(text: &str) -> Option<i32> {

@@ -218,6 +218,7 @@ fn read_paper(
         authors,
         arxiv: Some(arxiv),
         published,
+        published_precision: super::record::DatePrecision::Day,
         code,
         project,
         keywords,

@@ -32,11 +32,11 @@ use time::Date;
 
 use crate::config::Config;
 use crate::content::{
-    identity_keys, parse_entry, render_entry, set_fields, slug_for_title, unique_slug, Entry,
-    Field, NewEntry,
+    identity_keys, lenient_identity_keys, render_entry, set_fields, slug_for_title, unique_slug,
+    Entry, Field, Ids, NewEntry,
 };
 use crate::error::{Diagnostic, Error, Result};
-use crate::fs::write_atomic;
+use crate::load;
 use crate::yaml;
 
 /// The source formats sheaf reads.
@@ -234,6 +234,7 @@ pub fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -> NewEn
         code: web(&code),
         project: web(&record.project),
         published: record.published,
+        published_precision: record.published_precision,
         updated: record.updated,
         categories: record.categories.clone(),
         journal_ref: record.journal_ref.as_ref().map(|j| clean::clean(j).plain()),
@@ -263,61 +264,95 @@ struct Existing {
     entry: Entry,
 }
 
+/// An entry file that does not parse, and what can still be read of the
+/// paper it holds.
+struct Broken {
+    /// As shown in messages (relative to the site root).
+    shown: PathBuf,
+    errors: Vec<Diagnostic>,
+    /// The identity keys found by reading its `arxiv`, `doi`, `url` and
+    /// `title` lines one by one; empty when none can be read.
+    keys: Vec<String>,
+}
+
+impl Broken {
+    /// The first error, as `file:line: message`.
+    fn first_error(&self) -> String {
+        match self.errors.first() {
+            Some(d) => format!(
+                "{}{}: {}",
+                d.file.display(),
+                d.line.map(|l| format!(":{l}")).unwrap_or_default(),
+                d.message
+            ),
+            None => self.shown.display().to_string(),
+        }
+    }
+}
+
 /// The entries already in the digest.
 struct Digest {
     entries: Vec<Existing>,
     /// Identity key to index in `entries`.
     index: HashMap<String, usize>,
-    /// File names taken, parsed or not.
+    /// Slugs taken (in any folder), parsed or not.
     slugs: HashSet<String>,
+    /// Entry files that do not parse.
+    broken: Vec<Broken>,
 }
 
-/// Every entry in `dir`, indexed by identity.
-fn existing_entries(dir: &Path) -> Result<Digest> {
-    let mut list = Vec::new();
-    let mut index = HashMap::new();
-    let mut slugs = HashSet::new();
-    if !dir.exists() {
-        return Ok(Digest {
-            entries: list,
-            index,
-            slugs,
-        });
+/// Every entry of the papers folder (and below, as a build reads them),
+/// indexed by identity.
+fn existing_entries(config: &Config) -> Result<Digest> {
+    let (files, listing) = load::read_entries(&config.root, &config.papers_dir(), true);
+    let listing_errors: Vec<Diagnostic> =
+        listing.into_iter().filter(Diagnostic::is_error).collect();
+    if !listing_errors.is_empty() {
+        return Err(Error::Invalid(listing_errors));
     }
-    for item in walkdir::WalkDir::new(dir).min_depth(1).max_depth(1) {
-        let item = item.map_err(|e| Error::read(dir, e.into()))?;
-        let path = item.path();
-        if path.extension().is_none_or(|x| x != "md") {
-            continue;
+    let mut digest = Digest {
+        entries: Vec::new(),
+        index: HashMap::new(),
+        slugs: HashSet::new(),
+        broken: Vec::new(),
+    };
+    for file in files {
+        if let Some(stem) = file.path.file_stem().and_then(|s| s.to_str()) {
+            digest.slugs.insert(stem.to_string());
         }
-        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-            slugs.insert(stem.to_string());
-        }
-        let text = yaml::read_text(path)?;
-        // An entry that does not parse is never touched: its file name is
-        // taken, and nothing can match it.
-        if let Ok((entry, _)) = parse_entry(path, &text) {
-            for key in identity_keys(entry.arxiv.as_deref(), entry.doi.as_deref(), &entry.title) {
-                index.entry(key).or_insert(list.len());
+        match (file.parsed, file.text) {
+            (Ok((entry, _)), Some(text)) => {
+                for key in identity_keys(Ids::of(&entry)) {
+                    digest.index.entry(key).or_insert(digest.entries.len());
+                }
+                digest.entries.push(Existing {
+                    path: file.path,
+                    text,
+                    entry,
+                });
             }
-            list.push(Existing {
-                path: path.to_path_buf(),
-                text,
-                entry,
-            });
+            (parsed, text) => {
+                let errors = match parsed {
+                    Err(errors) => errors,
+                    Ok(_) => Vec::new(), // read without its text: cannot happen
+                };
+                digest.broken.push(Broken {
+                    shown: load::display_path(&config.root, &file.path),
+                    keys: text
+                        .as_deref()
+                        .map(lenient_identity_keys)
+                        .unwrap_or_default(),
+                    errors,
+                });
+            }
         }
     }
-    Ok(Digest {
-        entries: list,
-        index,
-        slugs,
-    })
+    Ok(digest)
 }
 
 /// Merges records into the digest. Nothing is written unless every record
-/// is good (or `skip_bad`), and then each file is written whole.
-/// Creates or updates the entries of parsed records (what every import
-/// does once its source is read).
+/// is good and every entry parses (or `skip_bad`), and then the files are
+/// written all or nothing (see [`crate::journal`]).
 pub fn import_records(
     config: &Config,
     parsed: Parsed,
@@ -330,39 +365,58 @@ pub fn import_records(
             )));
         }
     }
-    let mut report = ImportReport::default();
-    if !parsed.errors.is_empty() {
-        if !opts.skip_bad {
-            return Err(Error::Invalid(parsed.errors));
-        }
-        for e in &parsed.errors {
-            report.outcomes.push(Outcome {
-                locator: format!(
-                    "{}{}",
-                    e.file.display(),
-                    e.line.map(|l| format!(":{l}")).unwrap_or_default()
-                ),
-                title: String::new(),
-                path: None,
-                action: Action::Skipped(e.message.clone()),
-                notes: Vec::new(),
-                diff: None,
-            });
-        }
-    }
     let dir = config.papers_dir();
     let Digest {
         entries: existing,
         index,
         slugs: mut taken,
-    } = existing_entries(&dir)?;
+        broken,
+    } = existing_entries(config)?;
+    // A broken entry may hold one of these papers: without it read, an
+    // import would write a duplicate. Stop as a build would.
+    if !opts.skip_bad && (!parsed.errors.is_empty() || !broken.is_empty()) {
+        let mut errors = parsed.errors;
+        errors.extend(broken.into_iter().flat_map(|b| b.errors));
+        return Err(Error::Invalid(errors));
+    }
+    let mut report = ImportReport::default();
+    for e in &parsed.errors {
+        report.outcomes.push(Outcome {
+            locator: format!(
+                "{}{}",
+                e.file.display(),
+                e.line.map(|l| format!(":{l}")).unwrap_or_default()
+            ),
+            title: String::new(),
+            path: None,
+            action: Action::Skipped(e.message.clone()),
+            notes: Vec::new(),
+            diff: None,
+        });
+    }
+    // Broken entries whose paper cannot be told: any new entry might be it.
+    let unknown: Vec<String> = broken
+        .iter()
+        .filter(|b| b.keys.is_empty())
+        .map(|b| {
+            format!(
+                "it may duplicate an entry that does not parse and names no paper sheaf can read: {}",
+                b.first_error()
+            )
+        })
+        .collect();
     // Planned file contents, by path; later records of the same paper see
     // what earlier ones planned.
     let mut planned: Vec<(PathBuf, String, String)> = Vec::new(); // path, old, new
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (at, record) in parsed.records.iter().enumerate() {
         let new = to_entry(config, record, opts);
-        let keys = identity_keys(new.arxiv.as_deref(), new.doi.as_deref(), &new.title);
+        let keys = identity_keys(Ids {
+            arxiv: new.arxiv.as_deref(),
+            doi: new.doi.as_deref(),
+            url: new.url.as_deref(),
+            title: &new.title,
+        });
         if let Some(first) = keys.iter().find_map(|k| seen.get(k)) {
             report.outcomes.push(Outcome {
                 locator: record.locator.clone(),
@@ -380,6 +434,20 @@ pub fn import_records(
         for k in &keys {
             seen.insert(k.clone(), at);
         }
+        if let Some(b) = broken
+            .iter()
+            .find(|b| b.keys.iter().any(|k| keys.contains(k)))
+        {
+            report.outcomes.push(Outcome {
+                locator: record.locator.clone(),
+                title: new.title.clone(),
+                path: None,
+                action: Action::Skipped(format!("its entry does not parse: {}", b.first_error())),
+                notes: Vec::new(),
+                diff: None,
+            });
+            continue;
+        }
         match keys.iter().find_map(|k| index.get(k)) {
             None => {
                 let slug = unique_slug(&slug_for_title(&new.title), &taken);
@@ -391,7 +459,7 @@ pub fn import_records(
                     title: new.title.clone(),
                     path: Some(path),
                     action: Action::Created,
-                    notes: Vec::new(),
+                    notes: unknown.clone(),
                     diff: None,
                 });
             }
@@ -428,18 +496,32 @@ pub fn import_records(
     }
     if !planned.is_empty() {
         std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    }
-    for (path, _, text) in planned {
-        write_atomic(&path, text.as_bytes())?;
+        let files: Vec<(PathBuf, Vec<u8>)> = planned
+            .into_iter()
+            .map(|(path, _, text)| {
+                // An entry that is a link (inside the site) is rewritten
+                // where it leads, and stays a link.
+                let path = match std::fs::symlink_metadata(&path) {
+                    Ok(m) if m.file_type().is_symlink() => path.canonicalize().unwrap_or(path),
+                    _ => path,
+                };
+                (path, text.into_bytes())
+            })
+            .collect();
+        crate::journal::write_all(&dir, &files)?;
     }
     Ok(report)
 }
 
 /// The text of an existing entry with the source's fields updated, the keys
 /// that changed, and what the curator should hear about. Only the keys the
-/// source owns and has values for are touched; the body and every
-/// curator's key stay as they are, comments and order included. `only`
-/// narrows the source's keys further (`resolve` keeps the abstract).
+/// source owns and says something about are touched: a field the record
+/// lacks (no abstract, no URL) leaves the entry's alone, and a date given
+/// only to the year or month does not replace a full date within it. The
+/// body and every curator's key stay as they are, comments and order
+/// included.
+/// `only` narrows the source's keys further (`resolve` keeps the
+/// abstract).
 fn merge(
     text: &str,
     old: &Entry,
@@ -450,7 +532,27 @@ fn merge(
     let mut current = text.to_string();
     let mut changed = Vec::new();
     let mut notes = Vec::new();
-    let mut fields = new.source_fields();
+    let says_nothing = |key: &str, value: &Field| match (key, value) {
+        ("title" | "abstract", Field::Str(s) | Field::Markdown(s)) => s.trim().is_empty(),
+        ("published", Field::Date(d)) => old
+            .published
+            .is_some_and(|p| new.published_precision.refined_by(*d, p)),
+        _ => false,
+    };
+    let mut fields: Vec<(&str, Field)> = new
+        .source_fields()
+        .into_iter()
+        .filter(|(key, value)| !says_nothing(key, value))
+        .map(|(key, value)| match (value, &old.metrics) {
+            // Live numbers the source does not report keep their last value.
+            (Field::Metrics(mut m), Some(o)) => {
+                m.upvotes = m.upvotes.or(o.upvotes);
+                m.stars = m.stars.or(o.stars);
+                (key, Field::Metrics(m))
+            }
+            (value, _) => (key, value),
+        })
+        .collect();
     fields.retain(|(key, _)| only.is_none_or(|keys| keys.contains(key)));
     // A version the curator has not seen, or a changed abstract, is a
     // revision worth marking on the site.
@@ -461,7 +563,8 @@ fn merge(
         }
         _ => false,
     };
-    let abstract_changed = old.abstract_md.trim() != new.abstract_md.trim();
+    let abstract_changed =
+        !new.abstract_md.trim().is_empty() && old.abstract_md.trim() != new.abstract_md.trim();
     if abstract_changed {
         notes.push("the abstract changed".into());
     }

@@ -3,6 +3,7 @@
 use time::Date;
 
 use crate::content::arxiv_id::ArxivId;
+pub use crate::content::DatePrecision;
 
 /// Live numbers a source reports (Hugging Face upvotes, GitHub stars).
 /// They change every day, so they are stored with the day they were read.
@@ -22,6 +23,8 @@ pub struct Record {
     /// 1-based line of the record in its file, when the format has lines.
     pub line: Option<usize>,
     pub title: String,
+    /// Empty when the source has none: it then leaves an entry's abstract
+    /// alone.
     pub abstract_text: String,
     /// Author names as the source writes them (one string each).
     pub authors: Vec<String>,
@@ -35,6 +38,9 @@ pub struct Record {
     pub project: Option<String>,
     /// When the source first published the paper.
     pub published: Option<Date>,
+    /// How much of `published` the source gave (a BibTeX `year` alone is
+    /// the year's first day, at `Year` precision).
+    pub published_precision: DatePrecision,
     /// When the source last revised it.
     pub updated: Option<Date>,
     /// arXiv categories, primary first.

@@ -192,7 +192,7 @@ pub fn resolve(
     progress: &dyn Progress,
 ) -> Result<ResolveReport> {
     let dir = config.papers_dir();
-    let digest = existing_entries(&dir)?;
+    let digest = existing_entries(config)?;
     let targets = targets(&digest.entries, &dir, &opts.slugs)?;
     let mut report = ResolveReport::default();
     let mut wanted = Vec::new();
