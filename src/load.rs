@@ -287,7 +287,11 @@ pub fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
         ),
         Err(e) => (
             None,
-            Err(vec![Diagnostic::error(&shown, None, crate::error::chain(&e))]),
+            Err(vec![Diagnostic::error(
+                &shown,
+                None,
+                crate::error::chain(&e),
+            )]),
         ),
     };
     EntryFile {
