@@ -34,9 +34,20 @@ pub struct ConfString(*const std::ffi::c_char);
 #[cfg(not(target_env = "msvc"))]
 unsafe impl Sync for ConfString {}
 
+/// `--version`: the package version, and the commit of a release build
+/// made from a git checkout (build.rs). Only the command line says it;
+/// `site.generator` and every output keep the version alone.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let commit = include_str!(concat!(env!("OUT_DIR"), "/commit.txt"));
+    match commit {
+        "" => env!("CARGO_PKG_VERSION").to_string(),
+        commit => format!("{} ({commit})", env!("CARGO_PKG_VERSION")),
+    }
+});
+
 /// A static site generator for curated digests of research papers.
 #[derive(Parser)]
-#[command(name = "sheaf", version, about, propagate_version = true)]
+#[command(name = "sheaf", version = VERSION.as_str(), about, propagate_version = true)]
 struct Cli {
     /// The site root: the folder holding site-config.yaml.
     #[arg(long, global = true, default_value = ".")]
