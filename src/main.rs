@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use sheaf::config::Config;
 use sheaf::import::{self, Format, ImportOptions};
 use sheaf::site::{self, BuildOptions};
+use sheaf::workflows::{self, Release};
 
 // A build allocates millions of short strings and values on every core;
 // jemalloc makes a 10,000-paper build about a tenth faster than glibc's
@@ -126,6 +127,21 @@ enum Command {
         /// (default: a placeholder to change in site-config.yaml).
         #[arg(long)]
         base_url: Option<String>,
+        /// The release's SHA256SUMS file, read instead of downloading it to
+        /// pin the checksums of sheaf's archives in the Pages workflow.
+        #[arg(long, value_name = "SHA256SUMS")]
+        checksums: Option<PathBuf>,
+    },
+    /// Rewrite the GitHub workflows sheaf wrote (the Pages workflow) for
+    /// this sheaf: its version and its archives' checksums. A workflow
+    /// edited since sheaf wrote it is left alone unless --force.
+    UpgradeWorkflows {
+        /// Replace edited workflows too (the diff shows what goes).
+        #[arg(long)]
+        force: bool,
+        /// The release's SHA256SUMS file, read instead of downloading it.
+        #[arg(long, value_name = "SHA256SUMS")]
+        checksums: Option<PathBuf>,
     },
     /// Write a blank entry with today's date, ready to fill in.
     New {
@@ -220,8 +236,21 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             dir,
             title,
             base_url,
+            checksums,
         } => {
+            let release = release(checksums.as_deref())?;
             let written = sheaf::init::init(dir, title.as_deref(), base_url.as_deref())?;
+            // init writes the workflow without checksums; pin them now.
+            if !release.sha256.is_empty() {
+                workflows::upgrade(dir, &release, false)?;
+                if !cli.quiet {
+                    println!(
+                        "Pinned the checksums of sheaf {}'s release archives in {}.",
+                        release.version,
+                        sheaf::init::WORKFLOW_PATH
+                    );
+                }
+            }
             if !cli.quiet {
                 if cli.verbose {
                     for path in &written {
@@ -241,6 +270,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     dir.display()
                 );
             }
+        }
+        Command::UpgradeWorkflows { force, checksums } => {
+            upgrade_workflows(cli, *force, checksums.as_deref())?
         }
         Command::New { title, arxiv } => {
             let config = Config::load(&cli.root)?;
@@ -323,6 +355,103 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 print_import(&report, &cli.root, *dry_run, cli.verbose);
             }
         }
+    }
+    Ok(())
+}
+
+/// The release the workflows install: the checksums of its archives from
+/// `checksums`, or else downloaded. When neither can be had the workflow
+/// gets none, and checks the archive's build-provenance attestation.
+fn release(checksums: Option<&std::path::Path>) -> anyhow::Result<Release> {
+    let release = match checksums {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Release::from_sums(&text, &path.display().to_string())?
+        }
+        None => match workflows::fetch_release() {
+            Ok(release) => release,
+            Err(e) => {
+                eprintln!(
+                    "warning: {e}\n  the Pages workflow will check sheaf's archive by its \
+                     build-provenance attestation (gh attestation verify) instead of a pinned \
+                     checksum; to pin it, run `sheaf upgrade-workflows` where the release can be \
+                     reached, or give --checksums SHA256SUMS\n"
+                );
+                return Ok(Release::unpinned());
+            }
+        },
+    };
+    let missing = release.unpinned_targets();
+    if !missing.is_empty() {
+        eprintln!(
+            "warning: the release's checksums lack {}: runners of those targets check the attestation instead\n",
+            missing.join(", ")
+        );
+    }
+    Ok(release)
+}
+
+fn upgrade_workflows(
+    cli: &Cli,
+    force: bool,
+    checksums: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use workflows::Outcome;
+    let release = release(checksums)?;
+    let done = workflows::upgrade(&cli.root, &release, force)?;
+    let mut edited = 0;
+    for upgrade in &done {
+        let path = upgrade
+            .path
+            .strip_prefix(&cli.root)
+            .unwrap_or(&upgrade.path);
+        let path = path.display();
+        match &upgrade.outcome {
+            Outcome::Missing => {
+                if cli.verbose {
+                    println!("{path}: not there, left out");
+                }
+            }
+            Outcome::Current => {
+                if !cli.quiet {
+                    println!("{path}: already written for sheaf {}", release.version);
+                }
+            }
+            Outcome::Updated { diff } => {
+                if !cli.quiet {
+                    println!("{path}: rewritten for sheaf {}:\n{diff}", release.version);
+                }
+            }
+            Outcome::Replaced { diff } => {
+                if !cli.quiet {
+                    println!(
+                        "{path}: edited, replaced (--force) for sheaf {}:\n{diff}",
+                        release.version
+                    );
+                }
+            }
+            Outcome::Edited { diff } => {
+                edited += 1;
+                eprintln!(
+                    "{path}: edited since sheaf wrote it, left alone; --force would change:\n{diff}"
+                );
+            }
+        }
+    }
+    if done.iter().all(|u| u.outcome == Outcome::Missing) {
+        anyhow::bail!(
+            "{} has none of the workflows sheaf writes (such as {})",
+            cli.root.display(),
+            sheaf::init::WORKFLOW_PATH
+        );
+    }
+    if edited > 0 {
+        anyhow::bail!(
+            "{edited} edited workflow{} left alone: merge the change by hand, or give --force to replace {}",
+            plural(edited),
+            if edited == 1 { "it" } else { "them" }
+        );
     }
     Ok(())
 }
