@@ -238,7 +238,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             base_url,
             checksums,
         } => {
-            let release = release(checksums.as_deref())?;
+            let release = release(checksums.as_deref(), cli.quiet)?;
             let written = sheaf::init::init(dir, title.as_deref(), base_url.as_deref())?;
             // init writes the workflow without checksums; pin them now.
             if !release.sha256.is_empty() {
@@ -362,7 +362,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 /// The release the workflows install: the checksums of its archives from
 /// `checksums`, or else downloaded. When neither can be had the workflow
 /// gets none, and checks the archive's build-provenance attestation.
-fn release(checksums: Option<&std::path::Path>) -> anyhow::Result<Release> {
+fn release(checksums: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<Release> {
     let release = match checksums {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -372,6 +372,9 @@ fn release(checksums: Option<&std::path::Path>) -> anyhow::Result<Release> {
         None => match workflows::fetch_release() {
             Ok(release) => release,
             Err(e) => {
+                if quiet {
+                    return Ok(Release::unpinned());
+                }
                 eprintln!(
                     "warning: {e}\n  the Pages workflow will check sheaf's archive by its \
                      build-provenance attestation (gh attestation verify) instead of a pinned \
@@ -383,7 +386,7 @@ fn release(checksums: Option<&std::path::Path>) -> anyhow::Result<Release> {
         },
     };
     let missing = release.unpinned_targets();
-    if !missing.is_empty() {
+    if !missing.is_empty() && !quiet {
         eprintln!(
             "warning: the release's checksums lack {}: runners of those targets check the attestation instead\n",
             missing.join(", ")
@@ -398,7 +401,7 @@ fn upgrade_workflows(
     checksums: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     use workflows::Outcome;
-    let release = release(checksums)?;
+    let release = release(checksums, cli.quiet)?;
     let done = workflows::upgrade(&cli.root, &release, force)?;
     let mut edited = 0;
     for upgrade in &done {
