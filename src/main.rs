@@ -140,8 +140,13 @@ enum Command {
         #[arg(long)]
         force: bool,
         /// The release's SHA256SUMS file, read instead of downloading it.
-        #[arg(long, value_name = "SHA256SUMS")]
+        #[arg(long, value_name = "SHA256SUMS", conflicts_with = "no_checksums")]
         checksums: Option<PathBuf>,
+        /// Write the workflows without checksums (when the release cannot
+        /// be reached): they check the archive's build-provenance
+        /// attestation instead.
+        #[arg(long)]
+        no_checksums: bool,
     },
     /// Write a blank entry with today's date, ready to fill in.
     New {
@@ -271,9 +276,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::UpgradeWorkflows { force, checksums } => {
-            upgrade_workflows(cli, *force, checksums.as_deref())?
-        }
+        Command::UpgradeWorkflows {
+            force,
+            checksums,
+            no_checksums,
+        } => upgrade_workflows(cli, *force, checksums.as_deref(), *no_checksums)?,
         Command::New { title, arxiv } => {
             let config = Config::load(&cli.root)?;
             let today = time::OffsetDateTime::now_utc().date();
@@ -399,9 +406,23 @@ fn upgrade_workflows(
     cli: &Cli,
     force: bool,
     checksums: Option<&std::path::Path>,
+    no_checksums: bool,
 ) -> anyhow::Result<()> {
     use workflows::Outcome;
-    let release = release(checksums, cli.quiet)?;
+    // Unlike init, an upgrade that cannot reach the checksums stops: it
+    // would replace pinned checksums with none.
+    let release = match (checksums, no_checksums) {
+        (_, true) => Release::unpinned(),
+        (None, false) => workflows::fetch_release().with_context(|| {
+            format!(
+                "cannot pin the checksums of sheaf {}'s archives (give --checksums \
+                 with the release's SHA256SUMS, or --no-checksums to have the workflow \
+                 check the archive's attestation instead)",
+                env!("CARGO_PKG_VERSION")
+            )
+        })?,
+        (Some(_), false) => release(checksums, cli.quiet)?,
+    };
     let done = workflows::upgrade(&cli.root, &release, force)?;
     let mut edited = 0;
     for upgrade in &done {

@@ -167,6 +167,19 @@ fn upgrade_needs_a_workflow_and_good_checksums() {
         text(&out)
     );
     assert_eq!(snapshot(tmp.path()), before);
+
+    // Without the release's checksums, an upgrade stops (it would replace
+    // pinned checksums with none) unless told to do without.
+    let out = upgrade_command(tmp.path(), &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--no-checksums"), "{}", text(&out));
+    assert_eq!(snapshot(tmp.path()), before);
+    let out = upgrade_command(tmp.path(), &["--no-checksums"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        read(&tmp.path().join(PAGES)),
+        render(&MANAGED[0], &Release::unpinned())
+    );
 }
 
 /// The library call, for a digest that lacks the workflow.
