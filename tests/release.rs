@@ -62,7 +62,11 @@ fn text(output: &Output) -> String {
 fn release() -> &'static (PathBuf, String) {
     static RELEASE: OnceLock<(PathBuf, String)> = OnceLock::new();
     RELEASE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
+        // Under target/, replaced on each run: a static is never dropped,
+        // so a temporary folder would be left behind.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-test");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         // The debug binary without its debug information, so packing and
         // unpacking take a second rather than ten; it runs the same.
         let binary = dir.join("sheaf-stripped");
