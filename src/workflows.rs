@@ -358,6 +358,7 @@ mod tests {
         for t in RUNNER_TARGETS {
             release.sha256.insert(t.to_string(), SUM.into());
         }
+        assert_eq!(MANAGED[0].path, crate::init::WORKFLOW_PATH);
         let marker = regex::Regex::new("@[A-Z_]+@").unwrap();
         for workflow in MANAGED {
             let text = render(workflow, &release);
