@@ -602,3 +602,33 @@ fn the_version_names_the_package_and_stays_out_of_the_site() {
         }
     }
 }
+
+/// The release workflow builds the targets binstall and the digests'
+/// workflow name, and packs them with the script the tests use.
+#[test]
+fn the_release_workflow_builds_every_target_with_the_script() {
+    let text =
+        std::fs::read_to_string(Path::new(REPO).join(".github/workflows/release.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let built: BTreeSet<&str> = workflow["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(built, RELEASE_TARGETS.iter().copied().collect());
+    assert!(RUNNER_TARGETS.iter().all(|t| built.contains(t)));
+    let runs: Vec<&str> = ["build", "release"]
+        .iter()
+        .flat_map(|job| workflow["jobs"][*job]["steps"].as_sequence().unwrap())
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert!(runs
+        .iter()
+        .any(|r| r.contains("scripts/package.sh \"$TARGET\"")));
+    assert!(runs
+        .iter()
+        .any(|r| r.contains("scripts/package.sh sums dist")));
+    assert!(runs.iter().any(|r| r.contains("dist/SHA256SUMS")));
+    assert_eq!(workflow["on"]["push"]["tags"][0].as_str(), Some("v*"));
+}
