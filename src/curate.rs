@@ -138,12 +138,20 @@ pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf
 
 /// Everything `sheaf check` finds: errors first, then warnings, each with
 /// its file and line.
-pub fn check(root: &Path, today: Date) -> Result<Vec<Diagnostic>> {
-    let config = match Config::load(root) {
+///
+/// `base_url` overrides the config's, as `build --base-url` does, so a
+/// workflow that builds at the address GitHub Pages gives checks that
+/// address and not the config's placeholder.
+pub fn check(root: &Path, today: Date, base_url: Option<&str>) -> Result<Vec<Diagnostic>> {
+    let mut config = match Config::load(root) {
         Ok(c) => c,
         Err(Error::Invalid(d)) => return Ok(relative(root, d)),
         Err(e) => return Err(e),
     };
+    if let Some(base) = base_url {
+        config.urls =
+            crate::urls::Urls::new(base).map_err(|m| Error::Usage(format!("--base-url: {m}")))?;
+    }
     let mut findings: Vec<Diagnostic> = Vec::new();
     // The output folder a build would refuse, refused by the same test.
     let out_dir = crate::site::output_dir(&config, &crate::site::BuildOptions::default());

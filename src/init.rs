@@ -128,7 +128,6 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
 // they become. `@NAME@` marks what `scaffold` fills in.
 const CONFIG_TEMPLATE: &str = include_str!("init/site-config.yaml");
 const EXAMPLE_TEMPLATE: &str = include_str!("init/example-paper.md");
-const WORKFLOW_TEMPLATE: &str = include_str!("init/pages.yml");
 const GITIGNORE: &str = include_str!("init/gitignore");
 
 /// The config's `templates` for the built-in theme, with what to know.
@@ -304,11 +303,13 @@ fn scaffold(
             EXAMPLE_PAPER.to_string(),
             fill(EXAMPLE_TEMPLATE, &[("@DATE@", &today.to_string())]),
         ),
+        // Without checksums: the command line pins them afterwards when it
+        // can reach the release (crate::workflows).
         (
             WORKFLOW_PATH.to_string(),
-            fill(
-                WORKFLOW_TEMPLATE,
-                &[("@VERSION@", env!("CARGO_PKG_VERSION"))],
+            crate::workflows::render(
+                &crate::workflows::MANAGED[0],
+                &crate::workflows::Release::unpinned(),
             ),
         ),
     ]

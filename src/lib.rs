@@ -29,6 +29,7 @@ pub mod suggest;
 pub mod text;
 pub mod urls;
 pub mod watch;
+pub mod workflows;
 pub mod yaml;
 
 pub use error::{Diagnostic, Error, Result, Severity};

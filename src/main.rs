@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use sheaf::config::{Config, CONFIG_FILE};
 use sheaf::import::{self, Format, ImportOptions, ResolveOptions};
 use sheaf::site::{self, BuildOptions};
+use sheaf::workflows::{self, Release};
 
 // A build allocates millions of short strings and values on every core;
 // jemalloc makes a 10,000-paper build about a tenth faster than glibc's
@@ -35,9 +36,20 @@ pub struct ConfString(*const std::ffi::c_char);
 #[cfg(not(target_env = "msvc"))]
 unsafe impl Sync for ConfString {}
 
+/// `--version`: the package version, and the commit of a release build
+/// made from a git checkout (build.rs). Only the command line says it;
+/// `site.generator` and every output keep the version alone.
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let commit = include_str!(concat!(env!("OUT_DIR"), "/commit.txt"));
+    match commit {
+        "" => env!("CARGO_PKG_VERSION").to_string(),
+        commit => format!("{} ({commit})", env!("CARGO_PKG_VERSION")),
+    }
+});
+
 /// A static site generator for curated digests of research papers.
 #[derive(Parser)]
-#[command(name = "sheaf", version, about, propagate_version = true)]
+#[command(name = "sheaf", version = VERSION.as_str(), about, propagate_version = true)]
 struct Cli {
     /// The site root: the folder holding site-config.yaml (default: the
     /// nearest folder from here up that holds one).
@@ -128,6 +140,26 @@ enum Command {
         /// with sheaf when it is upgraded).
         #[arg(long)]
         eject_theme: bool,
+        /// The release's SHA256SUMS file, read instead of downloading it to
+        /// pin the checksums of sheaf's archives in the Pages workflow.
+        #[arg(long, value_name = "SHA256SUMS")]
+        checksums: Option<PathBuf>,
+    },
+    /// Rewrite the GitHub workflows sheaf wrote (the Pages workflow) for
+    /// this sheaf: its version and its archives' checksums. A workflow
+    /// edited since sheaf wrote it is left alone unless --force.
+    UpgradeWorkflows {
+        /// Replace edited workflows too (the diff shows what goes).
+        #[arg(long)]
+        force: bool,
+        /// The release's SHA256SUMS file, read instead of downloading it.
+        #[arg(long, value_name = "SHA256SUMS", conflicts_with = "no_checksums")]
+        checksums: Option<PathBuf>,
+        /// Write the workflows without checksums (when the release cannot
+        /// be reached): they check the archive's build-provenance
+        /// attestation instead.
+        #[arg(long)]
+        no_checksums: bool,
     },
     /// Write a copy of the built-in visual theme into themes/default/ to
     /// edit, and make site-config.yaml use it.
@@ -148,7 +180,12 @@ enum Command {
     /// themes, duplicates, empty abstracts, future dates, broken links, a
     /// placeholder base_url. In GitHub Actions the findings are also
     /// printed as annotations.
-    Check,
+    Check {
+        /// Check with this base URL instead of the config's (as `build
+        /// --base-url` builds with it).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// How many papers each research theme holds, and which are unsorted.
     Themes {
         /// Propose new themes for the unsorted papers, as YAML to paste into
@@ -419,14 +456,27 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             title,
             base_url,
             eject_theme,
+            checksums,
         } => {
             if init_root.is_some() || cli.root.is_some() {
                 anyhow::bail!(
                     "init makes the digest in DIR (`sheaf init DIR`); --root means nothing to it"
                 );
             }
+            let release = release(checksums.as_deref(), cli.quiet)?;
             let written =
                 sheaf::init::init_with(dir, title.as_deref(), base_url.as_deref(), *eject_theme)?;
+            // init writes the workflow without checksums; pin them now.
+            if !release.sha256.is_empty() {
+                workflows::upgrade(dir, &release, false)?;
+                if !cli.quiet {
+                    println!(
+                        "Pinned the checksums of sheaf {}'s release archives in {}.",
+                        release.version,
+                        sheaf::init::WORKFLOW_PATH
+                    );
+                }
+            }
             if !cli.quiet {
                 if cli.verbose {
                     for path in &written {
@@ -447,6 +497,11 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::UpgradeWorkflows {
+            force,
+            checksums,
+            no_checksums,
+        } => upgrade_workflows(cli, root, *force, checksums.as_deref(), *no_checksums)?,
         Command::New { title, arxiv } => {
             let config = Config::load(root)?;
             let today = time::OffsetDateTime::now_utc().date();
@@ -502,9 +557,9 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Check => {
+        Command::Check { base_url } => {
             let today = time::OffsetDateTime::now_utc().date();
-            let findings = sheaf::curate::check(root, today)?;
+            let findings = sheaf::curate::check(root, today, base_url.as_deref())?;
             let errors = findings.iter().filter(|d| d.is_error()).count();
             let warnings = findings.len() - errors;
             for d in &findings {
@@ -713,6 +768,118 @@ fn print_resolve(
             ""
         }
     );
+}
+
+/// The release the workflows install: the checksums of its archives from
+/// `checksums`, or else downloaded. When neither can be had the workflow
+/// gets none, and checks the archive's build-provenance attestation.
+fn release(checksums: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<Release> {
+    let release = match checksums {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Release::from_sums(&text, &path.display().to_string())?
+        }
+        None => match workflows::fetch_release() {
+            Ok(release) => release,
+            Err(e) => {
+                if quiet {
+                    return Ok(Release::unpinned());
+                }
+                eprintln!(
+                    "warning: {e}\n  the Pages workflow will check sheaf's archive by its \
+                     build-provenance attestation (gh attestation verify) instead of a pinned \
+                     checksum; to pin it, run `sheaf upgrade-workflows` where the release can be \
+                     reached, or give --checksums SHA256SUMS\n"
+                );
+                return Ok(Release::unpinned());
+            }
+        },
+    };
+    let missing = release.unpinned_targets();
+    if !missing.is_empty() && !quiet {
+        eprintln!(
+            "warning: the release's checksums lack {}: runners of those targets check the attestation instead\n",
+            missing.join(", ")
+        );
+    }
+    Ok(release)
+}
+
+fn upgrade_workflows(
+    cli: &Cli,
+    root: &std::path::Path,
+    force: bool,
+    checksums: Option<&std::path::Path>,
+    no_checksums: bool,
+) -> anyhow::Result<()> {
+    use workflows::Outcome;
+    // Unlike init, an upgrade that cannot reach the checksums stops: it
+    // would replace pinned checksums with none.
+    let release = match (checksums, no_checksums) {
+        (_, true) => Release::unpinned(),
+        (None, false) => workflows::fetch_release().with_context(|| {
+            format!(
+                "cannot pin the checksums of sheaf {}'s archives (give --checksums \
+                 with the release's SHA256SUMS, or --no-checksums to have the workflow \
+                 check the archive's attestation instead)",
+                env!("CARGO_PKG_VERSION")
+            )
+        })?,
+        (Some(_), false) => release(checksums, cli.quiet)?,
+    };
+    let done = workflows::upgrade(root, &release, force)?;
+    let mut edited = 0;
+    for upgrade in &done {
+        let path = upgrade.path.strip_prefix(root).unwrap_or(&upgrade.path);
+        let path = path.display();
+        match &upgrade.outcome {
+            Outcome::Missing => {
+                if cli.verbose {
+                    println!("{path}: not there, left out");
+                }
+            }
+            Outcome::Current => {
+                if !cli.quiet {
+                    println!("{path}: already written for sheaf {}", release.version);
+                }
+            }
+            Outcome::Updated { diff } => {
+                if !cli.quiet {
+                    println!("{path}: rewritten for sheaf {}:\n{diff}", release.version);
+                }
+            }
+            Outcome::Replaced { diff } => {
+                if !cli.quiet {
+                    println!(
+                        "{path}: edited, replaced (--force) for sheaf {}:\n{diff}",
+                        release.version
+                    );
+                }
+            }
+            Outcome::Edited { diff } => {
+                edited += 1;
+                eprintln!(
+                    "{path}: edited since sheaf wrote it, left alone; --force would change:\n{diff}"
+                );
+            }
+        }
+    }
+    if done.iter().all(|u| u.outcome == Outcome::Missing) {
+        anyhow::bail!(
+            "{} has none of the workflows sheaf writes (such as {})",
+            root.display(),
+            sheaf::init::WORKFLOW_PATH
+        );
+    }
+    if edited > 0 {
+        anyhow::bail!(
+            "{edited} edited workflow{} left alone: merge the change by hand, or give --force to replace {}",
+            plural(edited),
+            if edited == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(())
 }
 
 fn serve(

@@ -443,4 +443,11 @@ fn build_warns_as_check_does() {
     ));
     assert!(!real.contains("placeholder"), "{real}");
     assert!(real.contains("the abstract is empty"), "{real}");
+    // So does `check`'s, which the Pages workflow runs first.
+    let checked = stderr(&sheaf(
+        site.root(),
+        &["check", "--base-url", "https://ada.github.io/papers/"],
+    ));
+    assert!(!checked.contains("placeholder"), "{checked}");
+    assert!(checked.contains("the abstract is empty"), "{checked}");
 }

@@ -482,7 +482,7 @@ fn two_entries_with_one_slug_are_an_error_naming_both() {
     site.write_paper("older/same.md", &entry("Second", ""));
     for err in [
         build_error(&site),
-        sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01))
+        sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01), None)
             .unwrap()
             .iter()
             .map(|d| d.to_string())
@@ -568,7 +568,7 @@ fn check_finds_duplicates_named_only_by_a_url() {
             ("b.md", &entry("Paper B", &format!("url: {url:?}\n"))),
         ]);
         let found: Vec<String> =
-            sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01))
+            sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01), None)
                 .unwrap()
                 .iter()
                 .map(|d| d.to_string())
@@ -595,7 +595,8 @@ fn check_refuses_an_output_dir_that_build_refuses() {
             .position(|l| l.starts_with("output_dir:"))
             .unwrap()
             + 1;
-        let found = sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01)).unwrap();
+        let found =
+            sheaf::curate::check(site.root(), time::macros::date!(2025 - 06 - 01), None).unwrap();
         assert!(
             found.iter().any(|d| d.is_error()
                 && d.to_string().contains(&format!("site-config.yaml:{line}"))

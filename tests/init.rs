@@ -69,10 +69,19 @@ fn assert_pages_workflow(workflow: &serde_yaml::Value) {
     let on = &workflow["on"];
     assert_eq!(on["push"]["branches"][0].as_str(), Some("main"));
     assert!(on.get("workflow_dispatch").is_some());
-    let permissions = &workflow["permissions"];
-    assert_eq!(permissions["contents"].as_str(), Some("read"));
-    assert_eq!(permissions["pages"].as_str(), Some("write"));
-    assert_eq!(permissions["id-token"].as_str(), Some("write"));
+    // Nothing by default; each job just what it needs.
+    assert_eq!(
+        workflow["permissions"].as_mapping().map(|m| m.len()),
+        Some(0)
+    );
+    let build = &workflow["jobs"]["build"]["permissions"];
+    assert_eq!(build["contents"].as_str(), Some("read"));
+    assert_eq!(build["pages"].as_str(), Some("read"));
+    assert_eq!(build.as_mapping().unwrap().len(), 2);
+    let deploy = &workflow["jobs"]["deploy"]["permissions"];
+    assert_eq!(deploy["pages"].as_str(), Some("write"));
+    assert_eq!(deploy["id-token"].as_str(), Some("write"));
+    assert_eq!(deploy.as_mapping().unwrap().len(), 2);
     assert_eq!(workflow["concurrency"]["group"].as_str(), Some("pages"));
 
     let actions = actions(workflow);
@@ -200,7 +209,7 @@ fn a_scaffolded_digest_builds_under_its_sub_path() {
 
     // `sheaf check` has nothing to say about the example either.
     let today = time::OffsetDateTime::now_utc().date();
-    let findings = sheaf::curate::check(&root, today).unwrap();
+    let findings = sheaf::curate::check(&root, today, None).unwrap();
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
@@ -351,10 +360,14 @@ fn the_scaffolded_workflow_installs_sheaf_and_publishes_the_site() {
     let workflow = yaml(&tmp.path().join(WORKFLOW_PATH));
     assert_pages_workflow(&workflow);
     // A digest repository has no sheaf source: it installs the release it
-    // was made with, and keeps the binary in the cache.
+    // was made with, from the package's own repository, never a crate by
+    // a name we do not own.
     let runs = runs(&workflow);
-    assert!(runs.contains("cargo install sheaf"), "{runs}");
-    assert!(runs.contains("sheaf build"), "{runs}");
+    assert!(!runs.contains("cargo install"), "{runs}");
+    assert!(
+        runs.contains(concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download")),
+        "{runs}"
+    );
     assert_eq!(
         workflow["env"]["SHEAF_VERSION"].as_str(),
         Some(env!("CARGO_PKG_VERSION"))
@@ -362,6 +375,26 @@ fn the_scaffolded_workflow_installs_sheaf_and_publishes_the_site() {
     assert!(actions(&workflow)["build"]
         .iter()
         .any(|u| u.starts_with("actions/cache@")));
+    // It checks, then builds at the address Pages reports.
+    let check = runs.find("sheaf check").expect("sheaf check");
+    let build = runs
+        .find(r#"sheaf build --base-url "${PAGES_BASE_URL%/}/""#)
+        .expect("sheaf build at Pages' address");
+    assert!(check < build, "{runs}");
+    let steps = workflow["jobs"]["build"]["steps"].as_sequence().unwrap();
+    let pages = steps
+        .iter()
+        .position(|s| s["id"].as_str() == Some("pages"))
+        .expect("configure-pages with id pages");
+    let building = steps
+        .iter()
+        .position(|s| s["env"]["PAGES_BASE_URL"].as_str().is_some())
+        .unwrap();
+    assert!(pages < building);
+    assert_eq!(
+        steps[building]["env"]["PAGES_BASE_URL"].as_str(),
+        Some("${{ steps.pages.outputs.base_url }}")
+    );
 
     let gitignore = read(&tmp.path().join(".gitignore"));
     assert!(gitignore.lines().any(|l| l == "/public/"), "{gitignore}");
@@ -371,13 +404,13 @@ fn the_scaffolded_workflow_installs_sheaf_and_publishes_the_site() {
 fn the_repository_workflow_builds_with_its_own_sheaf() {
     let workflow = yaml(&Path::new(REPO).join(".github/workflows/pages.yml"));
     assert_pages_workflow(&workflow);
-    let actions = actions(&workflow);
-    assert!(actions["build"]
-        .iter()
-        .any(|u| u.starts_with("Swatinem/rust-cache@")));
     let runs = runs(&workflow);
     assert!(runs.contains("cargo build --release --locked"), "{runs}");
-    assert!(runs.contains("./target/release/sheaf build"), "{runs}");
+    assert!(runs.contains("./target/release/sheaf check"), "{runs}");
+    assert!(
+        runs.contains(r#"./target/release/sheaf build --base-url "${PAGES_BASE_URL%/}/""#),
+        "{runs}"
+    );
 }
 
 /// The binary carries the repository's default theme, every file of it.
