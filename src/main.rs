@@ -370,9 +370,10 @@ fn watch(cli: &Cli, options: BuildOptions) -> anyhow::Result<()> {
     session.check_output_dir(&out_dir)?;
     // Watch before announcing, so no save after the announcement is missed.
     let watcher = sheaf::watch::Watcher::new(&session.watched())?;
-    let write = session.write(&out_dir)?;
+    let mut warnings = session.warnings();
+    let write = session.write(&out_dir, &mut warnings)?;
     if !cli.quiet {
-        print_warnings(&session.warnings(), cli.verbose);
+        print_warnings(&warnings, cli.verbose);
     }
     println!(
         "Built {} papers into {} in {} ms ({} files written); watching for changes (Ctrl-C to stop)",
@@ -389,12 +390,7 @@ fn watch(cli: &Cli, options: BuildOptions) -> anyhow::Result<()> {
         let update = batch
             .and_then(|paths| session.apply(&paths))
             .and_then(|update| {
-                sheaf::output::write_changes(
-                    &out_dir,
-                    session.outputs(),
-                    &update.changed,
-                    &update.removed,
-                )?;
+                session.write_update(&out_dir, &update)?;
                 Ok(update)
             });
         match update {
