@@ -988,6 +988,64 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_killed_half_way_is_finished_by_the_next_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        let old = [
+            out("index.html", "old"),
+            out("a/b.html", "b"),
+            out("gone.html", "g"),
+        ];
+        put(&site, &old).unwrap();
+        let new = [
+            out("index.html", "new"),
+            out("a/b.html", "b2"),
+            out("c/d.html", "d"),
+        ];
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
+        staging.stage(&new.iter().collect::<Vec<_>>()).unwrap();
+        // Staged beside the output, which is untouched until the commit.
+        let tmp = dir.path().join(".public.sheaf-staging");
+        assert!(tmp.join("files/index.html").exists());
+        assert_eq!(
+            std::fs::read_to_string(site.join("index.html")).unwrap(),
+            "old"
+        );
+        // What `switch` does, killed after the first file moved.
+        write_journal(&tmp.join(JOURNAL), &["gone.html".to_string()]).unwrap();
+        std::fs::rename(&site, tmp.join(HIDDEN)).unwrap();
+        std::fs::rename(tmp.join("files/index.html"), tmp.join("site/index.html")).unwrap();
+        std::mem::forget(staging);
+        assert!(!site.exists(), "hidden while the commit is under way");
+
+        // The next build's staging finishes it first.
+        drop(Staging::new(&site).unwrap());
+        let files: Vec<String> = unclaimed(&site, &HashSet::new())
+            .unwrap()
+            .into_iter()
+            .filter_map(|(_, p)| p)
+            .collect();
+        let mut files = files;
+        files.sort();
+        assert_eq!(files, ["a/b.html", "c/d.html", "index.html"]);
+        for o in &new {
+            assert_eq!(std::fs::read(site.join(&o.path)).unwrap(), *o.bytes);
+        }
+        assert!(!tmp.exists());
+
+        // Killed before the switch began: the staged files are dropped.
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
+        staging.stage(&[&out("index.html", "newer")]).unwrap();
+        std::mem::forget(staging);
+        drop(Staging::new(&site).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(site.join("index.html")).unwrap(),
+            "new"
+        );
+        assert!(!tmp.exists());
+    }
+
+    #[test]
     fn a_staging_dropped_without_commit_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("public");
