@@ -1,12 +1,13 @@
 //! Stage four: writing rendered files to the output folder.
 //!
-//! Files are staged as they are rendered and moved into place only after
-//! every page rendered ([`Staging`]), so a build with an error changes
-//! nothing. A file is written only when its bytes changed (a no-op build
-//! touches nothing, so deploys and rsync stay small), each through a
-//! staged file and a rename. Files that no output claims any more are
-//! removed, and only inside the output folder, which must not hold the
-//! site's sources.
+//! Files are staged beside the output as they are rendered and the output
+//! switches to them only after every page rendered ([`Staging`]), so a
+//! build with an error changes nothing and a reader never sees two builds
+//! mixed (ARCHITECTURE.md, "The output switch"). A file is written only
+//! when its bytes changed (a no-op build touches nothing, so deploys and
+//! rsync stay small). Files that no output claims any more are removed if
+//! sheaf wrote them ([`Owned`]), and only inside the output folder, which
+//! must not hold the site's sources.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
