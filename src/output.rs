@@ -261,20 +261,42 @@ const STAGED: &str = "files";
 const JOURNAL: &str = "stale";
 const HIDDEN: &str = "site";
 
+/// The folder `dir`'s files live in, its parent, and the staging folder
+/// beside it.
+fn places(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
+    let real = resolve(dir);
+    let (Some(parent), Some(name)) = (real.parent(), real.file_name()) else {
+        return Err(Error::UnsafeOutput {
+            path: dir.to_path_buf(),
+            reason: "it is the root of the file system".into(),
+        });
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".sheaf-staging");
+    let beside = parent.join(tmp_name);
+    let parent = parent.to_path_buf();
+    Ok((real, parent, beside))
+}
+
+/// Finishes a commit into `dir` that a killed sheaf left half done (see
+/// [`Staging::new`]), so that what is on disk can be read first.
+pub fn recover_output(dir: &Path) -> Result<()> {
+    let (real, _, beside) = places(dir)?;
+    if beside.join(HIDDEN).symlink_metadata().is_ok() {
+        recover(&real, &beside)?;
+    }
+    Ok(())
+}
+
 impl Staging {
     pub fn new(dir: &Path) -> Result<Staging> {
-        let real = resolve(dir);
+        let (real, parent, beside_tmp) = places(dir)?;
+        let parent = parent.as_path();
         let refuse = |reason: &str| Error::UnsafeOutput {
             path: dir.to_path_buf(),
             reason: reason.to_string(),
         };
-        let (Some(parent), Some(name)) = (real.parent(), real.file_name()) else {
-            return Err(refuse("it is the root of the file system"));
-        };
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(".sheaf-staging");
-        let beside_tmp = parent.join(tmp_name);
         // What a killed build left: a commit to finish, or staged files.
         recover(&real, &beside_tmp)?;
         let exists = match std::fs::metadata(&real) {

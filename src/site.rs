@@ -91,6 +91,8 @@ pub fn build_with_progress(
     let mut manifest = options
         .cache
         .then(|| crate::cache::load_manifest(&session.root, &out_dir));
+    // The record is of the folder as a finished build left it.
+    output::recover_output(&out_dir)?;
     let owned = crate::cache::load_owned(&session.root, &out_dir);
     session.render_each(progress, &mut |outputs| {
         let started = Instant::now();
@@ -311,6 +313,7 @@ impl Session {
     /// removing the files sheaf wrote there that no output claims. Its
     /// warnings (files left alone, a record not saved) go to `warnings`.
     pub fn write(&self, dir: &Path, warnings: &mut Vec<Diagnostic>) -> Result<WriteReport> {
+        output::recover_output(dir)?;
         let owned = crate::cache::load_owned(&self.root, dir);
         let committed = output::write(dir, self.outputs.values(), owned.clone())?;
         record_ownership(&self.root, dir, &committed, &owned, warnings);

@@ -491,3 +491,25 @@ fn an_output_that_is_a_link_stays_a_link() {
         .collect();
     assert_eq!(beside, ["site"]);
 }
+
+#[test]
+fn a_build_after_one_killed_in_its_commit_finishes_it_and_cleans_up() {
+    let site = built();
+    let before = snapshot(&site.out());
+    // What a build killed between hiding the output and putting it back
+    // leaves: the folder inside the staging folder, nothing left to move.
+    let staging = site.root().join(".public.sheaf-staging");
+    std::fs::create_dir_all(staging.join("files")).unwrap();
+    std::fs::rename(site.out(), staging.join("site")).unwrap();
+    assert!(!site.out().exists());
+    // The next build, after an edit that makes a page stale.
+    let paper = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&paper).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let report = site.build().unwrap();
+    assert!(report.write.removed >= 2, "{:?}", report.write);
+    assert!(!staging.exists());
+    std::fs::write(&paper, &text).unwrap();
+    site.build().unwrap();
+    assert_eq!(snapshot(&site.out()), before);
+}
