@@ -513,3 +513,13 @@ fn a_build_after_one_killed_in_its_commit_finishes_it_and_cleans_up() {
     site.build().unwrap();
     assert_eq!(snapshot(&site.out()), before);
 }
+
+#[test]
+fn an_output_path_that_is_a_file_is_said_to_be_one() {
+    let site = TestSite::bundled();
+    let file = site.root().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let err = build_to(&site, &file, false).unwrap_err().to_string();
+    assert!(err.contains("is a file"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
