@@ -485,7 +485,11 @@ impl Staging {
             });
         }
         let removed = stale.len();
-        self.switch(stale)?;
+        // Whichever moves fewer files: the staged ones into the old tree,
+        // or, when most files changed, what the new site keeps of the old
+        // tree (unchanged files, and others' files) into the staged one.
+        let carry = self.staged + stale.len() > self.unchanged + foreign.len();
+        self.switch(stale, carry)?;
         let manifest = self.known.is_some().then(|| self.manifest());
         let mut owned: Vec<u64> = self.claimed.iter().map(|p| owned_key(p)).collect();
         owned.sort_unstable();
@@ -510,13 +514,13 @@ impl Staging {
             .filter(|p| self.real.join(p).symlink_metadata().is_ok())
             .cloned()
             .collect();
-        self.switch(present)
+        self.switch(present, false)
     }
 
     /// Switches the output folder from the old files to the new: the
     /// staged files and, gone, the `stale` ones (see ARCHITECTURE.md,
     /// "The output switch").
-    fn switch(&mut self, stale: Vec<String>) -> Result<()> {
+    fn switch(&mut self, stale: Vec<String>, carry: bool) -> Result<()> {
         let exists = self.real.symlink_metadata().is_ok();
         if self.staged == 0 && stale.is_empty() {
             // Nothing changes: nothing is written.
@@ -524,7 +528,7 @@ impl Staging {
             // A first build: the whole tree appears with one rename.
             rename(&self.files, &self.real)?;
         } else if self.beside {
-            write_journal(&self.tmp.join(JOURNAL), &stale)?;
+            write_journal(&self.tmp.join(JOURNAL), carry, &stale)?;
             rename(&self.real, &self.tmp.join(HIDDEN))?;
             self.hidden = true;
             finish(&self.real, &self.tmp)?;
@@ -604,20 +608,95 @@ fn rename(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Finishes a commit whose output folder is hidden in the staging folder
-/// `tmp`: moves the staged files in, removes the journal's stale files and
-/// puts the folder back. Every step can be run again after a kill.
+/// `tmp`, in the direction the journal says: either the staged files move
+/// into the hidden folder, the journal's stale files go and the folder is
+/// put back, or (`carry`) what the new site keeps of the hidden folder
+/// moves into the staged tree, which takes its place. Every step can be
+/// run again after a kill.
 fn finish(real: &Path, tmp: &Path) -> Result<()> {
     let hidden = tmp.join(HIDDEN);
     let files = tmp.join(STAGED);
     // Written before the folder was hidden; missing only if a person
-    // removed it, and then stale files stay (nothing is mixed). Removed
-    // first: a stale file can stand where a new folder goes.
-    let stale = read_journal(&tmp.join(JOURNAL)).unwrap_or_default();
+    // removed it, and then stale files stay (nothing is mixed).
+    let (carry, stale) = read_journal(&tmp.join(JOURNAL)).unwrap_or_default();
+    if carry {
+        // Gone once it took the output's place: only the old tree's
+        // leftovers remain, to be removed with the staging folder.
+        if files.exists() {
+            let mut holding = HashSet::new();
+            for path in &stale {
+                let mut parent = Path::new(path).parent();
+                while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+                    holding.insert(format!("{}/", p.to_string_lossy()));
+                    parent = p.parent();
+                }
+            }
+            let stale: HashSet<String> = stale.into_iter().collect();
+            carry_into(&hidden, &files, Some(""), &stale, &holding)?;
+            rename(&files, real)?;
+        }
+        return Ok(());
+    }
+    // Removed first: a stale file can stand where a new folder goes.
     remove_listed(&hidden, &stale)?;
     if files.exists() {
         move_into(&files, &hidden)?;
     }
     rename(&hidden, real)?;
+    Ok(())
+}
+
+/// Moves into the staged tree `to` everything of the old tree `from` that
+/// the new site keeps: what `to` lacks and is not `stale` (folders whole,
+/// unless they hold a stale file: `holding` lists those, as `a/b/`). What
+/// `to` has replaces the old, keeping the old file's mode.
+fn carry_into(
+    from: &Path,
+    to: &Path,
+    prefix: Option<&str>,
+    stale: &HashSet<String>,
+    holding: &HashSet<String>,
+) -> Result<()> {
+    for entry in std::fs::read_dir(from).map_err(|e| Error::read(from, e))? {
+        let entry = entry.map_err(|e| Error::read(from, e))?;
+        let source = entry.path();
+        let target = to.join(entry.file_name());
+        let path = match (prefix, entry.file_name().to_str()) {
+            (Some(prefix), Some(name)) => Some(format!("{prefix}{name}")),
+            _ => None,
+        };
+        let old = entry.file_type().map_err(|e| Error::read(&source, e))?;
+        match std::fs::symlink_metadata(&target) {
+            Ok(new) if old.is_dir() && new.is_dir() => {
+                let rel = path.map(|p| p + "/");
+                carry_into(&source, &target, rel.as_deref(), stale, holding)?;
+            }
+            Ok(new) => {
+                if old.is_file() && new.is_file() {
+                    if let Ok(m) = entry.metadata() {
+                        if m.permissions() != new.permissions() {
+                            keep_mode(&target, &m);
+                        }
+                    }
+                }
+            }
+            Err(_) if old.is_dir() => {
+                let rel = path.map(|p| p + "/");
+                if rel.as_ref().is_some_and(|r| holding.contains(r)) {
+                    std::fs::create_dir_all(&target).map_err(|e| Error::write(&target, e))?;
+                    carry_into(&source, &target, rel.as_deref(), stale, holding)?;
+                    let _ = std::fs::remove_dir(&target); // only if nothing was kept
+                } else {
+                    rename(&source, &target)?;
+                }
+            }
+            Err(_) => {
+                if !path.as_ref().is_some_and(|p| stale.contains(p)) {
+                    rename(&source, &target)?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -635,15 +714,15 @@ fn recover(real: &Path, tmp: &Path) -> Result<()> {
     }
 }
 
-fn write_journal(path: &Path, stale: &[String]) -> Result<()> {
-    let bytes =
-        postcard::to_allocvec(stale).map_err(|e| Error::write(path, std::io::Error::other(e)))?;
+fn write_journal(path: &Path, carry: bool, stale: &[String]) -> Result<()> {
+    let bytes = postcard::to_allocvec(&(carry, stale))
+        .map_err(|e| Error::write(path, std::io::Error::other(e)))?;
     let mut sealed = xxh3_64(&bytes).to_le_bytes().to_vec();
     sealed.extend_from_slice(&bytes);
     std::fs::write(path, sealed).map_err(|e| Error::write(path, e))
 }
 
-fn read_journal(path: &Path) -> Option<Vec<String>> {
+fn read_journal(path: &Path) -> Option<(bool, Vec<String>)> {
     let bytes = std::fs::read(path).ok()?;
     let (sum, payload) = bytes.split_at_checked(8)?;
     (sum == xxh3_64(payload).to_le_bytes()).then_some(())?;
@@ -1035,7 +1114,7 @@ mod tests {
             "old"
         );
         // What `switch` does, killed after the first file moved.
-        write_journal(&tmp.join(JOURNAL), &["gone.html".to_string()]).unwrap();
+        write_journal(&tmp.join(JOURNAL), false, &["gone.html".to_string()]).unwrap();
         std::fs::rename(&site, tmp.join(HIDDEN)).unwrap();
         std::fs::rename(tmp.join("files/index.html"), tmp.join("site/index.html")).unwrap();
         std::mem::forget(staging);
@@ -1066,6 +1145,88 @@ mod tests {
             "new"
         );
         assert!(!tmp.exists());
+    }
+
+    /// Every file under `dir` with its text, `.git` included.
+    fn texts(dir: &Path) -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn when_most_files_change_what_is_kept_moves_into_the_new_tree() {
+        let expected = [
+            (".git/HEAD", "ref"),
+            ("CNAME", "mine"),
+            ("a/b.html", "b"),
+            ("c/1.html", "1"),
+            ("c/2.html", "2"),
+            ("c/3.html", "3"),
+            ("index.html", "new"),
+            ("k/keep.html", "k"),
+            ("k/new.html", "n"),
+        ]
+        .map(|(p, t)| (p.to_string(), t.to_string()));
+        let new = [
+            out("index.html", "new"),
+            out("a/b.html", "b"),
+            out("k/keep.html", "k"),
+            out("k/new.html", "n"),
+            out("c/1.html", "1"),
+            out("c/2.html", "2"),
+            out("c/3.html", "3"),
+        ];
+        for killed in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let site = dir.path().join("public");
+            let old = [
+                out("index.html", "old"),
+                out("a/b.html", "b"),
+                out("gone.html", "g"),
+                out("z/old.html", "z"),
+                out("k/keep.html", "k"),
+                out("k/gone.html", "g"),
+            ];
+            put(&site, &old).unwrap();
+            let owned = all_owned(&site);
+            // Not sheaf's: a file of the user's and a deploy checkout.
+            std::fs::write(site.join("CNAME"), "mine").unwrap();
+            std::fs::create_dir(site.join(".git")).unwrap();
+            std::fs::write(site.join(".git/HEAD"), "ref").unwrap();
+            let mut staging = Staging::new(&site).unwrap().with_owned(owned);
+            staging.stage(&new.iter().collect::<Vec<_>>()).unwrap();
+            if !killed {
+                let c = staging.commit_tracked().unwrap();
+                assert_eq!((c.report.written, c.report.removed), (5, 3));
+                assert_eq!(c.foreign, ["CNAME"]);
+            } else {
+                // Killed after carrying one folder over.
+                let tmp = dir.path().join(".public.sheaf-staging");
+                let stale = ["gone.html", "k/gone.html", "z/old.html"].map(String::from);
+                write_journal(&tmp.join(JOURNAL), true, &stale).unwrap();
+                std::fs::rename(&site, tmp.join(HIDDEN)).unwrap();
+                std::fs::rename(tmp.join("site/a"), tmp.join("files/a")).unwrap();
+                std::mem::forget(staging);
+                drop(Staging::new(&site).unwrap());
+                assert!(!tmp.exists());
+            }
+            assert_eq!(texts(&site), expected, "killed: {killed}");
+            assert!(!site.join("z").exists());
+        }
     }
 
     #[test]
