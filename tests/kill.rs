@@ -111,8 +111,10 @@ fn a_killed_rebuild_leaves_the_old_site_or_the_new() {
         let target = 1 - now;
         retitle(&root, &config, titles[target]);
         let mut child = sheaf(&root).spawn().unwrap();
-        // Anywhere from the start to a little past the usual end.
-        let wait = rng.below(took.as_millis() as u64 * 11 / 10 + 1);
+        // From rendering (pages being staged) to a little past the usual
+        // end; before that the build has only read its inputs.
+        let ms = took.as_millis() as u64;
+        let wait = ms * 3 / 10 + rng.below(ms + 1);
         std::thread::sleep(Duration::from_millis(wait));
         let _ = child.kill(); // SIGKILL
         child.wait().unwrap();
