@@ -657,47 +657,50 @@ fn carry_into(
     stale: &HashSet<String>,
     holding: &HashSet<String>,
 ) -> Result<()> {
-    for entry in std::fs::read_dir(from).map_err(|e| Error::read(from, e))? {
-        let entry = entry.map_err(|e| Error::read(from, e))?;
-        let source = entry.path();
-        let target = to.join(entry.file_name());
-        let path = match (prefix, entry.file_name().to_str()) {
-            (Some(prefix), Some(name)) => Some(format!("{prefix}{name}")),
-            _ => None,
-        };
-        let old = entry.file_type().map_err(|e| Error::read(&source, e))?;
-        match std::fs::symlink_metadata(&target) {
-            Ok(new) if old.is_dir() && new.is_dir() => {
-                let rel = path.map(|p| p + "/");
-                carry_into(&source, &target, rel.as_deref(), stale, holding)?;
-            }
-            Ok(new) => {
-                if old.is_file() && new.is_file() {
-                    if let Ok(m) = entry.metadata() {
-                        if m.permissions() != new.permissions() {
-                            keep_mode(&target, &m);
+    // In parallel, as `move_into`.
+    listing(from)?
+        .par_iter()
+        .with_max_len(16)
+        .try_for_each(|entry| {
+            let source = entry.path();
+            let target = to.join(entry.file_name());
+            let path = match (prefix, entry.file_name().to_str()) {
+                (Some(prefix), Some(name)) => Some(format!("{prefix}{name}")),
+                _ => None,
+            };
+            let old = entry.file_type().map_err(|e| Error::read(&source, e))?;
+            match std::fs::symlink_metadata(&target) {
+                Ok(new) if old.is_dir() && new.is_dir() => {
+                    let rel = path.map(|p| p + "/");
+                    carry_into(&source, &target, rel.as_deref(), stale, holding)?;
+                }
+                Ok(new) => {
+                    if old.is_file() && new.is_file() {
+                        if let Ok(m) = entry.metadata() {
+                            if m.permissions() != new.permissions() {
+                                keep_mode(&target, &m);
+                            }
                         }
                     }
                 }
-            }
-            Err(_) if old.is_dir() => {
-                let rel = path.map(|p| p + "/");
-                if rel.as_ref().is_some_and(|r| holding.contains(r)) {
-                    std::fs::create_dir_all(&target).map_err(|e| Error::write(&target, e))?;
-                    carry_into(&source, &target, rel.as_deref(), stale, holding)?;
-                    let _ = std::fs::remove_dir(&target); // only if nothing was kept
-                } else {
-                    rename(&source, &target)?;
+                Err(_) if old.is_dir() => {
+                    let rel = path.map(|p| p + "/");
+                    if rel.as_ref().is_some_and(|r| holding.contains(r)) {
+                        std::fs::create_dir_all(&target).map_err(|e| Error::write(&target, e))?;
+                        carry_into(&source, &target, rel.as_deref(), stale, holding)?;
+                        let _ = std::fs::remove_dir(&target); // only if nothing was kept
+                    } else {
+                        rename(&source, &target)?;
+                    }
+                }
+                Err(_) => {
+                    if !path.as_ref().is_some_and(|p| stale.contains(p)) {
+                        rename(&source, &target)?;
+                    }
                 }
             }
-            Err(_) => {
-                if !path.as_ref().is_some_and(|p| stale.contains(p)) {
-                    rename(&source, &target)?;
-                }
-            }
-        }
-    }
-    Ok(())
+            Ok(())
+        })
 }
 
 /// Puts right what a killed sheaf left in the staging folder `tmp` of the
@@ -760,38 +763,44 @@ fn remove_listed(dir: &Path, stale: &[String]) -> Result<()> {
 /// Moves everything in the staging folder `from` to the same place under
 /// `to`: a folder `to` lacks moves whole, a file replaces the one there.
 fn move_into(from: &Path, to: &Path) -> Result<()> {
-    let entries = std::fs::read_dir(from).map_err(|e| Error::read(from, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::read(from, e))?;
-        let source = entry.path();
-        let target = to.join(entry.file_name());
-        let is_dir = entry
-            .file_type()
-            .map_err(|e| Error::read(&source, e))?
-            .is_dir();
-        match std::fs::symlink_metadata(&target) {
-            Ok(m) if is_dir && m.is_dir() => {
-                move_into(&source, &target)?;
-                continue;
-            }
-            Ok(m) => {
-                // A file where a folder goes, or the other way round (the
-                // old one is stale: this build writes the other kind), or a
-                // file replacing a file, which keeps its mode. A link is a
-                // file here: it goes, and what it points at stays.
-                if m.is_dir() {
-                    std::fs::remove_dir_all(&target).map_err(|e| Error::write(&target, e))?;
-                } else if is_dir {
-                    std::fs::remove_file(&target).map_err(|e| Error::write(&target, e))?;
-                } else if m.is_file() {
-                    keep_mode(&source, &m);
+    // In parallel: the output is hidden until the moves end, and renames in
+    // different folders do not wait for each other.
+    listing(from)?
+        .par_iter()
+        .with_max_len(16)
+        .try_for_each(|entry| {
+            let source = entry.path();
+            let target = to.join(entry.file_name());
+            let is_dir = entry
+                .file_type()
+                .map_err(|e| Error::read(&source, e))?
+                .is_dir();
+            match std::fs::symlink_metadata(&target) {
+                Ok(m) if is_dir && m.is_dir() => return move_into(&source, &target),
+                Ok(m) => {
+                    // A file where a folder goes, or the other way round (the
+                    // old one is stale: this build writes the other kind), or a
+                    // file replacing a file, which keeps its mode. A link is a
+                    // file here: it goes, and what it points at stays.
+                    if m.is_dir() {
+                        std::fs::remove_dir_all(&target).map_err(|e| Error::write(&target, e))?;
+                    } else if is_dir {
+                        std::fs::remove_file(&target).map_err(|e| Error::write(&target, e))?;
+                    } else if m.is_file() {
+                        keep_mode(&source, &m);
+                    }
                 }
+                Err(_) => {}
             }
-            Err(_) => {}
-        }
-        rename(&source, &target)?;
-    }
-    Ok(())
+            rename(&source, &target)
+        })
+}
+
+/// The entries of the folder `dir`.
+fn listing(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {
+    std::fs::read_dir(dir)
+        .and_then(|items| items.collect())
+        .map_err(|e| Error::read(dir, e))
 }
 
 impl Drop for Staging {
