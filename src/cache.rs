@@ -21,8 +21,10 @@
 //! their inputs (every paper's terms and themes), so editing notes, or
 //! nothing, does not recompute them. `outputs/` keeps, per output folder,
 //! the [`Manifest`] of what the last build wrote there, so the next one
-//! need not read the files back to know they are unchanged. The cache is an
-//! optimisation only: a shard that is missing, unreadable, from another
+//! need not read the files back to know they are unchanged; `owners/`
+//! keeps, per output folder, which files sheaf wrote there (the record that
+//! lets a build remove stale files, kept even by `--no-cache` builds). The
+//! cache is an optimisation only: a shard that is missing, unreadable, from another
 //! sheaf or corrupt counts as empty, and a cache that cannot be written is
 //! skipped. Neither ever fails a build or changes its output.
 
@@ -310,8 +312,78 @@ pub fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result
     std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     write_sealed(&path, 0, manifest)?;
     // Benchmarks and previews build into many folders: keep the newest.
-    let mut kept: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&dir)
-        .map_err(|e| Error::read(&dir, e))?
+    keep_newest(&dir, MAX_MANIFESTS)
+}
+
+/// The folder of ownership records, in [`DIR`].
+const OWNERS_DIR: &str = "owners";
+
+/// Ownership records kept: one per output folder built into.
+const MAX_OWNERS: usize = 32;
+
+/// The first bytes of an ownership record. Its own format, not the
+/// cache's [`FORMAT`]: a new cache format must not make sheaf forget which
+/// folders are its own.
+const OWNERS_MAGIC: &[u8; 16] = b"sheaf-owned-v1\n\0";
+
+/// Which files in `out_dir` sheaf wrote (see [`crate::output::Owned`]):
+/// the record the last build left, else, for a folder an older sheaf
+/// built, the files its manifest lists; `None` when neither is there.
+pub fn load_owned(root: &Path, out_dir: &Path) -> crate::output::Owned {
+    let path = record_path(root, OWNERS_DIR, out_dir)?;
+    if let Some(keys) = read_owned(&path) {
+        return Some(keys.into_iter().collect());
+    }
+    let manifest = load_manifest(root, out_dir);
+    (!manifest.is_empty()).then(|| manifest.paths().map(crate::output::owned_key).collect())
+}
+
+fn read_owned(path: &Path) -> Option<Vec<u64>> {
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(OWNERS_MAGIC.as_slice())?;
+    let (sum, keys) = rest.split_at_checked(8)?;
+    if sum != xxhash_rust::xxh3::xxh3_64(keys).to_le_bytes() || keys.len() % 8 != 0 {
+        return None;
+    }
+    Some(
+        keys.chunks_exact(8)
+            .filter_map(|k| k.try_into().ok().map(u64::from_le_bytes))
+            .collect(),
+    )
+}
+
+/// Records that sheaf wrote the files with these `keys` (sorted) into
+/// `out_dir`, unless the record already says so. Kept even for builds
+/// without the cache: it is what lets the next build clean the folder.
+pub fn save_owned(
+    root: &Path,
+    out_dir: &Path,
+    keys: &[u64],
+    before: &crate::output::Owned,
+) -> Result<()> {
+    let Some(path) = record_path(root, OWNERS_DIR, out_dir) else {
+        return Ok(());
+    };
+    let same = before
+        .as_ref()
+        .is_some_and(|b| b.len() == keys.len() && keys.iter().all(|k| b.contains(k)));
+    if same && path.exists() {
+        return Ok(());
+    }
+    let dir = root.join(DIR).join(OWNERS_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let payload: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+    let mut bytes = OWNERS_MAGIC.to_vec();
+    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    crate::fs::write_atomic(&path, &bytes)?;
+    keep_newest(&dir, MAX_OWNERS)
+}
+
+/// Removes all but the `n` most recently written files of `dir`.
+fn keep_newest(dir: &Path, n: usize) -> Result<()> {
+    let mut kept: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| Error::read(dir, e))?
         .filter_map(|item| {
             let path = item.ok()?.path();
             let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
@@ -319,7 +391,7 @@ pub fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result
         })
         .collect();
     kept.sort();
-    let surplus = kept.len().saturating_sub(MAX_MANIFESTS);
+    let surplus = kept.len().saturating_sub(n);
     for (_, old) in kept.into_iter().take(surplus) {
         let _ = std::fs::remove_file(old);
     }
@@ -329,13 +401,15 @@ pub fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result
 /// One file per output folder, named by a hash of its absolute path;
 /// `None` when the folder does not exist (nothing to vouch for).
 fn manifest_path(root: &Path, out_dir: &Path) -> Option<PathBuf> {
+    record_path(root, OUTPUT_DIR, out_dir)
+}
+
+/// The file in `<root>/.sheaf-cache/<kind>/` about `out_dir`, named by a
+/// hash of its absolute path; `None` when the folder does not exist.
+fn record_path(root: &Path, kind: &str, out_dir: &Path) -> Option<PathBuf> {
     let absolute = out_dir.canonicalize().ok()?;
     let name = xxhash_rust::xxh3::xxh3_64(absolute.as_os_str().as_encoded_bytes());
-    Some(
-        root.join(DIR)
-            .join(OUTPUT_DIR)
-            .join(format!("{name:016x}.bin")),
-    )
+    Some(root.join(DIR).join(kind).join(format!("{name:016x}.bin")))
 }
 
 /// Writes `value` with a header (format, stamp) and a checksum, so a

@@ -936,9 +936,10 @@ fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
     session.check_output_dir(&out_dir)?;
     // Watch before announcing, so no save after the announcement is missed.
     let watcher = sheaf::watch::Watcher::new(&session.watched())?;
-    let write = session.write(&out_dir)?;
+    let mut warnings = session.warnings();
+    let write = session.write(&out_dir, &mut warnings)?;
     if !cli.quiet {
-        print_warnings(&session.warnings(), root, cli.verbose);
+        print_warnings(&warnings, root, cli.verbose);
     }
     println!(
         "Built {} papers into {} in {} ms ({} files written); watching for changes (Ctrl-C to stop)",
@@ -960,12 +961,7 @@ fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
         };
         let start = std::time::Instant::now();
         let update = session.apply(&paths).and_then(|update| {
-            sheaf::output::write_changes(
-                &out_dir,
-                session.outputs(),
-                &update.changed,
-                &update.removed,
-            )?;
+            session.write_update(&out_dir, &update)?;
             Ok(update)
         });
         let changes = sheaf::watch::changes_line(root, &paths);

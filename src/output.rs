@@ -1,22 +1,22 @@
 //! Stage four: writing rendered files to the output folder.
 //!
-//! Files are staged as they are rendered and moved into place only after
-//! every page rendered ([`Staging`]), so a build with an error changes
-//! nothing. A file is written only when its bytes changed (a no-op build
-//! touches nothing, so deploys and rsync stay small), each through a
-//! staged file and a rename. Files that no output claims any more are
-//! removed, and only inside the output folder, which must not hold the
-//! site's sources.
+//! Files are staged beside the output as they are rendered and the output
+//! switches to them only after every page rendered ([`Staging`]), so a
+//! build with an error changes nothing and a reader never sees two builds
+//! mixed (ARCHITECTURE.md, "The output switch"). A file is written only
+//! when its bytes changed (a no-op build touches nothing, so deploys and
+//! rsync stay small). Files that no output claims any more are removed if
+//! sheaf wrote them ([`Owned`]), and only inside the output folder, which
+//! must not hold the site's sources.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 use crate::error::{Error, Result};
-use crate::fs::write_atomic;
 use crate::render::Output;
 
 /// What a write did.
@@ -91,44 +91,83 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// Hashes of the output paths of the files sheaf wrote into an output
+/// folder, from the record the last build left (`cache::load_owned`);
+/// `None` when there is no record, and then nothing in a non-empty folder
+/// is sheaf's unless this build writes it too.
+pub type Owned = Option<HashSet<u64>>;
+
+/// The key of an output path in an [`Owned`] record.
+pub fn owned_key(path: &str) -> u64 {
+    xxh3_64(path.as_bytes())
+}
+
+/// What a commit did and what the next build needs to know.
+#[derive(Debug, Default)]
+pub struct Committed {
+    pub report: WriteReport,
+    /// What the folder holds now, when the staging was made
+    /// [`Staging::with_manifest`].
+    pub manifest: Option<Manifest>,
+    /// The new ownership record: the keys of every output path, sorted.
+    pub owned: Vec<u64>,
+    /// Files no output claims that sheaf did not write: left alone.
+    pub foreign: Vec<String>,
+}
+
 /// Writes `outputs` into `dir`, skipping identical files and removing
-/// stale ones.
-pub fn write<'a>(dir: &Path, outputs: impl IntoIterator<Item = &'a Output>) -> Result<WriteReport> {
+/// stale ones that `owned` says sheaf wrote.
+pub fn write<'a>(
+    dir: &Path,
+    outputs: impl IntoIterator<Item = &'a Output>,
+    owned: Owned,
+) -> Result<Committed> {
     let outputs: Vec<&Output> = outputs.into_iter().collect();
-    let mut staging = Staging::new(dir)?;
+    let mut staging = Staging::new(dir)?.with_owned(owned);
     staging.stage(&outputs)?;
-    staging.commit()
+    staging.commit_tracked()
 }
 
 /// A write in two steps, so a build can hand over its files in batches
 /// (and not hold them all in memory) and still change nothing unless it
 /// succeeds: [`Staging::stage`] compares each file with the one on disk
-/// and writes the changed ones into a staging folder, at the same paths;
-/// [`Staging::commit`] moves them into place and removes stale files. A
-/// folder that does not exist in the output yet moves whole, with one
-/// rename, so a first build costs little more than writing the files. A
-/// `Staging` dropped without a commit removes what it staged.
+/// and writes the changed ones into a staging folder beside the output
+/// (`<parent>/.<name>.sheaf-staging/files`, never inside the published
+/// tree), at the same paths; [`Staging::commit`] switches the output from
+/// the old files to the new ones (see ARCHITECTURE.md, "The output
+/// switch"). A `Staging` dropped without a commit removes what it staged.
 pub struct Staging {
+    /// The output folder as the user named it (for messages).
     dir: PathBuf,
-    /// `<dir>/.sheaf-staging`; a dot-folder, which clean-ups leave alone.
+    /// The folder the files live in: `dir` with symbolic links resolved.
+    real: PathBuf,
+    /// The staging folder: beside `real` (`beside`), else, when that is
+    /// impossible (another file system, a parent sheaf cannot write),
+    /// `<real>/.sheaf-staging`.
     tmp: PathBuf,
+    /// `<tmp>/files`: the staged tree.
+    files: PathBuf,
+    beside: bool,
     /// Output paths seen, changed or not (the rest are stale).
     claimed: HashSet<String>,
     /// Files staged.
     staged: usize,
     unchanged: usize,
     committed: bool,
-    /// The output folder did not exist before: a failed build removes it.
-    created: bool,
-    /// The output folder held nothing when staging began, so no file
-    /// there is compared with (a first build skips 250,000 failing
-    /// lookups at 100,000 papers).
+    /// The output folder is inside the staging folder (a commit under
+    /// way): never removed with it.
+    hidden: bool,
+    /// The output folder held nothing (or did not exist) when staging
+    /// began, so no file there is compared with (a first build skips
+    /// 250,000 failing lookups at 100,000 papers).
     empty: bool,
     /// The process's umask would make new files unreadable to others (a
     /// web server): set 0644 on them.
     chmod_new: bool,
     /// What the last build wrote here, when tracked (see [`Manifest`]).
     known: Option<Manifest>,
+    /// Which files here sheaf wrote (see [`Owned`]).
+    owned: Owned,
     /// Each output's path and hash for the next manifest, with the file's
     /// metadata as it was found (unchanged) or staged (written).
     seen: Vec<(String, u128, Seen)>,
@@ -187,6 +226,11 @@ impl Manifest {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+
+    /// The output paths of the files it records.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
 }
 
 /// The metadata of a file that its content cannot change without changing:
@@ -223,27 +267,96 @@ impl Stat {
     }
 }
 
+/// The staging folder's parts: the staged tree, the list of stale files a
+/// commit removes (written before the switch begins), and the output
+/// folder itself while a commit is under way.
+const STAGED: &str = "files";
+const JOURNAL: &str = "stale";
+const HIDDEN: &str = "site";
+
+/// The folder `dir`'s files live in, its parent, and the staging folder
+/// beside it.
+fn places(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
+    let real = resolve(dir);
+    let (Some(parent), Some(name)) = (real.parent(), real.file_name()) else {
+        return Err(Error::UnsafeOutput {
+            path: dir.to_path_buf(),
+            reason: "it is the root of the file system".into(),
+        });
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".sheaf-staging");
+    let beside = parent.join(tmp_name);
+    let parent = parent.to_path_buf();
+    Ok((real, parent, beside))
+}
+
+/// Finishes a commit into `dir` that a killed sheaf left half done (see
+/// [`Staging::new`]), so that what is on disk can be read first.
+pub fn recover_output(dir: &Path) -> Result<()> {
+    let (real, _, beside) = places(dir)?;
+    if beside.join(HIDDEN).symlink_metadata().is_ok() {
+        recover(&real, &beside)?;
+    }
+    Ok(())
+}
+
 impl Staging {
     pub fn new(dir: &Path) -> Result<Staging> {
-        let created = !dir.exists();
-        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-        let tmp = dir.join(".sheaf-staging");
-        // Left over from a build that was killed.
-        let _ = std::fs::remove_dir_all(&tmp);
-        let empty = std::fs::read_dir(dir).is_ok_and(|mut items| items.next().is_none());
-        std::fs::create_dir(&tmp).map_err(|e| Error::write(&tmp, e))?;
+        let (real, parent, beside_tmp) = places(dir)?;
+        let parent = parent.as_path();
+        let refuse = |reason: &str| Error::UnsafeOutput {
+            path: dir.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        // What a killed build left: a commit to finish, or staged files.
+        recover(&real, &beside_tmp)?;
+        let exists = match std::fs::metadata(&real) {
+            Ok(m) if m.is_dir() => true,
+            Ok(_) => return Err(refuse("it is a file, not a folder")),
+            Err(_) => false,
+        };
+        // Staged files reach the output by rename, so they must be on its
+        // file system; a mount point's parent is not.
+        let mut beside = !exists || same_device(&real, parent);
+        if beside && exists {
+            // An older sheaf staged inside the output; a killed build of
+            // it left this behind, in the published tree.
+            let old = real.join(".sheaf-staging");
+            if old.symlink_metadata().is_ok() {
+                std::fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
+            }
+        }
+        if beside && std::fs::create_dir_all(beside_tmp.join(STAGED)).is_err() && exists {
+            beside = false; // a parent sheaf may not write in
+        }
+        let tmp = if beside {
+            beside_tmp
+        } else {
+            let tmp = real.join(".sheaf-staging");
+            let _ = std::fs::remove_dir_all(&tmp); // left by a killed build
+            tmp
+        };
+        let files = tmp.join(STAGED);
+        std::fs::create_dir_all(&files).map_err(|e| Error::write(&files, e))?;
+        let empty = !exists || std::fs::read_dir(&real).is_ok_and(|mut i| i.next().is_none());
         let chmod_new = !new_files_readable(&tmp);
         Ok(Staging {
             dir: dir.to_path_buf(),
+            real,
             tmp,
+            files,
+            beside,
             claimed: HashSet::new(),
             staged: 0,
             unchanged: 0,
             committed: false,
-            created,
+            hidden: false,
             empty,
             chmod_new,
             known: None,
+            owned: None,
             seen: Vec::new(),
             folders: Default::default(),
         })
@@ -256,6 +369,13 @@ impl Staging {
         self
     }
 
+    /// Which files in the folder sheaf wrote: only those are removed when
+    /// no output claims them.
+    pub fn with_owned(mut self, owned: Owned) -> Staging {
+        self.owned = owned;
+        self
+    }
+
     /// Stages the files among `outputs` whose bytes differ from the disk's.
     pub fn stage(&mut self, outputs: &[&Output]) -> Result<()> {
         type Staged = (bool, Option<u128>, Seen);
@@ -263,7 +383,7 @@ impl Staging {
             .par_iter()
             .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|o| {
-                let target = self.dir.join(&o.path);
+                let target = self.real.join(&o.path);
                 let hash = self.known.as_ref().map(|_| xxh3_128(&o.bytes));
                 // Taken before comparing: a change after it shows at commit.
                 let before = hash.filter(|_| !self.empty).and_then(|_| Stat::of(&target));
@@ -282,7 +402,7 @@ impl Staging {
                     return Ok((false, hash, before.map_or(Seen::Unknown, Seen::Found)));
                 }
                 self.write_staged(o)?;
-                let staged = hash.and_then(|_| Stat::of(&self.tmp.join(&o.path)));
+                let staged = hash.and_then(|_| Stat::of(&self.files.join(&o.path)));
                 Ok((true, hash, staged.map_or(Seen::Unknown, Seen::Written)))
             })
             .collect();
@@ -303,7 +423,7 @@ impl Staging {
 
     /// Writes one output into the staging folder.
     fn write_staged(&self, o: &Output) -> Result<()> {
-        let staged = self.tmp.join(&o.path);
+        let staged = self.files.join(&o.path);
         if let Some(parent) = staged.parent() {
             // Each folder once: asking again for every file costs
             // two system calls each, 48,000 at 10,000 papers.
@@ -324,97 +444,384 @@ impl Staging {
 
     /// Moves the staged files into place and removes the stale ones.
     pub fn commit(self) -> Result<WriteReport> {
-        self.commit_tracked().map(|(report, _)| report)
+        self.commit_tracked().map(|c| c.report)
     }
 
-    /// [`Staging::commit`], with the manifest of what the folder holds
-    /// now when the staging was made [`Staging::with_manifest`].
-    pub fn commit_tracked(mut self) -> Result<(WriteReport, Option<Manifest>)> {
-        let mut moved = HashSet::new();
-        move_into(&self.tmp, &self.dir, &mut moved)?;
-        self.committed = true;
-        let _ = std::fs::remove_dir_all(&self.tmp);
-        let removed = remove_stale(&self.dir, &self.claimed, &moved)?;
-        let manifest = self.known.is_some().then(|| {
-            let seen = std::mem::take(&mut self.seen);
-            let files = seen
-                .into_par_iter()
-                .filter_map(|(path, hash, seen)| {
-                    // Only files that are still what this build found or
-                    // wrote: anything that replaced or changed one since
-                    // has another inode or change time.
-                    let now = Stat::of(&self.dir.join(&path))?;
-                    let ours = match seen {
-                        Seen::Found(stat) => stat == now,
-                        Seen::Written(staged) => staged.ino == now.ino && staged.len == now.len,
-                        Seen::Unknown => false,
-                    };
-                    ours.then_some((path, (hash, now)))
-                })
-                .collect();
-            let made = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
-                .unwrap_or_default();
-            Manifest { files, made }
-        });
+    /// [`Staging::commit`], with what the next build needs: the manifest,
+    /// the ownership record, the files left alone.
+    ///
+    /// A file no output claims is stale, and removed, only when the
+    /// ownership record says sheaf wrote it; without a record, a folder
+    /// holding such a file is refused before anything changes (it could
+    /// be a folder of the user's, named by mistake).
+    pub fn commit_tracked(mut self) -> Result<Committed> {
+        let mut stale = Vec::new();
+        let mut foreign = Vec::new();
+        if !self.empty {
+            for (file, path) in unclaimed(&self.real, &self.claimed)? {
+                match path {
+                    Some(p)
+                        if self
+                            .owned
+                            .as_ref()
+                            .is_some_and(|o| o.contains(&owned_key(&p))) =>
+                    {
+                        stale.push(p)
+                    }
+                    Some(p) => foreign.push(p),
+                    None => foreign.push(file.to_string_lossy().into_owned()),
+                }
+            }
+        }
+        foreign.sort();
+        if self.owned.is_none() && !foreign.is_empty() {
+            let mut shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
+            let more = foreign.len() - shown.len();
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            shown
+                .iter_mut()
+                .for_each(|s| *s = s.trim_start_matches('/'));
+            return Err(Error::UnsafeOutput {
+                path: self.dir.clone(),
+                reason: format!(
+                    "it holds files that sheaf did not write ({}{more}), which a build would \
+                     remove. sheaf cleans only folders it created (it keeps a record of those \
+                     in {}/); move those files away or empty the folder (or choose another \
+                     output folder), then build again",
+                    shown.join(", "),
+                    crate::cache::DIR,
+                ),
+            });
+        }
+        let removed = stale.len();
+        // Whichever moves fewer files: the staged ones into the old tree,
+        // or, when most files changed, what the new site keeps of the old
+        // tree (unchanged files, and others' files) into the staged one.
+        let carry = self.staged + stale.len() > self.unchanged + foreign.len();
+        self.switch(stale, carry)?;
+        let manifest = self.known.is_some().then(|| self.manifest());
+        let mut owned: Vec<u64> = self.claimed.iter().map(|p| owned_key(p)).collect();
+        owned.sort_unstable();
         let report = WriteReport {
             written: self.staged,
             unchanged: self.unchanged,
             removed,
         };
-        Ok((report, manifest))
+        Ok(Committed {
+            report,
+            manifest,
+            owned,
+            foreign,
+        })
+    }
+
+    /// Commits, removing `removed` (output paths this session wrote) as
+    /// stale, without looking for others: an incremental rebuild's write.
+    pub fn commit_listed(mut self, removed: &[String]) -> Result<()> {
+        let present = removed
+            .iter()
+            .filter(|p| self.real.join(p).symlink_metadata().is_ok())
+            .cloned()
+            .collect();
+        self.switch(present, false)
+    }
+
+    /// Switches the output folder from the old files to the new: the
+    /// staged files and, gone, the `stale` ones (see ARCHITECTURE.md,
+    /// "The output switch").
+    fn switch(&mut self, stale: Vec<String>, carry: bool) -> Result<()> {
+        let exists = self.real.symlink_metadata().is_ok();
+        if self.staged == 0 && stale.is_empty() {
+            // Nothing changes: nothing is written.
+        } else if !exists {
+            // A first build: the whole tree appears with one rename.
+            rename(&self.files, &self.real)?;
+        } else if self.beside {
+            write_journal(&self.tmp.join(JOURNAL), carry, &stale)?;
+            rename(&self.real, &self.tmp.join(HIDDEN))?;
+            self.hidden = true;
+            finish(&self.real, &self.tmp)?;
+            self.hidden = false;
+        } else {
+            // Another file system: file by file in place (see
+            // ARCHITECTURE.md for what a reader can see then).
+            remove_listed(&self.real, &stale)?;
+            move_into(&self.files, &self.real)?;
+        }
+        self.committed = true;
+        let _ = std::fs::remove_dir_all(&self.tmp);
+        Ok(())
+    }
+
+    /// The manifest of the files just committed.
+    fn manifest(&mut self) -> Manifest {
+        let seen = std::mem::take(&mut self.seen);
+        let real = &self.real;
+        let files = seen
+            .into_par_iter()
+            .filter_map(|(path, hash, seen)| {
+                // Only files that are still what this build found or
+                // wrote: anything that replaced or changed one since
+                // has another inode or change time.
+                let now = Stat::of(&real.join(&path))?;
+                let ours = match seen {
+                    Seen::Found(stat) => stat == now,
+                    Seen::Written(staged) => staged.ino == now.ino && staged.len == now.len,
+                    Seen::Unknown => false,
+                };
+                ours.then_some((path, (hash, now)))
+            })
+            .collect();
+        let made = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
+            .unwrap_or_default();
+        Manifest { files, made }
     }
 }
 
-/// Moves everything in the staging folder `from` to the same place under
-/// `to`: a folder `to` lacks moves whole (and is added to `moved`), a file
-/// replaces the one there.
-fn move_into(from: &Path, to: &Path, moved: &mut HashSet<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(from).map_err(|e| Error::read(from, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::read(from, e))?;
-        let source = entry.path();
-        let target = to.join(entry.file_name());
-        let is_dir = entry
-            .file_type()
-            .map_err(|e| Error::read(&source, e))?
-            .is_dir();
-        match std::fs::symlink_metadata(&target) {
-            Ok(m) if is_dir && m.is_dir() => {
-                move_into(&source, &target, moved)?;
-                continue;
-            }
-            Ok(m) => {
-                // A file where a folder goes, or the other way round (the
-                // old one is stale: this build writes the other kind), or a
-                // file replacing a file, which keeps its mode. A link is a
-                // file here: it goes, and what it points at stays.
-                if m.is_dir() {
-                    std::fs::remove_dir_all(&target).map_err(|e| Error::write(&target, e))?;
-                } else if is_dir {
-                    std::fs::remove_file(&target).map_err(|e| Error::write(&target, e))?;
-                } else if m.is_file() {
-                    keep_mode(&source, &m);
+/// `dir` with its symbolic links resolved, so the output switch renames
+/// the folder the files are in, not a link to it (a dangling link names
+/// the folder it will be).
+fn resolve(dir: &Path) -> PathBuf {
+    if let Ok(real) = dir.canonicalize() {
+        return real;
+    }
+    if let Ok(target) = std::fs::read_link(dir) {
+        let parent = dir.parent().unwrap_or(Path::new(""));
+        return normalize(&parent.join(target));
+    }
+    normalize(dir)
+}
+
+/// Whether `a` and `b` are on the same file system (where that cannot be
+/// told, they are taken to be: a rename across would fail loudly).
+fn same_device(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        true
+    }
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| Error::write(to, e))
+}
+
+/// Finishes a commit whose output folder is hidden in the staging folder
+/// `tmp`, in the direction the journal says: either the staged files move
+/// into the hidden folder, the journal's stale files go and the folder is
+/// put back, or (`carry`) what the new site keeps of the hidden folder
+/// moves into the staged tree, which takes its place. Every step can be
+/// run again after a kill.
+fn finish(real: &Path, tmp: &Path) -> Result<()> {
+    let hidden = tmp.join(HIDDEN);
+    let files = tmp.join(STAGED);
+    // Written before the folder was hidden; missing only if a person
+    // removed it, and then stale files stay (nothing is mixed).
+    let (carry, stale) = read_journal(&tmp.join(JOURNAL)).unwrap_or_default();
+    if carry {
+        // Gone once it took the output's place: only the old tree's
+        // leftovers remain, to be removed with the staging folder.
+        if files.exists() {
+            let mut holding = HashSet::new();
+            for path in &stale {
+                let mut parent = Path::new(path).parent();
+                while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+                    holding.insert(format!("{}/", p.to_string_lossy()));
+                    parent = p.parent();
                 }
             }
-            Err(_) => {}
+            let stale: HashSet<String> = stale.into_iter().collect();
+            carry_into(&hidden, &files, Some(""), &stale, &holding)?;
+            rename(&files, real)?;
         }
-        std::fs::rename(&source, &target).map_err(|e| Error::write(&target, e))?;
-        if is_dir {
-            moved.insert(target);
+        return Ok(());
+    }
+    // Removed first: a stale file can stand where a new folder goes.
+    remove_listed(&hidden, &stale)?;
+    if files.exists() {
+        move_into(&files, &hidden)?;
+    }
+    rename(&hidden, real)?;
+    Ok(())
+}
+
+/// Moves into the staged tree `to` everything of the old tree `from` that
+/// the new site keeps: what `to` lacks and is not `stale` (folders whole,
+/// unless they hold a stale file: `holding` lists those, as `a/b/`). What
+/// `to` has replaces the old, keeping the old file's mode.
+fn carry_into(
+    from: &Path,
+    to: &Path,
+    prefix: Option<&str>,
+    stale: &HashSet<String>,
+    holding: &HashSet<String>,
+) -> Result<()> {
+    // In parallel, as `move_into`.
+    listing(from)?
+        .par_iter()
+        .with_max_len(16)
+        .try_for_each(|entry| {
+            let source = entry.path();
+            let target = to.join(entry.file_name());
+            let path = match (prefix, entry.file_name().to_str()) {
+                (Some(prefix), Some(name)) => Some(format!("{prefix}{name}")),
+                _ => None,
+            };
+            let old = entry.file_type().map_err(|e| Error::read(&source, e))?;
+            match std::fs::symlink_metadata(&target) {
+                Ok(new) if old.is_dir() && new.is_dir() => {
+                    let rel = path.map(|p| p + "/");
+                    carry_into(&source, &target, rel.as_deref(), stale, holding)?;
+                }
+                Ok(new) => {
+                    if old.is_file() && new.is_file() {
+                        if let Ok(m) = entry.metadata() {
+                            if m.permissions() != new.permissions() {
+                                keep_mode(&target, &m);
+                            }
+                        }
+                    }
+                }
+                Err(_) if old.is_dir() => {
+                    let rel = path.map(|p| p + "/");
+                    if rel.as_ref().is_some_and(|r| holding.contains(r)) {
+                        std::fs::create_dir_all(&target).map_err(|e| Error::write(&target, e))?;
+                        carry_into(&source, &target, rel.as_deref(), stale, holding)?;
+                        let _ = std::fs::remove_dir(&target); // only if nothing was kept
+                    } else {
+                        rename(&source, &target)?;
+                    }
+                }
+                Err(_) => {
+                    if !path.as_ref().is_some_and(|p| stale.contains(p)) {
+                        rename(&source, &target)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+}
+
+/// Puts right what a killed sheaf left in the staging folder `tmp` of the
+/// output `real`: a commit that had begun is finished (the output holds
+/// the killed build's files), anything else is dropped (it holds the old).
+fn recover(real: &Path, tmp: &Path) -> Result<()> {
+    if tmp.join(HIDDEN).symlink_metadata().is_ok() {
+        finish(real, tmp)?;
+    }
+    match std::fs::remove_dir_all(tmp) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::write(tmp, e)),
+    }
+}
+
+fn write_journal(path: &Path, carry: bool, stale: &[String]) -> Result<()> {
+    let bytes = postcard::to_allocvec(&(carry, stale))
+        .map_err(|e| Error::write(path, std::io::Error::other(e)))?;
+    let mut sealed = xxh3_64(&bytes).to_le_bytes().to_vec();
+    sealed.extend_from_slice(&bytes);
+    std::fs::write(path, sealed).map_err(|e| Error::write(path, e))
+}
+
+fn read_journal(path: &Path) -> Option<(bool, Vec<String>)> {
+    let bytes = std::fs::read(path).ok()?;
+    let (sum, payload) = bytes.split_at_checked(8)?;
+    (sum == xxh3_64(payload).to_le_bytes()).then_some(())?;
+    postcard::from_bytes(payload).ok()
+}
+
+/// Removes the files at output paths `stale` under `dir` (those already
+/// gone are fine), then the folders they leave empty.
+fn remove_listed(dir: &Path, stale: &[String]) -> Result<()> {
+    let mut folders = HashSet::new();
+    for path in stale {
+        let file = dir.join(path);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // A folder now: an incremental rebuild's list predates it.
+            Err(_) if file.symlink_metadata().is_ok_and(|m| m.is_dir()) => {}
+            Err(e) => return Err(Error::write(&file, e)),
         }
+        let mut parent = Path::new(path).parent();
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            folders.insert(p.to_path_buf());
+            parent = p.parent();
+        }
+    }
+    // Deepest first, so parents empty out after their children.
+    let mut folders: Vec<PathBuf> = folders.into_iter().collect();
+    folders.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
+    for folder in &folders {
+        let _ = std::fs::remove_dir(dir.join(folder)); // fails, as intended, when not empty
     }
     Ok(())
 }
 
+/// Moves everything in the staging folder `from` to the same place under
+/// `to`: a folder `to` lacks moves whole, a file replaces the one there.
+fn move_into(from: &Path, to: &Path) -> Result<()> {
+    // In parallel: the output is hidden until the moves end, and renames in
+    // different folders do not wait for each other.
+    listing(from)?
+        .par_iter()
+        .with_max_len(16)
+        .try_for_each(|entry| {
+            let source = entry.path();
+            let target = to.join(entry.file_name());
+            let is_dir = entry
+                .file_type()
+                .map_err(|e| Error::read(&source, e))?
+                .is_dir();
+            match std::fs::symlink_metadata(&target) {
+                Ok(m) if is_dir && m.is_dir() => return move_into(&source, &target),
+                Ok(m) => {
+                    // A file where a folder goes, or the other way round (the
+                    // old one is stale: this build writes the other kind), or a
+                    // file replacing a file, which keeps its mode. A link is a
+                    // file here: it goes, and what it points at stays.
+                    if m.is_dir() {
+                        std::fs::remove_dir_all(&target).map_err(|e| Error::write(&target, e))?;
+                    } else if is_dir {
+                        std::fs::remove_file(&target).map_err(|e| Error::write(&target, e))?;
+                    } else if m.is_file() {
+                        keep_mode(&source, &m);
+                    }
+                }
+                Err(_) => {}
+            }
+            rename(&source, &target)
+        })
+}
+
+/// The entries of the folder `dir`.
+fn listing(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {
+    std::fs::read_dir(dir)
+        .and_then(|items| items.collect())
+        .map_err(|e| Error::read(dir, e))
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
-        if !self.committed {
+        // A commit that failed half way keeps the output in the staging
+        // folder: the next build finishes it (`recover`).
+        if !self.committed && !self.hidden {
             let _ = std::fs::remove_dir_all(&self.tmp);
-            if self.created {
-                let _ = std::fs::remove_dir(&self.dir); // only if empty
-            }
         }
     }
 }
@@ -484,46 +891,25 @@ fn keep_mode(staged: &Path, old: &std::fs::Metadata) {
     let _ = std::fs::set_permissions(staged, old.permissions());
 }
 
-/// Removes files under `dir` that no output claims, then empty folders.
-/// Dot-folders at the top (`.git` of a deploy checkout) are left alone,
-/// and so are the folders just `moved` in whole: they hold only what this
-/// build wrote (all of the output, in a first build).
-fn remove_stale(dir: &Path, claimed: &HashSet<String>, moved: &HashSet<PathBuf>) -> Result<usize> {
-    let found = std::sync::Mutex::new(Found::default());
-    find_stale(dir, Some(""), claimed, moved, &found)?;
-    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    for file in &found.stale {
-        std::fs::remove_file(file).map_err(|e| Error::write(file, e))?;
-    }
-    // Deepest first, so parents empty out after their children.
-    found
-        .folders
-        .sort_by_key(|f| std::cmp::Reverse(f.components().count()));
-    for folder in &found.folders {
-        let _ = std::fs::remove_dir(folder); // fails, as intended, when not empty
-    }
-    Ok(found.stale.len())
-}
-
-#[derive(Default)]
-struct Found {
-    stale: Vec<PathBuf>,
-    folders: Vec<PathBuf>,
+/// The files under `dir` that no output claims, each with its output path
+/// (`None` for a name that is not UTF-8, which no output has). Dot-folders
+/// at the top (`.git` of a deploy checkout) are not looked in.
+fn unclaimed(dir: &Path, claimed: &HashSet<String>) -> Result<Vec<(PathBuf, Option<String>)>> {
+    let found = std::sync::Mutex::new(Vec::new());
+    find_unclaimed(dir, Some(""), claimed, &found)?;
+    Ok(found.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Walks `dir` (whose output path is `prefix`) for files no output
 /// claims, its subfolders in parallel: listing 10,000 paper folders one
-/// after the other took longer than comparing every file. Output paths
-/// are UTF-8, so under a name that is not (`prefix` is `None`) nothing is
-/// claimed.
-fn find_stale(
+/// after the other took longer than comparing every file.
+fn find_unclaimed(
     dir: &Path,
     prefix: Option<&str>,
     claimed: &HashSet<String>,
-    moved: &HashSet<PathBuf>,
-    found: &std::sync::Mutex<Found>,
+    found: &std::sync::Mutex<Vec<(PathBuf, Option<String>)>>,
 ) -> Result<()> {
-    let mut stale = Vec::new();
+    let mut files = Vec::new();
     let mut folders = Vec::new();
     for item in std::fs::read_dir(dir).map_err(|e| Error::read(dir, e))? {
         let item = item.map_err(|e| Error::read(dir, e))?;
@@ -532,53 +918,38 @@ fn find_stale(
             (Some(prefix), Some(name)) => Some(format!("{prefix}{name}")),
             _ => None,
         };
-        // Not followed: a link is a file here, removed if unclaimed.
+        // Not followed: a link is a file here.
         let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
         if is_dir {
             let dot_top = prefix == Some("") && name.to_string_lossy().starts_with('.');
-            let path_buf = item.path();
-            if !dot_top && !moved.contains(&path_buf) {
-                folders.push((path_buf, path.map(|p| p + "/")));
+            if !dot_top {
+                folders.push((item.path(), path.map(|p| p + "/")));
             }
-        } else if !path.is_some_and(|p| claimed.contains(&p)) {
-            stale.push(item.path());
+        } else if !path.as_ref().is_some_and(|p| claimed.contains(p)) {
+            files.push((item.path(), path));
         }
     }
     if let Ok(mut f) = found.lock() {
-        f.stale.append(&mut stale);
-        f.folders.extend(folders.iter().map(|(p, _)| p.clone()));
+        f.append(&mut files);
     }
     folders
         .par_iter()
-        .try_for_each(|(path, rel)| find_stale(path, rel.as_deref(), claimed, moved, found))
+        .try_for_each(|(path, rel)| find_unclaimed(path, rel.as_deref(), claimed, found))
 }
 
 /// Writes the outputs an incremental rebuild changed and removes the ones
-/// it dropped. Unlike [`write`], it does not walk the whole folder.
+/// it dropped, through the same switch as a build. Unlike [`write`], it
+/// does not walk the whole folder.
 pub fn write_changes(
     dir: &Path,
     outputs: &std::collections::BTreeMap<String, Output>,
     changed: &[String],
     removed: &[String],
 ) -> Result<()> {
-    for path in changed {
-        if let Some(o) = outputs.get(path) {
-            let target = dir.join(&o.path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-            }
-            write_atomic(&target, &o.bytes)?;
-        }
-    }
-    for path in removed {
-        let target = dir.join(path);
-        match std::fs::remove_file(&target) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::write(&target, e)),
-        }
-    }
-    Ok(())
+    let mut staging = Staging::new(dir)?;
+    let changed: Vec<&Output> = changed.iter().filter_map(|p| outputs.get(p)).collect();
+    staging.stage(&changed)?;
+    staging.commit_listed(removed)
 }
 
 #[cfg(test)]
@@ -592,6 +963,24 @@ mod tests {
             bytes: bytes.as_bytes().to_vec().into(),
             depends: Depends::Nothing,
         }
+    }
+
+    /// Every output path under `dir` now, as an ownership record: what a
+    /// folder that sheaf alone wrote to would have.
+    fn all_owned(dir: &Path) -> Owned {
+        let found = unclaimed(dir, &HashSet::new()).unwrap_or_default();
+        Some(
+            found
+                .into_iter()
+                .filter_map(|(_, p)| p)
+                .map(|p| owned_key(&p))
+                .collect(),
+        )
+    }
+
+    /// [`write`] into a folder whose every file sheaf wrote.
+    fn put(dir: &Path, outputs: &[Output]) -> Result<WriteReport> {
+        write(dir, outputs, all_owned(dir)).map(|c| c.report)
     }
 
     #[test]
@@ -619,8 +1008,8 @@ mod tests {
     fn tracked(dir: &Path, outputs: &[Output], manifest: Manifest) -> (WriteReport, Manifest) {
         let mut staging = Staging::new(dir).unwrap().with_manifest(manifest);
         staging.stage(&outputs.iter().collect::<Vec<_>>()).unwrap();
-        let (report, manifest) = staging.commit_tracked().unwrap();
-        (report, manifest.unwrap())
+        let committed = staging.commit_tracked().unwrap();
+        (committed.report, committed.manifest.unwrap())
     }
 
     #[cfg(unix)]
@@ -676,22 +1065,23 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn files_with_names_no_output_can_have_are_stale() {
+    fn files_with_names_no_output_can_have_are_never_sheafs() {
         use std::os::unix::ffi::OsStrExt;
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("public");
         // U+FFFD is what the bad byte would become, read lossily.
         let outputs = [out("x\u{FFFD}.html", "kept")];
-        write(&site, &outputs).unwrap();
+        put(&site, &outputs).unwrap();
         let bad = std::ffi::OsStr::from_bytes(b"x\xff.html");
-        std::fs::write(site.join(bad), "stale").unwrap();
+        std::fs::write(site.join(bad), "mine").unwrap();
         let bad_dir = site.join(std::ffi::OsStr::from_bytes(b"d\xff"));
         std::fs::create_dir(&bad_dir).unwrap();
-        std::fs::write(bad_dir.join("index.html"), "stale").unwrap();
-        let report = write(&site, &outputs).unwrap();
-        assert_eq!(report.removed, 2);
+        std::fs::write(bad_dir.join("index.html"), "mine").unwrap();
+        let committed = write(&site, &outputs, all_owned(&site)).unwrap();
+        assert_eq!(committed.report.removed, 0);
+        assert_eq!(committed.foreign.len(), 2, "{:?}", committed.foreign);
         assert!(site.join("x\u{FFFD}.html").exists());
-        assert!(!site.join(bad).exists() && !bad_dir.exists());
+        assert!(site.join(bad).exists() && bad_dir.join("index.html").exists());
     }
 
     #[cfg(unix)]
@@ -700,16 +1090,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("public");
         let outputs = [out("a.html", "aaaa")];
-        write(&site, &outputs).unwrap();
+        put(&site, &outputs).unwrap();
         let mut staging = Staging::new(&site)
             .unwrap()
+            .with_owned(all_owned(&site))
             .with_manifest(Manifest::default());
         staging.stage(&outputs.iter().collect::<Vec<_>>()).unwrap();
         // Another writer (a `sheaf watch` on the same folder) replaces it.
         std::fs::write(site.join("other"), "bbbb").unwrap();
         std::fs::rename(site.join("other"), site.join("a.html")).unwrap();
-        let (_, manifest) = staging.commit_tracked().unwrap();
-        let manifest = manifest.unwrap();
+        let manifest = staging.commit_tracked().unwrap().manifest.unwrap();
         assert!(manifest.files.is_empty(), "{manifest:?}");
         let mut aged = manifest.clone();
         aged.made.0 += 3600;
@@ -722,11 +1112,151 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_killed_half_way_is_finished_by_the_next_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        let old = [
+            out("index.html", "old"),
+            out("a/b.html", "b"),
+            out("gone.html", "g"),
+        ];
+        put(&site, &old).unwrap();
+        let new = [
+            out("index.html", "new"),
+            out("a/b.html", "b2"),
+            out("c/d.html", "d"),
+        ];
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
+        staging.stage(&new.iter().collect::<Vec<_>>()).unwrap();
+        // Staged beside the output, which is untouched until the commit.
+        let tmp = dir.path().join(".public.sheaf-staging");
+        assert!(tmp.join("files/index.html").exists());
+        assert_eq!(
+            std::fs::read_to_string(site.join("index.html")).unwrap(),
+            "old"
+        );
+        // What `switch` does, killed after the first file moved.
+        write_journal(&tmp.join(JOURNAL), false, &["gone.html".to_string()]).unwrap();
+        std::fs::rename(&site, tmp.join(HIDDEN)).unwrap();
+        std::fs::rename(tmp.join("files/index.html"), tmp.join("site/index.html")).unwrap();
+        std::mem::forget(staging);
+        assert!(!site.exists(), "hidden while the commit is under way");
+
+        // The next build's staging finishes it first.
+        drop(Staging::new(&site).unwrap());
+        let files: Vec<String> = unclaimed(&site, &HashSet::new())
+            .unwrap()
+            .into_iter()
+            .filter_map(|(_, p)| p)
+            .collect();
+        let mut files = files;
+        files.sort();
+        assert_eq!(files, ["a/b.html", "c/d.html", "index.html"]);
+        for o in &new {
+            assert_eq!(std::fs::read(site.join(&o.path)).unwrap(), *o.bytes);
+        }
+        assert!(!tmp.exists());
+
+        // Killed before the switch began: the staged files are dropped.
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
+        staging.stage(&[&out("index.html", "newer")]).unwrap();
+        std::mem::forget(staging);
+        drop(Staging::new(&site).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(site.join("index.html")).unwrap(),
+            "new"
+        );
+        assert!(!tmp.exists());
+    }
+
+    /// Every file under `dir` with its text, `.git` included.
+    fn texts(dir: &Path) -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn when_most_files_change_what_is_kept_moves_into_the_new_tree() {
+        let expected = [
+            (".git/HEAD", "ref"),
+            ("CNAME", "mine"),
+            ("a/b.html", "b"),
+            ("c/1.html", "1"),
+            ("c/2.html", "2"),
+            ("c/3.html", "3"),
+            ("index.html", "new"),
+            ("k/keep.html", "k"),
+            ("k/new.html", "n"),
+        ]
+        .map(|(p, t)| (p.to_string(), t.to_string()));
+        let new = [
+            out("index.html", "new"),
+            out("a/b.html", "b"),
+            out("k/keep.html", "k"),
+            out("k/new.html", "n"),
+            out("c/1.html", "1"),
+            out("c/2.html", "2"),
+            out("c/3.html", "3"),
+        ];
+        for killed in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let site = dir.path().join("public");
+            let old = [
+                out("index.html", "old"),
+                out("a/b.html", "b"),
+                out("gone.html", "g"),
+                out("z/old.html", "z"),
+                out("k/keep.html", "k"),
+                out("k/gone.html", "g"),
+            ];
+            put(&site, &old).unwrap();
+            let owned = all_owned(&site);
+            // Not sheaf's: a file of the user's and a deploy checkout.
+            std::fs::write(site.join("CNAME"), "mine").unwrap();
+            std::fs::create_dir(site.join(".git")).unwrap();
+            std::fs::write(site.join(".git/HEAD"), "ref").unwrap();
+            let mut staging = Staging::new(&site).unwrap().with_owned(owned);
+            staging.stage(&new.iter().collect::<Vec<_>>()).unwrap();
+            if !killed {
+                let c = staging.commit_tracked().unwrap();
+                assert_eq!((c.report.written, c.report.removed), (5, 3));
+                assert_eq!(c.foreign, ["CNAME"]);
+            } else {
+                // Killed after carrying one folder over.
+                let tmp = dir.path().join(".public.sheaf-staging");
+                let stale = ["gone.html", "k/gone.html", "z/old.html"].map(String::from);
+                write_journal(&tmp.join(JOURNAL), true, &stale).unwrap();
+                std::fs::rename(&site, tmp.join(HIDDEN)).unwrap();
+                std::fs::rename(tmp.join("site/a"), tmp.join("files/a")).unwrap();
+                std::mem::forget(staging);
+                drop(Staging::new(&site).unwrap());
+                assert!(!tmp.exists());
+            }
+            assert_eq!(texts(&site), expected, "killed: {killed}");
+            assert!(!site.join("z").exists());
+        }
+    }
+
+    #[test]
     fn a_staging_dropped_without_commit_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("public");
-        write(&site, &[out("index.html", "old"), out("a/b.html", "b")]).unwrap();
-        let mut staging = Staging::new(&site).unwrap();
+        put(&site, &[out("index.html", "old"), out("a/b.html", "b")]).unwrap();
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
         staging
             .stage(&[&out("index.html", "new"), &out("c/d.html", "d")])
             .unwrap();
@@ -737,6 +1267,7 @@ mod tests {
         );
         assert!(site.join("a/b.html").exists());
         assert!(!site.join("c").exists() && !site.join(".sheaf-staging").exists());
+        assert!(!dir.path().join(".public.sheaf-staging").exists());
 
         // A first build that fails leaves no output folder behind.
         let fresh = dir.path().join("fresh");
@@ -753,10 +1284,10 @@ mod tests {
         let elsewhere = dir.path().join("elsewhere");
         std::fs::create_dir_all(&elsewhere).unwrap();
         std::fs::write(elsewhere.join("keep.html"), "mine").unwrap();
-        write(&site, &[out("tags", "a file"), out("index.html", "i")]).unwrap();
+        put(&site, &[out("tags", "a file"), out("index.html", "i")]).unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(&elsewhere, site.join("themes")).unwrap();
-        let mut staging = Staging::new(&site).unwrap();
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
         staging
             .stage(&[
                 &out("index.html", "i"),
@@ -786,7 +1317,7 @@ mod tests {
     fn stale_files_go_from_old_folders_while_new_ones_are_not_walked() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("public");
-        write(
+        put(
             &site,
             &[
                 out("a/keep.html", "k"),
@@ -795,7 +1326,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut staging = Staging::new(&site).unwrap();
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
         staging
             .stage(&[
                 &out("a/keep.html", "k"),
@@ -820,7 +1351,7 @@ mod tests {
     fn commit_moves_new_folders_whole_replaces_files_and_removes_stale_ones() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("public");
-        write(
+        put(
             &site,
             &[
                 out("index.html", "old"),
@@ -835,7 +1366,7 @@ mod tests {
             let p = std::fs::Permissions::from_mode(0o640);
             std::fs::set_permissions(site.join("index.html"), p).unwrap();
         }
-        let mut staging = Staging::new(&site).unwrap();
+        let mut staging = Staging::new(&site).unwrap().with_owned(all_owned(&site));
         staging
             .stage(&[&out("index.html", "new"), &out("a/b.html", "b")])
             .unwrap();

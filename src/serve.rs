@@ -224,18 +224,70 @@ pub async fn run(
         .route(SCRIPT, get(script_handler))
         .fallback(get(page_handler))
         .with_state(state);
+    if let Some(notice) = network_notice(options.bind) {
+        eprintln!("{notice}");
+    }
     ready(addr);
     // Dropping the server future on stop closes the listener and every
     // open event stream, which would otherwise hold a graceful shutdown.
     tokio::select! {
-        result = axum::serve(listener, app) => {
-            result.map_err(|e| Error::Serve { address: addr.to_string(), message: e.to_string() })?;
-        }
+        () = accept(listener, app) => {}
         () = stop => {}
     }
     stopping.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = rebuilder.join();
     Ok(())
+}
+
+/// How long a client may take to send a request's headers. axum's own
+/// `serve` sets none, so a client that opens connections and never
+/// finishes a request would hold each one (and its task) for ever.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves `app` on every connection `listener` accepts, each with
+/// [`HEADER_TIMEOUT`]. Runs until dropped.
+async fn accept(listener: tokio::net::TcpListener, app: Router) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, or a connection reset before it was
+            // accepted: the listener is fine, try again shortly.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            // A connection that fails (a client gone, headers too slow)
+            // concerns only that client.
+            let _ = http
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
+                .await;
+        });
+    }
+}
+
+/// What to tell the curator when the preview listens beyond this machine.
+pub fn network_notice(bind: IpAddr) -> Option<String> {
+    if bind.is_loopback() {
+        return None;
+    }
+    let which = if bind.is_unspecified() {
+        "every network interface".to_string()
+    } else {
+        bind.to_string()
+    };
+    Some(format!(
+        "Note: listening on {which}, so the preview (drafts included, with --drafts) is now \
+         reachable from the network by anyone who can reach this machine; use the default \
+         --bind 127.0.0.1 to keep it to yourself."
+    ))
 }
 
 fn bind_error(address: SocketAddr, e: std::io::Error) -> Error {
@@ -505,6 +557,17 @@ fn inject(html: &Bytes) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listening_beyond_this_machine_is_said() {
+        for local in ["127.0.0.1", "::1", "127.0.0.2"] {
+            assert_eq!(network_notice(local.parse().unwrap()), None, "{local}");
+        }
+        for open in ["0.0.0.0", "::", "192.168.1.20"] {
+            let notice = network_notice(open.parse().unwrap()).unwrap();
+            assert!(notice.contains("reachable from the network"), "{notice}");
+        }
+    }
 
     #[test]
     fn resolves_safely() {

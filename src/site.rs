@@ -104,12 +104,15 @@ pub fn build_with_progress(
     let mut manifest = options
         .cache
         .then(|| crate::cache::load_manifest(&session.root, &out_dir));
+    // The record is of the folder as a finished build left it.
+    output::recover_output(&out_dir)?;
+    let owned = crate::cache::load_owned(&session.root, &out_dir);
     session.render_each(progress, &mut |outputs| {
         let started = Instant::now();
         let staging = match &mut staging {
             Some(s) => s,
             None => {
-                let new = output::Staging::new(&out_dir)?;
+                let new = output::Staging::new(&out_dir)?.with_owned(owned.clone());
                 staging.insert(match manifest.take() {
                     Some(m) => new.with_manifest(m),
                     None => new,
@@ -122,12 +125,14 @@ pub fn build_with_progress(
         Ok(())
     })?;
     let started = Instant::now();
-    let (write, manifest) = match staging {
+    let committed = match staging {
         Some(s) => s.commit_tracked()?,
-        None => (output::write(&out_dir, [])?, None),
+        None => output::write(&out_dir, [], owned.clone())?,
     };
     let mut warnings = session.warnings();
-    if let Some(m) = manifest {
+    record_ownership(&session.root, &out_dir, &committed, &owned, &mut warnings);
+    let write = committed.report;
+    if let Some(m) = committed.manifest {
         if let Err(e) = crate::cache::save_manifest(&session.root, &out_dir, &m) {
             warnings.push(Diagnostic::warning(
                 crate::cache::DIR,
@@ -168,6 +173,44 @@ pub fn build_with_progress(
     // Freeing a big model takes a while and nobody waits for it.
     std::thread::spawn(move || drop(session));
     Ok(report)
+}
+
+/// Saves which files `committed` says sheaf wrote into `out_dir`, and
+/// warns about the files it left alone there.
+fn record_ownership(
+    root: &Path,
+    out_dir: &Path,
+    committed: &output::Committed,
+    before: &output::Owned,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    if let Err(e) = crate::cache::save_owned(root, out_dir, &committed.owned, before) {
+        warnings.push(Diagnostic::warning(
+            crate::cache::DIR,
+            None,
+            format!(
+                "could not record which files sheaf wrote into {} ({e}); the next build \
+                 refuses to remove stale files there",
+                out_dir.display()
+            ),
+        ));
+    }
+    if let Some(first) = committed.foreign.first() {
+        let more = committed.foreign.len() - 1;
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        warnings.push(Diagnostic::warning(
+            out_dir,
+            None,
+            format!(
+                "left alone: {first}{more}, which sheaf did not write and no page \
+                 claims; they are published with the site (static files belong in static/)"
+            ),
+        ));
+    }
 }
 
 /// What one rebuild changed.
@@ -280,9 +323,29 @@ impl Session {
     }
 
     /// Writes the whole build into `dir` (only files whose bytes changed),
-    /// removing files no output claims.
-    pub fn write(&self, dir: &Path) -> Result<WriteReport> {
-        output::write(dir, self.outputs.values())
+    /// removing the files sheaf wrote there that no output claims. Its
+    /// warnings (files left alone, a record not saved) go to `warnings`.
+    pub fn write(&self, dir: &Path, warnings: &mut Vec<Diagnostic>) -> Result<WriteReport> {
+        output::recover_output(dir)?;
+        let owned = crate::cache::load_owned(&self.root, dir);
+        let committed = output::write(dir, self.outputs.values(), owned.clone())?;
+        record_ownership(&self.root, dir, &committed, &owned, warnings);
+        Ok(committed.report)
+    }
+
+    /// Writes what an incremental rebuild changed into `dir`, and records
+    /// the files it adds as sheaf's.
+    pub fn write_update(&self, dir: &Path, update: &Update) -> Result<()> {
+        output::write_changes(dir, &self.outputs, &update.changed, &update.removed)?;
+        if !update.changed.is_empty() || !update.removed.is_empty() {
+            let owned = crate::cache::load_owned(&self.root, dir);
+            let mut keys: Vec<u64> = self.outputs.keys().map(|p| output::owned_key(p)).collect();
+            keys.sort_unstable();
+            // Best effort: without it, a later build keeps (and names) the
+            // files this rebuild added once they are stale.
+            let _ = crate::cache::save_owned(&self.root, dir, &keys, &owned);
+        }
+        Ok(())
     }
 
     pub fn papers(&self) -> usize {

@@ -334,3 +334,192 @@ fn related_papers_make_sense() {
     }
     assert!(!hrefs.iter().any(|h| h.contains("mvgs")), "not itself");
 }
+
+/// Builds the site into `out` (the cache on or off).
+fn build_to(site: &TestSite, out: &Path, cache: bool) -> sheaf::Result<sheaf::site::BuildReport> {
+    sheaf::site::build(
+        site.root(),
+        &sheaf::site::BuildOptions {
+            output_dir: Some(out.to_path_buf()),
+            cache,
+            ..Default::default()
+        },
+    )
+}
+
+/// A folder of the user's: a document, a page, a nested file.
+fn users_folder(dir: &Path) {
+    std::fs::create_dir_all(dir.join("drafts")).unwrap();
+    std::fs::write(dir.join("thesis.tex"), "\\documentclass{article}").unwrap();
+    std::fs::write(dir.join("index.html"), "<p>my own page</p>").unwrap();
+    std::fs::write(dir.join("drafts/plan.md"), "# plan").unwrap();
+}
+
+#[test]
+fn a_folder_sheaf_did_not_make_is_refused_and_left_byte_for_byte() {
+    let site = TestSite::bundled();
+    let docs = site.root().join("Documents");
+    users_folder(&docs);
+    let before = snapshot(&docs);
+    for cache in [true, false] {
+        let err = build_to(&site, &docs, cache).unwrap_err().to_string();
+        assert!(
+            err.contains("did not write") && err.contains("thesis.tex"),
+            "{err}"
+        );
+        assert!(err.contains("empty the folder"), "{err}");
+        assert_eq!(snapshot(&docs), before, "the user's folder changed");
+    }
+    // Staging never lingers, beside the folder or in it.
+    let names: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|i| i.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("staging")), "{names:?}");
+    // The same through the config's output_dir, and for `watch`'s write.
+    let config = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("output_dir: public", "output_dir: Documents"),
+    )
+    .unwrap();
+    assert!(site.build().unwrap_err().to_string().contains("thesis.tex"));
+    let session =
+        sheaf::site::Session::new(site.root(), sheaf::site::BuildOptions::default()).unwrap();
+    let err = session
+        .write(&docs, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("thesis.tex"), "{err}");
+    assert_eq!(snapshot(&docs), before, "the user's folder changed");
+    // Emptied, it is taken.
+    std::fs::remove_dir_all(&docs).unwrap();
+    std::fs::create_dir(&docs).unwrap();
+    let report = site.build().unwrap();
+    assert_eq!(report.write.removed, 0);
+    assert!(docs.join("papers/layer-normalization/index.html").exists());
+}
+
+#[test]
+fn files_added_to_sheafs_folder_are_kept_while_stale_ones_go() {
+    let site = built();
+    std::fs::write(site.out().join("CNAME"), "papers.example.org").unwrap();
+    std::fs::write(site.out().join("papers/notes.txt"), "mine").unwrap();
+    let paper = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&paper).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let report = site.build().unwrap();
+    assert!(report.write.removed >= 2, "{:?}", report.write);
+    assert!(!site.out().join("papers/layer-normalization").exists());
+    assert_eq!(site.read("CNAME"), "papers.example.org");
+    assert_eq!(site.read("papers/notes.txt"), "mine");
+    let warned: String = report.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warned.contains("CNAME") && warned.contains("1 more"),
+        "{warned}"
+    );
+}
+
+/// What an older sheaf left: an output folder and, with the cache, its
+/// manifest, but no ownership record.
+fn forget_ownership(site: &TestSite) {
+    let owners = site.root().join(".sheaf-cache/owners");
+    assert!(owners.exists(), "the build recorded its files");
+    std::fs::remove_dir_all(owners).unwrap();
+}
+
+#[test]
+fn an_older_sheafs_output_is_still_sheafs() {
+    // Built with the cache: its manifest knows every file, so a stale
+    // page goes.
+    let site = TestSite::bundled();
+    build_to(&site, &site.out(), true).unwrap();
+    forget_ownership(&site);
+    let paper = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&paper).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let report = build_to(&site, &site.out(), true).unwrap();
+    assert!(report.write.removed >= 2, "{:?}", report.write);
+    assert!(!site.out().join("papers/layer-normalization").exists());
+    std::fs::write(&paper, &text).unwrap();
+
+    // Built without the cache: nothing knows its files, but every one is
+    // a file this build writes, so nothing would be removed.
+    let plain = site.root().join("plain");
+    build_to(&site, &plain, false).unwrap();
+    std::fs::remove_dir_all(site.root().join(".sheaf-cache")).unwrap();
+    let report = build_to(&site, &plain, false).unwrap();
+    assert_eq!((report.write.written, report.write.removed), (0, 0));
+    // And from then on it is recorded as sheaf's.
+    std::fs::write(&paper, &text).unwrap();
+    build_to(&site, &plain, false).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let report = build_to(&site, &plain, false).unwrap();
+    assert!(report.write.removed >= 2, "{:?}", report.write);
+
+    // Without any record, a stale page makes the folder unknown: refused,
+    // saying what to do.
+    std::fs::write(&paper, &text).unwrap();
+    build_to(&site, &plain, false).unwrap();
+    std::fs::remove_dir_all(site.root().join(".sheaf-cache")).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let err = build_to(&site, &plain, false).unwrap_err().to_string();
+    assert!(err.contains("papers/layer-normalization/"), "{err}");
+    assert!(plain.join("papers/layer-normalization/index.html").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_link_stays_a_link() {
+    let site = TestSite::bundled();
+    let real = site.root().join("elsewhere/site");
+    std::fs::create_dir_all(&real).unwrap();
+    std::os::unix::fs::symlink(&real, site.out()).unwrap();
+    site.build().unwrap();
+    let paper = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&paper).unwrap();
+    std::fs::write(&paper, text.replace("title:", "featured: true\ntitle:")).unwrap();
+    let report = site.build().unwrap();
+    assert!(report.write.written > 0);
+    assert!(site.out().is_symlink());
+    assert!(real.join("papers/layer-normalization/index.html").exists());
+    // Staging went beside the folder the files are in, and is gone.
+    let beside: Vec<_> = std::fs::read_dir(site.root().join("elsewhere"))
+        .unwrap()
+        .map(|i| i.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["site"]);
+}
+
+#[test]
+fn a_build_after_one_killed_in_its_commit_finishes_it_and_cleans_up() {
+    let site = built();
+    let before = snapshot(&site.out());
+    // What a build killed between hiding the output and putting it back
+    // leaves: the folder inside the staging folder, nothing left to move.
+    let staging = site.root().join(".public.sheaf-staging");
+    std::fs::create_dir_all(staging.join("files")).unwrap();
+    std::fs::rename(site.out(), staging.join("site")).unwrap();
+    assert!(!site.out().exists());
+    // The next build, after an edit that makes a page stale.
+    let paper = site.papers().join("layer-normalization.md");
+    let text = std::fs::read_to_string(&paper).unwrap();
+    std::fs::write(&paper, text.replacen("---\n", "---\ndraft: true\n", 1)).unwrap();
+    let report = site.build().unwrap();
+    assert!(report.write.removed >= 2, "{:?}", report.write);
+    assert!(!staging.exists());
+    std::fs::write(&paper, &text).unwrap();
+    site.build().unwrap();
+    assert_eq!(snapshot(&site.out()), before);
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_said_to_be_one() {
+    let site = TestSite::bundled();
+    let file = site.root().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let err = build_to(&site, &file, false).unwrap_err().to_string();
+    assert!(err.contains("is a file"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

@@ -395,3 +395,26 @@ fn a_site_that_does_not_build_yet_is_served_once_fixed() {
     expect_event(&rx, "reload");
     assert_eq!(get(&server, "/papers/a/").status, 200);
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let site = small_site();
+    let server = serve(&site);
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .unwrap();
+    // The server gives up on it (sheaf::serve::HEADER_TIMEOUT) and closes
+    // the connection: a read returns the end, or an error.
+    slow.set_read_timeout(Some(WAIT)).unwrap();
+    let mut rest = Vec::new();
+    let closed = match slow.read_to_end(&mut rest) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    };
+    assert!(closed, "the connection stayed open");
+    // Other clients are served all along.
+    assert_eq!(raw_status(&server, "/"), 200);
+}
