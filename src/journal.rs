@@ -46,14 +46,19 @@ pub fn write_all(papers: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     recover(papers)?;
     let base = staging_parent(papers);
     let staging = fresh_dir(base)?;
-    let result = stage_and_commit(base, &staging, files);
+    let result = stage_and_commit(papers, base, &staging, files);
     if result.is_err() && !staging.join(JOURNAL).exists() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
 }
 
-fn stage_and_commit(base: &Path, staging: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+fn stage_and_commit(
+    papers: &Path,
+    base: &Path,
+    staging: &Path,
+    files: &[(PathBuf, Vec<u8>)],
+) -> Result<()> {
     let mut journal = String::new();
     for (i, (target, bytes)) in files.iter().enumerate() {
         write_with_mode(&staging.join(i.to_string()), target, bytes)?;
@@ -69,7 +74,7 @@ fn stage_and_commit(base: &Path, staging: &Path, files: &[(PathBuf, Vec<u8>)]) -
     }
     // The commit point: the journal appears whole, or not at all.
     crate::fs::write_atomic(&staging.join(JOURNAL), journal.as_bytes())?;
-    finish(base, staging, &journal)
+    finish(papers, staging, &journal)
 }
 
 /// A new staging folder of this process.
@@ -91,10 +96,9 @@ fn fresh_dir(base: &Path) -> Result<PathBuf> {
 /// the staging folders of imports killed before it. Leaves alone the
 /// staging of an import still running (see [`abandoned`]).
 pub fn recover(papers: &Path) -> Result<()> {
-    let base = staging_parent(papers);
     for staging in staging_dirs(papers) {
         match std::fs::read_to_string(staging.join(JOURNAL)) {
-            Ok(journal) => finish(base, &staging, &journal)?,
+            Ok(journal) => finish(papers, &staging, &journal)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if abandoned(&staging) {
                     match std::fs::remove_dir_all(&staging) {
@@ -132,16 +136,15 @@ fn abandoned(staging: &Path) -> bool {
     }
 }
 
-/// Moves every staged file of `journal` to its target (relative to
-/// `base`), then removes the staging folder. A staged file already moved
-/// (by another run of this) is skipped.
-fn finish(base: &Path, staging: &Path, journal: &str) -> Result<()> {
-    for line in journal.lines() {
-        let Some((name, target)) = line.split_once('\t') else {
-            continue;
-        };
-        let staged = staging.join(name);
-        let target = base.join(target);
+/// Moves every staged file of `journal` to its target (relative to the
+/// papers folder's parent), then removes the staging folder. A staged file
+/// already moved (by another run of this) is skipped. A journal is only
+/// obeyed when every line of it is one an import writes (see
+/// [`checked_moves`]): the staging folder may come from anywhere, a pull
+/// request among them, and a reader such as `sheaf check` must not be
+/// made to move files around the disk.
+fn finish(papers: &Path, staging: &Path, journal: &str) -> Result<()> {
+    for (staged, target) in checked_moves(papers, staging, journal)? {
         match std::fs::rename(&staged, &target) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !staged.exists() => {}
@@ -161,6 +164,60 @@ fn finish(base: &Path, staging: &Path, journal: &str) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::write(staging, e)),
     }
+}
+
+/// The moves a journal asks for, each checked: a staged name is a number
+/// (what [`stage_and_commit`] writes), a target a `.md` file under the
+/// papers folder, named by plain components (no `..`, not absolute, not
+/// hidden) in a folder that really is inside the papers folder (no link
+/// out of it). One bad line refuses the whole journal, which is left for
+/// the curator to look at; nothing moves.
+fn checked_moves(papers: &Path, staging: &Path, journal: &str) -> Result<Vec<(PathBuf, PathBuf)>> {
+    use std::path::Component;
+    let base = staging_parent(papers);
+    let papers_name = papers.file_name().unwrap_or_default();
+    let inside = papers.canonicalize().ok();
+    let refuse = |why: String| {
+        Err(Error::read(
+            &staging.join(JOURNAL),
+            std::io::Error::other(format!(
+                "{why}; this is not a journal sheaf wrote, so it was not followed                  (look at the folder, then remove it)"
+            )),
+        ))
+    };
+    let mut moves = Vec::new();
+    for line in journal.lines() {
+        let Some((name, target)) = line.split_once('\t') else {
+            return refuse(format!("a line without a tab: {line:?}"));
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
+            return refuse(format!("{name:?} is not the name of a staged file"));
+        }
+        let rel = Path::new(target);
+        let mut parts = rel.components();
+        let plain = rel.components().all(|c| match c {
+            Component::Normal(part) => !part.as_encoded_bytes().starts_with(b"."),
+            _ => false,
+        });
+        if !plain
+            || parts.next() != Some(Component::Normal(papers_name))
+            || rel.extension().is_none_or(|x| x != "md")
+        {
+            return refuse(format!(
+                "{target:?} is not an entry file of the papers folder"
+            ));
+        }
+        let target = base.join(rel);
+        // Every folder on the way must exist inside the papers folder: a
+        // linked folder would take the file elsewhere.
+        let folder = target.parent().and_then(|f| f.canonicalize().ok());
+        match (&inside, folder) {
+            (Some(inside), Some(folder)) if folder.starts_with(inside) => {}
+            _ => return refuse(format!("{target:?} is not inside the papers folder")),
+        }
+        moves.push((staging.join(name), target));
+    }
+    Ok(moves)
 }
 
 /// Writes `bytes` to `staged` with the mode `target` has, or 0644 for a
@@ -226,5 +283,57 @@ mod tests {
             "new a"
         );
         assert_eq!(std::fs::read_to_string(papers.join("c.md")).unwrap(), "c");
+    }
+
+    /// A journal is a file anyone can commit into a digest (a pull
+    /// request): one that names a file outside the papers folder, or a
+    /// staged file that is not one, is refused whole and moves nothing.
+    #[test]
+    fn a_journal_that_leads_out_of_the_papers_folder_moves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let papers = dir.path().join("content/papers");
+        std::fs::create_dir_all(&papers).unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/hooks")).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path(), papers.join("linked")).unwrap();
+        let secret = outside.path().join("secret.txt");
+        let hostile = [
+            "0\t../.git/hooks/pre-commit\n".to_string(),
+            "0\t/tmp/sheaf-journal-test.md\n".to_string(),
+            "0\tpapers/../../x.md\n".to_string(),
+            "0\tpapers/a.txt\n".to_string(),
+            "0\tpapers/.hidden.md\n".to_string(),
+            "0\tpapers/linked/x.md\n".to_string(),
+            format!("{}\tpapers/leak.md\n", secret.display()),
+            "../../../x\tpapers/leak.md\n".to_string(),
+            // One good line does not carry a bad one.
+            "0\tpapers/ok.md\n0\t../escaped.md\n".to_string(),
+        ];
+        for (n, journal) in hostile.iter().enumerate() {
+            let staging = dir
+                .path()
+                .join(format!("content/.sheaf-import-4000000000-{n}"));
+            std::fs::create_dir_all(&staging).unwrap();
+            std::fs::write(staging.join("0"), "#!/bin/sh\necho pwned\n").unwrap();
+            std::fs::write(staging.join(JOURNAL), journal).unwrap();
+            let err = crate::error::chain(&recover(&papers).unwrap_err());
+            assert!(
+                err.contains("not a journal sheaf wrote"),
+                "{journal:?}: {err}"
+            );
+            assert!(
+                staging.join("0").exists(),
+                "{journal:?}: the staged file moved"
+            );
+            std::fs::remove_dir_all(&staging).unwrap();
+        }
+        assert!(!dir.path().join(".git/hooks/pre-commit").exists());
+        assert!(!Path::new("/tmp/sheaf-journal-test.md").exists());
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "secret");
+        assert!(!outside.path().join("x.md").exists());
+        let left: Vec<_> = std::fs::read_dir(&papers).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the link: nothing moved in");
     }
 }

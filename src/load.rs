@@ -311,7 +311,10 @@ pub fn read_entries(root: &Path, dir: &Path, keep_text: bool) -> (Vec<EntryFile>
         diagnostics.push(Diagnostic::error(
             display_path(root, crate::journal::staging_parent(dir)),
             None,
-            format!("cannot finish an interrupted import: {e}"),
+            format!(
+                "cannot finish an interrupted import: {}",
+                crate::error::chain(&e)
+            ),
         ));
     }
     let paths = entry_paths(root, dir, &mut diagnostics);
