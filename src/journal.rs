@@ -40,6 +40,15 @@ pub fn staging_dirs(papers: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Where a write to the entry at `path` goes: an entry that is a link
+/// (into the site) is rewritten where it leads, and stays a link.
+pub fn through_link(path: PathBuf) -> PathBuf {
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_symlink() => path.canonicalize().unwrap_or(path),
+        _ => path,
+    }
+}
+
 /// Writes every `(path, bytes)` so that, once [`recover`] has run after a
 /// crash, either all of them are on disk or none.
 pub fn write_all(papers: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
@@ -60,16 +69,28 @@ fn stage_and_commit(
     files: &[(PathBuf, Vec<u8>)],
 ) -> Result<()> {
     let mut journal = String::new();
+    let canonical_base = base.canonicalize().ok();
     for (i, (target, bytes)) in files.iter().enumerate() {
-        write_with_mode(&staging.join(i.to_string()), target, bytes)?;
-        // Relative to the content folder, so a moved site still recovers.
-        let shown = target.strip_prefix(base).unwrap_or(target);
-        let Some(text) = shown.to_str().filter(|t| !t.contains('\n')) else {
+        // Relative to the content folder, so a moved site still recovers;
+        // a target outside it is refused before the commit, as `finish`
+        // would refuse it.
+        let shown = target
+            .strip_prefix(base)
+            .ok()
+            .or_else(|| target.strip_prefix(canonical_base.as_ref()?).ok())
+            .filter(|rel| plain_entry_path(rel));
+        let Some(text) = shown
+            .and_then(Path::to_str)
+            .filter(|t| !t.contains('\n') && !t.contains('\t'))
+        else {
             return Err(Error::write(
                 target,
-                std::io::Error::other("the path is not UTF-8 text"),
+                std::io::Error::other(
+                    "not an entry file of the content folder (an entry linked from outside it?)",
+                ),
             ));
         };
+        write_with_mode(&staging.join(i.to_string()), target, bytes)?;
         journal += &format!("{i}\t{text}\n");
     }
     // The commit point: the journal appears whole, or not at all.
@@ -167,16 +188,15 @@ fn finish(papers: &Path, staging: &Path, journal: &str) -> Result<()> {
 }
 
 /// The moves a journal asks for, each checked: a staged name is a number
-/// (what [`stage_and_commit`] writes), a target a `.md` file under the
-/// papers folder, named by plain components (no `..`, not absolute, not
-/// hidden) in a folder that really is inside the papers folder (no link
-/// out of it). One bad line refuses the whole journal, which is left for
-/// the curator to look at; nothing moves.
+/// (what [`stage_and_commit`] writes), a target a `.md` file named by
+/// plain components (no `..`, not absolute, not hidden) from the content
+/// folder, in a folder that really is inside it (no link out of it). An
+/// entry that is a link into the site is written where it leads, so the
+/// target may be beside the papers folder. One bad line refuses the whole
+/// journal, which is left for the curator to look at; nothing moves.
 fn checked_moves(papers: &Path, staging: &Path, journal: &str) -> Result<Vec<(PathBuf, PathBuf)>> {
-    use std::path::Component;
     let base = staging_parent(papers);
-    let papers_name = papers.file_name().unwrap_or_default();
-    let inside = papers.canonicalize().ok();
+    let inside = base.canonicalize().ok();
     let refuse = |why: String| {
         Err(Error::read(
             &staging.join(JOURNAL),
@@ -194,30 +214,31 @@ fn checked_moves(papers: &Path, staging: &Path, journal: &str) -> Result<Vec<(Pa
             return refuse(format!("{name:?} is not the name of a staged file"));
         }
         let rel = Path::new(target);
-        let mut parts = rel.components();
-        let plain = rel.components().all(|c| match c {
-            Component::Normal(part) => !part.as_encoded_bytes().starts_with(b"."),
-            _ => false,
-        });
-        if !plain
-            || parts.next() != Some(Component::Normal(papers_name))
-            || rel.extension().is_none_or(|x| x != "md")
-        {
+        if !plain_entry_path(rel) {
             return refuse(format!(
-                "{target:?} is not an entry file of the papers folder"
+                "{target:?} is not an entry file of the content folder"
             ));
         }
         let target = base.join(rel);
-        // Every folder on the way must exist inside the papers folder: a
+        // Every folder on the way must be inside the content folder: a
         // linked folder would take the file elsewhere.
         let folder = target.parent().and_then(|f| f.canonicalize().ok());
         match (&inside, folder) {
             (Some(inside), Some(folder)) if folder.starts_with(inside) => {}
-            _ => return refuse(format!("{target:?} is not inside the papers folder")),
+            _ => return refuse(format!("{target:?} is not inside the content folder")),
         }
         moves.push((staging.join(name), target));
     }
     Ok(moves)
+}
+
+/// A relative path of plain, visible components ending in `.md`.
+fn plain_entry_path(rel: &Path) -> bool {
+    use std::path::Component;
+    rel.components().all(|c| match c {
+        Component::Normal(part) => !part.as_encoded_bytes().starts_with(b"."),
+        _ => false,
+    }) && rel.extension().is_some_and(|x| x == "md")
 }
 
 /// Writes `bytes` to `staged` with the mode `target` has, or 0644 for a

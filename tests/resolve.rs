@@ -678,3 +678,43 @@ fn a_broken_facts_file_writes_nothing() {
     );
     assert_eq!(snapshot(&site.papers()), before);
 }
+
+/// Found in review: an entry that names the paper only by its URL, or one
+/// that does not parse, holds it as surely as one with `arxiv:`.
+#[test]
+fn a_paper_held_by_url_or_by_a_broken_entry_is_not_given_twice() {
+    let (api, _) = fake_arxiv();
+    let by_url = entry(
+        "LayerNorm, as the curator titled it",
+        "url: \"https://arxiv.org/abs/1607.06450v2\"\n",
+    );
+    let site = site_with(
+        &api,
+        &[
+            ("layer-normalization.md", CURATED_LN.to_string()),
+            ("layernorm.md", by_url),
+        ],
+    );
+    let before = snapshot(&site.papers());
+    let (out, stdout, stderr) = run_resolve(&site, &["layer-normalization"]);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stderr.contains("its arXiv paper is content/papers/layernorm.md already"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&site.papers()), before);
+
+    let broken = "---\ntitle: LayerNorm\ndate: 2025-05-07\narxiv: \"1607.06450\"\nstatus: read\nstatus: reading\n---\n";
+    let site = site_with(
+        &api,
+        &[
+            ("layer-normalization.md", CURATED_LN.to_string()),
+            ("layernorm.md", broken.to_string()),
+        ],
+    );
+    let before = snapshot(&site.papers());
+    let (out, stdout, stderr) = run_resolve(&site, &[]);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stderr.contains("content/papers/layernorm.md"), "{stderr}");
+    assert_eq!(snapshot(&site.papers()), before);
+}

@@ -498,15 +498,7 @@ pub fn import_records(
         std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
         let files: Vec<(PathBuf, Vec<u8>)> = planned
             .into_iter()
-            .map(|(path, _, text)| {
-                // An entry that is a link (inside the site) is rewritten
-                // where it leads, and stays a link.
-                let path = match std::fs::symlink_metadata(&path) {
-                    Ok(m) if m.file_type().is_symlink() => path.canonicalize().unwrap_or(path),
-                    _ => path,
-                };
-                (path, text.into_bytes())
-            })
+            .map(|(path, _, text)| (crate::journal::through_link(path), text.into_bytes()))
             .collect();
         crate::journal::write_all(&dir, &files)?;
     }

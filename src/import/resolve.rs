@@ -22,10 +22,8 @@ use super::{
     ImportOptions, Record,
 };
 use crate::config::Config;
-use crate::content::arxiv_id::ArxivId;
 use crate::content::{parse_entry, set_fields, unique_keys, Entry, Field};
 use crate::error::{Diagnostic, Error, Result};
-use crate::fs::write_atomic;
 use crate::progress::Progress;
 use crate::yaml;
 
@@ -193,6 +191,13 @@ pub fn resolve(
 ) -> Result<ResolveReport> {
     let dir = config.papers_dir();
     let digest = existing_entries(config)?;
+    // A broken entry may hold one of the papers (as for import): without it
+    // read, resolve could give its paper to a second entry.
+    if !digest.broken.is_empty() {
+        return Err(Error::Invalid(
+            digest.broken.into_iter().flat_map(|b| b.errors).collect(),
+        ));
+    }
     let targets = targets(&digest.entries, &dir, &opts.slugs)?;
     let mut report = ResolveReport::default();
     let mut wanted = Vec::new();
@@ -215,17 +220,12 @@ pub fn resolve(
     // Planned texts, by entry index.
     let mut planned: HashMap<usize, String> = HashMap::new();
     // Who holds each arXiv id, so a paper is never given to two entries.
-    let mut holders: HashMap<String, usize> = HashMap::new();
-    for (i, e) in digest.entries.iter().enumerate() {
-        if let Some(id) = e
-            .entry
-            .arxiv
-            .as_deref()
-            .and_then(|a| ArxivId::parse(a).ok())
-        {
-            holders.entry(id.id).or_insert(i);
-        }
-    }
+    // By identity, as import finds papers: an id in `arxiv`, `doi` or `url`.
+    let mut holders: HashMap<String, usize> = digest
+        .index
+        .iter()
+        .filter_map(|(key, &i)| Some((key.strip_prefix("arXiv ")?.to_string(), i)))
+        .collect();
     for (&i, answer) in wanted.iter().zip(answers) {
         let e = &digest.entries[i];
         let found = match answer {
@@ -233,7 +233,7 @@ pub fn resolve(
                 if record
                     .arxiv
                     .as_ref()
-                    .is_some_and(|a| holders.contains_key(&a.id)) =>
+                    .is_some_and(|a| holders.get(&a.id).is_some_and(|&h| h != i)) =>
             {
                 let id = record
                     .arxiv
@@ -297,8 +297,16 @@ pub fn resolve(
     }
     let mut order: Vec<_> = planned.into_iter().collect();
     order.sort_by_key(|(i, _)| *i);
-    for (i, text) in order {
-        write_atomic(&digest.entries[i].path, text.as_bytes())?;
+    // All or nothing, as an import writes (see `journal`).
+    let files: Vec<(std::path::PathBuf, Vec<u8>)> = order
+        .into_iter()
+        .map(|(i, text)| {
+            let path = crate::journal::through_link(digest.entries[i].path.clone());
+            (path, text.into_bytes())
+        })
+        .collect();
+    if !files.is_empty() {
+        crate::journal::write_all(&config.papers_dir(), &files)?;
     }
     Ok(report)
 }
