@@ -65,6 +65,22 @@ fn bib_verbatim(s: &str) -> String {
     out
 }
 
+/// One name of an `author` list. BibTeX splits the list at every `and`
+/// outside braces, whatever its case, so a name holding the word ("ATLAS
+/// and CMS Collaborations", "Research and Development Team") is braced
+/// whole, and stays one (corporate) name.
+fn bib_name(name: &str) -> String {
+    let value = bib_value(name);
+    if name
+        .split_whitespace()
+        .any(|w| w.eq_ignore_ascii_case("and"))
+    {
+        format!("{{{value}}}")
+    } else {
+        value
+    }
+}
+
 /// The BibTeX entry of a paper.
 pub fn bibtex(paper: &Paper, key: &str) -> String {
     let e = &paper.entry;
@@ -89,7 +105,7 @@ pub fn bibtex(paper: &Paper, key: &str) -> String {
     // Double braces keep the title's capitals as written.
     fields.push(("title", format!("{{{}}}", bib_value(&e.title))));
     if !e.authors.is_empty() {
-        let authors: Vec<String> = e.authors.iter().map(|a| bib_value(a)).collect();
+        let authors: Vec<String> = e.authors.iter().map(|a| bib_name(a)).collect();
         fields.push(("author", authors.join(" and ")));
     }
     // Only the paper's own date: the day it entered the digest is not when
@@ -437,6 +453,25 @@ mod tests {
             assert_eq!(depth, Some(0), "{s} as {v}");
         }
         assert_eq!(bib_value("a--b---c"), "a-{}-b-{}-{}-c");
+    }
+
+    #[test]
+    fn a_name_holding_and_stays_one_name() {
+        assert_eq!(bib_name("Ada Lovelace"), "Ada Lovelace");
+        assert_eq!(
+            bib_name("ATLAS and CMS Collaborations"),
+            "{ATLAS and CMS Collaborations}"
+        );
+        assert_eq!(bib_name("R AND D Team"), "{R AND D Team}");
+        assert_eq!(bib_name("Sandy Anderson"), "Sandy Anderson");
+        let entry = format!(
+            "@misc{{k, author = {{{} and {}}}}}",
+            bib_name("Research and Development Team"),
+            bib_name("María García")
+        );
+        let bib = biblatex::Bibliography::parse(&entry).unwrap();
+        let authors = bib.get("k").unwrap().author().unwrap();
+        assert_eq!(authors.len(), 2, "{authors:?}");
     }
 
     #[test]
