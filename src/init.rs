@@ -335,6 +335,21 @@ pub fn eject_theme(root: &Path) -> Result<Ejected> {
         crate::config::Theme::Builtin => Some(templates_ejected(&text)),
         crate::config::Theme::Folder(_) => None,
     };
+    // The rewrite is by lines, to keep the curator's comments: make sure
+    // what it gives is a config whose one `templates` is the copy (a key
+    // written in quotes, a value on the next line or an anchor would be
+    // rewritten wrongly), before anything is written.
+    if let Some(new) = &new_config {
+        let templates = serde_yaml::from_str::<serde_yaml::Value>(new)
+            .ok()
+            .and_then(|v| v.get("templates")?.as_str().map(str::to_string));
+        if templates.as_deref() != Some(THEME_DIR) {
+            return Err(Error::Usage(format!(
+                "cannot rewrite `templates` in {} as it is written; set `templates: {THEME_DIR}`                  there by hand after copying the theme, or write it plainly and run this again                  (nothing written)",
+                config_path.display()
+            )));
+        }
+    }
     let taken: Vec<String> = DEFAULT_THEME
         .iter()
         .map(|(rel, _)| format!("{THEME_DIR}/{rel}"))

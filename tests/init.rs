@@ -627,6 +627,37 @@ fn eject_theme_writes_a_copy_the_site_then_uses() {
     assert!(snapshot(root) == before);
 }
 
+/// Found in review: configs that build, with `templates` written in ways
+/// the line rewrite cannot follow, are refused whole: nothing written,
+/// and the config still builds.
+#[test]
+fn eject_theme_refuses_a_templates_key_it_cannot_rewrite() {
+    for spelling in [
+        "templates:\n  builtin\n",
+        "\"templates\": builtin\n",
+        "templates : builtin\n",
+        "templates: &t builtin\nextra: {x: *t}\n",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        init(root, None, Some("https://ada.github.io/papers/")).unwrap();
+        let path = root.join("site-config.yaml");
+        let text = read(&path).replace("templates: builtin\n", spelling);
+        std::fs::write(&path, &text).unwrap();
+        let Ok(config) = sheaf::config::Config::load(root) else {
+            continue; // a spelling this config schema refuses anyway
+        };
+        assert_eq!(config.templates, Theme::Builtin, "{spelling:?}");
+        let before = snapshot(root);
+        let message = match eject_theme(root) {
+            Err(e) => e.to_string(),
+            Ok(e) => panic!("{spelling:?}: ejected into a broken config: {e:?}"),
+        };
+        assert!(message.contains("cannot rewrite `templates`"), "{message}");
+        assert!(snapshot(root) == before, "{spelling:?}");
+    }
+}
+
 /// A config without `templates` uses themes/default/ when the site has
 /// it (every digest made before the theme was built in), else the
 /// built-in theme.
