@@ -197,6 +197,26 @@ pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -
             {
                 paths.push(item.into_path());
             }
+            // A link to a folder is not followed (a loop, a folder outside
+            // the site): said, so no entry goes missing without a word.
+            Ok(item)
+                if item.path_is_symlink()
+                    && item.path().extension().is_none_or(|x| x != "md")
+                    && !is_hidden(item.file_name()) =>
+            {
+                let why = match std::fs::metadata(item.path()) {
+                    Ok(m) if m.is_dir() => {
+                        "a symbolic link to a folder: sheaf does not follow it, so its entries are not read"
+                    }
+                    Ok(_) => continue, // a link to a file that is not an entry
+                    Err(_) => "a symbolic link that loops or leads nowhere",
+                };
+                diagnostics.push(Diagnostic::warning(
+                    display_path(root, item.path()),
+                    None,
+                    format!("skipped: {why}"),
+                ));
+            }
             Ok(item) if item.path_is_symlink() => {
                 match is_entry_file(root, &site, dir, item.path()) {
                     Ok(true) => paths.push(item.path().to_path_buf()),

@@ -537,6 +537,9 @@ fn symlinked_entries_count_inside_the_site_and_warn_otherwise() {
     std::fs::create_dir_all(site.root().join("drafts")).unwrap();
     std::fs::write(site.root().join("drafts/kept.md"), entry("Kept", "")).unwrap();
     std::os::unix::fs::symlink(site.root().join("drafts/kept.md"), papers.join("kept.md")).unwrap();
+    // Links to folders are not followed, and say so (found in review).
+    std::os::unix::fs::symlink(outside.path(), papers.join("indir")).unwrap();
+    std::os::unix::fs::symlink(papers.join("dirloop"), papers.join("dirloop")).unwrap();
     let report = site.build().unwrap();
     assert_eq!(report.papers, 2, "a.md and kept.md");
     assert!(site.out().join("papers/kept/index.html").exists());
@@ -546,6 +549,8 @@ fn symlinked_entries_count_inside_the_site_and_warn_otherwise() {
         ("outside.md", "outside the site"),
         ("loop.md", "loops"),
         ("dangling.md", "does not exist"),
+        ("indir", "a symbolic link to a folder"),
+        ("dirloop", "loops or leads nowhere"),
     ] {
         assert!(
             warnings
