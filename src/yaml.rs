@@ -127,21 +127,35 @@ fn explain(message: String, line: Option<usize>, text: &str) -> (String, Option<
         );
         return (message, first.or(line));
     }
-    // serde_yaml places a duplicate key at its mapping; the duplicate is
-    // the key's second appearance.
-    if let Some(key) = message
+    // serde_yaml places a duplicate key at its mapping, and serde's derive
+    // (the config's typed fields: "duplicate field `title`") at the
+    // mapping's start; the duplicate is the key's second appearance.
+    let derived = regex::Regex::new(r"duplicate field `([^`]+)`").expect("valid pattern");
+    let duplicate = message
         .strip_prefix("duplicate entry with key ")
-        .map(|k| k.trim_matches('"'))
-    {
+        .map(|k| k.trim_matches('"').to_string())
+        .or_else(|| derived.captures(&message).map(|c| c[1].to_string()));
+    if let Some(key) = duplicate.as_deref() {
         let pattern = format!(
             r#"(^|[\s{{,\-?])["']?{}["']?\s*:(\s|$)"#,
             regex::escape(key)
         );
+        // The first appearance, then the next at the same indent: the same
+        // key nested deeper (a theme's `title` under the site's) is
+        // another mapping's.
+        // (A flow mapping on one line has both on that line.)
         let at = regex::Regex::new(&pattern).ok().and_then(|key_at| {
-            text.lines()
+            let seen: Vec<(usize, usize)> = text
+                .lines()
                 .enumerate()
-                .flat_map(|(i, l)| key_at.find_iter(l).map(move |_| i + 1))
-                .nth(1)
+                .flat_map(|(i, l)| key_at.find_iter(l).map(move |m| (i + 1, m.start())))
+                .collect();
+            let &(_, column) = seen.first()?;
+            seen[1..]
+                .iter()
+                .find(|&&(_, at)| at == column)
+                .or(seen.get(1))
+                .map(|&(n, _)| n)
         });
         return (
             format!("the key `{key}` appears twice in one mapping; keep one"),

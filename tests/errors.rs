@@ -642,3 +642,18 @@ fn new_refuses_a_paper_held_by_an_entry_that_does_not_parse() {
     assert!(err.contains("content/papers/sub-mine.md"), "{err}");
     assert_eq!(std::fs::read_dir(site.papers()).unwrap().count(), 1);
 }
+
+/// A key written twice in site-config.yaml is placed at its second
+/// appearance, as in entries (serde's "duplicate field" had no line of
+/// its own; found in review).
+#[test]
+fn a_repeated_config_key_is_placed_at_the_repeat() {
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let path = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let repeat = text.lines().count() + 1;
+    std::fs::write(&path, format!("{text}title: \"Again\"\n")).unwrap();
+    let err = build_error(&site);
+    assert!(err.contains("`title` appears twice"), "{err}");
+    assert!(err.contains(&format!("site-config.yaml:{repeat}")), "{err}");
+}
