@@ -429,8 +429,9 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             if !cli.quiet {
                 print_warnings(&report.warnings, root, cli.verbose);
                 println!(
-                    "Built {} papers into {}: {} pages, {} files written, {} unchanged, {} removed in {} ms",
+                    "Built {} paper{} into {}: {} pages, {} files written, {} unchanged, {} removed in {} ms",
                     report.papers,
+                    plural(report.papers),
                     report.output_dir.display(),
                     report.pages,
                     report.write.written,
@@ -942,8 +943,9 @@ fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
         print_warnings(&warnings, root, cli.verbose);
     }
     println!(
-        "Built {} papers into {} in {} ms ({} files written); watching for changes (Ctrl-C to stop)",
+        "Built {} paper{} into {} in {} ms ({} files written); watching for changes (Ctrl-C to stop)",
         session.papers(),
+        plural(session.papers()),
         out_dir.display(),
         start.elapsed().as_millis(),
         write.written
