@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::content::arxiv_id::ArxivId;
 use crate::content::{
     identity_keys, identity_keys_from, lenient_identity_keys, slug_for_title, unique_slug, Entry,
-    Ids,
+    Ids, PartialDate,
 };
 use crate::error::{Diagnostic, Error, Result};
 use crate::import::{self, ImportOptions};
@@ -221,12 +221,13 @@ pub fn lints(config: &Config, entries: &[std::sync::Arc<Entry>], today: Date) ->
                 "the abstract is empty",
             ));
         }
+        // A year or month is in the future when its first day is.
         for (key, date) in [
-            ("date", Some(e.date)),
+            ("date", Some(PartialDate::day(e.date))),
             ("published", e.published),
-            ("updated", e.updated),
+            ("updated", e.updated.map(PartialDate::day)),
         ] {
-            if let Some(d) = date.filter(|d| *d > today) {
+            if let Some(d) = date.filter(|d| d.first_day() > today) {
                 findings.push(Diagnostic::warning(
                     &e.source,
                     Some(e.line_of(key)),

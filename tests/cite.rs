@@ -310,3 +310,112 @@ fn bundled_and_init_digests_invent_no_date_or_author() {
         }
     }
 }
+
+/// A BibTeX record that gives a year alone, or a year and a month, is
+/// written as such (`published: 2020`, `published: 2021-07`), and every
+/// export states that much and no more: no month or day the source never
+/// gave. An entry written by hand with a year alone builds the same way.
+#[test]
+fn a_year_or_a_month_is_stated_as_such_in_every_export() {
+    let site = TestSite::with_papers(&[(
+        "by-hand.md",
+        "---\ntitle: \"Written by Hand\"\ndate: 2025-05-07\nauthors: [\"Grace Hopper\"]\npublished: \"2019\"\nabstract: |\n  Dated by hand.\n---\n",
+    )]);
+    let bib = site.root().join("dates.bib");
+    std::fs::write(
+        &bib,
+        "@misc{yearonly, title = {A Year Alone}, author = {Ada Lovelace}, year = {2020}, abstract = {Only the year.}}\n\
+         @misc{yearmonth, title = {A Year and a Month}, author = {Alan Turing}, year = {2021}, month = jul, abstract = {The month too.}}\n",
+    )
+    .unwrap();
+    let config = Config::load(site.root()).unwrap();
+    let opts = ImportOptions {
+        date: time::macros::date!(2025 - 05 - 07),
+        format: None,
+        theme: None,
+        skip_bad: false,
+        dry_run: false,
+    };
+    let report = import_file(&config, &bib, &opts).unwrap();
+    assert_eq!(report.created(), 2, "{report:?}");
+    let written: Vec<String> = std::fs::read_dir(site.papers())
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    let file_of = |title: &str| {
+        written
+            .iter()
+            .find(|t| t.contains(&format!("title: \"{title}\"")))
+            .unwrap()
+    };
+    assert!(
+        file_of("A Year Alone").contains("\npublished: 2020\n"),
+        "{written:?}"
+    );
+    assert!(
+        file_of("A Year and a Month").contains("\npublished: 2021-07\n"),
+        "{written:?}"
+    );
+    site.build().unwrap();
+
+    let papers: serde_json::Value = serde_json::from_str(&site.read("papers.json")).unwrap();
+    let index = site.read("index.html");
+    // title, ISO 8601, Highwire, the page's words, BibTeX year and month.
+    for (title, iso, highwire, shown, year, month) in [
+        ("A Year Alone", "2020", "2020", "2020", "2020", None),
+        (
+            "A Year and a Month",
+            "2021-07",
+            "2021/07",
+            "July 2021",
+            "2021",
+            Some("7"),
+        ),
+        ("Written by Hand", "2019", "2019", "2019", "2019", None),
+    ] {
+        let json = papers["papers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["title"] == title)
+            .unwrap();
+        assert_eq!(json["published"], iso, "papers.json: {title}");
+        let slug = json["slug"].as_str().unwrap();
+
+        let page = site.read(&format!("papers/{slug}/index.html"));
+        let highwire_tag =
+            format!(r#"<meta name="citation_publication_date" content="{highwire}">"#);
+        assert!(page.contains(&highwire_tag), "{title}: {highwire_tag}");
+        let start = page.find("<script type=\"application/ld+json\">").unwrap() + 35;
+        let end = start + page[start..].find("</script>").unwrap();
+        let ld: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+        assert_eq!(ld["datePublished"], iso, "JSON-LD: {title}");
+        let line = format!(r#"published <time datetime="{iso}">{shown}</time>"#);
+        assert!(page.contains(&line), "{title}: {line}");
+        assert!(!page.contains(" January "), "{title}: no invented month");
+
+        let parsed =
+            biblatex::Bibliography::parse(&site.read(&format!("papers/{slug}/cite.bib"))).unwrap();
+        let bib = parsed.into_iter().next().unwrap();
+        let field = |k: &str| bib.get(k).map(|c| c.format_verbatim());
+        assert_eq!(field("year").as_deref(), Some(year), "BibTeX year: {title}");
+        assert_eq!(field("month").as_deref(), month, "BibTeX month: {title}");
+        assert_eq!(field("day"), None, "BibTeX day: {title}");
+        assert_eq!(field("date"), None, "BibTeX date: {title}");
+
+        // COinS: the span just before the card's link to the paper.
+        let link = index.find(&format!("papers/{slug}/\"")).unwrap();
+        let span = index[..link].rfind("class=\"Z3988\" title=\"").unwrap();
+        let at = span + "class=\"Z3988\" title=\"".len();
+        let coins = index[at..at + index[at..].find('"').unwrap()].replace("&amp;", "&");
+        let dates: Vec<&str> = coins
+            .split('&')
+            .filter_map(|p| p.strip_prefix("rft.date="))
+            .collect();
+        assert_eq!(dates, [iso], "COinS: {coins}");
+
+        // The card: the year only.
+        let card = &index[link..link + index[link..].find("</article>").unwrap()];
+        assert!(card.contains(&format!("{year}</span>")), "{card}");
+    }
+}

@@ -45,6 +45,41 @@ fn every_bad_entry_reported_in_one_run() {
     }
 }
 
+/// `published` takes a year, a year and a month, or a full date; anything
+/// else is an error on its line, whether YAML reads it as a number or a
+/// string.
+#[test]
+fn a_published_date_that_is_not_one_is_named_with_its_line() {
+    let site = TestSite::with_papers(&[
+        ("good-year.md", &entry("Good year", "published: 2020\n")),
+        (
+            "good-month.md",
+            &entry("Good month", "published: \"2020-07\"\n"),
+        ),
+        ("month-13.md", &entry("Month 13", "published: 2020-13\n")),
+        ("word.md", &entry("Word", "published: \"x\"\n")),
+        ("short.md", &entry("Short", "published: 15\n")),
+        ("one-digit.md", &entry("One digit", "published: 2020-7\n")),
+    ]);
+    let err = build_error(&site);
+    for (file, got) in [
+        ("month-13", "got \"2020-13\""),
+        ("word", "got \"x\""),
+        ("short", "got 15"),
+        ("one-digit", "got \"2020-7\""),
+    ] {
+        let line = line_in(&err, &format!("content/papers/{file}.md"));
+        assert_eq!(line, Some(4), "{file}: {err}");
+        assert!(err.contains(got), "{file}: {got} in {err}");
+    }
+    assert!(
+        err.contains("`published` must be a date written YYYY-MM-DD"),
+        "{err}"
+    );
+    assert!(!err.contains("good-year"), "{err}");
+    assert!(!err.contains("good-month"), "{err}");
+}
+
 #[test]
 fn failed_build_leaves_old_output_untouched() {
     let site = TestSite::bundled();

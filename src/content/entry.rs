@@ -9,6 +9,7 @@ use serde_yaml::Value;
 use time::Date;
 
 use super::arxiv_id::ArxivId;
+use super::write::DatePrecision;
 use crate::config::is_slug;
 use crate::error::Diagnostic;
 use crate::urls::is_web_url;
@@ -76,6 +77,109 @@ pub struct Metrics {
     pub stars: Option<u64>,
     /// `YYYY-MM-DD`.
     pub as_of: String,
+}
+
+/// A date known to the year, the month or the day, as a source gave it:
+/// `2020`, `2020-07` or `2020-07-15`. It is held as the first day of what
+/// it names, for sorting and comparing only; everything shown or exported
+/// says only the precision held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    first_day: Date,
+    precision: DatePrecision,
+}
+
+impl PartialDate {
+    /// The year, month or day of `date` that `precision` names.
+    pub fn new(date: Date, precision: DatePrecision) -> PartialDate {
+        let first_day = match precision {
+            DatePrecision::Year => Date::from_calendar_date(date.year(), time::Month::January, 1),
+            DatePrecision::Month => Date::from_calendar_date(date.year(), date.month(), 1),
+            DatePrecision::Day => Ok(date),
+        }
+        .unwrap_or(date);
+        PartialDate {
+            first_day,
+            precision,
+        }
+    }
+
+    /// A full date.
+    pub fn day(date: Date) -> PartialDate {
+        PartialDate::new(date, DatePrecision::Day)
+    }
+
+    /// The first day of what the date names (for sorting, never for show).
+    pub fn first_day(self) -> Date {
+        self.first_day
+    }
+
+    pub fn precision(self) -> DatePrecision {
+        self.precision
+    }
+
+    pub fn year(self) -> i32 {
+        self.first_day.year()
+    }
+
+    /// The month, when known.
+    pub fn month(self) -> Option<time::Month> {
+        (self.precision >= DatePrecision::Month).then(|| self.first_day.month())
+    }
+
+    /// Whether `self` says all that `other` says: at least as precise, and
+    /// the same year (and month) as far as `other` goes. Then `other` adds
+    /// nothing and must not replace `self`.
+    pub fn covers(self, other: PartialDate) -> bool {
+        self.precision >= other.precision
+            && other.precision.refined_by(other.first_day, self.first_day)
+    }
+
+    /// `2020`, `2020-07` or `2020-07-15`, as written in front matter: ISO
+    /// 8601 at reduced precision.
+    pub fn parse(s: &str) -> Option<PartialDate> {
+        let s = s.trim();
+        let number = |t: Option<&str>, n: usize| {
+            t.filter(|t| t.len() == n && t.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|t| t.parse::<u16>().ok())
+        };
+        let year = |t| number(t, 4).map(i32::from);
+        match s.len() {
+            4 => Date::from_calendar_date(year(Some(s))?, time::Month::January, 1)
+                .ok()
+                .map(|d| PartialDate::new(d, DatePrecision::Year)),
+            7 if s.get(4..5) == Some("-") => {
+                let month = u8::try_from(number(s.get(5..), 2)?).ok()?;
+                let month = time::Month::try_from(month).ok()?;
+                Date::from_calendar_date(year(s.get(..4))?, month, 1)
+                    .ok()
+                    .map(|d| PartialDate::new(d, DatePrecision::Month))
+            }
+            _ => parse_date(s).map(PartialDate::day),
+        }
+    }
+
+    /// As shown to readers: `2020`, `July 2020`, `15 July 2020`.
+    pub fn display(self) -> String {
+        let d = self.first_day;
+        match self.precision {
+            DatePrecision::Year => d.year().to_string(),
+            DatePrecision::Month => format!("{} {}", d.month(), d.year()),
+            DatePrecision::Day => format!("{} {} {}", d.day(), d.month(), d.year()),
+        }
+    }
+}
+
+/// ISO 8601 at the precision held: `2020`, `2020-07`, `2020-07-15`.
+impl std::fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.first_day;
+        match self.precision {
+            DatePrecision::Year => write!(f, "{:04}", d.year()),
+            DatePrecision::Month => write!(f, "{:04}-{:02}", d.year(), d.month() as u8),
+            DatePrecision::Day => write!(f, "{d}"),
+        }
+    }
 }
 
 /// Where the curator is with a paper.
@@ -173,9 +277,10 @@ pub struct Entry {
     /// A DOI other than arXiv's own.
     pub doi: Option<String>,
     pub project: Option<String>,
-    /// Source dates: first published, last revised by the authors, and the
-    /// day sheaf saw a newer version or a changed abstract.
-    pub published: Option<Date>,
+    /// Source dates: first published (to the year, month or day, as the
+    /// source gave it), last revised by the authors, and the day sheaf saw
+    /// a newer version or a changed abstract.
+    pub published: Option<PartialDate>,
     pub updated: Option<Date>,
     pub revised: Option<Date>,
     pub categories: Vec<String>,
@@ -391,6 +496,31 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
     let arxiv_version = fields.take(&mut known, "arxiv_version", "a version number such as 2");
     let doi: Option<String> = fields.take(&mut known, "doi", "a DOI such as \"10.1000/xyz\"");
     let project = web_url_of(&mut fields, &mut known, "project");
+    let published = match fields.take::<Value>(&mut known, "published", "a date") {
+        None => None,
+        Some(v) => {
+            // `2020` unquoted is a number to YAML; quoted, a string.
+            let parsed = match &v {
+                Value::String(s) => PartialDate::parse(s),
+                Value::Number(n) => n
+                    .as_u64()
+                    .filter(|y| (1000..=9999).contains(y))
+                    .and_then(|y| PartialDate::parse(&y.to_string())),
+                _ => None,
+            };
+            if parsed.is_none() {
+                fields.error(
+                    "published",
+                    format!(
+                        "`published` must be a date written YYYY-MM-DD, or YYYY-MM or YYYY when \
+                         only the month or year is known, got {}",
+                        show(&v)
+                    ),
+                );
+            }
+            parsed
+        }
+    };
     let mut date_of = |key: &str| -> Option<Date> {
         let v: Option<Value> = fields.take(&mut known, key, "a date");
         let v = v?;
@@ -409,7 +539,6 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
         }
         d
     };
-    let published = date_of("published");
     let updated = date_of("updated");
     let revised = date_of("revised");
     let categories = fields
@@ -679,6 +808,79 @@ mod tests {
         assert!(check_arxiv_id("math.CA/0611800")
             .unwrap_err()
             .contains("math/0611800"));
+    }
+
+    #[test]
+    fn published_to_the_year_month_or_day() {
+        let published = |value: &str| {
+            parse(&format!(
+                "---\ntitle: T\ndate: 2025-05-07\npublished: {value}\n---\n"
+            ))
+            .map(|(e, _)| {
+                e.published
+                    .map(|d| (d.to_string(), d.display(), d.precision()))
+            })
+        };
+        for (value, iso, shown, precision) in [
+            ("2020", "2020", "2020", DatePrecision::Year),
+            ("\"2020\"", "2020", "2020", DatePrecision::Year),
+            ("2020-07", "2020-07", "July 2020", DatePrecision::Month),
+            ("'2020-07'", "2020-07", "July 2020", DatePrecision::Month),
+            (
+                "2020-07-15",
+                "2020-07-15",
+                "15 July 2020",
+                DatePrecision::Day,
+            ),
+        ] {
+            assert_eq!(
+                published(value).unwrap(),
+                Some((iso.to_string(), shown.to_string(), precision)),
+                "{value}"
+            );
+        }
+        for bad in [
+            "2020-13",
+            "\"x\"",
+            "15",
+            "2020-7",
+            "20201",
+            "2020-00",
+            "2020-02-30",
+            "\"2020é\"",
+            "\"é2020-1\"",
+            "2020.5",
+            "[2020]",
+        ] {
+            let errs = published(bad).unwrap_err();
+            assert_eq!(errs.len(), 1, "{bad}: {errs:?}");
+            assert_eq!(errs[0].line, Some(4), "{bad}");
+            assert!(
+                errs[0].message.contains("`published` must be a date"),
+                "{bad}: {errs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_partial_date_covers_what_it_says_at_least() {
+        let d = |s: &str| PartialDate::parse(s).unwrap();
+        assert_eq!(d("2020").first_day(), time::macros::date!(2020 - 01 - 01));
+        assert_eq!(
+            d("2020-07").first_day(),
+            time::macros::date!(2020 - 07 - 01)
+        );
+        assert!(d("2020-07-15").covers(d("2020-07")));
+        assert!(d("2020-07-15").covers(d("2020")));
+        assert!(d("2020-07").covers(d("2020")));
+        assert!(d("2020").covers(d("2020")));
+        // January is news to a year held alone, though both start on 1 January.
+        assert!(!d("2020").covers(d("2020-01")));
+        assert!(!d("2020-07").covers(d("2020-06")));
+        assert!(!d("2020-07-15").covers(d("2021")));
+        // A full date always replaces (it is written anyway, changing nothing
+        // when the same).
+        assert!(!d("2020-07-15").covers(d("2020-07-16")));
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod write;
 
 pub use cite_key::{base_key, unique_keys};
 pub use entry::{
-    parse_date, parse_entry, Entry, Metrics, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
+    parse_date, parse_entry, Entry, Metrics, PartialDate, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
 };
 pub use identity::{identity_keys, identity_keys_from, lenient_identity_keys, Ids};
 pub use slug::{slug_for_title, unique_slug};

@@ -3,7 +3,7 @@
 
 use time::Date;
 
-use super::entry::Metrics;
+use super::entry::{Metrics, PartialDate};
 
 /// A front matter value as sheaf writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +11,8 @@ pub enum Field {
     Str(String),
     Int(u64),
     Date(Date),
+    /// A date to the year, month or day: `2020`, `2020-07`, `2020-07-15`.
+    PartialDate(PartialDate),
     List(Vec<String>),
     /// Markdown, written as a literal block.
     Markdown(String),
@@ -55,9 +57,8 @@ pub struct NewEntry {
     pub url: Option<String>,
     pub code: Option<String>,
     pub project: Option<String>,
-    pub published: Option<Date>,
-    /// How much of `published` the source gave.
-    pub published_precision: DatePrecision,
+    /// As precise as the source gave it.
+    pub published: Option<PartialDate>,
     pub updated: Option<Date>,
     pub categories: Vec<String>,
     pub journal_ref: Option<String>,
@@ -99,10 +100,11 @@ impl NewEntry {
                 out.push((key, Field::List(list.clone())));
             }
         }
-        for (key, date) in [("published", self.published), ("updated", self.updated)] {
-            if let Some(d) = date {
-                out.push((key, Field::Date(d)));
-            }
+        if let Some(d) = self.published {
+            out.push(("published", Field::PartialDate(d)));
+        }
+        if let Some(d) = self.updated {
+            out.push(("updated", Field::Date(d)));
         }
         if let Some(m) = &self.metrics {
             out.push(("metrics", Field::Metrics(m.clone())));
@@ -150,6 +152,7 @@ pub fn render_field(key: &str, value: &Field) -> String {
         Field::Str(s) => format!("{key}: {}\n", quoted(s)),
         Field::Int(n) => format!("{key}: {n}\n"),
         Field::Date(d) => format!("{key}: {d}\n"),
+        Field::PartialDate(d) => format!("{key}: {d}\n"),
         Field::List(items) => {
             let quoted: Vec<String> = items.iter().map(|s| quoted(s)).collect();
             format!("{key}: [{}]\n", quoted.join(", "))
@@ -293,6 +296,11 @@ mod tests {
             arxiv_version: Some(2),
             code: Some("https://github.com/a/b".into()),
             categories: vec!["cs.LG".into()],
+            // A month: the day given here is not the source's, and is dropped.
+            published: Some(PartialDate::new(
+                time::macros::date!(2020 - 03 - 09),
+                DatePrecision::Month,
+            )),
             metrics: Some(Metrics {
                 upvotes: Some(12),
                 stars: None,
@@ -304,7 +312,9 @@ mod tests {
             ..Default::default()
         };
         let text = render_entry(&e);
+        assert!(text.contains("\npublished: 2020-03\n"), "{text}");
         let (parsed, warnings) = parse_entry(Path::new("x.md"), &text).unwrap();
+        assert_eq!(parsed.published, e.published);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(parsed.title, e.title);
         assert_eq!(parsed.authors, e.authors);

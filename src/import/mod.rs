@@ -33,7 +33,7 @@ use time::Date;
 use crate::config::Config;
 use crate::content::{
     identity_keys, lenient_identity_keys, render_entry, set_fields, slug_for_title, unique_slug,
-    Entry, Field, Ids, NewEntry,
+    Entry, Field, Ids, NewEntry, PartialDate,
 };
 use crate::error::{Diagnostic, Error, Result};
 use crate::load;
@@ -233,8 +233,9 @@ pub fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -> NewEn
         url: web(&record.url),
         code: web(&code),
         project: web(&record.project),
-        published: record.published,
-        published_precision: record.published_precision,
+        published: record
+            .published
+            .map(|d| PartialDate::new(d, record.published_precision)),
         updated: record.updated,
         categories: record.categories.clone(),
         journal_ref: record.journal_ref.as_ref().map(|j| clean::clean(j).plain()),
@@ -526,9 +527,7 @@ fn merge(
     let mut notes = Vec::new();
     let says_nothing = |key: &str, value: &Field| match (key, value) {
         ("title" | "abstract", Field::Str(s) | Field::Markdown(s)) => s.trim().is_empty(),
-        ("published", Field::Date(d)) => old
-            .published
-            .is_some_and(|p| new.published_precision.refined_by(*d, p)),
+        ("published", Field::PartialDate(d)) => old.published.is_some_and(|p| p.covers(*d)),
         _ => false,
     };
     let mut fields: Vec<(&str, Field)> = new

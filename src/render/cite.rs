@@ -108,11 +108,13 @@ pub fn bibtex(paper: &Paper, key: &str) -> String {
         let authors: Vec<String> = e.authors.iter().map(|a| bib_name(a)).collect();
         fields.push(("author", authors.join(" and ")));
     }
-    // Only the paper's own date: the day it entered the digest is not when
-    // it was published, and `@misc` needs no year.
+    // Only the paper's own date, as far as it is known: the day it entered
+    // the digest is not when it was published, and `@misc` needs no year.
     if let Some(when) = e.published {
         fields.push(("year", when.year().to_string()));
-        fields.push(("month", (when.month() as u8).to_string()));
+        if let Some(month) = when.month() {
+            fields.push(("month", (month as u8).to_string()));
+        }
     }
     if let Some(id) = &arxiv {
         fields.push(("eprint", id.id.clone()));
@@ -337,6 +339,7 @@ pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
     let p = &site.papers[index];
     let e = &p.entry;
     let day = |d: Option<time::Date>| d.map(|d| d.to_string());
+    // ISO 8601 at the precision held: `2020`, `2020-07` or a full date.
     let paper = JsonPaper {
         slug: &e.slug,
         url: urls.permalink(&super::paper_path(&e.slug)),
@@ -349,7 +352,7 @@ pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
         link: e.url.as_deref(),
         code: e.code.as_deref(),
         project: e.project.as_deref(),
-        published: day(e.published),
+        published: e.published.map(|d| d.to_string()),
         updated: day(e.updated),
         revised: day(e.revised),
         categories: &e.categories,

@@ -269,9 +269,10 @@ pub struct DetailMore<'a> {
     pub bib_url: String,
     /// schema.org JSON-LD, safe to print inside a script element.
     pub json_ld: String,
-    /// `YYYY/MM/DD`, as Google Scholar reads `citation_publication_date`;
-    /// empty when the paper's own date is unknown (the day it was added
-    /// is not its publication date).
+    /// `YYYY/MM/DD`, `YYYY/MM` or `YYYY`, as Google Scholar reads
+    /// `citation_publication_date`: only what the entry holds; empty when
+    /// the paper's own date is unknown (the day it was added is not its
+    /// publication date).
     pub citation_date: String,
     /// The most similar papers, best first.
     pub related: Vec<RelatedCtx<'a>>,
@@ -325,8 +326,9 @@ fn source_ctx(e: &crate::content::Entry) -> SourceCtx<'_> {
         doi,
         doi_url,
         project: e.project.as_deref().unwrap_or(""),
+        // `2020`, `2020-07` or a full date, as the entry holds it.
         published: e.published.map(|d| d.to_string()).unwrap_or_default(),
-        published_display: show(e.published),
+        published_display: e.published.map(|d| d.display()).unwrap_or_default(),
         updated_display: show(e.updated),
         categories: &e.categories,
         journal_ref: e.journal_ref.as_deref().unwrap_or(""),
