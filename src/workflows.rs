@@ -292,8 +292,11 @@ pub fn upgrade(root: &Path, release: &Release, force: bool) -> Result<Vec<Upgrad
     Ok(done)
 }
 
-/// Did sheaf write this text, unedited since?
+/// Did sheaf write this text, unedited since? Line ends do not count: a
+/// checkout with `core.autocrlf` turns every LF into CRLF, and that is not
+/// an edit.
 fn is_sheafs(workflow: &Managed, text: &str) -> bool {
+    let text = &text.replace("\r\n", "\n");
     match text.split_once('\n') {
         Some((first, body)) if first.starts_with(MARKER) => {
             let mut words = first[MARKER.len()..].split_whitespace();
@@ -345,6 +348,15 @@ mod tests {
     }
 
     /// The legacy hashes are those of what earlier versions wrote.
+    #[test]
+    fn a_workflow_checked_out_with_crlf_is_not_edited() {
+        let release = Release::unpinned();
+        let text = render(&MANAGED[0], &release);
+        assert!(is_sheafs(&MANAGED[0], &text));
+        assert!(is_sheafs(&MANAGED[0], &text.replace('\n', "\r\n")));
+        assert!(!is_sheafs(&MANAGED[0], &text.replace("sheaf", "shelf")));
+    }
+
     #[test]
     fn legacy_hashes_match_the_fixtures() {
         let fixtures = [include_str!("../tests/fixtures/workflows/pages-0.1.0.yml")];
