@@ -10,20 +10,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
     tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;
-    // Temporary files are private (0600); the file they replace should
-    // keep its mode, and a new one gets the usual 0644, or web servers and
-    // GitHub Pages could not read what sheaf publishes.
+    set_mode_of(tmp.as_file(), path).map_err(|e| Error::write(path, e))?;
+    tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
+    Ok(())
+}
+
+/// Gives `file`, written to replace `target`, the mode `target` has, or
+/// 0644 for a new file. Temporary files are private (0600): without this,
+/// web servers and GitHub Pages could not read what sheaf publishes, and a
+/// curator's entry would lose its mode.
+pub(crate) fn set_mode_of(file: &std::fs::File, target: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
+        let mode = std::fs::metadata(target)
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0o644);
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::write(path, e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
+    #[cfg(not(unix))]
+    let _ = (file, target);
     Ok(())
 }
 

@@ -246,18 +246,7 @@ fn plain_entry_path(rel: &Path) -> bool {
 fn write_with_mode(staged: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = std::fs::File::create(staged).map_err(|e| Error::write(staged, e))?;
     file.write_all(bytes).map_err(|e| Error::write(staged, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(target)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0o644);
-        file.set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::write(staged, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = target;
-    Ok(())
+    crate::fs::set_mode_of(&file, target).map_err(|e| Error::write(staged, e))
 }
 
 #[cfg(test)]
