@@ -652,14 +652,21 @@ fn a_paper_already_in_the_digest_is_not_given_to_a_second_entry() {
             ("layernorm.md", held),
         ],
     );
-    let before = snapshot(&site.papers());
-    let (out, stdout, stderr) = run_resolve(&site, &[]);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stderr = refused(&site, &[]);
     assert!(
         stderr.contains("duplicate content/papers/layer-normalization.md: its arXiv paper is content/papers/layernorm.md already; nothing written"),
         "{stderr}"
     );
+}
+
+/// Runs `resolve`, which must fail (exit 1) and leave every entry as it
+/// was; its standard error.
+fn refused(site: &TestSite, args: &[&str]) -> String {
+    let before = snapshot(&site.papers());
+    let (out, stdout, stderr) = run_resolve(site, args);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert_eq!(snapshot(&site.papers()), before);
+    stderr
 }
 
 #[test]
@@ -695,14 +702,11 @@ fn a_paper_held_by_url_or_by_a_broken_entry_is_not_given_twice() {
             ("layernorm.md", by_url),
         ],
     );
-    let before = snapshot(&site.papers());
-    let (out, stdout, stderr) = run_resolve(&site, &["layer-normalization"]);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stderr = refused(&site, &["layer-normalization"]);
     assert!(
         stderr.contains("its arXiv paper is content/papers/layernorm.md already"),
         "{stderr}"
     );
-    assert_eq!(snapshot(&site.papers()), before);
 
     let broken = "---\ntitle: LayerNorm\ndate: 2025-05-07\narxiv: \"1607.06450\"\nstatus: read\nstatus: reading\n---\n";
     let site = site_with(
@@ -712,9 +716,6 @@ fn a_paper_held_by_url_or_by_a_broken_entry_is_not_given_twice() {
             ("layernorm.md", broken.to_string()),
         ],
     );
-    let before = snapshot(&site.papers());
-    let (out, stdout, stderr) = run_resolve(&site, &[]);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stderr = refused(&site, &[]);
     assert!(stderr.contains("content/papers/layernorm.md"), "{stderr}");
-    assert_eq!(snapshot(&site.papers()), before);
 }
