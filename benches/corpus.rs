@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 pub use common::copy_dir;
 

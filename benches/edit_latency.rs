@@ -13,8 +13,8 @@ mod corpus;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use sheaf::serve::{start, ServeOptions};
-use sheaf::site::{BuildOptions, Session};
+use sheaf::build::{BuildOptions, Session};
+use sheaf::front::serve::{start, ServeOptions};
 
 const RUNS: usize = 15;
 

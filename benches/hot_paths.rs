@@ -18,14 +18,14 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use sheaf::content::parse_entry;
-use sheaf::import::clean::clean;
-use sheaf::markdown::{render, Source};
+use sheaf::base::progress::Silent;
+use sheaf::base::urls::Urls;
+use sheaf::build::{load_config, BuildOptions, Session};
+use sheaf::convert::markdown::{render, Source};
+use sheaf::front::import::clean::clean;
+use sheaf::input::content::parse_entry;
 use sheaf::model::{ModelOptions, Site};
-use sheaf::progress::Silent;
-use sheaf::render::{self as pages, Prepared, Renderer};
-use sheaf::site::{load_config, BuildOptions, Session};
-use sheaf::urls::Urls;
+use sheaf::produce::render::{self as pages, Prepared, Renderer};
 
 /// Paper 0 has code in its notes (every fifth paper does); paper 1 has
 /// notes without code.
@@ -77,7 +77,7 @@ fn digest(c: &mut Criterion) {
     let root = dir.path().canonicalize().unwrap();
     let options = BuildOptions::default();
     let config = load_config(&root, &options).unwrap();
-    let inputs = sheaf::load::load(config.clone()).unwrap();
+    let inputs = sheaf::io::load::load(config.clone()).unwrap();
     let site = Site::build(&inputs, ModelOptions::default(), None, None).unwrap();
     let renderer = Renderer::new(&inputs.templates, &inputs.config).unwrap();
     let prepared = Prepared::new(&site, false);
@@ -87,7 +87,7 @@ fn digest(c: &mut Criterion) {
     // Each run takes tens to hundreds of milliseconds: few samples suffice.
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.bench_function("load", |b| {
-        b.iter(|| sheaf::load::load(config.clone()).unwrap())
+        b.iter(|| sheaf::io::load::load(config.clone()).unwrap())
     });
     // The index build: Markdown, theme matching, groupings.
     g.bench_function("model", |b| {
@@ -100,7 +100,7 @@ fn digest(c: &mut Criterion) {
     // The search index: grouping every paper's terms into shards and
     // writing the files.
     g.bench_function("search_index", |b| {
-        b.iter(|| sheaf::search::Index::new(&site).outputs(&site))
+        b.iter(|| sheaf::produce::search::Index::new(&site).outputs(&site))
     });
     g.bench_function("session_new", |b| {
         b.iter(|| Session::new(&root, BuildOptions::default()).unwrap())

@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use sheaf::config::Config;
-use sheaf::markdown::plain_text;
+use sheaf::convert::markdown::plain_text;
+use sheaf::input::config::Config;
 
 const USAGE: &str = "usage: gen_corpus --papers N --out DIR [--hugo DIR]";
 

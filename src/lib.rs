@@ -1,35 +1,26 @@
 //! sheaf: a static site generator for curated digests of research papers.
 //!
-//! The pipeline (see `ARCHITECTURE.md`): [`load`] reads and validates every
-//! input, [`model`] builds the site model, [`render`] turns it into files in
-//! memory, [`output`] writes them. [`site`] strings the stages together;
-//! [`import`] brings papers in from their sources as [`content`] entries.
+//! The modules are the pipeline's layers, lowest first (see
+//! `ARCHITECTURE.md`, "Layers"); a layer uses only the layers below it:
+//! - [`base`]: errors, text, URLs and page paths, the artifact types.
+//! - [`input`]: the configuration and content entries, parsed and validated.
+//! - [`convert`]: per-entry conversions (Markdown, derived data, search
+//!   terms, related papers).
+//! - [`model`]: the site model built from the inputs.
+//! - [`produce`]: pages, feeds and the search index, as files in memory.
+//! - [`io`]: the only layer that touches the disk: reading inputs, the
+//!   cache, writing output, the import journal.
+//! - [`build`]: a one-off build and the long-lived session of `serve`.
+//! - [`front`]: the commands' front ends: serve, watch, import, curate,
+//!   init, suggest, workflow upgrades.
 
-pub mod cache;
-pub mod config;
-pub mod content;
-pub mod curate;
-pub mod error;
-pub mod fs;
-pub mod import;
-pub mod init;
-pub mod journal;
-pub mod load;
-pub mod markdown;
-pub mod matcher;
+pub mod base;
+pub mod build;
+pub mod convert;
+pub mod front;
+pub mod input;
+pub mod io;
 pub mod model;
-pub mod output;
-pub mod progress;
-pub mod related;
-pub mod render;
-pub mod search;
-pub mod serve;
-pub mod site;
-pub mod suggest;
-pub mod text;
-pub mod urls;
-pub mod watch;
-pub mod workflows;
-pub mod yaml;
+pub mod produce;
 
-pub use error::{Diagnostic, Error, Result, Severity};
+pub use base::error::{Diagnostic, Error, Result, Severity};

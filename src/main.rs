@@ -7,10 +7,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use sheaf::config::{Config, CONFIG_FILE};
-use sheaf::import::{self, Format, ImportOptions, ResolveOptions};
-use sheaf::site::{self, BuildOptions};
-use sheaf::workflows::{self, Release};
+use sheaf::build::{self, BuildOptions};
+use sheaf::front::import::{self, Format, ImportOptions, ResolveOptions};
+use sheaf::front::workflows::{self, Release};
+use sheaf::input::config::{Config, CONFIG_FILE};
 
 // A build allocates millions of short strings and values on every core;
 // jemalloc makes a 10,000-paper build about a tenth faster than glibc's
@@ -252,7 +252,7 @@ enum Command {
 
 fn main() -> ExitCode {
     // The time zone can only be read while the process has one thread.
-    sheaf::watch::set_local_offset(
+    sheaf::front::watch::set_local_offset(
         time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
     );
     let cli = Cli::parse();
@@ -361,7 +361,7 @@ fn print_sheaf_error(e: &sheaf::Error, root: &Path) {
             let errors = findings.iter().filter(|d| d.is_error()).count();
             eprintln!("{errors} error{} found", plural(errors));
         }
-        e => print_error(&sheaf::error::chain(e)),
+        e => print_error(&sheaf::base::error::chain(e)),
     }
 }
 
@@ -424,7 +424,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
     match &cli.command {
         Command::Build(args) => {
             let bar = Bar::new(cli.quiet);
-            let report = site::build_with_progress(root, &args.options(), &bar)?;
+            let report = build::build_with_progress(root, &args.options(), &bar)?;
             bar.0.finish_and_clear();
             if !cli.quiet {
                 print_warnings(&report.warnings, root, cli.verbose);
@@ -465,8 +465,12 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 );
             }
             let release = release(checksums.as_deref(), cli.quiet)?;
-            let written =
-                sheaf::init::init_with(dir, title.as_deref(), base_url.as_deref(), *eject_theme)?;
+            let written = sheaf::front::init::init_with(
+                dir,
+                title.as_deref(),
+                base_url.as_deref(),
+                *eject_theme,
+            )?;
             // init writes the workflow without checksums; pin them now.
             if !release.sha256.is_empty() {
                 workflows::upgrade(dir, &release, false)?;
@@ -474,7 +478,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                     println!(
                         "Pinned the checksums of sheaf {}'s release archives in {}.",
                         release.version,
-                        sheaf::init::WORKFLOW_PATH
+                        sheaf::front::init::WORKFLOW_PATH
                     );
                 }
             }
@@ -509,7 +513,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             let path = match (arxiv, title) {
                 (Some(id), given) => {
                     let spinner = spinner(cli.quiet, format!("asking arXiv for {id}"));
-                    let made = sheaf::curate::new_from_arxiv(&config, id, today);
+                    let made = sheaf::front::curate::new_from_arxiv(&config, id, today);
                     spinner.finish_and_clear();
                     let (path, arxiv_title) = match made {
                         Err(e @ sheaf::Error::Fetch { .. }) => {
@@ -526,7 +530,9 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                     }
                     path
                 }
-                (None, Some(title)) => sheaf::curate::new_entry(&config, title, None, today)?,
+                (None, Some(title)) => {
+                    sheaf::front::curate::new_entry(&config, title, None, today)?
+                }
                 (None, None) => anyhow::bail!("give the paper's title, or --arxiv ID"),
             };
             if !cli.quiet {
@@ -537,9 +543,9 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             }
         }
         Command::EjectTheme => {
-            let ejected = sheaf::init::eject_theme(root)?;
+            let ejected = sheaf::front::init::eject_theme(root)?;
             if !cli.quiet {
-                let theme = root.join(sheaf::init::THEME_DIR);
+                let theme = root.join(sheaf::front::init::THEME_DIR);
                 println!(
                     "Wrote the default theme into {} ({} files).",
                     theme.display(),
@@ -548,19 +554,19 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 if ejected.config_changed {
                     println!(
                         "site-config.yaml now says `templates: {}`; `templates: builtin` goes back to the theme built into sheaf.",
-                        sheaf::init::THEME_DIR
+                        sheaf::front::init::THEME_DIR
                     );
                 } else {
                     println!(
                         "site-config.yaml names another theme; set `templates: {}` to use the copy.",
-                        sheaf::init::THEME_DIR
+                        sheaf::front::init::THEME_DIR
                     );
                 }
             }
         }
         Command::Check { base_url } => {
             let today = time::OffsetDateTime::now_utc().date();
-            let findings = sheaf::curate::check(root, today, base_url.as_deref())?;
+            let findings = sheaf::front::curate::check(root, today, base_url.as_deref())?;
             let errors = findings.iter().filter(|d| d.is_error()).count();
             let warnings = findings.len() - errors;
             for d in &findings {
@@ -581,7 +587,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             }
         }
         Command::Themes { suggest } => {
-            let report = sheaf::suggest::themes_report(root, *suggest)?;
+            let report = sheaf::front::suggest::themes_report(root, *suggest)?;
             print!("{report}");
         }
         Command::Import {
@@ -595,7 +601,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
         } => {
             let config = Config::load(root)?;
             let date = match date {
-                Some(d) => sheaf::content::parse_date(d)
+                Some(d) => sheaf::input::content::parse_date(d)
                     .with_context(|| format!("--date {d:?} is not a date written YYYY-MM-DD"))?,
                 None => time::OffsetDateTime::now_utc().date(),
             };
@@ -870,7 +876,7 @@ fn upgrade_workflows(
         anyhow::bail!(
             "{} has none of the workflows sheaf writes (such as {})",
             root.display(),
-            sheaf::init::WORKFLOW_PATH
+            sheaf::front::init::WORKFLOW_PATH
         );
     }
     if edited > 0 {
@@ -890,10 +896,10 @@ fn serve(
     open: bool,
     drafts: bool,
 ) -> anyhow::Result<()> {
-    let runtime = sheaf::serve::runtime()?;
+    let runtime = sheaf::front::serve::runtime()?;
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let options = sheaf::serve::ServeOptions { bind, port, drafts };
-    runtime.block_on(sheaf::serve::run(
+    let options = sheaf::front::serve::ServeOptions { bind, port, drafts };
+    runtime.block_on(sheaf::front::serve::run(
         &root,
         options,
         |addr| {
@@ -932,11 +938,11 @@ fn open_browser(url: &str) {
 
 fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
-    let mut session = site::Session::new(root, options)?;
+    let mut session = build::Session::new(root, options)?;
     let out_dir = session.output_dir();
     session.check_output_dir(&out_dir)?;
     // Watch before announcing, so no save after the announcement is missed.
-    let watcher = sheaf::watch::Watcher::new(&session.watched())?;
+    let watcher = sheaf::front::watch::Watcher::new(&session.watched())?;
     let mut warnings = session.warnings();
     let write = session.write(&out_dir, &mut warnings)?;
     if !cli.quiet {
@@ -957,7 +963,7 @@ fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
         let paths = match batch {
             Ok(paths) => paths,
             Err(e) => {
-                print_error(&sheaf::error::chain(&e));
+                print_error(&sheaf::base::error::chain(&e));
                 continue;
             }
         };
@@ -966,7 +972,7 @@ fn watch(cli: &Cli, root: &Path, options: BuildOptions) -> anyhow::Result<()> {
             session.write_update(&out_dir, &update)?;
             Ok(update)
         });
-        let changes = sheaf::watch::changes_line(root, &paths);
+        let changes = sheaf::front::watch::changes_line(root, &paths);
         match update {
             Ok(u) if u.is_empty() => {}
             Ok(u) => println!(
@@ -1063,7 +1069,7 @@ impl Bar {
     }
 }
 
-impl sheaf::progress::Progress for Bar {
+impl sheaf::base::progress::Progress for Bar {
     fn start(&self, stage: &str, total: u64) {
         self.0.set_length(total);
         self.0.set_position(0);

@@ -1,0 +1,4 @@
+pub mod error;
+pub mod progress;
+pub mod text;
+pub mod urls;

@@ -1,0 +1,487 @@
+//! Stage one of a build: read and validate every input.
+//!
+//! Everything a build needs from the disk is read here (config, entries,
+//! templates, static files) and nowhere else, so that later stages are pure
+//! functions of [`Inputs`]. Entries parse in parallel; every problem in every
+//! file is collected before giving up.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::input::config::Config;
+use crate::input::content::{parse_entry, Entry};
+use crate::input::yaml;
+
+/// A template file: its name for Tera (`paper.html`, `partials/card.html`)
+/// and its text.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A file copied to the output as it is.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Path inside the output, with `/` separators.
+    pub out_path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything read from the disk for one build.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub config: Config,
+    /// Shared, so a rebuild can keep unchanged entries as they are and the
+    /// model can tell them apart by pointer.
+    pub entries: Vec<Arc<Entry>>,
+    pub templates: Vec<TemplateFile>,
+    pub static_files: Vec<StaticFile>,
+    /// Problems found while reading. Errors here do not stop loading: the
+    /// model adds its own findings and reports them all together.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the site of `config` (loaded already, so command-line overrides
+/// apply). Fails only when the disk fails; problems in files are collected
+/// in [`Inputs::diagnostics`].
+pub fn load(config: Config) -> Result<Inputs> {
+    let root = config.root.clone();
+    let mut diagnostics = Vec::new();
+    let (entries, mut entry_diags) = load_entries(&root, &config.papers_dir());
+    diagnostics.append(&mut entry_diags);
+
+    let theme_dir = config.theme_dir();
+    if let Some(theme_dir) = theme_dir.filter(|d| !d.join("templates").is_dir()) {
+        diagnostics.push(Diagnostic::error(
+            root.join(crate::input::config::CONFIG_FILE),
+            crate::base::error::line_of(
+                &std::fs::read_to_string(root.join(crate::input::config::CONFIG_FILE))
+                    .unwrap_or_default(),
+                "templates:",
+            ),
+            format!(
+                "the visual theme folder {} has no templates/ folder",
+                theme_dir.display()
+            ),
+        ));
+    }
+    let templates = load_templates(&config, &mut diagnostics);
+    let static_files = load_static(&config, &mut diagnostics);
+
+    Ok(Inputs {
+        config,
+        entries,
+        templates,
+        static_files,
+        diagnostics,
+    })
+}
+
+/// The templates of the visual theme, with the site's own `templates/`
+/// overriding them file by file.
+pub fn load_templates(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
+    overlaid(config, "templates", diagnostics, read_templates, |t| {
+        &t.name
+    })
+}
+
+/// The static files of the visual theme, with the site's own `static/`
+/// overriding them file by file.
+pub fn load_static(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+    overlaid(config, "static", diagnostics, read_static, |s| &s.out_path)
+}
+
+/// The files of the theme's `folder` (from the disk, or from the binary
+/// for the built-in theme), then the site's own `folder`, whose files
+/// replace the theme's of the same `name`.
+fn overlaid<T>(
+    config: &Config,
+    folder: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+    read: fn(&Path, &Path, &mut Vec<Diagnostic>) -> Vec<T>,
+    name: fn(&T) -> &String,
+) -> Vec<T>
+where
+    T: Builtin,
+{
+    let root = &config.root;
+    let mut files = match config.theme_dir() {
+        Some(dir) => read(root, &dir.join(folder), diagnostics),
+        None => crate::front::init::DEFAULT_THEME
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let name = path.strip_prefix(folder)?.strip_prefix('/')?;
+                Some(T::builtin(name, path, bytes))
+            })
+            .collect(),
+    };
+    for over in read(root, &root.join(folder), diagnostics) {
+        files.retain(|f| name(f) != name(&over));
+        files.push(over);
+    }
+    files
+}
+
+/// A theme file made from a file of the built-in theme.
+trait Builtin {
+    /// `name` inside its folder, `path` inside the theme.
+    fn builtin(name: &str, path: &str, bytes: &'static [u8]) -> Self;
+}
+
+/// Where messages place a file of the built-in theme: it has none on disk.
+const BUILTIN_PLACE: &str = "(sheaf's built-in theme)";
+
+impl Builtin for TemplateFile {
+    fn builtin(name: &str, path: &str, bytes: &'static [u8]) -> Self {
+        TemplateFile {
+            name: name.to_string(),
+            path: Path::new(BUILTIN_PLACE).join(path),
+            // The theme's files are checked as UTF-8 when they are built
+            // in (tests/init.rs); a lossy read only guards the impossible.
+            text: String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+}
+
+impl Builtin for StaticFile {
+    fn builtin(name: &str, _path: &str, bytes: &'static [u8]) -> Self {
+        StaticFile {
+            out_path: name.to_string(),
+            bytes: bytes.to_vec(),
+        }
+    }
+}
+
+/// The path of `path` relative to the site root, for messages that a
+/// curator can paste into an editor.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// One entry file as read from the disk.
+#[derive(Debug)]
+pub struct EntryFile {
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// Its text, when asked for and readable.
+    pub text: Option<String>,
+    /// The entry and its warnings, or every error it has (named by the
+    /// path relative to the site root, as every message is).
+    pub parsed: std::result::Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>,
+}
+
+/// The entry files under `dir` (the papers folder), in name order, with a
+/// warning for each symbolic link skipped. This is the one listing of
+/// entries: build, check, import and `new` all see the same files.
+/// Symbolic links count when they lead to a file inside the site, as in a
+/// theme's `static/`; hidden files (temporary ones among them) never count.
+pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut paths = Vec::new();
+    let walk = WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|item| item.depth() == 0 || !is_hidden(item.file_name()));
+    for item in walk {
+        match item {
+            // The walk knows the file type already: only links need more.
+            Ok(item)
+                if item.file_type().is_file()
+                    && item.path().extension().is_some_and(|x| x == "md") =>
+            {
+                paths.push(item.into_path());
+            }
+            // A link to a folder is not followed (a loop, a folder outside
+            // the site): said, so no entry goes missing without a word.
+            Ok(item)
+                if item.path_is_symlink()
+                    && item.path().extension().is_none_or(|x| x != "md")
+                    && !is_hidden(item.file_name()) =>
+            {
+                let why = match std::fs::metadata(item.path()) {
+                    Ok(m) if m.is_dir() => {
+                        "a symbolic link to a folder: sheaf does not follow it, so its entries are not read"
+                    }
+                    Ok(_) => continue, // a link to a file that is not an entry
+                    Err(_) => "a symbolic link that loops or leads nowhere",
+                };
+                diagnostics.push(Diagnostic::warning(
+                    display_path(root, item.path()),
+                    None,
+                    format!("skipped: {why}"),
+                ));
+            }
+            Ok(item) if item.path_is_symlink() => {
+                match is_entry_file(root, &site, dir, item.path()) {
+                    Ok(true) => paths.push(item.path().to_path_buf()),
+                    Ok(false) => {}
+                    Err(warning) => diagnostics.push(warning),
+                }
+            }
+            Ok(_) => {}
+            Err(e) if dir.exists() => diagnostics.push(Diagnostic::error(
+                display_path(root, e.path().unwrap_or(dir)),
+                None,
+                format!("cannot read: {e}"),
+            )),
+            Err(_) => {}
+        }
+    }
+    paths
+}
+
+/// Files and folders whose names start with a dot are not entries:
+/// editors' lock and swap files, `.git`, temporary files.
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+/// Whether `path`, under the papers folder `dir`, is an entry to read: a
+/// `*.md` file, or a symbolic link to one inside the site (`site` is the
+/// canonical site root), not hidden. A link that loops, leads nowhere,
+/// leads outside the site or to a folder is skipped with a warning.
+pub fn is_entry_file(
+    root: &Path,
+    site: &Path,
+    dir: &Path,
+    path: &Path,
+) -> std::result::Result<bool, Diagnostic> {
+    let hidden = match path.strip_prefix(dir) {
+        Ok(inside) => inside.components().any(|c| is_hidden(c.as_os_str())),
+        Err(_) => path.file_name().is_some_and(is_hidden),
+    };
+    if hidden || path.extension().is_none_or(|x| x != "md") {
+        return Ok(false);
+    }
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(false); // gone
+    };
+    if !meta.file_type().is_symlink() {
+        return Ok(meta.is_file());
+    }
+    let skipped =
+        |why: &str| Diagnostic::warning(display_path(root, path), None, format!("skipped: {why}"));
+    match symlink_target(site, path) {
+        Ok(target) if target.is_file() => Ok(true),
+        Ok(_) => Err(skipped("a symbolic link to a folder, not an entry file")),
+        Err(why) => Err(skipped(why)),
+    }
+}
+
+/// Where a symbolic link leads, when that is inside `site` (canonical).
+fn symlink_target(site: &Path, path: &Path) -> std::result::Result<PathBuf, &'static str> {
+    match path.canonicalize() {
+        Ok(target) if target.starts_with(site) => Ok(target),
+        Ok(_) => Err("a symbolic link to a place outside the site"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err("a symbolic link to nothing (its target does not exist)")
+        }
+        Err(_) => Err("a symbolic link that loops or cannot be followed"),
+    }
+}
+
+/// Reads and parses one entry file; `keep_text` keeps its text (import
+/// rewrites it), which a build does not need.
+pub fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
+    let shown = display_path(root, path);
+    let (text, parsed) = match yaml::read_text(path) {
+        Ok(text) => {
+            let parsed = parse_entry(&shown, &text);
+            (keep_text.then_some(text), parsed)
+        }
+        Err(Error::Invalid(d)) => (
+            None,
+            Err(d
+                .into_iter()
+                .map(|d| Diagnostic {
+                    file: shown.clone(),
+                    ..d
+                })
+                .collect()),
+        ),
+        Err(e) => (
+            None,
+            Err(vec![Diagnostic::error(
+                &shown,
+                None,
+                crate::base::error::chain(&e),
+            )]),
+        ),
+    };
+    EntryFile {
+        path: path.to_path_buf(),
+        text,
+        parsed,
+    }
+}
+
+/// Every entry file under `dir`, read and parsed in parallel, with the
+/// listing's own findings (skipped links, unreadable folders).
+pub fn read_entries(root: &Path, dir: &Path, keep_text: bool) -> (Vec<EntryFile>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    // An import killed while moving its files into place is finished
+    // first, so every reader sees all of it or none.
+    if let Err(e) = crate::io::journal::recover(dir) {
+        diagnostics.push(Diagnostic::error(
+            display_path(root, crate::io::journal::staging_parent(dir)),
+            None,
+            format!(
+                "cannot finish an interrupted import: {}",
+                crate::base::error::chain(&e)
+            ),
+        ));
+    }
+    let paths = entry_paths(root, dir, &mut diagnostics);
+    let files = paths
+        .par_iter()
+        .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+        .map(|path| read_entry(root, path, keep_text))
+        .collect();
+    (files, diagnostics)
+}
+
+/// Every entry in the papers folder (and below), parsed in parallel, with
+/// every problem found: in the files, and two files that would be the same
+/// page.
+pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
+    let (files, mut diagnostics) = read_entries(root, dir, false);
+    let mut entries = Vec::with_capacity(files.len());
+    for file in files {
+        match file.parsed {
+            Ok((entry, mut warnings)) => {
+                diagnostics.append(&mut warnings);
+                entries.push(Arc::new(entry));
+            }
+            Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+    diagnostics.extend(slug_clashes(&entries));
+    (entries, diagnostics)
+}
+
+/// How every slug-clash message starts, so a rebuild can drop the old
+/// ones before it looks again.
+pub const SLUG_CLASH: &str = "two entries for one page:";
+
+/// Entries whose file names (in different folders) give the same slug,
+/// hence the same page: an error on the later file naming both.
+pub fn slug_clashes(entries: &[Arc<Entry>]) -> Vec<Diagnostic> {
+    let mut first: std::collections::HashMap<&str, &Entry> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for e in entries {
+        match first.entry(e.slug.as_str()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(e);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let (a, b) = if o.get().source <= e.source {
+                    (&o.get().source, &e.source)
+                } else {
+                    (&e.source, &o.get().source)
+                };
+                out.push(Diagnostic::error(
+                    b,
+                    Some(1),
+                    format!(
+                        "{SLUG_CLASH} {} and {} both have the slug `{}` (the page papers/{}/); rename one",
+                        a.display(),
+                        b.display(),
+                        e.slug,
+                        e.slug
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every file under `dir` with its `/`-separated name. Symbolic links are
+/// followed only when they point inside the site root: a theme must not be
+/// able to publish `/etc` by linking to it.
+fn files_under(
+    root: &Path,
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(String, PathBuf)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut out = Vec::new();
+    for item in WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        let item = match item {
+            Ok(item) => item,
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(
+                    e.path().unwrap_or(dir),
+                    None,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let path = item.path();
+        let is_file = if item.path_is_symlink() {
+            match symlink_target(&site, path) {
+                Ok(target) => target.is_file(),
+                Err(why) => {
+                    diagnostics.push(Diagnostic::warning(path, None, format!("skipped: {why}")));
+                    false
+                }
+            }
+        } else {
+            item.file_type().is_file()
+        };
+        if is_file {
+            let rel = path.strip_prefix(dir).unwrap_or(path);
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((name, path.to_path_buf()));
+        }
+    }
+    out
+}
+
+fn read_templates(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
+    files_under(root, dir, diagnostics)
+        .into_iter()
+        .filter_map(|(name, path)| match yaml::read_text(&path) {
+            Ok(text) => Some(TemplateFile { name, path, text }),
+            Err(e) => {
+                diagnostics.extend(match e {
+                    Error::Invalid(d) => d,
+                    other => vec![Diagnostic::error(
+                        &path,
+                        None,
+                        crate::base::error::chain(&other),
+                    )],
+                });
+                None
+            }
+        })
+        .collect()
+}
+
+fn read_static(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+    files_under(root, dir, diagnostics)
+        .into_iter()
+        .filter_map(|(out_path, path)| match std::fs::read(&path) {
+            Ok(bytes) => Some(StaticFile { out_path, bytes }),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(&path, None, format!("cannot read: {e}")));
+                None
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,5 @@
+pub mod cache;
+pub mod fs;
+pub mod journal;
+pub mod load;
+pub mod output;

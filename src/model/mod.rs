@@ -1,0 +1,629 @@
+//! Stage two: the site model, a pure function of the loaded inputs.
+//!
+//! [`Site`] holds every published paper with its Markdown rendered once, and
+//! the groupings the pages are made of: research themes, tags and archive
+//! months. Checks that need the whole site (theme ids against the config,
+//! links between entries) happen here.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::convert::markdown::{self, Source};
+use crate::input::config::{Config, ThemeDef};
+use crate::input::content::{Entry, Status, Verdict};
+use crate::io::cache::Cache;
+use crate::io::load::Inputs;
+
+/// A published paper: its entry, what was derived from the entry alone, and
+/// where it sits in the site.
+#[derive(Debug, Clone)]
+pub struct Paper {
+    pub entry: Arc<Entry>,
+    pub derived: Arc<Derived>,
+    /// Indices into [`Site::themes`].
+    pub themes: Vec<usize>,
+    /// Indices into [`Site::tags`].
+    pub tags: Vec<usize>,
+}
+
+/// Everything computed from one entry and the config, and nothing else:
+/// the costly part of the model, reused across rebuilds for entries that
+/// did not change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Derived {
+    pub abstract_html: String,
+    pub notes_html: String,
+    /// The abstract as plain text (excerpts, descriptions, theme rules).
+    pub abstract_text: String,
+    /// `@/` link targets in the abstract and the notes.
+    pub abstract_links: Vec<String>,
+    pub notes_links: Vec<String>,
+    /// Theme ids: the front matter's, else those whose keywords match;
+    /// empty means the catch-all.
+    pub theme_ids: Vec<String>,
+    /// Tag slugs with the names as written, in order, without repeats.
+    pub tags: Vec<(String, String)>,
+    /// The notes as plain text (search snippets).
+    pub notes_text: String,
+    /// Term counts of title and abstract, for related papers.
+    pub terms: crate::convert::related::TermCounts,
+    /// Scored words of every searchable field, for the search index.
+    pub search: crate::produce::search::DocTerms,
+}
+
+/// The fields of an entry that [`Derived`] is made from, and only those:
+/// [`Derived::new`] sees nothing else, so these and the config identify
+/// its result (the on-disk cache keys it by a hash of them).
+#[derive(Hash)]
+pub struct DerivedSource<'a> {
+    pub title: &'a str,
+    pub authors: &'a [String],
+    pub themes: Option<&'a [String]>,
+    pub tags: &'a [String],
+    pub abstract_md: &'a str,
+    pub notes_md: &'a str,
+}
+
+impl<'a> From<&'a Entry> for DerivedSource<'a> {
+    fn from(e: &'a Entry) -> DerivedSource<'a> {
+        DerivedSource {
+            title: &e.title,
+            authors: &e.authors,
+            themes: e.themes.as_deref(),
+            tags: &e.tags,
+            abstract_md: &e.abstract_md,
+            notes_md: &e.notes_md,
+        }
+    }
+}
+
+/// The parts of the config [`Derived::new`] reads, and only those: the
+/// cache keys conversions by them, so editing the site's title, feeds or
+/// page sizes keeps every conversion.
+#[derive(Debug)]
+pub struct DerivedConfig<'a> {
+    /// Links in Markdown resolve under the base URL.
+    pub urls: &'a crate::base::urls::Urls,
+    pub allow_raw_html: bool,
+    pub search: bool,
+    /// Ids and keywords (theme rules) and titles (search labels).
+    pub themes: &'a [ThemeDef],
+    pub theme_matchers: &'a crate::input::matcher::KeywordRules,
+    pub catch_all_title: &'a str,
+}
+
+impl<'a> From<&'a Config> for DerivedConfig<'a> {
+    fn from(c: &'a Config) -> DerivedConfig<'a> {
+        DerivedConfig {
+            urls: &c.urls,
+            allow_raw_html: c.allow_raw_html,
+            search: c.search,
+            themes: &c.themes,
+            theme_matchers: &c.theme_matchers,
+            catch_all_title: &c.catch_all.title,
+        }
+    }
+}
+
+impl DerivedConfig<'_> {
+    /// The ids of the themes whose keywords match `text`, in config order.
+    pub fn matching_themes(&self, text: &str) -> Vec<String> {
+        self.theme_matchers
+            .matching(text)
+            .into_iter()
+            .map(|i| self.themes[i].id.clone())
+            .collect()
+    }
+}
+
+impl Derived {
+    pub fn new(e: &DerivedSource, config: &DerivedConfig) -> Derived {
+        let abs = markdown::render(e.abstract_md, Source::Abstract, config.urls);
+        let notes = markdown::render(
+            e.notes_md,
+            Source::Notes {
+                allow_raw_html: config.allow_raw_html,
+            },
+            config.urls,
+        );
+        let abstract_text = abs.text;
+        let theme_ids = match e.themes {
+            Some(ids) => ids.to_vec(),
+            None => config.matching_themes(&format!("{}\n{}", e.title, abstract_text)),
+        };
+        let mut tags: Vec<(String, String)> = Vec::new();
+        for name in e.tags {
+            let slug = slug::slugify(name);
+            if !tags.iter().any(|(s, _)| *s == slug) {
+                tags.push((slug, name.clone()));
+            }
+        }
+        let terms =
+            crate::convert::related::term_counts(&format!("{}. {}", e.title, abstract_text));
+        let notes_text = notes.text;
+        let search = if config.search {
+            let themes = theme_ids.iter().filter_map(|id| {
+                config
+                    .themes
+                    .iter()
+                    .find(|t| t.id == *id)
+                    .map(|t| t.title.as_str())
+            });
+            let catch_all = theme_ids.is_empty().then_some(config.catch_all_title);
+            let labels: Vec<&str> = themes
+                .chain(catch_all)
+                .chain(tags.iter().map(|(_, name)| name.as_str()))
+                .collect();
+            crate::produce::search::doc_terms(&crate::produce::search::Fields {
+                title: e.title,
+                authors: e.authors,
+                labels: &labels,
+                abstract_text: &abstract_text,
+                notes_text: &notes_text,
+            })
+        } else {
+            crate::produce::search::DocTerms::default()
+        };
+        // Kept for every paper between rebuilds: no spare capacity.
+        let tight = |mut s: String| {
+            s.shrink_to_fit();
+            s
+        };
+        Derived {
+            terms,
+            search,
+            notes_text: tight(notes_text),
+            abstract_html: tight(abs.html),
+            notes_html: tight(notes.html),
+            abstract_text: tight(abstract_text),
+            abstract_links: abs.internal_links,
+            notes_links: notes.internal_links,
+            theme_ids,
+            tags,
+        }
+    }
+}
+
+/// A research theme and the papers in it (indices into [`Site::papers`],
+/// newest first).
+#[derive(Debug, Clone)]
+pub struct ThemeGroup {
+    pub def: ThemeDef,
+    pub catch_all: bool,
+    pub papers: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TagGroup {
+    /// As the first paper to use it spelt it.
+    pub name: String,
+    pub slug: String,
+    pub papers: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MonthGroup {
+    pub year: i32,
+    pub month: u8,
+    pub papers: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    /// Newest first; ties by title.
+    pub papers: Vec<Paper>,
+    /// The config's themes in order, then the catch-all.
+    pub themes: Vec<ThemeGroup>,
+    /// By slug.
+    pub tags: Vec<TagGroup>,
+    /// Newest first.
+    pub months: Vec<MonthGroup>,
+    /// Papers by the curator's verdict, then by status; only non-empty
+    /// groups, in a fixed order.
+    pub facets: Vec<Facet>,
+    /// For each paper, its most similar papers (indices), best first.
+    pub related: Vec<Vec<usize>>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Papers that share a verdict or a reading status: the lists a reader
+/// filters by ("everything the curator calls a must-read").
+#[derive(Debug, Clone)]
+pub struct Facet {
+    /// `verdict` or `status`: the first part of the pages' path.
+    pub kind: &'static str,
+    /// As in front matter and URLs: `must-read`.
+    pub value: &'static str,
+    /// As shown: `must read`.
+    pub label: &'static str,
+    pub papers: Vec<usize>,
+}
+
+/// Options that change what is published.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelOptions {
+    /// Publish drafts too (for previews).
+    pub drafts: bool,
+}
+
+/// The slug an `@/` link target names (`papers/<slug>.md#anchor`).
+fn link_slug(link: &str) -> Option<&str> {
+    let path = link.split('#').next().unwrap_or_default();
+    path.strip_prefix("papers/")?.strip_suffix(".md")
+}
+
+/// Whether two versions of an entry sit in the same place in every list:
+/// the same date and title (the order), the same front-page and facet
+/// membership, and the same BibTeX key inputs (first author, year, former
+/// keys, which other papers' keys step around). Themes
+/// and tags are compared by the caller.
+pub fn same_place(a: &Entry, b: &Entry) -> bool {
+    a.date == b.date
+        && a.title == b.title
+        && a.featured == b.featured
+        && a.status == b.status
+        && a.verdict == b.verdict
+        && a.authors.first() == b.authors.first()
+        && a.published == b.published
+        && a.bibtex_ids == b.bibtex_ids
+        && a.draft == b.draft
+}
+
+/// Related papers, reused from the previous build when no title or
+/// abstract changed (editing notes, the common case, changes neither).
+fn related_papers(
+    papers: &[Paper],
+    previous: Option<&Site>,
+    cache: Option<&Cache>,
+) -> Vec<Vec<usize>> {
+    if let Some(prev) = previous {
+        let same = prev.papers.len() == papers.len()
+            && prev.papers.iter().zip(papers).all(|(a, b)| {
+                // Shared themes break ties, so they count too.
+                a.entry.slug == b.entry.slug
+                    && a.themes == b.themes
+                    && (Arc::ptr_eq(&a.derived, &b.derived)
+                        || (a.entry.title == b.entry.title
+                            && a.derived.abstract_text == b.derived.abstract_text))
+            });
+        if same {
+            return prev.related.clone();
+        }
+    }
+    let docs = related_docs(papers);
+    let cached =
+        cache.and_then(|c| c.related(crate::convert::related::input_key(&docs), papers.len()));
+    if let Some(found) = cached {
+        return found;
+    }
+    crate::convert::related::related(&docs)
+}
+
+/// What the related-papers computation reads of each paper.
+fn related_docs(papers: &[Paper]) -> Vec<crate::convert::related::Doc<'_>> {
+    papers
+        .iter()
+        .map(|p| crate::convert::related::Doc {
+            terms: &p.derived.terms,
+            themes: &p.themes,
+        })
+        .collect()
+}
+
+fn facets(papers: &[Paper]) -> Vec<Facet> {
+    let group = |kind, value, label, pick: &dyn Fn(&Entry) -> bool| Facet {
+        kind,
+        value,
+        label,
+        papers: (0..papers.len())
+            .filter(|&i| pick(&papers[i].entry))
+            .collect(),
+    };
+    let verdicts = Verdict::ALL.into_iter().map(|v| {
+        group("verdict", v.slug(), v.label(), &move |e: &Entry| {
+            e.verdict == Some(v)
+        })
+    });
+    let statuses = Status::ALL.into_iter().map(|s| {
+        group("status", s.slug(), s.label(), &move |e: &Entry| {
+            e.status == Some(s)
+        })
+    });
+    verdicts
+        .chain(statuses)
+        .filter(|f| !f.papers.is_empty())
+        .collect()
+}
+
+impl Site {
+    /// Frees the HTML and the term counts of `papers`, for a one-off build
+    /// whose pages showing them have rendered (see
+    /// [`crate::produce::render::Stage`]); a paper whose conversion is shared (the
+    /// cache being saved holds it) keeps them. Term counts served only the
+    /// related papers, found by now. At 100,000 papers this is 450 MB,
+    /// which the summaries made next reuse.
+    pub fn forget_html(&mut self, papers: impl IntoIterator<Item = usize>) {
+        for i in papers {
+            if let Some(d) = self
+                .papers
+                .get_mut(i)
+                .and_then(|p| Arc::get_mut(&mut p.derived))
+            {
+                d.abstract_html = String::new();
+                d.notes_html = String::new();
+                d.terms = Default::default();
+            }
+        }
+    }
+
+    /// Builds the model. `previous` is the model of an earlier build of the
+    /// same site: entries whose Markdown did not change reuse its HTML, so a
+    /// rebuild after one edit converts one entry, not all of them.
+    ///
+    /// `cache` holds conversions from earlier runs (see [`crate::io::cache`]);
+    /// entries found there are not converted again either.
+    pub fn build(
+        inputs: &Inputs,
+        options: ModelOptions,
+        previous: Option<&Site>,
+        cache: Option<&Cache>,
+    ) -> Result<Site> {
+        let config = &inputs.config;
+        let mut diagnostics = inputs.diagnostics.clone();
+        let mut entries: Vec<&Arc<Entry>> = inputs
+            .entries
+            .iter()
+            .filter(|e| options.drafts || !e.draft)
+            .collect();
+        entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title)));
+
+        // Theme ids named in front matter must exist.
+        for entry in &entries {
+            for id in entry.themes.iter().flatten() {
+                if !config.has_theme(id) {
+                    let known: Vec<&str> = config.themes.iter().map(|t| t.id.as_str()).collect();
+                    diagnostics.push(Diagnostic::error(
+                        &entry.source,
+                        Some(entry.line_of("themes")),
+                        format!(
+                            "unknown theme `{id}`; the themes in site-config.yaml are: {}, {}",
+                            known.join(", "),
+                            config.catch_all.id
+                        ),
+                    ));
+                }
+            }
+        }
+
+        // An entry that did not change is the same allocation as before
+        // after an incremental reload, and an equal value after a full one
+        // (a template edit reads every file again): its derived data is
+        // reused either way.
+        let cached: HashMap<&str, &Paper> = previous
+            .map(|site| {
+                site.papers
+                    .iter()
+                    .map(|p| (p.entry.slug.as_str(), p))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let derived_config = DerivedConfig::from(config);
+        let derived: Vec<Arc<Derived>> = entries
+            .par_iter()
+            .with_max_len(32) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+            .map(|e| match cached.get(e.slug.as_str()) {
+                // The same entry, or one read again with the same text
+                // (a template or config-free rebuild reloads every file).
+                Some(p) if Arc::ptr_eq(&p.entry, e) || p.entry == **e => p.derived.clone(),
+                _ => {
+                    let source = DerivedSource::from(&***e);
+                    cache
+                        .and_then(|c| c.get(c.key(&source)))
+                        .unwrap_or_else(|| Arc::new(Derived::new(&source, &derived_config)))
+                }
+            })
+            .collect();
+
+        // Links between entries must point at a published entry.
+        let slugs: HashSet<&str> = entries.iter().map(|e| e.slug.as_str()).collect();
+        for (entry, d) in entries.iter().zip(&derived) {
+            let links = d
+                .abstract_links
+                .iter()
+                .map(|l| (l, entry.line_of("abstract")))
+                .chain(d.notes_links.iter().map(|l| (l, entry.notes_line)));
+            for (link, line) in links {
+                let ok = link_slug(link).is_some_and(|slug| slugs.contains(slug));
+                if !ok {
+                    diagnostics.push(Diagnostic::error(
+                        &entry.source,
+                        Some(line),
+                        format!("broken link `@/{link}`: link to another paper as `@/papers/<slug>.md`, and the paper must exist and be published"),
+                    ));
+                }
+            }
+        }
+
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Error::Invalid(diagnostics));
+        }
+
+        let mut themes: Vec<ThemeGroup> = config
+            .themes
+            .iter()
+            .map(|def| ThemeGroup {
+                def: def.clone(),
+                catch_all: false,
+                papers: Vec::new(),
+            })
+            .chain(std::iter::once(ThemeGroup {
+                def: config.catch_all.clone(),
+                catch_all: true,
+                papers: Vec::new(),
+            }))
+            .collect();
+        let theme_index: HashMap<String, usize> = themes
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.def.id.clone(), i))
+            .collect();
+        let catch_all = themes.len() - 1;
+
+        let mut tag_groups: BTreeMap<&str, TagGroup> = BTreeMap::new();
+        let mut months: BTreeMap<(i32, u8), Vec<usize>> = BTreeMap::new();
+        let mut paper_themes = Vec::with_capacity(entries.len());
+        for (i, (entry, d)) in entries.iter().zip(&derived).enumerate() {
+            let mut ts: Vec<usize> = d
+                .theme_ids
+                .iter()
+                .filter_map(|id| theme_index.get(id).copied())
+                .collect();
+            ts.dedup();
+            if ts.is_empty() {
+                ts.push(catch_all);
+            }
+            for &t in &ts {
+                themes[t].papers.push(i);
+            }
+            paper_themes.push(ts);
+            for (slug, name) in &d.tags {
+                tag_groups
+                    .entry(slug.as_str())
+                    .or_insert_with(|| TagGroup {
+                        name: name.clone(),
+                        slug: slug.clone(),
+                        papers: Vec::new(),
+                    })
+                    .papers
+                    .push(i);
+            }
+            months
+                .entry((entry.date.year(), entry.date.month() as u8))
+                .or_default()
+                .push(i);
+        }
+        let tags: Vec<TagGroup> = tag_groups.into_values().collect();
+        let tag_index: HashMap<&str, usize> = tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.as_str(), i))
+            .collect();
+        let papers: Vec<Paper> = entries
+            .iter()
+            .zip(derived)
+            .zip(paper_themes)
+            .map(|((entry, derived), themes)| Paper {
+                entry: Arc::clone(entry),
+                tags: derived
+                    .tags
+                    .iter()
+                    .filter_map(|(slug, _)| tag_index.get(slug.as_str()).copied())
+                    .collect(),
+                derived,
+                themes,
+            })
+            .collect();
+        let months = months
+            .into_iter()
+            .rev()
+            .map(|((year, month), papers)| MonthGroup {
+                year,
+                month,
+                papers,
+            })
+            .collect();
+
+        let facets = facets(&papers);
+        let related = related_papers(&papers, previous, cache);
+        Ok(Site {
+            config: config.clone(),
+            facets,
+            related,
+            papers,
+            themes,
+            tags,
+            months,
+            warnings: diagnostics,
+        })
+    }
+
+    /// Identifies the inputs of [`Site::related`], for the cache.
+    pub fn related_key(&self) -> u128 {
+        crate::convert::related::input_key(&related_docs(&self.papers))
+    }
+
+    /// The model after edits that keep every paper in its place, made
+    /// from this one without regrouping 10,000 papers: only the edited
+    /// entries are converted, and the groupings are copied. `None` when an
+    /// edit may move a paper or there is an error to report; the caller
+    /// then builds the model anew with [`Site::build`], which gives the
+    /// same model when this one is `Some` (`tests/incremental.rs`).
+    pub fn with_edits(
+        &self,
+        inputs: &Inputs,
+        edited: &[Arc<Entry>],
+        options: ModelOptions,
+    ) -> Option<Site> {
+        if inputs.diagnostics.iter().any(Diagnostic::is_error) {
+            return None;
+        }
+        let mut papers = self.papers.clone();
+        for entry in edited {
+            let i = self
+                .papers
+                .iter()
+                .position(|p| p.entry.slug == entry.slug)?;
+            let old = &self.papers[i];
+            if entry.draft && !options.drafts {
+                return None;
+            }
+            let derived = Derived::new(
+                &DerivedSource::from(&**entry),
+                &DerivedConfig::from(&self.config),
+            );
+            let links = derived.abstract_links.iter().chain(&derived.notes_links);
+            let links_resolve = links.into_iter().all(|link| self.links_to_a_paper(link));
+            if !same_place(&old.entry, entry)
+                || old.derived.theme_ids != derived.theme_ids
+                || old.derived.tags != derived.tags
+                || !links_resolve
+            {
+                return None;
+            }
+            papers[i] = Paper {
+                entry: Arc::clone(entry),
+                derived: Arc::new(derived),
+                themes: old.themes.clone(),
+                tags: old.tags.clone(),
+            };
+        }
+        let related = related_papers(&papers, Some(self), None);
+        Some(Site {
+            config: self.config.clone(),
+            papers,
+            themes: self.themes.clone(),
+            tags: self.tags.clone(),
+            months: self.months.clone(),
+            facets: self.facets.clone(),
+            related,
+            warnings: inputs.diagnostics.clone(),
+        })
+    }
+
+    /// Whether an `@/` link target is a published paper.
+    fn links_to_a_paper(&self, link: &str) -> bool {
+        link_slug(link).is_some_and(|slug| self.papers.iter().any(|p| p.entry.slug == slug))
+    }
+
+    /// The papers in the catch-all theme.
+    pub fn unsorted(&self) -> &[usize] {
+        self.themes
+            .last()
+            .map(|t| t.papers.as_slice())
+            .unwrap_or_default()
+    }
+}

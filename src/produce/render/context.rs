@@ -1,0 +1,554 @@
+//! The data templates see. The README documents every field here;
+//! keep the two in step.
+//!
+//! Summaries of papers are converted to template values once per build and
+//! shared (tera values are reference-counted), so a list page costs a few
+//! pointer copies per paper, not a re-serialization.
+
+use serde::Serialize;
+use tera::value::Key;
+use tera::Value;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::{Date, OffsetDateTime};
+
+use crate::base::urls::Urls;
+use crate::convert::markdown::excerpt;
+use crate::model::{Paper, Site};
+
+#[derive(Serialize)]
+pub struct SiteCtx<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub author: &'a str,
+    pub language: &'a str,
+    pub base_url: &'a str,
+    pub base_path: &'a str,
+    pub home: String,
+    pub atom_url: String,
+    pub rss_url: String,
+    /// BibTeX of every paper, and the digest as JSON.
+    pub bib_url: String,
+    pub json_url: String,
+    /// The search page; empty when search is off.
+    pub search_url: String,
+    pub extra: &'a serde_yaml::Mapping,
+    pub generator: String,
+}
+
+impl<'a> SiteCtx<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        let c = &site.config;
+        SiteCtx {
+            title: &c.title,
+            description: &c.description,
+            author: &c.author,
+            language: &c.language,
+            base_url: c.urls.base_url(),
+            base_path: c.urls.base_path(),
+            home: c.urls.path(""),
+            atom_url: c.urls.path("atom.xml"),
+            rss_url: c.urls.path("rss.xml"),
+            bib_url: c.urls.path("papers.bib"),
+            json_url: c.urls.path("papers.json"),
+            search_url: if c.search {
+                c.urls.path(crate::produce::search::PAGE_PATH)
+            } else {
+                String::new()
+            },
+            extra: &c.extra,
+            generator: format!("sheaf {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NavItem {
+    pub title: &'static str,
+    pub url: String,
+    pub current: bool,
+}
+
+/// The main navigation, with the section of `kind` marked current.
+pub fn nav(urls: &Urls, kind: &str) -> Vec<NavItem> {
+    [
+        ("Home", "", &["index"][..]),
+        ("Themes", "themes/", &["themes", "theme"][..]),
+        ("Tags", "tags/", &["tags", "tag"][..]),
+        ("Archive", "archive/", &["archive", "month"][..]),
+    ]
+    .into_iter()
+    .map(|(title, path, kinds)| NavItem {
+        title,
+        url: urls.path(path),
+        current: kinds.contains(&kind),
+    })
+    .collect()
+}
+
+#[derive(Serialize)]
+pub struct PageCtx {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub permalink: String,
+    pub kind: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ThemeLink {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct ThemeCtx<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub url: String,
+    pub feed_url: String,
+    pub bib_url: String,
+    pub count: usize,
+    pub catch_all: bool,
+}
+
+pub fn theme_ctx(site: &Site, index: usize) -> ThemeCtx<'_> {
+    let t = &site.themes[index];
+    let urls = &site.config.urls;
+    ThemeCtx {
+        id: &t.def.id,
+        title: &t.def.title,
+        description: &t.def.description,
+        url: urls.path(&theme_path(&t.def.id)),
+        feed_url: urls.path(&format!("{}atom.xml", theme_path(&t.def.id))),
+        bib_url: urls.path(&format!("{}papers.bib", theme_path(&t.def.id))),
+        count: t.papers.len(),
+        catch_all: t.catch_all,
+    }
+}
+
+#[derive(Serialize)]
+pub struct TagCtx<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn tag_ctx(site: &Site, index: usize) -> TagCtx<'_> {
+    let t = &site.tags[index];
+    TagCtx {
+        name: &t.name,
+        url: site.config.urls.path(&tag_path(&t.slug)),
+        count: t.papers.len(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct MonthCtx {
+    pub key: String,
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn month_ctx(site: &Site, index: usize) -> MonthCtx {
+    let m = &site.months[index];
+    let name = time::Month::try_from(m.month)
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    MonthCtx {
+        key: format!("{:04}-{:02}", m.year, m.month),
+        title: format!("{name} {}", m.year),
+        url: site.config.urls.path(&month_path(m.year, m.month)),
+        count: m.papers.len(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct FacetCtx {
+    /// `verdict` or `status`.
+    pub kind: &'static str,
+    pub value: &'static str,
+    pub label: &'static str,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn facet_ctx(site: &Site, index: usize) -> FacetCtx {
+    let f = &site.facets[index];
+    FacetCtx {
+        kind: f.kind,
+        value: f.value,
+        label: f.label,
+        url: site.config.urls.path(&facet_path(f)),
+        count: f.papers.len(),
+    }
+}
+
+pub fn facet_path(f: &crate::model::Facet) -> String {
+    format!("{}/{}/", f.kind, f.value)
+}
+
+/// Site paths of the pages; [`Urls`] turns them into URLs.
+pub fn paper_path(slug: &str) -> String {
+    format!("papers/{slug}/")
+}
+pub fn theme_path(id: &str) -> String {
+    format!("themes/{id}/")
+}
+pub fn tag_path(slug: &str) -> String {
+    format!("tags/{slug}/")
+}
+pub fn month_path(year: i32, month: u8) -> String {
+    format!("archive/{year:04}/{month:02}/")
+}
+
+/// Everything a list shows about a paper.
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub permalink: String,
+    /// The day the paper entered the digest (`date` in front matter).
+    pub date: String,
+    pub date_display: String,
+    /// The paper's own date, as far as the entry knows it: its year
+    /// (`2016`), empty when unknown; and its venue (`journal_ref`).
+    pub published_year: String,
+    pub venue: &'a str,
+    pub authors: &'a [String],
+    pub authors_short: String,
+    pub arxiv: &'a str,
+    pub link: String,
+    pub pdf: String,
+    pub code: &'a str,
+    pub themes: Vec<ThemeLink>,
+    pub tags: Vec<TagLink>,
+    pub featured: bool,
+    pub status: &'static str,
+    pub verdict: &'static str,
+    /// The list of papers with the same status or verdict.
+    pub status_url: String,
+    pub verdict_url: String,
+    pub excerpt: String,
+    /// The BibTeX key.
+    pub cite_key: &'a str,
+    /// An OpenURL context object for a COinS span (Zotero).
+    pub coins: String,
+    /// The day sheaf saw a newer version or a changed abstract, else empty.
+    pub revised: String,
+    pub revised_display: String,
+}
+
+/// Everything the paper's own page and the feeds show: its summary and
+/// more, in one map.
+#[derive(Serialize)]
+pub struct Detail<'a> {
+    #[serde(flatten)]
+    pub summary: Summary<'a>,
+    #[serde(flatten)]
+    pub more: DetailMore<'a>,
+}
+
+/// What only the paper's own page and the feeds show.
+#[derive(Serialize)]
+pub struct DetailMore<'a> {
+    pub abstract_html: &'a str,
+    pub notes_html: &'a str,
+    pub search_url: String,
+    /// The paper's BibTeX entry, and where to download it.
+    pub bibtex: String,
+    pub bib_url: String,
+    /// schema.org JSON-LD, safe to print inside a script element.
+    pub json_ld: String,
+    /// `YYYY/MM/DD`, `YYYY/MM` or `YYYY`, as Google Scholar reads
+    /// `citation_publication_date`: only what the entry holds; empty when
+    /// the paper's own date is unknown (the day it was added is not its
+    /// publication date).
+    pub citation_date: String,
+    /// The most similar papers, best first.
+    pub related: Vec<RelatedCtx<'a>>,
+    pub extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
+    /// What the paper's source says beyond the summary.
+    pub source: SourceCtx<'a>,
+    /// RFC 3339, for Atom: the day sheaf last saw the paper revised, else
+    /// the day it entered the digest.
+    pub updated: String,
+    /// RFC 2822, for RSS.
+    pub date_rfc2822: String,
+}
+
+#[derive(Serialize)]
+pub struct RelatedCtx<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub date: String,
+    pub date_display: String,
+}
+
+#[derive(Serialize)]
+pub struct SourceCtx<'a> {
+    pub arxiv_version: Option<u32>,
+    pub doi: &'a str,
+    /// `https://doi.org/…` for the DOI (or arXiv's own DOI), else empty.
+    pub doi_url: String,
+    pub project: &'a str,
+    pub published: String,
+    pub published_display: String,
+    pub updated_display: String,
+    pub categories: &'a [String],
+    pub journal_ref: &'a str,
+    pub keywords: &'a [String],
+    pub upvotes: Option<u64>,
+    pub stars: Option<u64>,
+    /// When the live numbers were read (`7 May 2025`), empty without them.
+    pub metrics_as_of: String,
+}
+
+fn source_ctx(e: &crate::input::content::Entry) -> SourceCtx<'_> {
+    let show = |d: Option<time::Date>| d.map(display_date).unwrap_or_default();
+    let doi = e.doi.as_deref().unwrap_or("");
+    let doi_url = match (doi, &e.arxiv) {
+        ("", Some(id)) => format!("https://doi.org/10.48550/arXiv.{id}"),
+        ("", None) => String::new(),
+        (doi, _) => format!("https://doi.org/{doi}"),
+    };
+    SourceCtx {
+        arxiv_version: e.arxiv_version,
+        doi,
+        doi_url,
+        project: e.project.as_deref().unwrap_or(""),
+        // `2020`, `2020-07` or a full date, as the entry holds it.
+        published: e.published.map(|d| d.to_string()).unwrap_or_default(),
+        published_display: e.published.map(|d| d.display()).unwrap_or_default(),
+        updated_display: show(e.updated),
+        categories: &e.categories,
+        journal_ref: e.journal_ref.as_deref().unwrap_or(""),
+        keywords: &e.keywords,
+        upvotes: e.metrics.as_ref().and_then(|m| m.upvotes),
+        stars: e.metrics.as_ref().and_then(|m| m.stars),
+        metrics_as_of: e
+            .metrics
+            .as_ref()
+            .and_then(|m| crate::input::content::parse_date(&m.as_of))
+            .map(display_date)
+            .unwrap_or_default(),
+    }
+}
+
+/// Up to three authors, else the first two and "et al.".
+pub fn authors_short(authors: &[String]) -> String {
+    match authors.len() {
+        0 => String::new(),
+        1..=3 => authors.join(", "),
+        _ => format!("{} et al.", authors[..2].join(", ")),
+    }
+}
+
+pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
+    Summary {
+        themes: paper.themes.iter().map(|&t| theme_link(site, t)).collect(),
+        tags: paper.tags.iter().map(|&t| tag_link(site, t)).collect(),
+        ..summary_without_links(site, paper, key)
+    }
+}
+
+fn theme_link(site: &Site, theme: usize) -> ThemeLink {
+    let g = &site.themes[theme];
+    ThemeLink {
+        id: g.def.id.clone(),
+        title: g.def.title.clone(),
+        url: site.config.urls.path(&theme_path(&g.def.id)),
+    }
+}
+
+fn tag_link(site: &Site, tag: usize) -> TagLink {
+    let t = &site.tags[tag];
+    TagLink {
+        name: t.name.clone(),
+        url: site.config.urls.path(&tag_path(&t.slug)),
+    }
+}
+
+/// The template values of every theme's and tag's link, made once: the
+/// summaries of a site's papers hold clones of them, which share one
+/// copy (a summary is kept for every paper while a site renders).
+#[derive(Clone, Default)]
+pub struct LinkValues {
+    themes: Vec<Value>,
+    tags: Vec<Value>,
+}
+
+impl LinkValues {
+    pub fn new(site: &Site) -> LinkValues {
+        LinkValues {
+            themes: (0..site.themes.len())
+                .map(|t| value(&theme_link(site, t)))
+                .collect(),
+            tags: (0..site.tags.len())
+                .map(|t| value(&tag_link(site, t)))
+                .collect(),
+        }
+    }
+}
+
+/// [`summary`] as a template value, sharing the theme and tag links of
+/// `links`.
+pub fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
+    let shared = |values: &[Value], indices: &[usize]| {
+        Value::from(
+            indices
+                .iter()
+                .filter_map(|&i| values.get(i).cloned())
+                .collect::<Vec<Value>>(),
+        )
+    };
+    let mut map = value(&summary_without_links(site, paper, key))
+        .into_map()
+        .unwrap_or_default();
+    map.insert(Key::Str("themes"), shared(&links.themes, &paper.themes));
+    map.insert(Key::Str("tags"), shared(&links.tags, &paper.tags));
+    Value::from(map)
+}
+
+fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
+    let e = &paper.entry;
+    let urls = &site.config.urls;
+    let path = paper_path(&e.slug);
+    let arxiv = e.arxiv.as_deref().unwrap_or("");
+    let link = match (&e.url, arxiv) {
+        (Some(u), _) => u.clone(),
+        (None, "") => String::new(),
+        (None, id) => format!("https://arxiv.org/abs/{id}"),
+    };
+    let authors_short = authors_short(&e.authors);
+    Summary {
+        slug: &e.slug,
+        title: &e.title,
+        url: urls.path(&path),
+        permalink: urls.permalink(&path),
+        date: e.date.to_string(),
+        date_display: display_date(e.date),
+        published_year: e
+            .published
+            .map(|d| d.year().to_string())
+            .unwrap_or_default(),
+        venue: e.journal_ref.as_deref().unwrap_or(""),
+        authors: &e.authors,
+        authors_short,
+        arxiv,
+        link,
+        pdf: if arxiv.is_empty() {
+            String::new()
+        } else {
+            format!("https://arxiv.org/pdf/{arxiv}")
+        },
+        code: e.code.as_deref().unwrap_or(""),
+        // Filled by `summary` or, shared, by `summary_value`.
+        themes: Vec::new(),
+        tags: Vec::new(),
+        featured: e.featured,
+        status: e.status.map(|s| s.label()).unwrap_or(""),
+        verdict: e.verdict.map(|v| v.label()).unwrap_or(""),
+        status_url: e
+            .status
+            .map(|s| urls.path(&format!("status/{}/", s.slug())))
+            .unwrap_or_default(),
+        verdict_url: e
+            .verdict
+            .map(|v| urls.path(&format!("verdict/{}/", v.slug())))
+            .unwrap_or_default(),
+        excerpt: excerpt(&paper.derived.abstract_text, 40),
+        cite_key: key,
+        coins: super::cite::coins(paper),
+        revised: e.revised.map(|d| d.to_string()).unwrap_or_default(),
+        revised_display: e.revised.map(display_date).unwrap_or_default(),
+    }
+}
+
+/// The details of paper `index`.
+pub fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
+    let paper = &site.papers[index];
+    Detail {
+        summary: summary(site, paper, key),
+        more: detail_more(site, index, super::cite::bibtex(paper, key)),
+    }
+}
+
+/// What [`detail`] adds to the summary of paper `index`, given its BibTeX
+/// entry.
+pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> {
+    let paper = &site.papers[index];
+    let e = &paper.entry;
+    let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
+    search
+        .query_pairs_mut()
+        .append_pair("query", &e.title)
+        .append_pair("searchtype", "title");
+    DetailMore {
+        bibtex,
+        bib_url: site
+            .config
+            .urls
+            .path(&format!("{}cite.bib", paper_path(&e.slug))),
+        json_ld: super::cite::json_ld(site, paper),
+        related: site
+            .related
+            .get(index)
+            .map(|list| {
+                list.iter()
+                    .map(|&j| {
+                        let other = &site.papers[j].entry;
+                        RelatedCtx {
+                            title: &other.title,
+                            url: site.config.urls.path(&paper_path(&other.slug)),
+                            date: other.date.to_string(),
+                            date_display: display_date(other.date),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        citation_date: e
+            .published
+            .map(|d| d.to_string().replace('-', "/"))
+            .unwrap_or_default(),
+        abstract_html: &paper.derived.abstract_html,
+        notes_html: &paper.derived.notes_html,
+        search_url: search.into(),
+        extra: &e.extra,
+        source: source_ctx(e),
+        updated: rfc3339(e.revised.unwrap_or(e.date).max(e.date)),
+        date_rfc2822: rfc2822(e.date),
+    }
+}
+
+/// `7 May 2025`.
+pub fn display_date(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+fn midnight(d: Date) -> OffsetDateTime {
+    d.midnight().assume_utc()
+}
+
+pub fn rfc3339(d: Date) -> String {
+    midnight(d).format(&Rfc3339).unwrap_or_default()
+}
+
+pub fn rfc2822(d: Date) -> String {
+    midnight(d).format(&Rfc2822).unwrap_or_default()
+}
+
+/// A serializable value as a template value.
+pub fn value<T: Serialize + ?Sized>(v: &T) -> Value {
+    Value::from_serializable(v)
+}

@@ -1,0 +1,25 @@
+//! The integration tests, one binary: each module builds real sites in
+//! temporary folders (or drives the `sheaf` executable) and reads the output.
+//! One binary links the crate once, where a file per test linked it once each.
+
+mod common;
+
+mod browser;
+mod build;
+mod cache;
+mod cite;
+mod cli;
+mod curate;
+mod errors;
+mod escaping;
+mod escaping_browser;
+mod import;
+mod incremental;
+mod init;
+mod kill;
+mod release;
+mod resolve;
+mod search;
+mod search_browser;
+mod serve;
+mod workflows;
