@@ -149,7 +149,7 @@ pub enum Error {
     Usage(String),
 
     /// The folder holds no `site-config.yaml`.
-    #[error("{} is not a sheaf digest: it has no {}", root.display(), crate::input::config::CONFIG_FILE)]
+    #[error("{} is not a sheaf digest: it has no {}", root.display(), crate::base::paths::CONFIG_FILE)]
     NotADigest { root: PathBuf },
 
     #[error("cannot fetch {url}: {message}")]

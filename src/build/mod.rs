@@ -16,7 +16,8 @@ use crate::base::progress::{time, Progress, Silent};
 use crate::base::urls::Urls;
 use crate::input::config::{Config, CONFIG_FILE};
 use crate::io::cache::Cache;
-use crate::io::load::{self, display_path, Inputs};
+use crate::input::inputs::{Inputs, StaticFile};
+use crate::io::load::{self, display_path};
 use crate::io::output::{self, WriteReport};
 use crate::model::{ModelOptions, Site};
 use crate::produce::render::{self, Depends, Job, Output, Prepared, Renderer, Stage};
@@ -511,7 +512,7 @@ impl Session {
 
     fn reload_static(&mut self) -> Result<Update> {
         self.inputs.static_files = load::load_static(&self.inputs.config, &mut Vec::new());
-        let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
+        let fixed = fixed_outputs(&self.site, &self.inputs.static_files);
         let keep: HashSet<&str> = fixed.iter().map(|o| o.path.as_str()).collect();
         let mut update = Update::default();
         let stale: Vec<String> = self
@@ -788,7 +789,7 @@ impl Session {
         // no more, and frees them (here) before the search index is made.
         // A session keeps them, but only once the whole render succeeded.
         let kept = (!self.streaming).then_some(prepared);
-        let fixed = render::fixed_outputs(&self.site, &self.inputs.static_files);
+        let fixed = fixed_outputs(&self.site, &self.inputs.static_files);
         clashes(&mut claimed, &fixed)?;
         sink(fixed)?;
         let index = if self.site.config.search {
@@ -933,7 +934,7 @@ fn load_all(
                 drafts: options.drafts,
             },
             previous,
-            cache.as_ref(),
+            cache.as_ref().map(|c| c as &dyn crate::model::Earlier),
         )
     });
     let renderer = time(progress, "templates", || {
@@ -977,4 +978,16 @@ fn relative(root: &Path, e: Error) -> Error {
         }
         other => other,
     }
+}
+
+/// The files every build writes whatever the pages: the theme's static
+/// files, then the fixed files of the pages and of the search, which win
+/// over a static file of the same path.
+fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
+    let mut out = render::fixed_outputs(site, static_files);
+    for file in search::fixed_outputs(site) {
+        out.retain(|o| o.path != file.path);
+        out.push(file);
+    }
+    out
 }

@@ -1,2 +1,3 @@
+pub mod derived;
 pub mod markdown;
 pub mod related;

@@ -13,7 +13,7 @@ use crate::base::urls::Urls;
 use crate::input::matcher::KeywordRules;
 use crate::input::yaml;
 
-pub const CONFIG_FILE: &str = "site-config.yaml";
+pub use crate::base::paths::CONFIG_FILE;
 
 /// One research theme as written in the config.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -99,7 +99,7 @@ pub const BUILTIN: &str = "builtin";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Theme {
     /// The default theme built into the running sheaf
-    /// ([`crate::front::init::DEFAULT_THEME`]): upgrading sheaf upgrades it.
+    /// ([`crate::input::theme::DEFAULT_THEME`]): upgrading sheaf upgrades it.
     Builtin,
     /// A theme folder, relative to the site root.
     Folder(PathBuf),

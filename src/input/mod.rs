@@ -1,4 +1,6 @@
 pub mod config;
 pub mod content;
+pub mod inputs;
 pub mod matcher;
+pub mod theme;
 pub mod yaml;

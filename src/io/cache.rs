@@ -40,7 +40,7 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 use crate::base::error::{Error, Result};
 use crate::input::config::Config;
 use crate::io::output::Manifest;
-use crate::model::{Derived, DerivedConfig, DerivedSource, Site};
+use crate::model::{Derived, DerivedConfig, DerivedSource, Earlier, Site};
 
 /// The cache folder, under the site root.
 pub const DIR: &str = ".sheaf-cache";
@@ -85,6 +85,22 @@ pub struct Cache {
     related: Option<(u128, Vec<Vec<usize>>)>,
 }
 
+impl Earlier for Cache {
+    fn derived(&self, source: &DerivedSource) -> Option<Arc<Derived>> {
+        self.records.get(&self.key(source)).cloned()
+    }
+
+    /// Only when every index is in range, too.
+    fn related(&self, key: u128, papers: usize) -> Option<Vec<Vec<usize>>> {
+        self.related
+            .as_ref()
+            .filter(|(k, lists)| {
+                *k == key && lists.len() == papers && lists.iter().flatten().all(|&i| i < papers)
+            })
+            .map(|(_, lists)| lists.clone())
+    }
+}
+
 impl Cache {
     /// Loads the cache of the site at `root` built with `config`. Anything
     /// wrong with the files makes them count as empty.
@@ -114,17 +130,6 @@ impl Cache {
         }
     }
 
-    /// The related papers of `papers` papers computed from inputs with
-    /// hash `key`, if the last build's were (and every index is in range).
-    pub fn related(&self, key: u128, papers: usize) -> Option<Vec<Vec<usize>>> {
-        self.related
-            .as_ref()
-            .filter(|(k, lists)| {
-                *k == key && lists.len() == papers && lists.iter().flatten().all(|&i| i < papers)
-            })
-            .map(|(_, lists)| lists.clone())
-    }
-
     /// The key of an entry's conversion.
     pub fn key(&self, source: &DerivedSource) -> Key {
         let mut h = Xxh3::new();
@@ -133,9 +138,6 @@ impl Cache {
         h.digest128()
     }
 
-    pub fn get(&self, key: Key) -> Option<Arc<Derived>> {
-        self.records.get(&key).cloned()
-    }
 
     /// How many conversions the cache holds.
     pub fn len(&self) -> usize {

@@ -14,38 +14,8 @@ use walkdir::WalkDir;
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::input::config::Config;
 use crate::input::content::{parse_entry, Entry};
+use crate::input::inputs::{Inputs, StaticFile, TemplateFile};
 use crate::input::yaml;
-
-/// A template file: its name for Tera (`paper.html`, `partials/card.html`)
-/// and its text.
-#[derive(Debug, Clone)]
-pub struct TemplateFile {
-    pub name: String,
-    pub path: PathBuf,
-    pub text: String,
-}
-
-/// A file copied to the output as it is.
-#[derive(Debug, Clone)]
-pub struct StaticFile {
-    /// Path inside the output, with `/` separators.
-    pub out_path: String,
-    pub bytes: Vec<u8>,
-}
-
-/// Everything read from the disk for one build.
-#[derive(Debug, Clone)]
-pub struct Inputs {
-    pub config: Config,
-    /// Shared, so a rebuild can keep unchanged entries as they are and the
-    /// model can tell them apart by pointer.
-    pub entries: Vec<Arc<Entry>>,
-    pub templates: Vec<TemplateFile>,
-    pub static_files: Vec<StaticFile>,
-    /// Problems found while reading. Errors here do not stop loading: the
-    /// model adds its own findings and reports them all together.
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// Reads the site of `config` (loaded already, so command-line overrides
 /// apply). Fails only when the disk fails; problems in files are collected
@@ -113,7 +83,7 @@ where
     let root = &config.root;
     let mut files = match config.theme_dir() {
         Some(dir) => read(root, &dir.join(folder), diagnostics),
-        None => crate::front::init::DEFAULT_THEME
+        None => crate::input::theme::DEFAULT_THEME
             .iter()
             .filter_map(|(path, bytes)| {
                 let name = path.strip_prefix(folder)?.strip_prefix('/')?;

@@ -11,11 +11,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::base::error::{Diagnostic, Error, Result};
-use crate::convert::markdown::{self, Source};
+pub use crate::convert::derived::{Derived, DerivedConfig, DerivedSource};
 use crate::input::config::{Config, ThemeDef};
 use crate::input::content::{Entry, Status, Verdict};
-use crate::io::cache::Cache;
-use crate::io::load::Inputs;
+use crate::input::inputs::Inputs;
 
 /// A published paper: its entry, what was derived from the entry alone, and
 /// where it sits in the site.
@@ -29,162 +28,16 @@ pub struct Paper {
     pub tags: Vec<usize>,
 }
 
-/// Everything computed from one entry and the config, and nothing else:
-/// the costly part of the model, reused across rebuilds for entries that
-/// did not change.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Derived {
-    pub abstract_html: String,
-    pub notes_html: String,
-    /// The abstract as plain text (excerpts, descriptions, theme rules).
-    pub abstract_text: String,
-    /// `@/` link targets in the abstract and the notes.
-    pub abstract_links: Vec<String>,
-    pub notes_links: Vec<String>,
-    /// Theme ids: the front matter's, else those whose keywords match;
-    /// empty means the catch-all.
-    pub theme_ids: Vec<String>,
-    /// Tag slugs with the names as written, in order, without repeats.
-    pub tags: Vec<(String, String)>,
-    /// The notes as plain text (search snippets).
-    pub notes_text: String,
-    /// Term counts of title and abstract, for related papers.
-    pub terms: crate::convert::related::TermCounts,
-    /// Scored words of every searchable field, for the search index.
-    pub search: crate::produce::search::DocTerms,
-}
-
-/// The fields of an entry that [`Derived`] is made from, and only those:
-/// [`Derived::new`] sees nothing else, so these and the config identify
-/// its result (the on-disk cache keys it by a hash of them).
-#[derive(Hash)]
-pub struct DerivedSource<'a> {
-    pub title: &'a str,
-    pub authors: &'a [String],
-    pub themes: Option<&'a [String]>,
-    pub tags: &'a [String],
-    pub abstract_md: &'a str,
-    pub notes_md: &'a str,
-}
-
-impl<'a> From<&'a Entry> for DerivedSource<'a> {
-    fn from(e: &'a Entry) -> DerivedSource<'a> {
-        DerivedSource {
-            title: &e.title,
-            authors: &e.authors,
-            themes: e.themes.as_deref(),
-            tags: &e.tags,
-            abstract_md: &e.abstract_md,
-            notes_md: &e.notes_md,
-        }
-    }
-}
-
-/// The parts of the config [`Derived::new`] reads, and only those: the
-/// cache keys conversions by them, so editing the site's title, feeds or
-/// page sizes keeps every conversion.
-#[derive(Debug)]
-pub struct DerivedConfig<'a> {
-    /// Links in Markdown resolve under the base URL.
-    pub urls: &'a crate::base::urls::Urls,
-    pub allow_raw_html: bool,
-    pub search: bool,
-    /// Ids and keywords (theme rules) and titles (search labels).
-    pub themes: &'a [ThemeDef],
-    pub theme_matchers: &'a crate::input::matcher::KeywordRules,
-    pub catch_all_title: &'a str,
-}
-
-impl<'a> From<&'a Config> for DerivedConfig<'a> {
-    fn from(c: &'a Config) -> DerivedConfig<'a> {
-        DerivedConfig {
-            urls: &c.urls,
-            allow_raw_html: c.allow_raw_html,
-            search: c.search,
-            themes: &c.themes,
-            theme_matchers: &c.theme_matchers,
-            catch_all_title: &c.catch_all.title,
-        }
-    }
-}
-
-impl DerivedConfig<'_> {
-    /// The ids of the themes whose keywords match `text`, in config order.
-    pub fn matching_themes(&self, text: &str) -> Vec<String> {
-        self.theme_matchers
-            .matching(text)
-            .into_iter()
-            .map(|i| self.themes[i].id.clone())
-            .collect()
-    }
-}
-
-impl Derived {
-    pub fn new(e: &DerivedSource, config: &DerivedConfig) -> Derived {
-        let abs = markdown::render(e.abstract_md, Source::Abstract, config.urls);
-        let notes = markdown::render(
-            e.notes_md,
-            Source::Notes {
-                allow_raw_html: config.allow_raw_html,
-            },
-            config.urls,
-        );
-        let abstract_text = abs.text;
-        let theme_ids = match e.themes {
-            Some(ids) => ids.to_vec(),
-            None => config.matching_themes(&format!("{}\n{}", e.title, abstract_text)),
-        };
-        let mut tags: Vec<(String, String)> = Vec::new();
-        for name in e.tags {
-            let slug = slug::slugify(name);
-            if !tags.iter().any(|(s, _)| *s == slug) {
-                tags.push((slug, name.clone()));
-            }
-        }
-        let terms =
-            crate::convert::related::term_counts(&format!("{}. {}", e.title, abstract_text));
-        let notes_text = notes.text;
-        let search = if config.search {
-            let themes = theme_ids.iter().filter_map(|id| {
-                config
-                    .themes
-                    .iter()
-                    .find(|t| t.id == *id)
-                    .map(|t| t.title.as_str())
-            });
-            let catch_all = theme_ids.is_empty().then_some(config.catch_all_title);
-            let labels: Vec<&str> = themes
-                .chain(catch_all)
-                .chain(tags.iter().map(|(_, name)| name.as_str()))
-                .collect();
-            crate::produce::search::doc_terms(&crate::produce::search::Fields {
-                title: e.title,
-                authors: e.authors,
-                labels: &labels,
-                abstract_text: &abstract_text,
-                notes_text: &notes_text,
-            })
-        } else {
-            crate::produce::search::DocTerms::default()
-        };
-        // Kept for every paper between rebuilds: no spare capacity.
-        let tight = |mut s: String| {
-            s.shrink_to_fit();
-            s
-        };
-        Derived {
-            terms,
-            search,
-            notes_text: tight(notes_text),
-            abstract_html: tight(abs.html),
-            notes_html: tight(notes.html),
-            abstract_text: tight(abstract_text),
-            abstract_links: abs.internal_links,
-            notes_links: notes.internal_links,
-            theme_ids,
-            tags,
-        }
-    }
+/// What earlier runs computed, handed to [`Site::build`] so it need not
+/// compute it again. The model never names where it is kept: the on-disk
+/// cache (`io::cache`, a layer above) implements this.
+pub trait Earlier: Sync {
+    /// The conversion of an entry with this source, made with the config
+    /// the cache was opened with, if an earlier run saved it.
+    fn derived(&self, source: &DerivedSource) -> Option<Arc<Derived>>;
+    /// The related papers of `papers` papers computed from inputs with
+    /// hash `key`, if the last run's were.
+    fn related(&self, key: u128, papers: usize) -> Option<Vec<Vec<usize>>>;
 }
 
 /// A research theme and the papers in it (indices into [`Site::papers`],
@@ -278,7 +131,7 @@ pub fn same_place(a: &Entry, b: &Entry) -> bool {
 fn related_papers(
     papers: &[Paper],
     previous: Option<&Site>,
-    cache: Option<&Cache>,
+    earlier: Option<&dyn Earlier>,
 ) -> Vec<Vec<usize>> {
     if let Some(prev) = previous {
         let same = prev.papers.len() == papers.len()
@@ -296,7 +149,7 @@ fn related_papers(
     }
     let docs = related_docs(papers);
     let cached =
-        cache.and_then(|c| c.related(crate::convert::related::input_key(&docs), papers.len()));
+        earlier.and_then(|c| c.related(crate::convert::related::input_key(&docs), papers.len()));
     if let Some(found) = cached {
         return found;
     }
@@ -364,13 +217,13 @@ impl Site {
     /// same site: entries whose Markdown did not change reuse its HTML, so a
     /// rebuild after one edit converts one entry, not all of them.
     ///
-    /// `cache` holds conversions from earlier runs (see [`crate::io::cache`]);
+    /// `earlier` holds conversions from earlier runs (the on-disk cache);
     /// entries found there are not converted again either.
     pub fn build(
         inputs: &Inputs,
         options: ModelOptions,
         previous: Option<&Site>,
-        cache: Option<&Cache>,
+        earlier: Option<&dyn Earlier>,
     ) -> Result<Site> {
         let config = &inputs.config;
         let mut diagnostics = inputs.diagnostics.clone();
@@ -421,8 +274,8 @@ impl Site {
                 Some(p) if Arc::ptr_eq(&p.entry, e) || p.entry == **e => p.derived.clone(),
                 _ => {
                     let source = DerivedSource::from(&***e);
-                    cache
-                        .and_then(|c| c.get(c.key(&source)))
+                    earlier
+                        .and_then(|c| c.derived(&source))
                         .unwrap_or_else(|| Arc::new(Derived::new(&source, &derived_config)))
                 }
             })
@@ -538,7 +391,7 @@ impl Site {
             .collect();
 
         let facets = facets(&papers);
-        let related = related_papers(&papers, previous, cache);
+        let related = related_papers(&papers, previous, earlier);
         Ok(Site {
             config: config.clone(),
             facets,

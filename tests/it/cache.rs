@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use sheaf::build::{build, BuildOptions, BuildReport};
 use sheaf::input::config::Config;
 use sheaf::io::cache::{Cache, DIR};
-use sheaf::model::DerivedSource;
+use sheaf::model::{DerivedSource, Earlier};
 
 use crate::common::{entry, snapshot, TestSite};
 
@@ -60,7 +60,7 @@ fn cached_entries(root: &Path) -> (usize, usize) {
     let hits = inputs
         .entries
         .iter()
-        .filter(|e| cache.get(cache.key(&DerivedSource::from(&***e))).is_some())
+        .filter(|e| cache.derived(&DerivedSource::from(&***e)).is_some())
         .count();
     (hits, cache.len())
 }

@@ -22,4 +22,5 @@ mod resolve;
 mod search;
 mod search_browser;
 mod serve;
+mod tidy;
 mod workflows;

@@ -228,7 +228,7 @@ pub fn json_ld(site: &Site, paper: &Paper) -> String {
         keywords: (!e.keywords.is_empty()).then(|| e.keywords.join(", ")),
         name: &e.title,
         same_as: arxiv.as_ref().map(|id| id.abs_url()),
-        url: urls.permalink(&super::paper_path(&e.slug)),
+        url: urls.permalink(&crate::base::paths::paper_path(&e.slug)),
     };
     script_safe(&serde_json::to_string(&ld).unwrap_or_default())
 }
@@ -342,7 +342,7 @@ pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
     // ISO 8601 at the precision held: `2020`, `2020-07` or a full date.
     let paper = JsonPaper {
         slug: &e.slug,
-        url: urls.permalink(&super::paper_path(&e.slug)),
+        url: urls.permalink(&crate::base::paths::paper_path(&e.slug)),
         title: &e.title,
         date: e.date.to_string(),
         authors: &e.authors,

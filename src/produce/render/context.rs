@@ -11,6 +11,8 @@ use tera::Value;
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::{Date, OffsetDateTime};
 
+use crate::base::display::{authors_short, display_date};
+use crate::base::paths::{month_path, paper_path, tag_path, theme_path};
 use crate::base::urls::Urls;
 use crate::convert::markdown::excerpt;
 use crate::model::{Paper, Site};
@@ -51,7 +53,7 @@ impl<'a> SiteCtx<'a> {
             bib_url: c.urls.path("papers.bib"),
             json_url: c.urls.path("papers.json"),
             search_url: if c.search {
-                c.urls.path(crate::produce::search::PAGE_PATH)
+                c.urls.path(crate::base::paths::SEARCH_PAGE)
             } else {
                 String::new()
             },
@@ -193,22 +195,9 @@ pub fn facet_ctx(site: &Site, index: usize) -> FacetCtx {
 }
 
 pub fn facet_path(f: &crate::model::Facet) -> String {
-    format!("{}/{}/", f.kind, f.value)
+    crate::base::paths::facet_path(f.kind, f.value)
 }
 
-/// Site paths of the pages; [`Urls`] turns them into URLs.
-pub fn paper_path(slug: &str) -> String {
-    format!("papers/{slug}/")
-}
-pub fn theme_path(id: &str) -> String {
-    format!("themes/{id}/")
-}
-pub fn tag_path(slug: &str) -> String {
-    format!("tags/{slug}/")
-}
-pub fn month_path(year: i32, month: u8) -> String {
-    format!("archive/{year:04}/{month:02}/")
-}
 
 /// Everything a list shows about a paper.
 #[derive(Serialize)]
@@ -344,14 +333,6 @@ fn source_ctx(e: &crate::input::content::Entry) -> SourceCtx<'_> {
     }
 }
 
-/// Up to three authors, else the first two and "et al.".
-pub fn authors_short(authors: &[String]) -> String {
-    match authors.len() {
-        0 => String::new(),
-        1..=3 => authors.join(", "),
-        _ => format!("{} et al.", authors[..2].join(", ")),
-    }
-}
 
 pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
     Summary {
@@ -531,10 +512,6 @@ pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> 
     }
 }
 
-/// `7 May 2025`.
-pub fn display_date(d: Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
 
 fn midnight(d: Date) -> OffsetDateTime {
     d.midnight().assume_utc()

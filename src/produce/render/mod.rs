@@ -18,44 +18,15 @@ use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::input::config::Config;
-use crate::io::load::{StaticFile, TemplateFile};
+use crate::input::inputs::{StaticFile, TemplateFile};
+use crate::base::paths::{month_path, paper_path, tag_path, theme_path};
 use crate::model::Site;
 use context::*;
 
-pub use context::{authors_short, display_date, paper_path};
+pub use crate::base::artifact::{Depends, Output};
 
 /// How many of the newest papers a feed carries.
 pub const FEED_SIZE: usize = 50;
-
-/// What an output shows, so a rebuild knows when it is stale.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Depends {
-    /// Fixed files (robots.txt, stylesheets, the 404 page): only config,
-    /// template or static changes.
-    Nothing,
-    /// Only which pages exist and their counts (indexes, sitemap): changes
-    /// only with the site's structure.
-    Structure,
-    /// The summaries (title, authors, excerpt, links…) of these papers
-    /// (indices into `Site::papers`; an edit that moves a paper renders
-    /// everything, so they stay valid between rebuilds).
-    Summaries(Vec<usize>),
-    /// Everything about these papers, abstracts and notes included.
-    Details(Vec<usize>),
-    /// A file of the search index, which keeps its own account of what
-    /// an edit touches (`search::Index::update`).
-    Search,
-}
-
-/// One rendered file.
-#[derive(Debug, Clone)]
-pub struct Output {
-    /// Path inside the output folder, `/`-separated.
-    pub path: String,
-    /// Shared, not copied, when `serve` hands a build's files to readers.
-    pub bytes: bytes::Bytes,
-    pub depends: Depends,
-}
 
 /// The pages a site has; each becomes one output. List pages are split
 /// into pages of `page_size` papers (the `usize` after the group is the
@@ -724,7 +695,7 @@ pub fn target(site: &Site, job: Job) -> Target {
         Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::Structure),
         Job::Search => (
             "search.html",
-            format!("{}index.html", crate::produce::search::PAGE_PATH),
+            format!("{}index.html", crate::base::paths::SEARCH_PAGE),
             Depends::Structure,
         ),
     };
@@ -1193,12 +1164,6 @@ pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
             crate::convert::markdown::highlight_css().into_bytes(),
         ),
     ];
-    if site.config.search {
-        fixed.push((
-            crate::produce::search::SCRIPT_PATH,
-            crate::produce::search::SCRIPT.as_bytes().to_vec(),
-        ));
-    }
     // GitHub Pages takes a custom domain from a CNAME file at the root.
     if let Some(cname) = &site.config.cname {
         fixed.push(("CNAME", format!("{cname}\n").into_bytes()));

@@ -37,14 +37,24 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::model::Site;
-use crate::produce::render::{Depends, Output};
+use crate::base::artifact::{Depends, Output};
+use crate::base::display::{authors_short, display_date};
+use crate::base::paths::paper_path;
 
 /// The reader's side of the search, written to the site root.
-pub const SCRIPT: &str = include_str!("search.js");
+const SCRIPT: &str = include_str!("search.js");
 
-/// Where the search page and the script go.
-pub const PAGE_PATH: &str = "search/";
-pub const SCRIPT_PATH: &str = "search.js";
+/// The search's fixed files (its script), when the site has a search.
+pub fn fixed_outputs(site: &Site) -> Vec<Output> {
+    if !site.config.search {
+        return Vec::new();
+    }
+    vec![Output {
+        path: crate::base::paths::SEARCH_SCRIPT.into(),
+        bytes: SCRIPT.as_bytes().into(),
+        depends: Depends::Nothing,
+    }]
+}
 
 /// Words too common to find anything with; `search.js` drops the same.
 /// Sorted, for a binary search (a unit test checks).
@@ -538,15 +548,15 @@ impl Index {
                     .collect();
                 serde_json::json!([
                     p.entry.title,
-                    crate::produce::render::paper_path(&p.entry.slug),
-                    crate::produce::render::authors_short(&p.entry.authors),
+                    paper_path(&p.entry.slug),
+                    authors_short(&p.entry.authors),
                     // The paper's own year where known, else when it
                     // was added, saying so: never one passed off as the other.
                     match p.entry.published {
                         Some(d) => d.year().to_string(),
                         None => format!(
                             "added {}",
-                            crate::produce::render::display_date(p.entry.date)
+                            display_date(p.entry.date)
                         ),
                     },
                     themes,

@@ -1,0 +1,35 @@
+//! What the production stages make: files in memory, each with what it
+//! shows, so a rebuild knows which ones an edit makes stale. Defined here,
+//! below both, so the pages (`produce::render`), the search index
+//! (`produce::search`) and the writer (`io::output`) share them without
+//! depending on one another.
+
+/// What an output shows, so a rebuild knows when it is stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Depends {
+    /// Fixed files (robots.txt, stylesheets, the 404 page): only config,
+    /// template or static changes.
+    Nothing,
+    /// Only which pages exist and their counts (indexes, sitemap): changes
+    /// only with the site's structure.
+    Structure,
+    /// The summaries (title, authors, excerpt, links…) of these papers
+    /// (indices into `Site::papers`; an edit that moves a paper renders
+    /// everything, so they stay valid between rebuilds).
+    Summaries(Vec<usize>),
+    /// Everything about these papers, abstracts and notes included.
+    Details(Vec<usize>),
+    /// A file of the search index, which keeps its own account of what
+    /// an edit touches (`search::Index::update`).
+    Search,
+}
+
+/// One rendered file.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Path inside the output folder, `/`-separated.
+    pub path: String,
+    /// Shared, not copied, when `serve` hands a build's files to readers.
+    pub bytes: bytes::Bytes,
+    pub depends: Depends,
+}

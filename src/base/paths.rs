@@ -1,0 +1,36 @@
+//! Where things are: the digest's configuration file and the site paths
+//! of its pages (`/`-separated, relative to the site's root; [`Urls`]
+//! turns them into URLs). Pages, feeds, the search index and the sitemap
+//! all link to pages, so the paths live below all of them.
+//!
+//! [`Urls`]: crate::base::urls::Urls
+
+/// The file that makes a folder a sheaf digest.
+pub const CONFIG_FILE: &str = "site-config.yaml";
+
+/// The search page.
+pub const SEARCH_PAGE: &str = "search/";
+
+/// The search page's script.
+pub const SEARCH_SCRIPT: &str = "search.js";
+
+pub fn paper_path(slug: &str) -> String {
+    format!("papers/{slug}/")
+}
+
+pub fn theme_path(id: &str) -> String {
+    format!("themes/{id}/")
+}
+
+pub fn tag_path(slug: &str) -> String {
+    format!("tags/{slug}/")
+}
+
+pub fn month_path(year: i32, month: u8) -> String {
+    format!("archive/{year:04}/{month:02}/")
+}
+
+/// `verdict/must-read/`, `status/reading/`.
+pub fn facet_path(kind: &str, value: &str) -> String {
+    format!("{kind}/{value}/")
+}
