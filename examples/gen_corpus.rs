@@ -90,7 +90,8 @@ fn run() -> Result<(), String> {
 
     corpus::write_site(&args.out);
     let papers_dir = args.out.join("content/papers");
-    let config = Config::load(&args.out).map_err(|e| format!("the bundled config: {e}"))?;
+    let config =
+        sheaf::io::load::config(&args.out).map_err(|e| format!("the bundled config: {e}"))?;
     let hugo = args
         .hugo
         .as_deref()

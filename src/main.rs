@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use sheaf::build::{self, BuildOptions};
 use sheaf::front::import::{self, Format, ImportOptions, ResolveOptions};
 use sheaf::front::workflows::{self, Release};
-use sheaf::input::config::{Config, CONFIG_FILE};
+use sheaf::input::config::CONFIG_FILE;
 
 // A build allocates millions of short strings and values on every core;
 // jemalloc makes a 10,000-paper build about a tenth faster than glibc's
@@ -508,7 +508,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             no_checksums,
         } => upgrade_workflows(cli, root, *force, checksums.as_deref(), *no_checksums)?,
         Command::New { title, arxiv } => {
-            let config = Config::load(root)?;
+            let config = sheaf::io::load::config(root)?;
             let today = time::OffsetDateTime::now_utc().date();
             let path = match (arxiv, title) {
                 (Some(id), given) => {
@@ -599,7 +599,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             skip_bad,
             dry_run,
         } => {
-            let config = Config::load(root)?;
+            let config = sheaf::io::load::config(root)?;
             let date = match date {
                 Some(d) => sheaf::input::content::parse_date(d)
                     .with_context(|| format!("--date {d:?} is not a date written YYYY-MM-DD"))?,
@@ -641,7 +641,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             timeout,
             batch,
         } => {
-            let config = Config::load(root)?;
+            let config = sheaf::io::load::config(root)?;
             let seconds = |name: &str, s: f64| {
                 Duration::try_from_secs_f64(s)
                     .with_context(|| format!("--{name} {s}: not a number of seconds"))
@@ -783,8 +783,7 @@ fn print_resolve(
 fn release(checksums: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<Release> {
     let release = match checksums {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = sheaf::io::fs::read_text(path)?;
             Release::from_sums(&text, &path.display().to_string())?
         }
         None => match workflows::fetch_release() {

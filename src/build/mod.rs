@@ -15,8 +15,8 @@ use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::progress::{time, Progress, Silent};
 use crate::base::urls::Urls;
 use crate::input::config::{Config, CONFIG_FILE};
-use crate::io::cache::Cache;
 use crate::input::inputs::{Inputs, StaticFile};
+use crate::io::cache::Cache;
 use crate::io::load::{self, display_path};
 use crate::io::output::{self, WriteReport};
 use crate::model::{ModelOptions, Site};
@@ -50,7 +50,7 @@ pub struct BuildReport {
 
 /// Loads the config at `root` with the overrides of `options` applied.
 pub fn load_config(root: &Path, options: &BuildOptions) -> Result<Config> {
-    let mut config = Config::load(root).map_err(|e| relative(root, e))?;
+    let mut config = crate::io::load::config(root).map_err(|e| relative(root, e))?;
     if let Some(base) = &options.base_url {
         config.urls = Urls::new(base).map_err(|m| Error::Usage(format!("--base-url: {m}")))?;
     }
@@ -359,10 +359,10 @@ impl Session {
     }
 
     /// The warnings of the last build, and those `sheaf check` adds
-    /// ([`crate::front::curate::lints`]), with paths relative to the root.
+    /// ([`crate::input::lints::lints`]), with paths relative to the root.
     pub fn warnings(&self) -> Vec<Diagnostic> {
         let today = time::OffsetDateTime::now_utc().date();
-        let lints = crate::front::curate::lints(&self.site.config, &self.inputs.entries, today);
+        let lints = crate::input::lints::lints(&self.site.config, &self.inputs.entries, today);
         self.site
             .warnings
             .iter()

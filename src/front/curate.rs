@@ -12,7 +12,7 @@ use crate::input::config::Config;
 use crate::input::content::arxiv_id::ArxivId;
 use crate::input::content::{
     identity_keys, identity_keys_from, lenient_identity_keys, slug_for_title, unique_slug, Entry,
-    Ids, PartialDate,
+    Ids,
 };
 use crate::io::load::{self, display_path};
 use crate::model::{ModelOptions, Site};
@@ -63,7 +63,7 @@ pub fn new_entry(
     text += "status: to-read\n";
     text += "abstract: |\n  \n";
     text += "---\n";
-    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    crate::io::fs::create_dir_all(&dir)?;
     if path.exists() {
         return Err(Error::Usage(format!("{} exists already", path.display())));
     }
@@ -143,7 +143,7 @@ pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf
 /// workflow that builds at the address GitHub Pages gives checks that
 /// address and not the config's placeholder.
 pub fn check(root: &Path, today: Date, base_url: Option<&str>) -> Result<Vec<Diagnostic>> {
-    let mut config = match Config::load(root) {
+    let mut config = match crate::io::load::config(root) {
         Ok(c) => c,
         Err(Error::Invalid(d)) => return Ok(relative(root, d)),
         Err(e) => return Err(e),
@@ -159,7 +159,7 @@ pub fn check(root: &Path, today: Date, base_url: Option<&str>) -> Result<Vec<Dia
         Ok(()) => {}
         Err(e @ Error::UnsafeOutput { .. }) => {
             let file = root.join(crate::input::config::CONFIG_FILE);
-            let line = std::fs::read_to_string(&file)
+            let line = crate::io::fs::read_text(&file)
                 .ok()
                 .and_then(|text| crate::base::error::line_of(&text, "output_dir:"));
             findings.push(Diagnostic::error(file, line, e.to_string()));
@@ -178,7 +178,11 @@ pub fn check(root: &Path, today: Date, base_url: Option<&str>) -> Result<Vec<Dia
         findings.extend(d);
     }
     findings.extend(duplicates(&inputs.entries));
-    findings.extend(lints(&inputs.config, &inputs.entries, today));
+    findings.extend(crate::input::lints::lints(
+        &inputs.config,
+        &inputs.entries,
+        today,
+    ));
     let mut findings = relative(root, findings);
     findings.sort_by(|a, b| {
         b.severity
@@ -188,55 +192,6 @@ pub fn check(root: &Path, today: Date, base_url: Option<&str>) -> Result<Vec<Dia
     });
     findings.dedup();
     Ok(findings)
-}
-
-/// The warnings about a site that builds but is probably not what the
-/// curator meant: a `base_url` still at the placeholder `sheaf init` wrote,
-/// empty abstracts, dates in the future. `sheaf check` and `sheaf build`
-/// both show them (`site::Session::warnings`).
-pub fn lints(config: &Config, entries: &[std::sync::Arc<Entry>], today: Date) -> Vec<Diagnostic> {
-    let mut findings = Vec::new();
-    let base_url = config.urls.base_url();
-    // `sheaf init`'s placeholder is on example.github.io; any `example.`
-    // host is one of the names reserved for examples (RFC 2606).
-    let host = url::Url::parse(base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string));
-    if host.is_some_and(|h| h.starts_with("example.")) {
-        findings.push(Diagnostic::warning(
-            config.root.join(crate::input::config::CONFIG_FILE),
-            config.base_url_line,
-            format!(
-                "`base_url` is still the placeholder {base_url}: set it to the site's address \
-                 (https://<user>.github.io/<repository>/ on GitHub Pages), or the feeds, the \
-                 sitemap and every canonical link point there"
-            ),
-        ));
-    }
-    for e in entries {
-        if e.abstract_md.trim().is_empty() {
-            findings.push(Diagnostic::warning(
-                &e.source,
-                Some(e.line_of("abstract")),
-                "the abstract is empty",
-            ));
-        }
-        // A year or month is in the future when its first day is.
-        for (key, date) in [
-            ("date", Some(PartialDate::day(e.date))),
-            ("published", e.published),
-            ("updated", e.updated.map(PartialDate::day)),
-        ] {
-            if let Some(d) = date.filter(|d| d.first_day() > today) {
-                findings.push(Diagnostic::warning(
-                    &e.source,
-                    Some(e.line_of(key)),
-                    format!("`{key}` {d} is in the future"),
-                ));
-            }
-        }
-    }
-    findings
 }
 
 /// The same paper in two files, whatever id form each uses.

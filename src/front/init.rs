@@ -12,7 +12,6 @@
 //! is written. The one file it may share with an existing folder is
 //! `.gitignore`, which gets the output and cache folders appended.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use time::Date;
@@ -20,6 +19,7 @@ use time::Date;
 use crate::base::error::{Error, Result};
 use crate::base::urls::Urls;
 use crate::input::config::{Config, CONFIG_FILE};
+use crate::io::fs::{absolute, append, exists, is_folder, read_text_if_present, NewFiles};
 
 /// Where an ejected copy of the visual theme goes (the config's
 /// `templates` then).
@@ -123,19 +123,18 @@ pub fn init_with(
 
     // The one file that may already exist: the output folder is added to it.
     let gitignore = join(dir, ".gitignore");
-    let gitignore_change = match std::fs::read_to_string(&gitignore) {
-        Ok(text) => match missing_rules(&text) {
+    let gitignore_change = match read_text_if_present(&gitignore)? {
+        Some(text) => match missing_rules(&text) {
             missing if missing.is_empty() => Gitignore::Keep,
             missing if text.trim().is_empty() => Gitignore::Append(missing),
             // A blank line between the user's rules and ours.
             missing if text.ends_with('\n') => Gitignore::Append(format!("\n{missing}")),
             missing => Gitignore::Append(format!("\n\n{missing}")),
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Gitignore::Create,
-        Err(e) => return Err(Error::read(&gitignore, e)),
+        None => Gitignore::Create,
     };
 
-    let mut written = Written::default();
+    let mut written = NewFiles::default();
     let result = (|| {
         for (rel, bytes) in &files {
             written.create(&join(dir, rel), bytes)?;
@@ -143,16 +142,18 @@ pub fn init_with(
         // Last, so that a failure before it leaves an existing one untouched.
         match &gitignore_change {
             Gitignore::Create => written.create(&gitignore, GITIGNORE.as_bytes()),
-            Gitignore::Append(text) => {
-                append(&gitignore, text.as_bytes())?;
-                written.files.push(gitignore.clone());
-                Ok(())
-            }
+            Gitignore::Append(text) => append(&gitignore, text.as_bytes()),
             Gitignore::Keep => Ok(()),
         }
     })();
     match result {
-        Ok(()) => Ok(written.files),
+        Ok(()) => {
+            let mut paths = written.into_paths();
+            if matches!(gitignore_change, Gitignore::Append(_)) {
+                paths.push(gitignore);
+            }
+            Ok(paths)
+        }
         Err(e) => {
             written.undo();
             Err(e)
@@ -237,9 +238,9 @@ pub struct Ejected {
 /// edit, and points the config's `templates` at it when it named the
 /// built-in theme. Refuses to overwrite any file (writing nothing then).
 pub fn eject_theme(root: &Path) -> Result<Ejected> {
-    let config = Config::load(root)?;
+    let config = crate::io::load::config(root)?;
     let config_path = root.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&config_path).map_err(|e| Error::read(&config_path, e))?;
+    let text = crate::io::fs::read_text(&config_path)?;
     let new_config = match config.templates {
         crate::input::config::Theme::Builtin => Some(templates_ejected(&text)),
         crate::input::config::Theme::Folder(_) => None,
@@ -274,7 +275,7 @@ pub fn eject_theme(root: &Path) -> Result<Ejected> {
             root.display(),
         )));
     }
-    let mut written = Written::default();
+    let mut written = NewFiles::default();
     let result = (|| {
         for (rel, bytes) in DEFAULT_THEME {
             written.create(&join(root, &format!("{THEME_DIR}/{rel}")), bytes)?;
@@ -287,7 +288,7 @@ pub fn eject_theme(root: &Path) -> Result<Ejected> {
     })();
     match result {
         Ok(()) => Ok(Ejected {
-            files: written.files,
+            files: written.into_paths(),
             config_changed: new_config.is_some(),
         }),
         Err(e) => {
@@ -344,13 +345,12 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 
 /// Refuses a path that is not a folder, or a folder that holds a digest.
 fn refuse_existing_digest(dir: &Path) -> Result<()> {
-    match std::fs::metadata(dir) {
-        Ok(m) if !m.is_dir() => {
+    match is_folder(dir)? {
+        Some(false) => {
             return Err(Error::Usage(format!("{} is not a folder", dir.display())));
         }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::read(dir, e)),
+        Some(true) => {}
+        None => return Ok(()),
     }
     for marker in [CONFIG_FILE, "content"] {
         if exists(&dir.join(marker)) {
@@ -361,11 +361,6 @@ fn refuse_existing_digest(dir: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Does anything (a file, a folder, even a dangling link) have this name?
-fn exists(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// A `/`-separated relative path under `dir`, with the platform's separator.
@@ -394,9 +389,7 @@ fn missing_rules(gitignore: &str) -> String {
 /// The folder's name as a URL segment, for the placeholder base URL: the
 /// repository is usually named after the folder.
 fn folder_slug(dir: &Path) -> String {
-    let absolute = std::fs::canonicalize(dir)
-        .or_else(|_| std::path::absolute(dir))
-        .unwrap_or_else(|_| dir.to_path_buf());
+    let absolute = absolute(dir);
     let name = absolute
         .file_name()
         .map(|n| slug::slugify(n.to_string_lossy()))
@@ -432,60 +425,6 @@ fn yaml_quoted(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Adds to the end of an existing file.
-fn append(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::File::options()
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(bytes))
-        .map_err(|e| Error::write(path, e))
-}
-
-/// What [`init`] has written so far, to take back if a later write fails.
-#[derive(Default)]
-struct Written {
-    files: Vec<PathBuf>,
-    dirs: Vec<PathBuf>,
-}
-
-impl Written {
-    /// Creates a new file. Unlike `fs::write_atomic` (a temporary file made
-    /// private, then renamed), this gives the file the usual permissions,
-    /// and it fails rather than replace a file that appeared meanwhile.
-    fn create(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
-        if let Some(parent) = path.parent() {
-            // Create missing folders one by one, outermost first, so that
-            // each can be removed again.
-            let missing: Vec<&Path> = parent
-                .ancestors()
-                .take_while(|p| !p.as_os_str().is_empty() && !exists(p))
-                .collect();
-            for dir in missing.into_iter().rev() {
-                std::fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
-                self.dirs.push(dir.to_path_buf());
-            }
-        }
-        let mut file = std::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::write(path, e))?;
-        // Ours from here on, even if writing fails.
-        self.files.push(path.to_path_buf());
-        file.write_all(bytes).map_err(|e| Error::write(path, e))
-    }
-
-    /// Best effort: the error that made us undo is the one worth reporting.
-    fn undo(self) {
-        for file in self.files.iter().rev() {
-            let _ = std::fs::remove_file(file);
-        }
-        for dir in self.dirs.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ use std::path::Path;
 
 use crate::base::error::Result;
 use crate::base::text::terms;
-use crate::input::config::Config;
 use crate::io::load;
 use crate::model::{ModelOptions, Site};
 
@@ -22,7 +21,7 @@ const SUGGESTIONS: usize = 5;
 
 /// The report `sheaf themes [--suggest]` prints.
 pub fn themes_report(root: &Path, suggest: bool) -> Result<String> {
-    let config = Config::load(root)?;
+    let config = crate::io::load::config(root)?;
     let inputs = load::load(config)?;
     let site = Site::build(&inputs, ModelOptions::default(), None, None)?;
     let mut out = String::new();

@@ -254,13 +254,9 @@ pub fn upgrade(root: &Path, release: &Release, force: bool) -> Result<Vec<Upgrad
             .path
             .split('/')
             .fold(root.to_path_buf(), |p, part| p.join(part));
-        let old = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                plan.push((path, Outcome::Missing, None));
-                continue;
-            }
-            Err(e) => return Err(Error::read(&path, e)),
+        let Some(old) = crate::io::fs::read_text_if_present(&path)? else {
+            plan.push((path, Outcome::Missing, None));
+            continue;
         };
         let new = render(workflow, release);
         let outcome = if old == new {

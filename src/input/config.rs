@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::base::error::{line_of, Diagnostic, Error, Result};
+use crate::base::error::{line_of, Diagnostic};
 use crate::base::urls::Urls;
 use crate::input::matcher::KeywordRules;
 use crate::input::yaml;
@@ -164,20 +164,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads and validates `<root>/site-config.yaml`.
-    pub fn load(root: &Path) -> Result<Config> {
-        let path = root.join(CONFIG_FILE);
-        let text = match yaml::read_text(&path) {
-            Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotADigest {
-                    root: root.to_path_buf(),
-                })
-            }
-            read => read?,
-        };
-        Config::parse(root, &path, &text).map_err(Error::Invalid)
-    }
-
     /// Parses config text; `path` is only used in messages.
     pub fn parse(
         root: &Path,

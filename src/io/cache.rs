@@ -138,7 +138,6 @@ impl Cache {
         h.digest128()
     }
 
-
     /// How many conversions the cache holds.
     pub fn len(&self) -> usize {
         self.records.len()

@@ -1,9 +1,139 @@
-//! Writing files so that a reader, or a crash, never sees half of one.
+//! The file system, for every layer above: reading text files within a
+//! size limit, and writing files so that a reader, or a crash, never sees
+//! half of one.
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::base::error::{Error, Result};
+use crate::base::error::{Diagnostic, Error, Result};
+use crate::input::yaml::decode;
+
+/// Larger inputs are refused rather than parsed: no real config or entry
+/// comes near this, and it bounds the memory a hostile file can take.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a text file: size-checked, UTF-8, BOM stripped, `\r\n` as `\n`.
+pub fn read_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    // One open for the size and the bytes (a build reads 100,000 entries),
+    // and never more than the limit, even from a file that grows meanwhile.
+    let file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
+    let too_big = |size: u64| {
+        Error::Invalid(vec![Diagnostic::error(
+            path,
+            None,
+            format!("file is {size} bytes, more than the {MAX_FILE_BYTES} bytes sheaf accepts"),
+        )])
+    };
+    if len > MAX_FILE_BYTES {
+        return Err(too_big(len));
+    }
+    // One byte more than the file: the read that finds its end needs room.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::read(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    decode(path, bytes).map_err(|d| Error::Invalid(vec![d]))
+}
+
+/// A file's text when it exists, `None` when it does not.
+pub fn read_text_if_present(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::read(path, e)),
+    }
+}
+
+/// Creates a folder and the folders above it that are missing.
+pub fn create_dir_all(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))
+}
+
+/// Does anything (a file, a folder, even a dangling link) have this name?
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether `path` is a folder: `None` when nothing is there.
+pub fn is_folder(path: &Path) -> Result<Option<bool>> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(Some(m.is_dir())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::read(path, e)),
+    }
+}
+
+/// The absolute path of `path`, links resolved where it exists.
+pub fn absolute(path: &Path) -> std::path::PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Adds to the end of an existing file.
+pub fn append(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| Error::write(path, e))
+}
+
+/// New files written one by one, taken back together if a later one
+/// fails (`sheaf init`: a scaffold is there whole or not at all).
+#[derive(Default)]
+pub struct NewFiles {
+    files: Vec<std::path::PathBuf>,
+    dirs: Vec<std::path::PathBuf>,
+}
+
+impl NewFiles {
+    /// Creates a new file. Unlike [`write_atomic`] (a temporary file made
+    /// private, then renamed), this gives the file the usual permissions,
+    /// and it fails rather than replace a file that appeared meanwhile.
+    pub fn create(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        if let Some(parent) = path.parent() {
+            // Create missing folders one by one, outermost first, so that
+            // each can be removed again.
+            let missing: Vec<&Path> = parent
+                .ancestors()
+                .take_while(|p| !p.as_os_str().is_empty() && !exists(p))
+                .collect();
+            for dir in missing.into_iter().rev() {
+                std::fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
+                self.dirs.push(dir.to_path_buf());
+            }
+        }
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| Error::write(path, e))?;
+        // Ours from here on, even if writing fails.
+        self.files.push(path.to_path_buf());
+        file.write_all(bytes).map_err(|e| Error::write(path, e))
+    }
+
+    /// The files created, in order.
+    pub fn into_paths(self) -> Vec<std::path::PathBuf> {
+        self.files
+    }
+
+    /// Best effort: the error that made us undo is the one worth reporting.
+    pub fn undo(self) {
+        for file in self.files.iter().rev() {
+            let _ = std::fs::remove_file(file);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
 
 /// Writes a file so that readers see the old bytes or the new, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -55,5 +185,48 @@ mod tests {
             std::fs::metadata(&old).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> Result<String> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("entry.md");
+        std::fs::write(&path, bytes).expect("write");
+        read_text(&path)
+    }
+
+    #[test]
+    fn text_comes_back_without_bom_and_with_unix_line_ends() {
+        assert_eq!(read(b"a\nb\n").ok().as_deref(), Some("a\nb\n"));
+        assert_eq!(
+            read(b"\xef\xbb\xbfa\r\nb\rc").ok().as_deref(),
+            Some("a\nb\nc")
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused() {
+        let at_limit = vec![b'a'; MAX_FILE_BYTES as usize];
+        assert_eq!(read(&at_limit).map(|s| s.len()).ok(), Some(at_limit.len()));
+        let over = vec![b'a'; MAX_FILE_BYTES as usize + 1];
+        match read(&over) {
+            Err(Error::Invalid(d)) => {
+                assert!(d[0].message.contains("more than the"), "{}", d[0].message);
+                assert!(d[0].file.ends_with("entry.md"), "{:?}", d[0].file);
+            }
+            other => panic!("expected the size error, got {:?}", other.map(|s| s.len())),
+        }
+    }
+
+    #[test]
+    fn bad_utf8_is_placed_on_its_line() {
+        match read(b"ok\nok\n\xff\n") {
+            Err(Error::Invalid(d)) => assert_eq!(d[0].line, Some(3)),
+            other => panic!("expected a UTF-8 error, got {:?}", other.map(|s| s.len())),
+        }
     }
 }

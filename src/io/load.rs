@@ -15,7 +15,20 @@ use crate::base::error::{Diagnostic, Error, Result};
 use crate::input::config::Config;
 use crate::input::content::{parse_entry, Entry};
 use crate::input::inputs::{Inputs, StaticFile, TemplateFile};
-use crate::input::yaml;
+
+/// Reads and validates `<root>/site-config.yaml`.
+pub fn config(root: &Path) -> Result<Config> {
+    let path = root.join(crate::base::paths::CONFIG_FILE);
+    let text = match crate::io::fs::read_text(&path) {
+        Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NotADigest {
+                root: root.to_path_buf(),
+            })
+        }
+        read => read?,
+    };
+    Config::parse(root, &path, &text).map_err(Error::Invalid)
+}
 
 /// Reads the site of `config` (loaded already, so command-line overrides
 /// apply). Fails only when the disk fails; problems in files are collected
@@ -261,7 +274,7 @@ fn symlink_target(site: &Path, path: &Path) -> std::result::Result<PathBuf, &'st
 /// rewrites it), which a build does not need.
 pub fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
     let shown = display_path(root, path);
-    let (text, parsed) = match yaml::read_text(path) {
+    let (text, parsed) = match crate::io::fs::read_text(path) {
         Ok(text) => {
             let parsed = parse_entry(&shown, &text);
             (keep_text.then_some(text), parsed)
@@ -426,7 +439,7 @@ fn files_under(
 fn read_templates(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
     files_under(root, dir, diagnostics)
         .into_iter()
-        .filter_map(|(name, path)| match yaml::read_text(&path) {
+        .filter_map(|(name, path)| match crate::io::fs::read_text(&path) {
             Ok(text) => Some(TemplateFile { name, path, text }),
             Err(e) => {
                 diagnostics.extend(match e {

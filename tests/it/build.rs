@@ -38,7 +38,7 @@ fn writes_every_page_kind() {
             .count()
     };
     assert_eq!(count("papers/", "/index.html"), 120);
-    let config = sheaf::input::config::Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     // One page and one feed per theme, plus the catch-all.
     assert_eq!(count("themes/", "/index.html"), config.themes.len() + 1);
     assert_eq!(count("themes/", "/atom.xml"), config.themes.len() + 1);

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use sheaf::build::{build, BuildOptions, BuildReport};
-use sheaf::input::config::Config;
 use sheaf::io::cache::{Cache, DIR};
 use sheaf::model::{DerivedSource, Earlier};
 
@@ -54,7 +53,7 @@ fn cached_equals_uncached(site: &TestSite, step: &str) {
 
 /// How many of the site's current entries the cache on disk holds.
 fn cached_entries(root: &Path) -> (usize, usize) {
-    let config = Config::load(root).unwrap();
+    let config = sheaf::io::load::config(root).unwrap();
     let cache = Cache::open(root, &config);
     let inputs = sheaf::io::load::load(config).unwrap();
     let hits = inputs
@@ -144,7 +143,9 @@ fn edits_to_an_entry_or_the_config_are_never_served_from_the_cache() {
     // paper under another theme) takes effect on cached entries too.
     let config_path = site.root().join("site-config.yaml");
     let config = std::fs::read_to_string(&config_path).unwrap();
-    let theme = Config::load(site.root()).unwrap().themes[0].id.clone();
+    let theme = sheaf::io::load::config(site.root()).unwrap().themes[0]
+        .id
+        .clone();
     assert!(!site
         .read(&format!("themes/{theme}/index.html"))
         .contains("Second paper"));
@@ -282,7 +283,9 @@ fn each_field_a_conversion_reads_is_in_its_key() {
         ),
         ("b.md", &entry("Second paper", "")),
     ]);
-    let theme = Config::load(site.root()).unwrap().themes[0].id.clone();
+    let theme = sheaf::io::load::config(site.root()).unwrap().themes[0]
+        .id
+        .clone();
     let same = |step: &str| cached_equals_uncached(&site, step);
     same("the first build");
     let edits = [

@@ -6,7 +6,6 @@ use biblatex::ChunksExt;
 
 use crate::common::*;
 use sheaf::front::import::{import_file, ImportOptions};
-use sheaf::input::config::Config;
 
 /// A site with two papers imported from a recorded arXiv response (so they
 /// have authors, ids and categories), plus a hostile one.
@@ -15,7 +14,7 @@ fn imported() -> TestSite {
         "hostile.md",
         "---\ntitle: \"A </script><b>bold</b> & {braced} 50% title\"\ndate: 2025-05-07\nauthors: [\"O'Brien & Co\", \"Zoë {Z} Ünal\"]\nabstract: |\n  Text with </script> in it.\n---\n",
     )]);
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let fixture = Path::new(REPO).join("tests/fixtures/import/arxiv-v1.xml");
     let opts = ImportOptions {
         date: time::macros::date!(2025 - 05 - 07),
@@ -326,7 +325,7 @@ fn a_year_or_a_month_is_stated_as_such_in_every_export() {
          @misc{yearmonth, title = {A Year and a Month}, author = {Alan Turing}, year = {2021}, month = jul, abstract = {The month too.}}\n",
     )
     .unwrap();
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let opts = ImportOptions {
         date: time::macros::date!(2025 - 05 - 07),
         format: None,

@@ -668,7 +668,7 @@ fn hidden_and_temporary_files_are_not_entries() {
 fn new_refuses_a_paper_held_by_an_entry_that_does_not_parse() {
     let broken = "---\ntitle: \"Mine\"\ndate: 2025-05-07\narxiv: \"2504.03380\"\nstatus: read\nstatus: read\n---\n";
     let site = TestSite::with_papers(&[("sub-mine.md", broken)]);
-    let config = sheaf::input::config::Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let today = time::macros::date!(2025 - 06 - 01);
     let err =
         sheaf::front::curate::new_entry(&config, "Another title", Some("2504.03380v2"), today)

@@ -26,7 +26,7 @@ fn options() -> ImportOptions {
 }
 
 fn import(site: &TestSite, file: &str, opts: &ImportOptions) -> ImportReport {
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     import_file(&config, &fixture(file), opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -179,7 +179,7 @@ fn dry_run_shows_a_diff_and_writes_nothing() {
 #[test]
 fn bad_files_write_nothing_and_name_the_problem() {
     let site = TestSite::with_papers(&[]);
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let err = import_file(&config, &fixture("arxiv-truncated.xml"), &options())
         .unwrap_err()
         .to_string();
@@ -205,7 +205,7 @@ fn theme_option_files_new_papers() {
     import(&site, "arxiv-v1.xml", &opts);
     assert!(read(&site, ODF).contains("themes: [\"vision-3d\"]"));
     opts.theme = Some("nope".into());
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     assert!(import_file(&config, &fixture("arxiv-v1.xml"), &opts).is_err());
 }
 
@@ -247,7 +247,7 @@ fn site_with_api(api: &str) -> (TestSite, Config) {
     let path = site.root().join("site-config.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\narxiv_api: \"{api}\"\n")).unwrap();
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     (site, config)
 }
 
@@ -360,7 +360,7 @@ fn skip_bad_imports_the_good_records_only() {
         "@misc{good, title = {A Good Paper}, eprint = {2401.00001}, archivePrefix = {arXiv}}\n\n@misc{bad, title = {A Bad Paper}, eprint = {2401.0001}, archivePrefix = {arXiv}}\n",
     )
     .unwrap();
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let err = import_file(&config, &bib, &options())
         .unwrap_err()
         .to_string();
@@ -453,7 +453,7 @@ mod curator_work_survives {
                             "@misc{{odf, title = {{Online Difficulty Filtering for Reasoning Oriented Reinforcement Learning}}, eprint = {{2504.03380}}, archivePrefix = {{arXiv}}, year = {{2025}}{}}}\n",
                             if month { ", month = apr" } else { "" }
                         )).unwrap();
-                        let config = Config::load(site.root()).unwrap();
+                        let config = sheaf::io::load::config(site.root()).unwrap();
                         import_file(&config, &bib, &options()).unwrap();
                     }
                     Step::EditNotes(new) => {
@@ -503,7 +503,7 @@ fn import_text(
 ) -> sheaf::Result<ImportReport> {
     let path = site.root().join(name);
     std::fs::write(&path, text).unwrap();
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     import_file(&config, &path, opts)
 }
 
@@ -512,7 +512,7 @@ fn a_broken_entry_stops_the_import_and_skip_bad_skips_only_its_paper() {
     // The curator added a second `status:`: the entry no longer parses.
     let broken = "---\ntitle: \"Curator's title\"\ndate: 2025-05-07\narxiv: \"2504.03380\"\nstatus: to-read\nstatus: read\nabstract: |\n  Kept.\n---\nNotes.\n";
     let site = TestSite::with_papers(&[("mine.md", broken)]);
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let before = snapshot(&site.papers());
     let err = import_file(&config, &fixture("arxiv-v1.xml"), &options())
         .unwrap_err()
@@ -559,7 +559,7 @@ fn skip_bad_says_when_a_broken_entry_names_no_paper() {
     let site = TestSite::with_papers(&[("lost.md", broken)]);
     let mut opts = options();
     opts.skip_bad = true;
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let report = import_file(&config, &fixture("arxiv-v1.xml"), &opts).unwrap();
     assert_eq!(report.created(), 2, "{report:?}");
     for o in &report.outcomes {

@@ -180,7 +180,7 @@ fn a_scaffolded_digest_builds_under_its_sub_path() {
     let on_disk: HashSet<PathBuf> = files.keys().map(|f| root.join(f)).collect();
     assert_eq!(reported, on_disk);
 
-    let config = sheaf::input::config::Config::load(&root).unwrap();
+    let config = sheaf::io::load::config(&root).unwrap();
     assert_eq!(config.title, "Ada's reading group");
     // The URL is normalised, as the config would have it.
     assert_eq!(
@@ -220,7 +220,7 @@ fn without_a_base_url_the_placeholder_is_named_after_the_folder() {
     init(&root, None, None).unwrap();
     let text = read(&root.join("site-config.yaml"));
     assert!(text.contains("CHANGE IT"), "{text}");
-    let config = sheaf::input::config::Config::load(&root).unwrap();
+    let config = sheaf::io::load::config(&root).unwrap();
     assert_eq!(
         config.urls.base_url(),
         "https://example.github.io/my-papers/"
@@ -236,7 +236,7 @@ fn a_title_with_yaml_and_html_syntax_round_trips_escaped() {
     let title = r#"Ada's "papers": #1 <b>RL</b> & {more} [x] - y \ z @BASE_URL@"#;
     let tmp = tempfile::tempdir().unwrap();
     init(tmp.path(), Some(title), Some("https://example.org/")).unwrap();
-    let config = sheaf::input::config::Config::load(tmp.path()).unwrap();
+    let config = sheaf::io::load::config(tmp.path()).unwrap();
     assert_eq!(config.title, title);
 
     build(tmp.path(), &BuildOptions::default()).unwrap();
@@ -535,14 +535,12 @@ fn the_built_in_theme_builds_what_a_copy_builds() {
     let url = Some("https://ada.github.io/papers/");
     init(&builtin, Some("Papers"), url).unwrap();
     init_with(&ejected, Some("Papers"), url, true).unwrap();
-    let builtin_config = sheaf::input::config::Config::load(&builtin).unwrap();
+    let builtin_config = sheaf::io::load::config(&builtin).unwrap();
     assert_eq!(builtin_config.templates, Theme::Builtin);
     assert!(!builtin.join("themes").exists());
     assert!(read(&builtin.join("site-config.yaml")).contains("\ntemplates: builtin\n"));
     assert_eq!(
-        sheaf::input::config::Config::load(&ejected)
-            .unwrap()
-            .templates,
+        sheaf::io::load::config(&ejected).unwrap().templates,
         Theme::Folder(THEME_DIR.into())
     );
     assert_eq!(
@@ -601,7 +599,7 @@ fn eject_theme_writes_a_copy_the_site_then_uses() {
             "{rel}"
         );
     }
-    let config = sheaf::input::config::Config::load(root).unwrap();
+    let config = sheaf::io::load::config(root).unwrap();
     assert_eq!(config.templates, Theme::Folder(THEME_DIR.into()));
     let text = read(&root.join("site-config.yaml"));
     assert!(!text.contains("\ntemplates: builtin\n"), "{text}");
@@ -645,7 +643,7 @@ fn eject_theme_refuses_a_templates_key_it_cannot_rewrite() {
         let path = root.join("site-config.yaml");
         let text = read(&path).replace("templates: builtin\n", spelling);
         std::fs::write(&path, &text).unwrap();
-        let Ok(config) = sheaf::input::config::Config::load(root) else {
+        let Ok(config) = sheaf::io::load::config(root) else {
             continue; // a spelling this config schema refuses anyway
         };
         assert_eq!(config.templates, Theme::Builtin, "{spelling:?}");
@@ -671,18 +669,18 @@ fn without_a_templates_key_an_existing_copy_wins() {
     let text = read(&path).replace("templates: builtin\n", "");
     std::fs::write(&path, &text).unwrap();
     assert_eq!(
-        sheaf::input::config::Config::load(root).unwrap().templates,
+        sheaf::io::load::config(root).unwrap().templates,
         Theme::Builtin
     );
     build(root, &BuildOptions::default()).unwrap();
     eject_theme(root).unwrap();
     assert_eq!(
-        sheaf::input::config::Config::load(root).unwrap().templates,
+        sheaf::io::load::config(root).unwrap().templates,
         Theme::Folder(THEME_DIR.into())
     );
     std::fs::write(&path, &text).unwrap();
     assert_eq!(
-        sheaf::input::config::Config::load(root).unwrap().templates,
+        sheaf::io::load::config(root).unwrap().templates,
         Theme::Folder(THEME_DIR.into())
     );
 }

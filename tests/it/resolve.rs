@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use crate::common::*;
 use sheaf::front::import::{resolve, Found, ResolveOptions};
-use sheaf::input::config::Config;
 
 const TODAY: time::Date = time::macros::date!(2026 - 01 - 02);
 
@@ -322,7 +321,7 @@ fn titles_are_batched_into_one_query_and_misses_asked_again_alone() {
             ("revised.md", plain("A Revised Paper")),
         ],
     );
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let mut opts = ResolveOptions::new(TODAY);
     opts.interval = Duration::ZERO;
     let report = resolve(&config, &opts, &sheaf::base::progress::Silent).unwrap();
@@ -370,7 +369,7 @@ fn a_different_abstract_is_kept_unless_asked_and_the_entry_marked_revised() {
     let (api, _) = fake_arxiv();
     let site = site_with(&api, &[("revised.md", plain("A Revised Paper"))]);
     let before = read(&site, "revised.md");
-    let config = Config::load(site.root()).unwrap();
+    let config = sheaf::io::load::config(site.root()).unwrap();
     let mut opts = ResolveOptions::new(TODAY);
     opts.interval = Duration::ZERO;
     let report = resolve(&config, &opts, &sheaf::base::progress::Silent).unwrap();

@@ -164,10 +164,13 @@ fn paths_in(module: &[String], code: &str) -> Vec<Vec<String>> {
             // `crate::{io, base}` or `crate::produce::{render, search}` not.
             if let Some(brace) = base.iter().position(|s| s == "{") {
                 let hides = brace == 0
-                    || APART
-                        .iter()
-                        .flat_map(|(a, b)| [a, b])
-                        .any(|m| m.split("::").count() > brace && starts_with(&base[..brace], m.rsplit_once("::").map_or(*m, |(l, _)| l)));
+                    || APART.iter().flat_map(|(a, b)| [a, b]).any(|m| {
+                        m.split("::").count() > brace
+                            && starts_with(
+                                &base[..brace],
+                                m.rsplit_once("::").map_or(*m, |(l, _)| l),
+                            )
+                    });
                 if !hides {
                     base.truncate(brace);
                 }
@@ -339,7 +342,12 @@ fn the_checker_sees_inline_paths_super_paths_and_no_comments() {
         "produce/render/mod.rs",
         "fn f() { let p = crate::produce::search::PAGE_PATH; }\n",
     );
-    assert_eq!(layer_findings(&render).len(), 1, "{:?}", layer_findings(&render));
+    assert_eq!(
+        layer_findings(&render).len(),
+        1,
+        "{:?}",
+        layer_findings(&render)
+    );
     let search = source(
         "produce/search/mod.rs",
         "fn f() { crate::produce::render::paper_path(\"x\"); }\n",
@@ -348,13 +356,20 @@ fn the_checker_sees_inline_paths_super_paths_and_no_comments() {
     // The model naming the cache, through `super::super`.
     let model = source("model/groups.rs", "use super::super::io::cache::Cache;\n");
     let found = layer_findings(&model);
-    assert!(found.len() == 1 && found[0].contains("layer `io`"), "{found:?}");
+    assert!(
+        found.len() == 1 && found[0].contains("layer `io`"),
+        "{found:?}"
+    );
     // Comments, doc comments and unit tests are not code.
     let quiet = source(
         "base/text.rs",
         "/// See [`crate::front::init`].\nfn f() {} // crate::io::fs\n/* crate::build */\n#[cfg(test)]\nmod tests {\n    use crate::build;\n    fn g() { std::fs::read(\"x\"); }\n}\n",
     );
-    assert!(layer_findings(&quiet).is_empty(), "{:?}", layer_findings(&quiet));
+    assert!(
+        layer_findings(&quiet).is_empty(),
+        "{:?}",
+        layer_findings(&quiet)
+    );
     assert!(io_findings(&quiet).is_empty());
     // A string is not a comment.
     let url = source(
@@ -365,9 +380,15 @@ fn the_checker_sees_inline_paths_super_paths_and_no_comments() {
     // Grouped imports are refused, so no path hides in braces.
     let grouped = source("base/urls.rs", "use crate::{io, base};\n");
     assert_eq!(layer_findings(&grouped).len(), 1);
-    let grouped = source("produce/render/mod.rs", "use crate::produce::{model, search};\n");
+    let grouped = source(
+        "produce/render/mod.rs",
+        "use crate::produce::{model, search};\n",
+    );
     assert_eq!(layer_findings(&grouped).len(), 1);
-    let leaves = source("model/mod.rs", "use crate::input::config::{Config, Theme};\n");
+    let leaves = source(
+        "model/mod.rs",
+        "use crate::input::config::{Config, Theme};\n",
+    );
     assert!(layer_findings(&leaves).is_empty());
 }
 

@@ -36,7 +36,6 @@ use crate::input::content::{
     identity_keys, lenient_identity_keys, render_entry, set_fields, slug_for_title, unique_slug,
     Entry, Field, Ids, NewEntry, PartialDate,
 };
-use crate::input::yaml;
 use crate::io::load;
 
 /// The source formats sheaf reads.
@@ -134,7 +133,7 @@ impl ImportReport {
 
 /// Imports every paper of `source` into the site's `content/papers/`.
 pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
-    let text = yaml::read_text(source)?;
+    let text = crate::io::fs::read_text(source)?;
     let Some(format) = opts.format.or_else(|| Format::detect(&text)) else {
         return Err(Error::Invalid(vec![Diagnostic::error(
             source,
@@ -496,7 +495,7 @@ pub fn import_records(
         return Ok(report);
     }
     if !planned.is_empty() {
-        std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+        crate::io::fs::create_dir_all(&dir)?;
         let files: Vec<(PathBuf, Vec<u8>)> = planned
             .into_iter()
             .map(|(path, _, text)| (crate::io::journal::through_link(path), text.into_bytes()))

@@ -25,7 +25,6 @@ use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::progress::Progress;
 use crate::input::config::Config;
 use crate::input::content::{parse_entry, set_fields, unique_keys, Entry, Field};
-use crate::input::yaml;
 
 /// arXiv asks for at most one request every three seconds.
 pub const DEFAULT_INTERVAL: Duration =
@@ -429,7 +428,7 @@ fn lookup(title: &str, records: &[(String, &Record)]) -> Lookup {
 /// Looks every title up in an arXiv Atom file. A file with a bad record
 /// is refused whole, as `import` refuses it.
 fn from_file(file: &Path, titles: &[&str]) -> Result<Vec<Lookup>> {
-    let text = yaml::read_text(file)?;
+    let text = crate::io::fs::read_text(file)?;
     if !atom::looks_like(&text) {
         return Err(Error::Invalid(vec![Diagnostic::error(
             file,

@@ -198,7 +198,6 @@ pub fn facet_path(f: &crate::model::Facet) -> String {
     crate::base::paths::facet_path(f.kind, f.value)
 }
 
-
 /// Everything a list shows about a paper.
 #[derive(Serialize)]
 pub struct Summary<'a> {
@@ -332,7 +331,6 @@ fn source_ctx(e: &crate::input::content::Entry) -> SourceCtx<'_> {
             .unwrap_or_default(),
     }
 }
-
 
 pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
     Summary {
@@ -511,7 +509,6 @@ pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> 
         date_rfc2822: rfc2822(e.date),
     }
 }
-
 
 fn midnight(d: Date) -> OffsetDateTime {
     d.midnight().assume_utc()

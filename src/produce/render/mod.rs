@@ -17,9 +17,9 @@ use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::base::error::{Diagnostic, Error, Result};
+use crate::base::paths::{month_path, paper_path, tag_path, theme_path};
 use crate::input::config::Config;
 use crate::input::inputs::{StaticFile, TemplateFile};
-use crate::base::paths::{month_path, paper_path, tag_path, theme_path};
 use crate::model::Site;
 use context::*;
 

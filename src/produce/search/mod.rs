@@ -36,10 +36,10 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::Site;
 use crate::base::artifact::{Depends, Output};
 use crate::base::display::{authors_short, display_date};
 use crate::base::paths::paper_path;
+use crate::model::Site;
 
 /// The reader's side of the search, written to the site root.
 const SCRIPT: &str = include_str!("search.js");
@@ -554,10 +554,7 @@ impl Index {
                     // was added, saying so: never one passed off as the other.
                     match p.entry.published {
                         Some(d) => d.year().to_string(),
-                        None => format!(
-                            "added {}",
-                            display_date(p.entry.date)
-                        ),
+                        None => format!("added {}", display_date(p.entry.date)),
                     },
                     themes,
                 ])
