@@ -153,13 +153,30 @@ pub enum Error {
     NotADigest { root: PathBuf },
 
     #[error("cannot fetch {url}: {message}")]
-    Fetch { url: String, message: String },
+    Fetch {
+        url: String,
+        message: String,
+        /// The network or protocol error, when there was one (an HTTP
+        /// status the API answered is in `message`).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
     #[error("cannot watch {}: {message}", path.display())]
-    Watch { path: PathBuf, message: String },
+    Watch {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: Option<notify::Error>,
+    },
 
     #[error("cannot serve on {address}: {message}")]
-    Serve { address: String, message: String },
+    Serve {
+        address: String,
+        message: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
 }
 
 impl Error {

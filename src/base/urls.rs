@@ -8,7 +8,7 @@
 
 use url::Url;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Urls {
     /// Absolute, ends in `/`.
     base_url: String,

@@ -86,6 +86,28 @@ impl<'a> From<&'a Config> for DerivedConfig<'a> {
     }
 }
 
+/// What the cache keys conversions by. Every field is named, so a new one
+/// does not compile until it is hashed (or left out with a reason). The
+/// keyword matchers are left out: they are made from the themes' keywords,
+/// which are in.
+impl std::hash::Hash for DerivedConfig<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let DerivedConfig {
+            urls,
+            allow_raw_html,
+            search,
+            themes,
+            theme_matchers: _,
+            catch_all_title,
+        } = self;
+        urls.hash(h);
+        allow_raw_html.hash(h);
+        search.hash(h);
+        themes.hash(h);
+        catch_all_title.hash(h);
+    }
+}
+
 impl DerivedConfig<'_> {
     /// The ids of the themes whose keywords match `text`, in config order.
     pub fn matching_themes(&self, text: &str) -> Vec<String> {

@@ -132,6 +132,7 @@ pub fn start(root: &Path, options: ServeOptions) -> Result<ServerHandle> {
         Err(_) => Err(Error::Serve {
             address: String::new(),
             message: "the server thread stopped before it was ready".into(),
+            source: None,
         }),
     }
 }
@@ -144,7 +145,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()
         .map_err(|e| Error::Serve {
             address: String::new(),
-            message: format!("cannot start the async runtime: {e}"),
+            message: "cannot start the async runtime".into(),
+            source: Some(e),
         })
 }
 
@@ -298,11 +300,12 @@ fn bind_error(address: SocketAddr, e: std::io::Error) -> Error {
             address.port().wrapping_add(1).max(1024)
         )
     } else {
-        e.to_string()
+        "cannot listen there".into()
     };
     Error::Serve {
         address: address.to_string(),
         message,
+        source: Some(e),
     }
 }
 

@@ -33,14 +33,16 @@ impl Watcher {
         let (tx, events) = std::sync::mpsc::channel();
         let mut watcher = notify::recommended_watcher(tx).map_err(|e| Error::Watch {
             path: paths.first().cloned().unwrap_or_default(),
-            message: e.to_string(),
+            message: "cannot start the file watcher".into(),
+            source: Some(e),
         })?;
         for path in paths {
             watcher
                 .watch(path, RecursiveMode::Recursive)
                 .map_err(|e| Error::Watch {
                     path: path.clone(),
-                    message: e.to_string(),
+                    message: "cannot watch for changes".into(),
+                    source: Some(e),
                 })?;
         }
         Ok(Watcher {
@@ -100,7 +102,8 @@ fn collect(event: notify::Event, paths: &mut Vec<PathBuf>) -> bool {
 fn watch_error(e: notify::Error) -> Error {
     Error::Watch {
         path: e.paths.first().cloned().unwrap_or_default(),
-        message: e.to_string(),
+        message: "the file watcher failed".into(),
+        source: Some(e),
     }
 }
 
@@ -108,6 +111,7 @@ fn stopped() -> Error {
     Error::Watch {
         path: PathBuf::new(),
         message: "the file watcher stopped".into(),
+        source: None,
     }
 }
 

@@ -157,35 +157,38 @@ pub fn fetch_release() -> Result<Release> {
     const TIMEOUT: Duration = Duration::from_secs(30);
     let version = env!("CARGO_PKG_VERSION");
     let url = format!("{}/v{version}/{SUMS_FILE}", release_base());
-    let failed = |message: String| Error::Fetch {
-        url: url.clone(),
-        message,
-    };
+    let failed =
+        |message: String, source: Option<Box<dyn std::error::Error + Send + Sync>>| Error::Fetch {
+            url: url.clone(),
+            message,
+            source,
+        };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(false)
         .user_agent(concat!("sheaf/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let mut response = agent.get(&url).call().map_err(|e| {
-        failed(match e {
-            ureq::Error::Timeout(_) => format!("no answer within {} s", TIMEOUT.as_secs()),
-            other => other.to_string(),
-        })
+    let mut response = agent.get(&url).call().map_err(|e| match e {
+        ureq::Error::Timeout(_) => {
+            failed(format!("no answer within {} s", TIMEOUT.as_secs()), None)
+        }
+        other => failed("the request failed".into(), Some(Box::new(other))),
     })?;
     let status = response.status();
     if status == 404 {
-        return Err(failed(format!(
-            "sheaf {version} has no published release there"
-        )));
+        return Err(failed(
+            format!("sheaf {version} has no published release there"),
+            None,
+        ));
     }
     if !status.is_success() {
-        return Err(failed(format!("the server answered HTTP {status}")));
+        return Err(failed(format!("the server answered HTTP {status}"), None));
     }
     let text = response
         .body_mut()
         .read_to_string()
-        .map_err(|e| failed(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| failed("cannot read the answer".into(), Some(Box::new(e))))?;
     Release::from_sums(&text, &url)
 }
 

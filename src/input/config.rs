@@ -16,7 +16,7 @@ use crate::input::yaml;
 pub use crate::base::paths::CONFIG_FILE;
 
 /// One research theme as written in the config.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeDef {
     pub id: String,

@@ -11,7 +11,8 @@
 //!   [`Derived::new`] can see);
 //! - the parts of the config that [`DerivedConfig`] lists (again the only
 //!   ones `Derived::new` can see: base URL, raw HTML rule, search, themes),
-//!   as their `Debug` text, so a new site title or page size keeps them;
+//!   hashed field by field (a new field there does not compile until it is
+//!   hashed too), so a new site title or page size keeps them;
 //! - the sheaf executable (a hash of its bytes), since a
 //!   new sheaf may convert Markdown differently.
 //!
@@ -249,7 +250,7 @@ fn stamp(config: &Config) -> u128 {
     // A build of sheaf is told apart by its executable: a rebuilt binary
     // (a new version, or a developer's change) starts a new cache.
     executable().hash(&mut h);
-    format!("{:?}", DerivedConfig::from(config)).hash(&mut h);
+    DerivedConfig::from(config).hash(&mut h);
     h.digest128()
 }
 

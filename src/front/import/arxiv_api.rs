@@ -48,28 +48,31 @@ pub fn get(
     params: &[(&str, String)],
     timeout: Duration,
 ) -> Result<String> {
-    let failed = |message: String| Error::Fetch {
-        url: api.to_string(),
-        message,
-    };
+    let failed =
+        |message: String, source: Option<Box<dyn std::error::Error + Send + Sync>>| Error::Fetch {
+            url: api.to_string(),
+            message,
+            source,
+        };
     let mut request = agent.get(api);
     for (key, value) in params {
         request = request.query(*key, value);
     }
-    let mut response = request.call().map_err(|e| {
-        failed(match e {
-            ureq::Error::Timeout(_) => format!("no answer within {} s", seconds(timeout)),
-            other => other.to_string(),
-        })
+    let mut response = request.call().map_err(|e| match e {
+        ureq::Error::Timeout(_) => failed(format!("no answer within {} s", seconds(timeout)), None),
+        other => failed("the request failed".into(), Some(Box::new(other))),
     })?;
     let status = response.status();
     let body = response
         .body_mut()
         .read_to_string()
-        .map_err(|e| failed(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| failed("cannot read the answer".into(), Some(Box::new(e))))?;
     if !status.is_success() {
         let snippet: String = body.chars().take(200).collect();
-        return Err(failed(format!("the API answered HTTP {status}: {snippet}")));
+        return Err(failed(
+            format!("the API answered HTTP {status}: {snippet}"),
+            None,
+        ));
     }
     Ok(body)
 }
