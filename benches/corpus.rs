@@ -8,14 +8,24 @@
 //! Used by `benches/edit_latency.rs`, `benches/hot_paths.rs` and
 //! `examples/gen_corpus.rs`, which can also write the same papers as a Hugo
 //! site (see [`hugo_page`]) for `scripts/bench.sh --hugo`.
+#![allow(unreachable_pub)] // also compiled as a bench crate of its own
 #![allow(dead_code)] // each including target uses a different part
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-#[path = "../tests/it/common/mod.rs"]
-mod common;
-pub use common::copy_dir;
+/// Copies a folder tree (tests and benchmarks start sites from the repository's).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for item in walkdir::WalkDir::new(from) {
+        let item = item.unwrap();
+        let target = to.join(item.path().strip_prefix(from).unwrap());
+        if item.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(item.path(), &target).unwrap();
+        }
+    }
+}
 
 const WORDS: &[&str] = &[
     "model",

@@ -7,6 +7,9 @@
 //! arrives over HTTP at a client subscribed to /__sheaf/events. Also
 //! reported: the rebuild alone (`Session::apply`), the rebuild after a
 //! template edit and a full build.
+// A test or bench crate: nothing is reachable from outside, so the
+// library's `unreachable_pub` rule does not apply.
+#![allow(unreachable_pub)]
 
 mod corpus;
 

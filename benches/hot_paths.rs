@@ -9,6 +9,9 @@
 //! `cargo bench --bench hot_paths` runs them all; add a filter to run some,
 //! e.g. `cargo bench --bench hot_paths -- markdown`. Times are reported,
 //! never asserted.
+// A test or bench crate: nothing is reachable from outside, so the
+// library's `unreachable_pub` rule does not apply.
+#![allow(unreachable_pub)]
 
 mod corpus;
 

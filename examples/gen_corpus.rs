@@ -8,6 +8,7 @@
 //! The papers come from `benches/corpus.rs` (the generator the benches
 //! use), so a corpus here is byte for byte what `edit_latency` measures.
 //! `scripts/bench.sh` drives this.
+#![allow(unreachable_pub)] // also compiled as a bench crate of its own
 
 #[path = "../benches/corpus.rs"]
 mod corpus;

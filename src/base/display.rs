@@ -4,7 +4,7 @@
 use time::Date;
 
 /// Up to three authors, else the first two and "et al.".
-pub fn authors_short(authors: &[String]) -> String {
+pub(crate) fn authors_short(authors: &[String]) -> String {
     match authors.len() {
         0 => String::new(),
         1..=3 => authors.join(", "),
@@ -13,6 +13,6 @@ pub fn authors_short(authors: &[String]) -> String {
 }
 
 /// `7 May 2025`.
-pub fn display_date(d: Date) -> String {
+pub(crate) fn display_date(d: Date) -> String {
     format!("{} {} {}", d.day(), d.month(), d.year())
 }

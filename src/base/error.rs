@@ -32,7 +32,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(
+    pub(crate) fn error(
         file: impl Into<PathBuf>,
         line: Option<usize>,
         message: impl Into<String>,
@@ -45,7 +45,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(
+    pub(crate) fn warning(
         file: impl Into<PathBuf>,
         line: Option<usize>,
         message: impl Into<String>,
@@ -180,25 +180,17 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn read(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
         Error::Read {
             path: path.to_path_buf(),
             source,
         }
     }
 
-    pub fn write(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn write(path: &Path, source: std::io::Error) -> Self {
         Error::Write {
             path: path.to_path_buf(),
             source,
-        }
-    }
-
-    /// The diagnostics of an [`Error::Invalid`], empty for other errors.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
-        match self {
-            Error::Invalid(d) => d,
-            _ => &[],
         }
     }
 }
@@ -237,7 +229,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The 1-based line of the first line in `text` that, trimmed, starts with
 /// `prefix`. Used to place semantic errors (found after YAML parsing, which
 /// forgets positions) on the line a curator has to fix.
-pub fn line_of(text: &str, prefix: &str) -> Option<usize> {
+pub(crate) fn line_of(text: &str, prefix: &str) -> Option<usize> {
     text.lines()
         .position(|l| l.trim_start().trim_start_matches("- ").starts_with(prefix))
         .map(|i| i + 1)

@@ -1,7 +1,7 @@
-pub mod artifact;
-pub mod display;
+pub(crate) mod artifact;
+pub(crate) mod display;
 pub mod error;
-pub mod paths;
+pub(crate) mod paths;
 pub mod progress;
-pub mod text;
+pub(crate) mod text;
 pub mod urls;

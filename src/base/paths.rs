@@ -9,28 +9,28 @@
 pub const CONFIG_FILE: &str = "site-config.yaml";
 
 /// The search page.
-pub const SEARCH_PAGE: &str = "search/";
+pub(crate) const SEARCH_PAGE: &str = "search/";
 
 /// The search page's script.
-pub const SEARCH_SCRIPT: &str = "search.js";
+pub(crate) const SEARCH_SCRIPT: &str = "search.js";
 
-pub fn paper_path(slug: &str) -> String {
+pub(crate) fn paper_path(slug: &str) -> String {
     format!("papers/{slug}/")
 }
 
-pub fn theme_path(id: &str) -> String {
+pub(crate) fn theme_path(id: &str) -> String {
     format!("themes/{id}/")
 }
 
-pub fn tag_path(slug: &str) -> String {
+pub(crate) fn tag_path(slug: &str) -> String {
     format!("tags/{slug}/")
 }
 
-pub fn month_path(year: i32, month: u8) -> String {
+pub(crate) fn month_path(year: i32, month: u8) -> String {
     format!("archive/{year:04}/{month:02}/")
 }
 
 /// `verdict/must-read/`, `status/reading/`.
-pub fn facet_path(kind: &str, value: &str) -> String {
+pub(crate) fn facet_path(kind: &str, value: &str) -> String {
     format!("{kind}/{value}/")
 }

@@ -15,7 +15,7 @@ pub trait Progress: Sync {
 }
 
 /// Runs `f` and reports how long it took as `stage`.
-pub fn time<T>(progress: &dyn Progress, stage: &'static str, f: impl FnOnce() -> T) -> T {
+pub(crate) fn time<T>(progress: &dyn Progress, stage: &'static str, f: impl FnOnce() -> T) -> T {
     let start = std::time::Instant::now();
     let value = f();
     progress.timed(stage, start.elapsed());

@@ -3,7 +3,7 @@
 
 /// Words (three letters or more, not stop words) and two-word phrases, in
 /// text order, each phrase before its second word.
-pub fn terms(text: &str) -> Vec<String> {
+pub(crate) fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for_each_term(text, |first, second| match second {
         Some(w) => out.push(format!("{first} {w}")),
@@ -15,7 +15,7 @@ pub fn terms(text: &str) -> Vec<String> {
 /// Calls `f(word, None)` for each term of `text` as [`terms`] finds them,
 /// and `f(first, Some(second))` for each two-word phrase, without
 /// allocating a string per term (this runs on every abstract).
-pub fn for_each_term(text: &str, mut f: impl FnMut(&str, Option<&str>)) {
+pub(crate) fn for_each_term(text: &str, mut f: impl FnMut(&str, Option<&str>)) {
     // The previous word, when it was a term: a phrase starts there.
     let mut prev = String::new();
     for_each_word(text, |w| {
@@ -34,7 +34,7 @@ pub fn for_each_term(text: &str, mut f: impl FnMut(&str, Option<&str>)) {
 
 /// Whether a lowercased word counts as a term: three letters or more,
 /// starting with a letter, not a stop word.
-pub fn is_term(word: &str) -> bool {
+pub(crate) fn is_term(word: &str) -> bool {
     word.chars().nth(2).is_some()
         && word.chars().next().is_some_and(char::is_alphabetic)
         && !STOP_SET.contains(word)
@@ -42,7 +42,7 @@ pub fn is_term(word: &str) -> bool {
 
 /// Calls `f` with each word of `text` as [`terms`] splits it, lowercased
 /// (in a buffer reused between words, so nothing is allocated per word).
-pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut buf = String::new();
     // On ASCII text a byte test splits the same, several times quicker.
     let ascii = text.is_ascii();

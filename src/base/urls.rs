@@ -42,25 +42,25 @@ impl Urls {
         &self.base_url
     }
 
-    pub fn base_path(&self) -> &str {
+    pub(crate) fn base_path(&self) -> &str {
         &self.base_path
     }
 
     /// The root-relative URL of a site path such as `papers/x/` or
     /// `style.css` (leading slashes are ignored).
-    pub fn path(&self, site_path: &str) -> String {
+    pub(crate) fn path(&self, site_path: &str) -> String {
         format!("{}{}", self.base_path, site_path.trim_start_matches('/'))
     }
 
     /// The absolute URL of a site path.
-    pub fn permalink(&self, site_path: &str) -> String {
+    pub(crate) fn permalink(&self, site_path: &str) -> String {
         format!("{}{}", self.base_url, site_path.trim_start_matches('/'))
     }
 }
 
 /// Is `s` an absolute http(s) URL? Front matter links must be: anything
 /// else (`javascript:`, `data:`) could run in a reader's browser.
-pub fn is_web_url(s: &str) -> bool {
+pub(crate) fn is_web_url(s: &str) -> bool {
     Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 

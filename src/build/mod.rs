@@ -58,7 +58,7 @@ pub fn load_config(root: &Path, options: &BuildOptions) -> Result<Config> {
 }
 
 /// Where a build writes: the override, else the config's `output_dir`.
-pub fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
+pub(crate) fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
     options
         .output_dir
         .clone()
@@ -67,7 +67,7 @@ pub fn output_dir(config: &Config, options: &BuildOptions) -> PathBuf {
 
 /// Refuses an output folder that a build's clean-up could destroy sources
 /// in. `sheaf check` runs the same test on the config's `output_dir`.
-pub fn check_output_dir(config: &Config, out_dir: &Path) -> Result<()> {
+pub(crate) fn check_output_dir(config: &Config, out_dir: &Path) -> Result<()> {
     let root = &config.root;
     let mut sources = vec![
         root.join(&config.content_dir),
@@ -234,7 +234,7 @@ impl Update {
     }
 
     /// Only stylesheets changed: a browser can swap them without reloading.
-    pub fn css_only(&self) -> bool {
+    pub(crate) fn css_only(&self) -> bool {
         self.removed.is_empty()
             && !self.changed.is_empty()
             && self.changed.iter().all(|p| p.ends_with(".css"))
@@ -275,7 +275,7 @@ impl Session {
     }
 
     /// A full build, in memory, reporting how rendering goes.
-    pub fn with_progress(
+    pub(crate) fn with_progress(
         root: &Path,
         options: BuildOptions,
         progress: &dyn Progress,
@@ -488,7 +488,7 @@ impl Session {
 
     /// Reloads everything. The Markdown of unchanged entries is reused
     /// unless the config changed (links and HTML rules depend on it).
-    pub fn rebuild_all(&mut self, config_changed: bool) -> Result<Update> {
+    pub(crate) fn rebuild_all(&mut self, config_changed: bool) -> Result<Update> {
         let previous = (!config_changed).then_some(&self.site);
         let options = BuildOptions {
             // A running session has the conversions it needs in memory.

@@ -12,24 +12,24 @@ use crate::input::content::Entry;
 /// did not change.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Derived {
-    pub abstract_html: String,
-    pub notes_html: String,
+    pub(crate) abstract_html: String,
+    pub(crate) notes_html: String,
     /// The abstract as plain text (excerpts, descriptions, theme rules).
-    pub abstract_text: String,
+    pub(crate) abstract_text: String,
     /// `@/` link targets in the abstract and the notes.
-    pub abstract_links: Vec<String>,
-    pub notes_links: Vec<String>,
+    pub(crate) abstract_links: Vec<String>,
+    pub(crate) notes_links: Vec<String>,
     /// Theme ids: the front matter's, else those whose keywords match;
     /// empty means the catch-all.
-    pub theme_ids: Vec<String>,
+    pub(crate) theme_ids: Vec<String>,
     /// Tag slugs with the names as written, in order, without repeats.
-    pub tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<(String, String)>,
     /// The notes as plain text (search snippets).
-    pub notes_text: String,
+    pub(crate) notes_text: String,
     /// Term counts of title and abstract, for related papers.
-    pub terms: crate::convert::related::TermCounts,
+    pub(crate) terms: crate::convert::related::TermCounts,
     /// Scored words of every searchable field, for the search index.
-    pub search: crate::produce::search::DocTerms,
+    pub(crate) search: crate::produce::search::DocTerms,
 }
 
 /// The fields of an entry that [`Derived`] is made from, and only those:
@@ -37,12 +37,12 @@ pub struct Derived {
 /// its result (the on-disk cache keys it by a hash of them).
 #[derive(Hash)]
 pub struct DerivedSource<'a> {
-    pub title: &'a str,
-    pub authors: &'a [String],
-    pub themes: Option<&'a [String]>,
-    pub tags: &'a [String],
-    pub abstract_md: &'a str,
-    pub notes_md: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) authors: &'a [String],
+    pub(crate) themes: Option<&'a [String]>,
+    pub(crate) tags: &'a [String],
+    pub(crate) abstract_md: &'a str,
+    pub(crate) notes_md: &'a str,
 }
 
 impl<'a> From<&'a Entry> for DerivedSource<'a> {
@@ -64,13 +64,13 @@ impl<'a> From<&'a Entry> for DerivedSource<'a> {
 #[derive(Debug)]
 pub struct DerivedConfig<'a> {
     /// Links in Markdown resolve under the base URL.
-    pub urls: &'a crate::base::urls::Urls,
-    pub allow_raw_html: bool,
-    pub search: bool,
+    pub(crate) urls: &'a crate::base::urls::Urls,
+    pub(crate) allow_raw_html: bool,
+    pub(crate) search: bool,
     /// Ids and keywords (theme rules) and titles (search labels).
-    pub themes: &'a [ThemeDef],
-    pub theme_matchers: &'a crate::input::matcher::KeywordRules,
-    pub catch_all_title: &'a str,
+    pub(crate) themes: &'a [ThemeDef],
+    pub(crate) theme_matchers: &'a crate::input::matcher::KeywordRules,
+    pub(crate) catch_all_title: &'a str,
 }
 
 impl<'a> From<&'a Config> for DerivedConfig<'a> {
@@ -120,7 +120,7 @@ impl DerivedConfig<'_> {
 }
 
 impl Derived {
-    pub fn new(e: &DerivedSource, config: &DerivedConfig) -> Derived {
+    pub(crate) fn new(e: &DerivedSource, config: &DerivedConfig) -> Derived {
         let abs = markdown::render(e.abstract_md, Source::Abstract, config.urls);
         let notes = markdown::render(
             e.notes_md,

@@ -1,3 +1,3 @@
-pub mod derived;
+pub(crate) mod derived;
 pub mod markdown;
-pub mod related;
+pub(crate) mod related;

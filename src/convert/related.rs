@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 /// How many related papers a page lists.
-pub const RELATED: usize = 5;
+pub(crate) const RELATED: usize = 5;
 
 /// Terms kept per paper: enough to find neighbours, few enough to keep
 /// posting lists short.
@@ -29,7 +29,7 @@ const MAX_MAX_DF: u32 = 300;
 
 /// A term, as a 64-bit hash: computed once per entry and kept across
 /// rebuilds, so the statistics over all papers hash integers, not strings.
-pub type Term = u64;
+pub(crate) type Term = u64;
 
 /// Terms are hashes already: a map needs only to mix their bits (one
 /// multiply), not to hash them again. Mixed because hashbrown tells keys
@@ -96,7 +96,7 @@ impl<V: Send> Parts<V> {
 /// between builds (300,000 terms at 10,000 papers), so they are stored
 /// compactly: ten bytes a term, where `(Term, u32)` pairs take sixteen.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TermCounts {
+pub(crate) struct TermCounts {
     terms: Box<[Term]>,
     /// Saturating: a term seen more than 65,535 times in one title and
     /// abstract (which takes an abstract of over 256 KB, of that one
@@ -105,29 +105,25 @@ pub struct TermCounts {
 }
 
 impl TermCounts {
-    pub fn iter(&self) -> impl Iterator<Item = (Term, u16)> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Term, u16)> + '_ {
         self.terms.iter().copied().zip(self.counts.iter().copied())
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.terms.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
     }
 }
 
 /// One paper as the computation sees it.
-pub struct Doc<'a> {
+pub(crate) struct Doc<'a> {
     /// Term counts of title and abstract.
-    pub terms: &'a TermCounts,
+    pub(crate) terms: &'a TermCounts,
     /// Theme indices, for ties.
-    pub themes: &'a [usize],
+    pub(crate) themes: &'a [usize],
 }
 
 /// The related papers of every paper, as indices, best first.
-pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
+pub(crate) fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
     let n = docs.len();
     if n < 2 {
         return vec![Vec::new(); n];
@@ -238,7 +234,7 @@ pub fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
 
 /// A hash of everything [`related`] reads, so its result can be kept
 /// between builds (by `crate::io::cache`) and reused while this stays the same.
-pub fn input_key(docs: &[Doc]) -> u128 {
+pub(crate) fn input_key(docs: &[Doc]) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     // One update per paper: the hasher is slow when fed field by field.
     let mut bytes = Vec::new();
@@ -262,7 +258,7 @@ pub fn input_key(docs: &[Doc]) -> u128 {
 
 /// Term counts of a text (words and two-word phrases, as
 /// `text::for_each_term` finds them), terms hashed with [`term_hash`].
-pub fn term_counts(text: &str) -> TermCounts {
+pub(crate) fn term_counts(text: &str) -> TermCounts {
     // An abstract has about 200 terms: room for them from the start.
     let mut counts: TermMap<u32> = TermMap::with_capacity_and_hasher(256, Default::default());
     crate::base::text::for_each_term(text, |first, second| {
@@ -285,7 +281,7 @@ pub fn term_counts(text: &str) -> TermCounts {
 
 /// The hash of a term given in parts: FNV-1a, fixed (the same term has
 /// the same hash in every build) and quick on short words.
-pub fn term_hash(parts: &[&[u8]]) -> Term {
+pub(crate) fn term_hash(parts: &[&[u8]]) -> Term {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for &b in *part {

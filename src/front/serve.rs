@@ -49,7 +49,7 @@ pub struct ServeOptions {
 
 /// What the pages hear about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LiveEvent {
+pub(crate) enum LiveEvent {
     /// Something changed: reload.
     Reload,
     /// Only these stylesheets changed (site paths): swap them.
@@ -244,7 +244,7 @@ pub async fn run(
 /// How long a client may take to send a request's headers. axum's own
 /// `serve` sets none, so a client that opens connections and never
 /// finishes a request would hold each one (and its task) for ever.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Serves `app` on every connection `listener` accepts, each with
 /// [`HEADER_TIMEOUT`]. Runs until dropped.
@@ -276,7 +276,7 @@ async fn accept(listener: tokio::net::TcpListener, app: Router) {
 }
 
 /// What to tell the curator when the preview listens beyond this machine.
-pub fn network_notice(bind: IpAddr) -> Option<String> {
+pub(crate) fn network_notice(bind: IpAddr) -> Option<String> {
     if bind.is_loopback() {
         return None;
     }

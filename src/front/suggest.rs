@@ -71,7 +71,7 @@ pub fn themes_report(root: &Path, suggest: bool) -> Result<String> {
 }
 
 /// A YAML snippet of suggested themes for the papers at `unsorted`.
-pub fn suggestions(site: &Site, unsorted: &[usize]) -> String {
+pub(crate) fn suggestions(site: &Site, unsorted: &[usize]) -> String {
     if unsorted.is_empty() {
         return "# Every paper is in a theme: nothing to suggest.\n".into();
     }

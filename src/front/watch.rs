@@ -15,7 +15,7 @@ use crate::base::error::{Error, Result};
 
 /// A batch ends once no event came for this long: short enough to feel
 /// instant, long enough to merge an editor's save.
-pub const DEBOUNCE: Duration = Duration::from_millis(20);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// A steady stream of events (a large checkout) still gets rebuilt this
 /// often.

@@ -25,7 +25,7 @@ use crate::base::error::{Error, Result};
 /// The environment variable that replaces GitHub's release download URL:
 /// for the workflow's install step, and for the checksums `init` and
 /// `upgrade-workflows` read (tests point it at a server on 127.0.0.1).
-pub const RELEASE_BASE_ENV: &str = "SHEAF_RELEASE_BASE";
+pub(crate) const RELEASE_BASE_ENV: &str = "SHEAF_RELEASE_BASE";
 
 /// The checksum file of a release, next to its archives.
 pub const SUMS_FILE: &str = "SHA256SUMS";
@@ -145,7 +145,7 @@ pub fn archive_name(version: &str, target: &str) -> String {
 
 /// Where the release archives are downloaded from: GitHub's release
 /// downloads of the package's repository, or [`RELEASE_BASE_ENV`].
-pub fn release_base() -> String {
+pub(crate) fn release_base() -> String {
     match std::env::var(RELEASE_BASE_ENV) {
         Ok(base) if !base.is_empty() => base.trim_end_matches('/').to_string(),
         _ => format!("{}/releases/download", env!("CARGO_PKG_REPOSITORY")),

@@ -34,8 +34,8 @@ pub struct ThemeDef {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TagRule {
-    pub tag: String,
-    pub keywords: Vec<String>,
+    pub(crate) tag: String,
+    pub(crate) keywords: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,10 +90,10 @@ fn default_language() -> String {
 }
 /// Where a site without a `templates` key that has its own copy of the
 /// default theme keeps it (where `sheaf init` used to put it).
-pub const THEME_DIR: &str = "themes/default";
+pub(crate) const THEME_DIR: &str = "themes/default";
 
 /// The value of `templates` that names the theme built into sheaf.
-pub const BUILTIN: &str = "builtin";
+pub(crate) const BUILTIN: &str = "builtin";
 
 /// The visual theme a site uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +165,7 @@ pub struct Config {
 
 impl Config {
     /// Parses config text; `path` is only used in messages.
-    pub fn parse(
+    pub(crate) fn parse(
         root: &Path,
         path: &Path,
         text: &str,
@@ -306,7 +306,7 @@ impl Config {
 
     /// The visual theme's folder, absolute when the root is; `None` for
     /// the built-in theme, which has no files to read or watch.
-    pub fn theme_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn theme_dir(&self) -> Option<PathBuf> {
         match &self.templates {
             Theme::Builtin => None,
             Theme::Folder(dir) => Some(self.root.join(dir)),
@@ -314,17 +314,17 @@ impl Config {
     }
 
     /// The folder that holds paper entries.
-    pub fn papers_dir(&self) -> PathBuf {
+    pub(crate) fn papers_dir(&self) -> PathBuf {
         self.root.join(&self.content_dir).join("papers")
     }
 
     /// Is `id` a theme this site knows (including the catch-all)?
-    pub fn has_theme(&self, id: &str) -> bool {
+    pub(crate) fn has_theme(&self, id: &str) -> bool {
         self.catch_all.id == id || self.themes.iter().any(|t| t.id == id)
     }
 
     /// The tags whose rules match `text`, in config order.
-    pub fn matching_tags(&self, text: &str) -> Vec<String> {
+    pub(crate) fn matching_tags(&self, text: &str) -> Vec<String> {
         self.tag_matchers
             .matching(text)
             .into_iter()
@@ -361,7 +361,7 @@ fn check_cname(cname: &str, urls: Option<&Urls>) -> std::result::Result<(), Stri
 
 /// Lowercase ASCII letters, digits and single hyphens: safe in a URL path
 /// and a file name on every platform.
-pub fn is_slug(s: &str) -> bool {
+pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
         && !s.ends_with('-')

@@ -11,17 +11,17 @@ use crate::input::content::Entry;
 /// and its text.
 #[derive(Debug, Clone)]
 pub struct TemplateFile {
-    pub name: String,
-    pub path: PathBuf,
-    pub text: String,
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
 }
 
 /// A file copied to the output as it is.
 #[derive(Debug, Clone)]
 pub struct StaticFile {
     /// Path inside the output, with `/` separators.
-    pub out_path: String,
-    pub bytes: Vec<u8>,
+    pub(crate) out_path: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Everything read from the disk for one build.

@@ -12,7 +12,11 @@ use crate::input::content::{Entry, PartialDate};
 /// curator meant: a `base_url` still at the placeholder `sheaf init` wrote,
 /// empty abstracts, dates in the future. `sheaf check` and `sheaf build`
 /// both show them (`build::Session::warnings`).
-pub fn lints(config: &Config, entries: &[std::sync::Arc<Entry>], today: Date) -> Vec<Diagnostic> {
+pub(crate) fn lints(
+    config: &Config,
+    entries: &[std::sync::Arc<Entry>],
+    today: Date,
+) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     let base_url = config.urls.base_url();
     // `sheaf init`'s placeholder is on example.github.io; any `example.`

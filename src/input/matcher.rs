@@ -53,7 +53,7 @@ enum Matcher {
 const SET_SIZE_LIMIT: usize = 64 << 20;
 
 impl KeywordRules {
-    pub fn new<'a>(rules: impl IntoIterator<Item = &'a [String]>) -> KeywordRules {
+    pub(crate) fn new<'a>(rules: impl IntoIterator<Item = &'a [String]>) -> KeywordRules {
         let (mut patterns, mut rule_of) = (Vec::new(), Vec::new());
         for (i, keywords) in rules.into_iter().enumerate() {
             if let Some(p) = pattern(keywords) {
@@ -78,7 +78,7 @@ impl KeywordRules {
     }
 
     /// The rules that match `text`, in order.
-    pub fn matching(&self, text: &str) -> Vec<usize> {
+    pub(crate) fn matching(&self, text: &str) -> Vec<usize> {
         match &self.matcher {
             Matcher::Set(set) => set
                 .matches(text)

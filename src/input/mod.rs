@@ -1,7 +1,7 @@
 pub mod config;
 pub mod content;
-pub mod inputs;
-pub mod lints;
-pub mod matcher;
-pub mod theme;
-pub mod yaml;
+pub(crate) mod inputs;
+pub(crate) mod lints;
+pub(crate) mod matcher;
+pub(crate) mod theme;
+pub(crate) mod yaml;

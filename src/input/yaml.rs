@@ -12,7 +12,7 @@ use serde_yaml::Value;
 use crate::base::error::Diagnostic;
 
 /// UTF-8 check and newline normalisation of a file's bytes.
-pub fn decode(path: &Path, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> {
+pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()
@@ -41,7 +41,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> std::result::Result<String, Diagno
 /// parser's own recursion limit comes only after time that grows with the
 /// square of the depth. serde_yaml bounds alias expansion, and strings may
 /// not hold characters that XML cannot carry ([`check_chars`]).
-pub fn from_str<T: DeserializeOwned>(
+pub(crate) fn from_str<T: DeserializeOwned>(
     text: &str,
     path: &Path,
     line_offset: usize,
@@ -59,7 +59,7 @@ pub fn from_str<T: DeserializeOwned>(
 }
 
 /// [`from_str`] for a [`Value`], parsed once.
-pub fn value_from_str(
+pub(crate) fn value_from_str(
     text: &str,
     path: &Path,
     line_offset: usize,
@@ -152,7 +152,7 @@ fn explain(message: String, line: Option<usize>, text: &str) -> (String, Option<
 
 /// Deeper nesting than any real config or entry needs; far below where the
 /// parser slows down.
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 /// Refuses YAML nested deeper than [`MAX_NESTING`], in one pass over the
 /// text: flow collections (`[` and `{`, counted outside quotes, comments

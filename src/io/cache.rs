@@ -61,7 +61,7 @@ const FORMAT: u32 = 3;
 
 /// Identifies a [`Derived`]: a 128-bit hash of its sources (see the module
 /// docs), so two different entries never share one in practice.
-pub type Key = u128;
+pub(crate) type Key = u128;
 
 /// Conversions by key, as a shard file holds them.
 type Records = Vec<(Key, Arc<Derived>)>;
@@ -132,7 +132,7 @@ impl Cache {
     }
 
     /// The key of an entry's conversion.
-    pub fn key(&self, source: &DerivedSource) -> Key {
+    pub(crate) fn key(&self, source: &DerivedSource) -> Key {
         let mut h = Xxh3::new();
         self.stamp.hash(&mut h);
         source.hash(&mut h);
@@ -148,18 +148,14 @@ impl Cache {
         self.records.is_empty()
     }
 
-    /// Saves the conversions of `site`'s papers, and only those: records
-    /// of entries since edited or deleted are dropped. Only shards whose
-    /// set of records changed are written. Returns how many were.
-    pub fn save(self, site: &Site) -> Result<usize> {
-        self.plan(site).write()
-    }
-
-    /// [`Cache::save`] on another thread, which takes only what it writes
+    /// Saves the conversions of `site`'s papers, and only those, on another
+    /// thread: records of entries since edited or deleted are dropped, and
+    /// only shards whose set of records changed are written (the thread
+    /// returns how many were). The thread takes only what it writes
     /// from `site`: after a build that changed nothing, no conversion. (A
     /// one-off build frees each paper's HTML once its page is written,
     /// `Site::forget_html`, but not while a conversion is shared.)
-    pub fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
+    pub(crate) fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
         let plan = self.plan(site);
         std::thread::spawn(move || plan.write())
     }
@@ -296,7 +292,7 @@ const MAX_MANIFESTS: usize = 8;
 
 /// What the last build with the cache wrote to `out_dir` (see
 /// [`Manifest`]); empty when unknown.
-pub fn load_manifest(root: &Path, out_dir: &Path) -> Manifest {
+pub(crate) fn load_manifest(root: &Path, out_dir: &Path) -> Manifest {
     let Some(path) = manifest_path(root, out_dir) else {
         return Manifest::default();
     };
@@ -306,7 +302,7 @@ pub fn load_manifest(root: &Path, out_dir: &Path) -> Manifest {
 }
 
 /// Keeps the manifest of what a build just wrote to `out_dir`.
-pub fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result<()> {
+pub(crate) fn save_manifest(root: &Path, out_dir: &Path, manifest: &Manifest) -> Result<()> {
     let Some(path) = manifest_path(root, out_dir) else {
         return Ok(());
     };
@@ -331,7 +327,7 @@ const OWNERS_MAGIC: &[u8; 16] = b"sheaf-owned-v1\n\0";
 /// Which files in `out_dir` sheaf wrote (see [`crate::io::output::Owned`]):
 /// the record the last build left, else, for a folder an older sheaf
 /// built, the files its manifest lists; `None` when neither is there.
-pub fn load_owned(root: &Path, out_dir: &Path) -> crate::io::output::Owned {
+pub(crate) fn load_owned(root: &Path, out_dir: &Path) -> crate::io::output::Owned {
     let path = record_path(root, OWNERS_DIR, out_dir)?;
     if let Some(keys) = read_owned(&path) {
         return Some(keys.into_iter().collect());
@@ -357,7 +353,7 @@ fn read_owned(path: &Path) -> Option<Vec<u64>> {
 /// Records that sheaf wrote the files with these `keys` (sorted) into
 /// `out_dir`, unless the record already says so. Kept even for builds
 /// without the cache: it is what lets the next build clean the folder.
-pub fn save_owned(
+pub(crate) fn save_owned(
     root: &Path,
     out_dir: &Path,
     keys: &[u64],

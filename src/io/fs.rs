@@ -10,7 +10,7 @@ use crate::input::yaml::decode;
 
 /// Larger inputs are refused rather than parsed: no real config or entry
 /// comes near this, and it bounds the memory a hostile file can take.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads a text file: size-checked, UTF-8, BOM stripped, `\r\n` as `\n`.
 pub fn read_text(path: &Path) -> Result<String> {
@@ -41,7 +41,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 }
 
 /// A file's text when it exists, `None` when it does not.
-pub fn read_text_if_present(path: &Path) -> Result<Option<String>> {
+pub(crate) fn read_text_if_present(path: &Path) -> Result<Option<String>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -50,17 +50,17 @@ pub fn read_text_if_present(path: &Path) -> Result<Option<String>> {
 }
 
 /// Creates a folder and the folders above it that are missing.
-pub fn create_dir_all(dir: &Path) -> Result<()> {
+pub(crate) fn create_dir_all(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))
 }
 
 /// Does anything (a file, a folder, even a dangling link) have this name?
-pub fn exists(path: &Path) -> bool {
+pub(crate) fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Whether `path` is a folder: `None` when nothing is there.
-pub fn is_folder(path: &Path) -> Result<Option<bool>> {
+pub(crate) fn is_folder(path: &Path) -> Result<Option<bool>> {
     match std::fs::metadata(path) {
         Ok(m) => Ok(Some(m.is_dir())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -69,14 +69,14 @@ pub fn is_folder(path: &Path) -> Result<Option<bool>> {
 }
 
 /// The absolute path of `path`, links resolved where it exists.
-pub fn absolute(path: &Path) -> std::path::PathBuf {
+pub(crate) fn absolute(path: &Path) -> std::path::PathBuf {
     std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Adds to the end of an existing file.
-pub fn append(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn append(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::File::options()
         .append(true)
         .open(path)
@@ -87,7 +87,7 @@ pub fn append(path: &Path, bytes: &[u8]) -> Result<()> {
 /// New files written one by one, taken back together if a later one
 /// fails (`sheaf init`: a scaffold is there whole or not at all).
 #[derive(Default)]
-pub struct NewFiles {
+pub(crate) struct NewFiles {
     files: Vec<std::path::PathBuf>,
     dirs: Vec<std::path::PathBuf>,
 }
@@ -96,7 +96,7 @@ impl NewFiles {
     /// Creates a new file. Unlike [`write_atomic`] (a temporary file made
     /// private, then renamed), this gives the file the usual permissions,
     /// and it fails rather than replace a file that appeared meanwhile.
-    pub fn create(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn create(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
         if let Some(parent) = path.parent() {
             // Create missing folders one by one, outermost first, so that
             // each can be removed again.
@@ -120,12 +120,12 @@ impl NewFiles {
     }
 
     /// The files created, in order.
-    pub fn into_paths(self) -> Vec<std::path::PathBuf> {
+    pub(crate) fn into_paths(self) -> Vec<std::path::PathBuf> {
         self.files
     }
 
     /// Best effort: the error that made us undo is the one worth reporting.
-    pub fn undo(self) {
+    pub(crate) fn undo(self) {
         for file in self.files.iter().rev() {
             let _ = std::fs::remove_file(file);
         }
@@ -136,7 +136,7 @@ impl NewFiles {
 }
 
 /// Writes a file so that readers see the old bytes or the new, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
     tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;

@@ -24,7 +24,7 @@ const PREFIX: &str = ".sheaf-import-";
 const JOURNAL: &str = "journal";
 
 /// The folder that holds the staging folders of the papers folder `papers`.
-pub fn staging_parent(papers: &Path) -> &Path {
+pub(crate) fn staging_parent(papers: &Path) -> &Path {
     papers.parent().unwrap_or(Path::new("."))
 }
 
@@ -42,7 +42,7 @@ pub fn staging_dirs(papers: &Path) -> Vec<PathBuf> {
 
 /// Where a write to the entry at `path` goes: an entry that is a link
 /// (into the site) is rewritten where it leads, and stays a link.
-pub fn through_link(path: PathBuf) -> PathBuf {
+pub(crate) fn through_link(path: PathBuf) -> PathBuf {
     match std::fs::symlink_metadata(&path) {
         Ok(m) if m.file_type().is_symlink() => path.canonicalize().unwrap_or(path),
         _ => path,
@@ -51,7 +51,7 @@ pub fn through_link(path: PathBuf) -> PathBuf {
 
 /// Writes every `(path, bytes)` so that, once [`recover`] has run after a
 /// crash, either all of them are on disk or none.
-pub fn write_all(papers: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub(crate) fn write_all(papers: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
     recover(papers)?;
     let base = staging_parent(papers);
     let staging = fresh_dir(base)?;
@@ -116,7 +116,7 @@ fn fresh_dir(base: &Path) -> Result<PathBuf> {
 /// Finishes every import that was killed after its commit, and removes
 /// the staging folders of imports killed before it. Leaves alone the
 /// staging of an import still running (see [`abandoned`]).
-pub fn recover(papers: &Path) -> Result<()> {
+pub(crate) fn recover(papers: &Path) -> Result<()> {
     for staging in staging_dirs(papers) {
         match std::fs::read_to_string(staging.join(JOURNAL)) {
             Ok(journal) => finish(papers, &staging, &journal)?,

@@ -68,7 +68,10 @@ pub fn load(config: Config) -> Result<Inputs> {
 
 /// The templates of the visual theme, with the site's own `templates/`
 /// overriding them file by file.
-pub fn load_templates(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<TemplateFile> {
+pub(crate) fn load_templates(
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<TemplateFile> {
     overlaid(config, "templates", diagnostics, read_templates, |t| {
         &t.name
     })
@@ -76,7 +79,7 @@ pub fn load_templates(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec
 
 /// The static files of the visual theme, with the site's own `static/`
 /// overriding them file by file.
-pub fn load_static(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
+pub(crate) fn load_static(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Vec<StaticFile> {
     overlaid(config, "static", diagnostics, read_static, |s| &s.out_path)
 }
 
@@ -143,20 +146,20 @@ impl Builtin for StaticFile {
 
 /// The path of `path` relative to the site root, for messages that a
 /// curator can paste into an editor.
-pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+pub(crate) fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
 /// One entry file as read from the disk.
 #[derive(Debug)]
-pub struct EntryFile {
+pub(crate) struct EntryFile {
     /// Where it is on disk.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its text, when asked for and readable.
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// The entry and its warnings, or every error it has (named by the
     /// path relative to the site root, as every message is).
-    pub parsed: std::result::Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>,
+    pub(crate) parsed: std::result::Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>>,
 }
 
 /// The entry files under `dir` (the papers folder), in name order, with a
@@ -164,7 +167,11 @@ pub struct EntryFile {
 /// entries: build, check, import and `new` all see the same files.
 /// Symbolic links count when they lead to a file inside the site, as in a
 /// theme's `static/`; hidden files (temporary ones among them) never count.
-pub fn entry_paths(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+pub(crate) fn entry_paths(
+    root: &Path,
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PathBuf> {
     let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut paths = Vec::new();
     let walk = WalkDir::new(dir)
@@ -230,7 +237,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 /// `*.md` file, or a symbolic link to one inside the site (`site` is the
 /// canonical site root), not hidden. A link that loops, leads nowhere,
 /// leads outside the site or to a folder is skipped with a warning.
-pub fn is_entry_file(
+pub(crate) fn is_entry_file(
     root: &Path,
     site: &Path,
     dir: &Path,
@@ -272,7 +279,7 @@ fn symlink_target(site: &Path, path: &Path) -> std::result::Result<PathBuf, &'st
 
 /// Reads and parses one entry file; `keep_text` keeps its text (import
 /// rewrites it), which a build does not need.
-pub fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
+pub(crate) fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
     let shown = display_path(root, path);
     let (text, parsed) = match crate::io::fs::read_text(path) {
         Ok(text) => {
@@ -307,7 +314,11 @@ pub fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
 
 /// Every entry file under `dir`, read and parsed in parallel, with the
 /// listing's own findings (skipped links, unreadable folders).
-pub fn read_entries(root: &Path, dir: &Path, keep_text: bool) -> (Vec<EntryFile>, Vec<Diagnostic>) {
+pub(crate) fn read_entries(
+    root: &Path,
+    dir: &Path,
+    keep_text: bool,
+) -> (Vec<EntryFile>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     // An import killed while moving its files into place is finished
     // first, so every reader sees all of it or none.
@@ -351,11 +362,11 @@ pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic
 
 /// How every slug-clash message starts, so a rebuild can drop the old
 /// ones before it looks again.
-pub const SLUG_CLASH: &str = "two entries for one page:";
+pub(crate) const SLUG_CLASH: &str = "two entries for one page:";
 
 /// Entries whose file names (in different folders) give the same slug,
 /// hence the same page: an error on the later file naming both.
-pub fn slug_clashes(entries: &[Arc<Entry>]) -> Vec<Diagnostic> {
+pub(crate) fn slug_clashes(entries: &[Arc<Entry>]) -> Vec<Diagnostic> {
     let mut first: std::collections::HashMap<&str, &Entry> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for e in entries {

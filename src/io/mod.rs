@@ -2,4 +2,4 @@ pub mod cache;
 pub mod fs;
 pub mod journal;
 pub mod load;
-pub mod output;
+pub(crate) mod output;

@@ -29,7 +29,7 @@ pub struct WriteReport {
 
 /// Refuses output folders that a clean-up could destroy sources in: the
 /// site root, an ancestor of it, or a folder holding content or templates.
-pub fn check_output_dir(root: &Path, output: &Path, protected: &[PathBuf]) -> Result<()> {
+pub(crate) fn check_output_dir(root: &Path, output: &Path, protected: &[PathBuf]) -> Result<()> {
     let out = normalize(output);
     let root = normalize(root);
     let refuse = |reason: &str| {
@@ -95,29 +95,29 @@ fn normalize(p: &Path) -> PathBuf {
 /// folder, from the record the last build left (`cache::load_owned`);
 /// `None` when there is no record, and then nothing in a non-empty folder
 /// is sheaf's unless this build writes it too.
-pub type Owned = Option<HashSet<u64>>;
+pub(crate) type Owned = Option<HashSet<u64>>;
 
 /// The key of an output path in an [`Owned`] record.
-pub fn owned_key(path: &str) -> u64 {
+pub(crate) fn owned_key(path: &str) -> u64 {
     xxh3_64(path.as_bytes())
 }
 
 /// What a commit did and what the next build needs to know.
 #[derive(Debug, Default)]
-pub struct Committed {
-    pub report: WriteReport,
+pub(crate) struct Committed {
+    pub(crate) report: WriteReport,
     /// What the folder holds now, when the staging was made
     /// [`Staging::with_manifest`].
-    pub manifest: Option<Manifest>,
+    pub(crate) manifest: Option<Manifest>,
     /// The new ownership record: the keys of every output path, sorted.
-    pub owned: Vec<u64>,
+    pub(crate) owned: Vec<u64>,
     /// Files no output claims that sheaf did not write: left alone.
-    pub foreign: Vec<String>,
+    pub(crate) foreign: Vec<String>,
 }
 
 /// Writes `outputs` into `dir`, skipping identical files and removing
 /// stale ones that `owned` says sheaf wrote.
-pub fn write<'a>(
+pub(crate) fn write<'a>(
     dir: &Path,
     outputs: impl IntoIterator<Item = &'a Output>,
     owned: Owned,
@@ -136,7 +136,7 @@ pub fn write<'a>(
 /// tree), at the same paths; [`Staging::commit`] switches the output from
 /// the old files to the new ones (see ARCHITECTURE.md, "The output
 /// switch"). A `Staging` dropped without a commit removes what it staged.
-pub struct Staging {
+pub(crate) struct Staging {
     /// The output folder as the user named it (for messages).
     dir: PathBuf,
     /// The folder the files live in: `dir` with symbolic links resolved.
@@ -186,7 +186,7 @@ pub struct Staging {
 /// made: a change within the same tick of a coarse clock would leave the
 /// change time as it was, so such files are compared by reading, once.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     files: HashMap<String, (u128, Stat)>,
     /// When it was made, as (seconds, nanoseconds) since 1970.
     made: (i64, i64),
@@ -209,10 +209,6 @@ enum Seen {
 }
 
 impl Manifest {
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
     /// The entry for `path` if the file is still as recorded and changed
     /// well before the manifest was made.
     fn vouches(&self, path: &str, hash: u128, now: &Stat) -> bool {
@@ -223,12 +219,12 @@ impl Manifest {
         })
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
 
     /// The output paths of the files it records.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
 }
@@ -294,7 +290,7 @@ fn places(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
 
 /// Finishes a commit into `dir` that a killed sheaf left half done (see
 /// [`Staging::new`]), so that what is on disk can be read first.
-pub fn recover_output(dir: &Path) -> Result<()> {
+pub(crate) fn recover_output(dir: &Path) -> Result<()> {
     let (real, _, beside) = places(dir)?;
     if beside.join(HIDDEN).symlink_metadata().is_ok() {
         recover(&real, &beside)?;
@@ -303,7 +299,7 @@ pub fn recover_output(dir: &Path) -> Result<()> {
 }
 
 impl Staging {
-    pub fn new(dir: &Path) -> Result<Staging> {
+    pub(crate) fn new(dir: &Path) -> Result<Staging> {
         let (real, parent, beside_tmp) = places(dir)?;
         let parent = parent.as_path();
         let refuse = |reason: &str| Error::UnsafeOutput {
@@ -364,20 +360,20 @@ impl Staging {
 
     /// Trusts `manifest` (what the last build wrote here) for files whose
     /// metadata it matches, and makes a new one at commit.
-    pub fn with_manifest(mut self, manifest: Manifest) -> Staging {
+    pub(crate) fn with_manifest(mut self, manifest: Manifest) -> Staging {
         self.known = Some(manifest);
         self
     }
 
     /// Which files in the folder sheaf wrote: only those are removed when
     /// no output claims them.
-    pub fn with_owned(mut self, owned: Owned) -> Staging {
+    pub(crate) fn with_owned(mut self, owned: Owned) -> Staging {
         self.owned = owned;
         self
     }
 
     /// Stages the files among `outputs` whose bytes differ from the disk's.
-    pub fn stage(&mut self, outputs: &[&Output]) -> Result<()> {
+    pub(crate) fn stage(&mut self, outputs: &[&Output]) -> Result<()> {
         type Staged = (bool, Option<u128>, Seen);
         let results: Vec<Result<Staged>> = outputs
             .par_iter()
@@ -443,7 +439,8 @@ impl Staging {
     }
 
     /// Moves the staged files into place and removes the stale ones.
-    pub fn commit(self) -> Result<WriteReport> {
+    #[cfg(test)] // only the unit tests ask
+    pub(crate) fn commit(self) -> Result<WriteReport> {
         self.commit_tracked().map(|c| c.report)
     }
 
@@ -454,7 +451,7 @@ impl Staging {
     /// ownership record says sheaf wrote it; without a record, a folder
     /// holding such a file is refused before anything changes (it could
     /// be a folder of the user's, named by mistake).
-    pub fn commit_tracked(mut self) -> Result<Committed> {
+    pub(crate) fn commit_tracked(mut self) -> Result<Committed> {
         let mut stale = Vec::new();
         let mut foreign = Vec::new();
         if !self.empty {
@@ -521,7 +518,7 @@ impl Staging {
 
     /// Commits, removing `removed` (output paths this session wrote) as
     /// stale, without looking for others: an incremental rebuild's write.
-    pub fn commit_listed(mut self, removed: &[String]) -> Result<()> {
+    pub(crate) fn commit_listed(mut self, removed: &[String]) -> Result<()> {
         let present = removed
             .iter()
             .filter(|p| self.real.join(p).symlink_metadata().is_ok())
@@ -940,7 +937,7 @@ fn find_unclaimed(
 /// Writes the outputs an incremental rebuild changed and removes the ones
 /// it dropped, through the same switch as a build. Unlike [`write`], it
 /// does not walk the whole folder.
-pub fn write_changes(
+pub(crate) fn write_changes(
     dir: &Path,
     outputs: &std::collections::BTreeMap<String, Output>,
     changed: &[String],
@@ -1019,7 +1016,7 @@ mod tests {
         let site = dir.path().join("public");
         let outputs = [out("index.html", "front"), out("a/b.html", "bee")];
         let (report, manifest) = tracked(&site, &outputs, Manifest::default());
-        assert_eq!((report.written, manifest.len()), (2, 2));
+        assert_eq!((report.written, manifest.files.len()), (2, 2));
 
         // Nothing changed: nothing written, the same files recorded.
         let (report, again) = tracked(&site, &outputs, manifest.clone());

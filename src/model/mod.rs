@@ -44,24 +44,24 @@ pub trait Earlier: Sync {
 /// newest first).
 #[derive(Debug, Clone)]
 pub struct ThemeGroup {
-    pub def: ThemeDef,
-    pub catch_all: bool,
-    pub papers: Vec<usize>,
+    pub(crate) def: ThemeDef,
+    pub(crate) catch_all: bool,
+    pub(crate) papers: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
 pub struct TagGroup {
     /// As the first paper to use it spelt it.
-    pub name: String,
-    pub slug: String,
-    pub papers: Vec<usize>,
+    pub(crate) name: String,
+    pub(crate) slug: String,
+    pub(crate) papers: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
 pub struct MonthGroup {
-    pub year: i32,
-    pub month: u8,
-    pub papers: Vec<usize>,
+    pub(crate) year: i32,
+    pub(crate) month: u8,
+    pub(crate) papers: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,19 +88,19 @@ pub struct Site {
 #[derive(Debug, Clone)]
 pub struct Facet {
     /// `verdict` or `status`: the first part of the pages' path.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// As in front matter and URLs: `must-read`.
-    pub value: &'static str,
+    pub(crate) value: &'static str,
     /// As shown: `must read`.
-    pub label: &'static str,
-    pub papers: Vec<usize>,
+    pub(crate) label: &'static str,
+    pub(crate) papers: Vec<usize>,
 }
 
 /// Options that change what is published.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ModelOptions {
     /// Publish drafts too (for previews).
-    pub drafts: bool,
+    pub(crate) drafts: bool,
 }
 
 /// The slug an `@/` link target names (`papers/<slug>.md#anchor`).
@@ -114,7 +114,7 @@ fn link_slug(link: &str) -> Option<&str> {
 /// membership, and the same BibTeX key inputs (first author, year, former
 /// keys, which other papers' keys step around). Themes
 /// and tags are compared by the caller.
-pub fn same_place(a: &Entry, b: &Entry) -> bool {
+pub(crate) fn same_place(a: &Entry, b: &Entry) -> bool {
     a.date == b.date
         && a.title == b.title
         && a.featured == b.featured
@@ -199,7 +199,7 @@ impl Site {
     /// cache being saved holds it) keeps them. Term counts served only the
     /// related papers, found by now. At 100,000 papers this is 450 MB,
     /// which the summaries made next reuse.
-    pub fn forget_html(&mut self, papers: impl IntoIterator<Item = usize>) {
+    pub(crate) fn forget_html(&mut self, papers: impl IntoIterator<Item = usize>) {
         for i in papers {
             if let Some(d) = self
                 .papers
@@ -405,7 +405,7 @@ impl Site {
     }
 
     /// Identifies the inputs of [`Site::related`], for the cache.
-    pub fn related_key(&self) -> u128 {
+    pub(crate) fn related_key(&self) -> u128 {
         crate::convert::related::input_key(&related_docs(&self.papers))
     }
 
@@ -415,7 +415,7 @@ impl Site {
     /// edit may move a paper or there is an error to report; the caller
     /// then builds the model anew with [`Site::build`], which gives the
     /// same model when this one is `Some` (`tests/incremental.rs`).
-    pub fn with_edits(
+    pub(crate) fn with_edits(
         &self,
         inputs: &Inputs,
         edited: &[Arc<Entry>],
@@ -473,7 +473,7 @@ impl Site {
     }
 
     /// The papers in the catch-all theme.
-    pub fn unsorted(&self) -> &[usize] {
+    pub(crate) fn unsorted(&self) -> &[usize] {
         self.themes
             .last()
             .map(|t| t.papers.as_slice())

@@ -8,9 +8,6 @@
 //! way: then the next build must finish that commit (see ARCHITECTURE.md,
 //! "The output switch").
 
-#[path = "../../benches/corpus.rs"]
-mod corpus;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -81,7 +78,7 @@ fn a_killed_rebuild_leaves_the_old_site_or_the_new() {
         .unwrap_or(PAPERS);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");
-    corpus::generate(&root, papers);
+    crate::corpus::generate(&root, papers);
     let config = std::fs::read_to_string(root.join("site-config.yaml")).unwrap();
     let out = root.join("public");
     let staging = root.join(".public.sheaf-staging");

@@ -60,7 +60,7 @@ pub(super) fn escape(s: &str) -> String {
 /// The stylesheet for highlighted code. syntect's stock themes colour some
 /// tokens (comments, mostly) below readable contrast, so every colour is
 /// darkened or lightened until it reaches WCAG AA against its background.
-pub fn highlight_css() -> String {
+pub(crate) fn highlight_css() -> String {
     let themes = ThemeSet::load_defaults();
     let css = |name: &str| {
         themes

@@ -23,7 +23,7 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 
 use crate::base::urls::Urls;
 use highlight::highlight;
-pub use highlight::highlight_css;
+pub(crate) use highlight::highlight_css;
 use math::math;
 
 /// Which text is being rendered; see the module docs.
@@ -36,11 +36,11 @@ pub enum Source {
 /// The HTML of one text, with what the model needs to know about it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rendered {
-    pub html: String,
+    pub(crate) html: String,
     /// The plain text, as [`plain_text`] gives it (made in the same pass).
-    pub text: String,
+    pub(crate) text: String,
     /// Targets of `@/…` links, as written, for the model to check.
-    pub internal_links: Vec<String>,
+    pub(crate) internal_links: Vec<String>,
 }
 
 fn options() -> Options {
@@ -309,7 +309,7 @@ fn squeeze_spaces(text: &str) -> String {
 }
 
 /// The first `words` words of a text, with `…` when it was cut.
-pub fn excerpt(text: &str, words: usize) -> String {
+pub(crate) fn excerpt(text: &str, words: usize) -> String {
     let mut iter = text.split_whitespace();
     let head: Vec<&str> = iter.by_ref().take(words).collect();
     let mut out = head.join(" ");

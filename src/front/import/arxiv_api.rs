@@ -10,13 +10,13 @@ use crate::base::error::{Error, Result};
 use crate::input::content::arxiv_id::ArxivId;
 
 /// How long one request may take before sheaf gives up on it.
-pub const TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// arXiv asks clients to keep requests modest; ids go in batches.
 const BATCH: usize = 50;
 
 /// The Atom responses for `ids`, one per batch.
-pub fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
+pub(crate) fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
     let agent = agent(TIMEOUT);
     let mut pages = Vec::new();
     for batch in ids.chunks(BATCH) {
@@ -31,7 +31,7 @@ pub fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
 }
 
 /// An HTTP client that gives up on a request after `timeout`.
-pub fn agent(timeout: Duration) -> ureq::Agent {
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -42,7 +42,7 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
 
 /// One GET of the API with these query parameters: the body of a
 /// successful answer, or an error saying what went wrong.
-pub fn get(
+pub(crate) fn get(
     agent: &ureq::Agent,
     api: &str,
     params: &[(&str, String)],
@@ -78,7 +78,7 @@ pub fn get(
 }
 
 /// `30`, `0.5`: a duration in seconds as a person writes it.
-pub fn seconds(d: Duration) -> String {
+pub(crate) fn seconds(d: Duration) -> String {
     let s = format!("{:.3}", d.as_secs_f64());
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -21,12 +21,12 @@ const ATOM: &str = "http://www.w3.org/2005/Atom";
 const ARXIV: &str = "http://arxiv.org/schemas/atom";
 
 /// An Atom document (a `<feed>` in the Atom namespace).
-pub fn looks_like(text: &str) -> bool {
+pub(crate) fn looks_like(text: &str) -> bool {
     let head: String = text.chars().take(2000).collect();
     head.contains("<feed") && head.contains(ATOM)
 }
 
-pub fn parse(path: &Path, text: &str) -> Parsed {
+pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let doc = match Document::parse(text) {
         Ok(doc) => doc,

@@ -105,7 +105,7 @@ const MAX_TOTAL_EXPANSION: usize = 16 * 1024 * 1024;
 
 /// Does this text start (after blank lines and `%` comments) with an
 /// entry such as `@article{`?
-pub fn looks_like(text: &str) -> bool {
+pub(crate) fn looks_like(text: &str) -> bool {
     let mut rest = text.trim_start_matches('\u{feff}');
     loop {
         rest = rest.trim_start();
@@ -127,7 +127,7 @@ pub fn looks_like(text: &str) -> bool {
 /// journal that other entries `crossref` (as DBLP exports them) is where
 /// papers appeared, not a paper, and gives no record; nor do `@xdata`
 /// entries.
-pub fn parse(path: &Path, text: &str) -> Parsed {
+pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
     let lines = Lines::new(text);
     let raw = match RawBibliography::parse(text) {
         Ok(raw) => raw,

@@ -12,7 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// A cleaned run of text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece {
+pub(crate) enum Piece {
     Text(String),
     Emph(Vec<Piece>),
     Strong(Vec<Piece>),
@@ -26,7 +26,7 @@ pub enum Piece {
 /// The cleaned form of a source text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cleaned {
-    pub pieces: Vec<Piece>,
+    pub(crate) pieces: Vec<Piece>,
 }
 
 impl Cleaned {
@@ -38,14 +38,14 @@ impl Cleaned {
     }
 
     /// As plain text (for titles and author names).
-    pub fn plain(&self) -> String {
+    pub(crate) fn plain(&self) -> String {
         let mut out = String::new();
         write_plain(&self.pieces, &mut out);
         squash_spaces(&out)
     }
 
     /// Every URL in the text, in order.
-    pub fn urls(&self) -> Vec<String> {
+    pub(crate) fn urls(&self) -> Vec<String> {
         fn walk(pieces: &[Piece], out: &mut Vec<String>) {
             for p in pieces {
                 match p {
@@ -93,7 +93,7 @@ const CODE_HOSTS: &[&str] = &[
 
 /// The first URL of `urls` that points at a code repository, normalised
 /// (no `.git` suffix, no trailing slash).
-pub fn code_url(urls: &[String]) -> Option<String> {
+pub(crate) fn code_url(urls: &[String]) -> Option<String> {
     urls.iter().find_map(|u| {
         let parsed = url::Url::parse(u).ok()?;
         let host = parsed.host_str()?.trim_start_matches("www.");

@@ -32,7 +32,7 @@ const SHAPE: &str = "a JSON array of Hugging Face daily papers (objects with a `
 
 /// Is this a JSON array whose first element has a `paper` object? Reads
 /// the first element only.
-pub fn looks_like(text: &str) -> bool {
+pub(crate) fn looks_like(text: &str) -> bool {
     let text = text.trim_start_matches('\u{feff}');
     let b = text.as_bytes();
     let open = skip_ws(b, 0);
@@ -47,7 +47,7 @@ pub fn looks_like(text: &str) -> bool {
         })
 }
 
-pub fn parse(path: &Path, text: &str) -> Parsed {
+pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
     let lines = Lines::new(text);
     let file_error = |line: usize, message: String| Parsed {
         records: Vec::new(),

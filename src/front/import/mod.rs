@@ -53,7 +53,7 @@ pub enum Format {
 
 impl Format {
     /// Guesses the format from a file's text.
-    pub fn detect(text: &str) -> Option<Format> {
+    pub(crate) fn detect(text: &str) -> Option<Format> {
         if atom::looks_like(text) {
             Some(Format::Arxiv)
         } else if hf::looks_like(text) {
@@ -114,7 +114,7 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    pub fn count(&self, f: impl Fn(&Action) -> bool) -> usize {
+    pub(crate) fn count(&self, f: impl Fn(&Action) -> bool) -> usize {
         self.outcomes.iter().filter(|o| f(&o.action)).count()
     }
     pub fn created(&self) -> usize {
@@ -167,7 +167,7 @@ pub fn import_arxiv(config: &Config, ids: &[String], opts: &ImportOptions) -> Re
 
 /// Asks the arXiv API for `ids` and parses its answer, writing nothing; an
 /// id it does not know is one of the errors.
-pub fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
+pub(crate) fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
     let shown = Path::new("--arxiv");
     let mut errors = Vec::new();
     let mut wanted = Vec::new();
@@ -206,7 +206,7 @@ pub fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
 
 /// Cleans a record into the fields its source owns, plus the themes and
 /// tags suggested for a new entry.
-pub fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -> NewEntry {
+pub(crate) fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -> NewEntry {
     let title = clean::clean(&record.title).plain();
     let abstract_clean = clean::clean(&record.abstract_text);
     let abstract_md = abstract_clean.markdown();
@@ -253,7 +253,7 @@ pub fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -> NewEn
 
 /// The identity of a paper without an arXiv id or DOI: its title, case and
 /// punctuation folded.
-pub fn title_key(title: &str) -> String {
+pub(crate) fn title_key(title: &str) -> String {
     slug::slugify(title)
 }
 
@@ -353,7 +353,7 @@ fn existing_entries(config: &Config) -> Result<Digest> {
 /// Merges records into the digest. Nothing is written unless every record
 /// is good and every entry parses (or `skip_bad`), and then the files are
 /// written all or nothing (see [`crate::io::journal`]).
-pub fn import_records(
+pub(crate) fn import_records(
     config: &Config,
     parsed: Parsed,
     opts: &ImportOptions,

@@ -3,14 +3,14 @@
 use time::Date;
 
 use crate::input::content::arxiv_id::ArxivId;
-pub use crate::input::content::DatePrecision;
+pub(crate) use crate::input::content::DatePrecision;
 
 /// Live numbers a source reports (Hugging Face upvotes, GitHub stars).
 /// They change every day, so they are stored with the day they were read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Metrics {
-    pub upvotes: Option<u64>,
-    pub stars: Option<u64>,
+    pub(crate) upvotes: Option<u64>,
+    pub(crate) stars: Option<u64>,
 }
 
 /// A paper as a source gives it. Text fields are raw (TeX and all): the
@@ -19,41 +19,41 @@ pub struct Metrics {
 pub struct Record {
     /// Where in the file the record is, for messages: `line 12`,
     /// `entry 3 (2504.03380)`, `@article{smith2020}`.
-    pub locator: String,
+    pub(crate) locator: String,
     /// 1-based line of the record in its file, when the format has lines.
-    pub line: Option<usize>,
-    pub title: String,
+    pub(crate) line: Option<usize>,
+    pub(crate) title: String,
     /// Empty when the source has none: it then leaves an entry's abstract
     /// alone.
-    pub abstract_text: String,
+    pub(crate) abstract_text: String,
     /// Author names as the source writes them (one string each).
-    pub authors: Vec<String>,
-    pub arxiv: Option<ArxivId>,
+    pub(crate) authors: Vec<String>,
+    pub(crate) arxiv: Option<ArxivId>,
     /// A DOI other than arXiv's own (which follows from the arXiv id).
-    pub doi: Option<String>,
+    pub(crate) doi: Option<String>,
     /// The paper's page when it is not an arXiv abstract page.
-    pub url: Option<String>,
-    pub code: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) code: Option<String>,
     /// A project page.
-    pub project: Option<String>,
+    pub(crate) project: Option<String>,
     /// When the source first published the paper.
-    pub published: Option<Date>,
+    pub(crate) published: Option<Date>,
     /// How much of `published` the source gave (a BibTeX `year` alone is
     /// the year's first day, at `Year` precision).
-    pub published_precision: DatePrecision,
+    pub(crate) published_precision: DatePrecision,
     /// When the source last revised it.
-    pub updated: Option<Date>,
+    pub(crate) updated: Option<Date>,
     /// arXiv categories, primary first.
-    pub categories: Vec<String>,
-    pub journal_ref: Option<String>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) journal_ref: Option<String>,
     /// Keywords the source attaches (not the curator's tags).
-    pub keywords: Vec<String>,
-    pub metrics: Option<Metrics>,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) metrics: Option<Metrics>,
 }
 
 impl Record {
     /// A record with only a title and an abstract.
-    pub fn new(
+    pub(crate) fn new(
         locator: impl Into<String>,
         line: Option<usize>,
         title: &str,
@@ -72,10 +72,10 @@ impl Record {
 /// The records of one file, and the records that could not be read.
 #[derive(Debug, Default)]
 pub struct Parsed {
-    pub records: Vec<Record>,
+    pub(crate) records: Vec<Record>,
     /// One per bad record (or for the whole file), naming the file, the
     /// record and the problem.
-    pub errors: Vec<crate::base::error::Diagnostic>,
+    pub(crate) errors: Vec<crate::base::error::Diagnostic>,
 }
 
 /// Byte offset → 1-based line (and column), for formats whose parsers

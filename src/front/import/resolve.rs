@@ -27,7 +27,7 @@ use crate::input::config::Config;
 use crate::input::content::{parse_entry, set_fields, unique_keys, Entry, Field};
 
 /// arXiv asks for at most one request every three seconds.
-pub const DEFAULT_INTERVAL: Duration =
+pub(crate) const DEFAULT_INTERVAL: Duration =
     Duration::from_millis((defaults::INTERVAL_SECONDS * 1000.0) as u64);
 
 /// The command line's defaults, in seconds (clap wants plain numbers).
@@ -141,7 +141,7 @@ pub enum Found {
 
 impl Found {
     /// Whether `resolve` should end with a failure exit code.
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         matches!(
             self,
             Found::Failed(_) | Found::Ambiguous(_) | Found::Duplicate(_)

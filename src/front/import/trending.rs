@@ -55,7 +55,7 @@ fn lines(text: &str) -> Vec<(usize, &str)> {
 }
 
 /// Does this text look like a trending-papers dump?
-pub fn looks_like(text: &str) -> bool {
+pub(crate) fn looks_like(text: &str) -> bool {
     let lines = lines(text);
     let header = lines.iter().take_while(|(_, l)| is_header(l)).count();
     if header >= 2 {
@@ -70,7 +70,7 @@ pub fn looks_like(text: &str) -> bool {
             .all(|pair| pair[0].1.len() < 300 && pair[1].1.len() > pair[0].1.len())
 }
 
-pub fn parse(path: &Path, text: &str) -> Result<Vec<Record>, Vec<Diagnostic>> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<Record>, Vec<Diagnostic>> {
     let lines = lines(text);
     let header = lines.iter().take_while(|(_, l)| is_header(l)).count();
     let body = &lines[header..];

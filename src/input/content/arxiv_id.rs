@@ -13,8 +13,8 @@ use std::fmt;
 pub struct ArxivId {
     /// `2504.03380` or `hep-th/9901001`: no version, no prefix, and for
     /// old-style ids the archive without its subject class.
-    pub id: String,
-    pub version: Option<u32>,
+    pub(crate) id: String,
+    pub(crate) version: Option<u32>,
 }
 
 impl fmt::Display for ArxivId {
@@ -28,7 +28,7 @@ impl fmt::Display for ArxivId {
 
 impl ArxivId {
     /// Parses any of the accepted forms; the error says why it is not one.
-    pub fn parse(input: &str) -> Result<ArxivId, String> {
+    pub(crate) fn parse(input: &str) -> Result<ArxivId, String> {
         let s = input.trim();
         if s.is_empty() {
             return Err(format!("{input:?}: the id is empty"));
@@ -44,17 +44,18 @@ impl ArxivId {
     }
 
     /// The abstract page.
-    pub fn abs_url(&self) -> String {
+    pub(crate) fn abs_url(&self) -> String {
         format!("https://arxiv.org/abs/{}", self.id)
     }
 
     /// The PDF of the named version, else the latest.
-    pub fn pdf_url(&self) -> String {
+    #[cfg(test)] // only the unit tests ask
+    pub(crate) fn pdf_url(&self) -> String {
         format!("https://arxiv.org/pdf/{self}")
     }
 
     /// The DOI arXiv registers for every paper.
-    pub fn doi(&self) -> String {
+    pub(crate) fn doi(&self) -> String {
         format!("10.48550/arXiv.{}", self.id)
     }
 }

@@ -15,7 +15,7 @@ use super::Entry;
 /// so a citation of an old key never lands on the wrong paper. A part the
 /// entry does not hold is left out (`ba2016layer`, `layer2016`, `layer`): a
 /// key never names an invented author or year.
-pub fn unique_keys(entries: &[&Entry]) -> Vec<String> {
+pub(crate) fn unique_keys(entries: &[&Entry]) -> Vec<String> {
     // In parallel: slugifying 100,000 names and titles takes a core 0.2 s.
     let mut keys: Vec<String> = entries.par_iter().map(|e| base_key(e)).collect();
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -65,7 +65,7 @@ const TITLE_SKIP: &[&str] = &[
 ];
 
 /// The key of one entry before it is made unique.
-pub fn base_key(e: &Entry) -> String {
+pub(crate) fn base_key(e: &Entry) -> String {
     let ascii = |s: &str| -> String {
         slug::slugify(s)
             .chars()
@@ -106,7 +106,7 @@ pub fn base_key(e: &Entry) -> String {
 
 /// Whether `key` can be a BibTeX key: no white space, none of the
 /// characters BibTeX and biber read as syntax.
-pub fn is_valid_key(key: &str) -> bool {
+pub(crate) fn is_valid_key(key: &str) -> bool {
     !key.is_empty()
         && !key
             .chars()

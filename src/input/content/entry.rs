@@ -72,11 +72,11 @@ pub const SOURCE_KEYS: &[&str] = &[
 #[serde(deny_unknown_fields)]
 pub struct Metrics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upvotes: Option<u64>,
+    pub(crate) upvotes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stars: Option<u64>,
+    pub(crate) stars: Option<u64>,
     /// `YYYY-MM-DD`.
-    pub as_of: String,
+    pub(crate) as_of: String,
 }
 
 /// A date known to the year, the month or the day, as a source gave it:
@@ -91,7 +91,7 @@ pub struct PartialDate {
 
 impl PartialDate {
     /// The year, month or day of `date` that `precision` names.
-    pub fn new(date: Date, precision: DatePrecision) -> PartialDate {
+    pub(crate) fn new(date: Date, precision: DatePrecision) -> PartialDate {
         let first_day = match precision {
             DatePrecision::Year => Date::from_calendar_date(date.year(), time::Month::January, 1),
             DatePrecision::Month => Date::from_calendar_date(date.year(), date.month(), 1),
@@ -105,39 +105,40 @@ impl PartialDate {
     }
 
     /// A full date.
-    pub fn day(date: Date) -> PartialDate {
+    pub(crate) fn day(date: Date) -> PartialDate {
         PartialDate::new(date, DatePrecision::Day)
     }
 
     /// The first day of what the date names (for sorting, never for show).
-    pub fn first_day(self) -> Date {
+    pub(crate) fn first_day(self) -> Date {
         self.first_day
     }
 
-    pub fn precision(self) -> DatePrecision {
+    #[cfg(test)] // only the unit tests ask
+    pub(crate) fn precision(self) -> DatePrecision {
         self.precision
     }
 
-    pub fn year(self) -> i32 {
+    pub(crate) fn year(self) -> i32 {
         self.first_day.year()
     }
 
     /// The month, when known.
-    pub fn month(self) -> Option<time::Month> {
+    pub(crate) fn month(self) -> Option<time::Month> {
         (self.precision >= DatePrecision::Month).then(|| self.first_day.month())
     }
 
     /// Whether `self` says all that `other` says: at least as precise, and
     /// the same year (and month) as far as `other` goes. Then `other` adds
     /// nothing and must not replace `self`.
-    pub fn covers(self, other: PartialDate) -> bool {
+    pub(crate) fn covers(self, other: PartialDate) -> bool {
         self.precision >= other.precision
             && other.precision.refined_by(other.first_day, self.first_day)
     }
 
     /// `2020`, `2020-07` or `2020-07-15`, as written in front matter: ISO
     /// 8601 at reduced precision.
-    pub fn parse(s: &str) -> Option<PartialDate> {
+    pub(crate) fn parse(s: &str) -> Option<PartialDate> {
         let s = s.trim();
         let number = |t: Option<&str>, n: usize| {
             t.filter(|t| t.len() == n && t.bytes().all(|b| b.is_ascii_digit()))
@@ -160,7 +161,7 @@ impl PartialDate {
     }
 
     /// As shown to readers: `2020`, `July 2020`, `15 July 2020`.
-    pub fn display(self) -> String {
+    pub(crate) fn display(self) -> String {
         let d = self.first_day;
         match self.precision {
             DatePrecision::Year => d.year().to_string(),
@@ -192,10 +193,10 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 3] = [Status::ToRead, Status::Reading, Status::Read];
+    pub(crate) const ALL: [Status; 3] = [Status::ToRead, Status::Reading, Status::Read];
 
     /// As written in front matter and URLs.
-    pub fn slug(self) -> &'static str {
+    pub(crate) fn slug(self) -> &'static str {
         match self {
             Status::ToRead => "to-read",
             Status::Reading => "reading",
@@ -204,7 +205,7 @@ impl Status {
     }
 
     /// As shown to readers.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::ToRead => "to read",
             Status::Reading => "reading",
@@ -223,9 +224,9 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 3] = [Verdict::MustRead, Verdict::WorthASkim, Verdict::Skip];
+    pub(crate) const ALL: [Verdict; 3] = [Verdict::MustRead, Verdict::WorthASkim, Verdict::Skip];
 
-    pub fn slug(self) -> &'static str {
+    pub(crate) fn slug(self) -> &'static str {
         match self {
             Verdict::MustRead => "must-read",
             Verdict::WorthASkim => "worth-a-skim",
@@ -233,7 +234,7 @@ impl Verdict {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Verdict::MustRead => "must read",
             Verdict::WorthASkim => "worth a skim",
@@ -296,7 +297,7 @@ pub struct Entry {
 
 impl Entry {
     /// The line of a front matter key, or the first line of the file.
-    pub fn line_of(&self, key: &str) -> usize {
+    pub(crate) fn line_of(&self, key: &str) -> usize {
         self.key_lines.get(key).copied().unwrap_or(1)
     }
 }
@@ -738,7 +739,7 @@ pub fn parse_date(s: &str) -> Option<Date> {
 
 /// Front matter holds the canonical id: any other form is an error that
 /// says what to write instead.
-pub fn check_arxiv_id(id: &str) -> Result<(), String> {
+pub(crate) fn check_arxiv_id(id: &str) -> Result<(), String> {
     let parsed = ArxivId::parse(id)?;
     if parsed.version.is_some() {
         return Err(format!(

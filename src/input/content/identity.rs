@@ -10,17 +10,17 @@ use super::arxiv_id::ArxivId;
 /// [`identity_keys`] with all of them, so they agree on what is a duplicate.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ids<'a> {
-    pub arxiv: Option<&'a str>,
-    pub doi: Option<&'a str>,
+    pub(crate) arxiv: Option<&'a str>,
+    pub(crate) doi: Option<&'a str>,
     /// An arXiv abs or pdf URL, a Hugging Face paper URL or a doi.org URL
     /// names the paper as well as `arxiv:` or `doi:` would.
-    pub url: Option<&'a str>,
-    pub title: &'a str,
+    pub(crate) url: Option<&'a str>,
+    pub(crate) title: &'a str,
 }
 
 impl<'a> Ids<'a> {
     /// The ids of an entry.
-    pub fn of(e: &'a super::Entry) -> Ids<'a> {
+    pub(crate) fn of(e: &'a super::Entry) -> Ids<'a> {
         Ids {
             arxiv: e.arxiv.as_deref(),
             doi: e.doi.as_deref(),

@@ -9,7 +9,7 @@ mod identity;
 mod slug;
 mod write;
 
-pub use cite_key::{base_key, unique_keys};
+pub(crate) use cite_key::unique_keys;
 pub use entry::{
     parse_date, parse_entry, Entry, Metrics, PartialDate, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
 };

@@ -33,7 +33,7 @@ impl DatePrecision {
     /// Whether `precise`, a full date, says at least what `self` says of
     /// `date` (the same year, and month when given): then `date` adds
     /// nothing and must not replace it.
-    pub fn refined_by(self, date: Date, precise: Date) -> bool {
+    pub(crate) fn refined_by(self, date: Date, precise: Date) -> bool {
         match self {
             DatePrecision::Year => precise.year() == date.year(),
             DatePrecision::Month => {
@@ -48,34 +48,34 @@ impl DatePrecision {
 /// the themes and tags it suggests for a new entry.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewEntry {
-    pub title: String,
-    pub date: Option<Date>,
-    pub authors: Vec<String>,
-    pub arxiv: Option<String>,
-    pub arxiv_version: Option<u32>,
-    pub doi: Option<String>,
-    pub url: Option<String>,
-    pub code: Option<String>,
-    pub project: Option<String>,
+    pub(crate) title: String,
+    pub(crate) date: Option<Date>,
+    pub(crate) authors: Vec<String>,
+    pub(crate) arxiv: Option<String>,
+    pub(crate) arxiv_version: Option<u32>,
+    pub(crate) doi: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) project: Option<String>,
     /// As precise as the source gave it.
-    pub published: Option<PartialDate>,
-    pub updated: Option<Date>,
-    pub categories: Vec<String>,
-    pub journal_ref: Option<String>,
-    pub keywords: Vec<String>,
-    pub metrics: Option<Metrics>,
-    pub themes: Vec<String>,
-    pub tags: Vec<String>,
+    pub(crate) published: Option<PartialDate>,
+    pub(crate) updated: Option<Date>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) journal_ref: Option<String>,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) metrics: Option<Metrics>,
+    pub(crate) themes: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// Markdown.
-    pub abstract_md: String,
+    pub(crate) abstract_md: String,
     /// Markdown: the curator's notes (empty for a fresh import).
-    pub notes_md: String,
+    pub(crate) notes_md: String,
 }
 
 impl NewEntry {
     /// The fields the source owns and has values for, in the order sheaf
     /// writes them (the abstract last).
-    pub fn source_fields(&self) -> Vec<(&'static str, Field)> {
+    pub(crate) fn source_fields(&self) -> Vec<(&'static str, Field)> {
         let mut out = vec![("title", Field::Str(self.title.clone()))];
         let mut opt = |key: &'static str, v: &Option<String>| {
             if let Some(v) = v {
@@ -147,7 +147,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// `key: value` lines for one field, ending in a newline.
-pub fn render_field(key: &str, value: &Field) -> String {
+pub(crate) fn render_field(key: &str, value: &Field) -> String {
     match value {
         Field::Str(s) => format!("{key}: {}\n", quoted(s)),
         Field::Int(n) => format!("{key}: {n}\n"),

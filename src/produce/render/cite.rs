@@ -16,7 +16,7 @@ use crate::input::content::Entry;
 use crate::model::{Paper, Site};
 
 /// Citation keys for every paper (see [`crate::input::content::unique_keys`]).
-pub fn keys(site: &Site) -> Vec<String> {
+pub(crate) fn keys(site: &Site) -> Vec<String> {
     let entries: Vec<&Entry> = site.papers.iter().map(|p| &*p.entry).collect();
     crate::input::content::unique_keys(&entries)
 }
@@ -82,7 +82,7 @@ fn bib_name(name: &str) -> String {
 }
 
 /// The BibTeX entry of a paper.
-pub fn bibtex(paper: &Paper, key: &str) -> String {
+pub(crate) fn bibtex(paper: &Paper, key: &str) -> String {
     let e = &paper.entry;
     let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
     let kind = if e.journal_ref.is_some() && arxiv.is_none() {
@@ -152,7 +152,7 @@ pub fn bibtex(paper: &Paper, key: &str) -> String {
 }
 
 /// COinS: an OpenURL context object, the `title` of a `<span class="Z3988">`.
-pub fn coins(paper: &Paper) -> String {
+pub(crate) fn coins(paper: &Paper) -> String {
     let e = &paper.entry;
     let mut url = url::form_urlencoded::Serializer::new(String::new());
     url.append_pair("ctx_ver", "Z39.88-2004");
@@ -188,7 +188,7 @@ pub fn coins(paper: &Paper) -> String {
 /// schema.org `ScholarlyArticle` JSON-LD, ready to go inside a
 /// `<script type="application/ld+json">`: `<` is escaped so no text from a
 /// paper can close the script.
-pub fn json_ld(site: &Site, paper: &Paper) -> String {
+pub(crate) fn json_ld(site: &Site, paper: &Paper) -> String {
     let e = &paper.entry;
     let urls = &site.config.urls;
     let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
@@ -334,7 +334,7 @@ struct JsonTheme<'a> {
 
 /// One paper of `papers.json`, as compact JSON. Papers are serialized one
 /// by one so a rebuild after an edit re-serializes only the edited ones.
-pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
+pub(crate) fn paper_json(site: &Site, index: usize, key: &str) -> String {
     let urls = &site.config.urls;
     let p = &site.papers[index];
     let e = &p.entry;
@@ -381,7 +381,10 @@ pub fn paper_json(site: &Site, index: usize, key: &str) -> String {
 }
 
 /// The whole digest as JSON, from the papers' JSON made by [`paper_json`].
-pub fn papers_json<'a>(site: &'a Site, record: impl Fn(usize) -> Cow<'a, str> + Sync) -> String {
+pub(crate) fn papers_json<'a>(
+    site: &'a Site,
+    record: impl Fn(usize) -> Cow<'a, str> + Sync,
+) -> String {
     /// Records made at a time: all of them at once would double the
     /// memory `papers.json` takes (300 MB at 100,000 papers).
     const CHUNK: usize = 1024;

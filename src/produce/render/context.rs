@@ -18,27 +18,27 @@ use crate::convert::markdown::excerpt;
 use crate::model::{Paper, Site};
 
 #[derive(Serialize)]
-pub struct SiteCtx<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub author: &'a str,
-    pub language: &'a str,
-    pub base_url: &'a str,
-    pub base_path: &'a str,
-    pub home: String,
-    pub atom_url: String,
-    pub rss_url: String,
+pub(crate) struct SiteCtx<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) author: &'a str,
+    pub(crate) language: &'a str,
+    pub(crate) base_url: &'a str,
+    pub(crate) base_path: &'a str,
+    pub(crate) home: String,
+    pub(crate) atom_url: String,
+    pub(crate) rss_url: String,
     /// BibTeX of every paper, and the digest as JSON.
-    pub bib_url: String,
-    pub json_url: String,
+    pub(crate) bib_url: String,
+    pub(crate) json_url: String,
     /// The search page; empty when search is off.
-    pub search_url: String,
-    pub extra: &'a serde_yaml::Mapping,
-    pub generator: String,
+    pub(crate) search_url: String,
+    pub(crate) extra: &'a serde_yaml::Mapping,
+    pub(crate) generator: String,
 }
 
 impl<'a> SiteCtx<'a> {
-    pub fn new(site: &'a Site) -> Self {
+    pub(crate) fn new(site: &'a Site) -> Self {
         let c = &site.config;
         SiteCtx {
             title: &c.title,
@@ -64,14 +64,14 @@ impl<'a> SiteCtx<'a> {
 }
 
 #[derive(Serialize)]
-pub struct NavItem {
-    pub title: &'static str,
-    pub url: String,
-    pub current: bool,
+pub(crate) struct NavItem {
+    pub(crate) title: &'static str,
+    pub(crate) url: String,
+    pub(crate) current: bool,
 }
 
 /// The main navigation, with the section of `kind` marked current.
-pub fn nav(urls: &Urls, kind: &str) -> Vec<NavItem> {
+pub(crate) fn nav(urls: &Urls, kind: &str) -> Vec<NavItem> {
     [
         ("Home", "", &["index"][..]),
         ("Themes", "themes/", &["themes", "theme"][..]),
@@ -88,40 +88,40 @@ pub fn nav(urls: &Urls, kind: &str) -> Vec<NavItem> {
 }
 
 #[derive(Serialize)]
-pub struct PageCtx {
-    pub title: String,
-    pub description: String,
-    pub url: String,
-    pub permalink: String,
-    pub kind: &'static str,
+pub(crate) struct PageCtx {
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) url: String,
+    pub(crate) permalink: String,
+    pub(crate) kind: &'static str,
 }
 
 #[derive(Serialize)]
-pub struct ThemeLink {
-    pub id: String,
-    pub title: String,
-    pub url: String,
+pub(crate) struct ThemeLink {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) url: String,
 }
 
 #[derive(Serialize)]
-pub struct TagLink {
-    pub name: String,
-    pub url: String,
+pub(crate) struct TagLink {
+    pub(crate) name: String,
+    pub(crate) url: String,
 }
 
 #[derive(Serialize)]
-pub struct ThemeCtx<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub description: &'a str,
-    pub url: String,
-    pub feed_url: String,
-    pub bib_url: String,
-    pub count: usize,
-    pub catch_all: bool,
+pub(crate) struct ThemeCtx<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) url: String,
+    pub(crate) feed_url: String,
+    pub(crate) bib_url: String,
+    pub(crate) count: usize,
+    pub(crate) catch_all: bool,
 }
 
-pub fn theme_ctx(site: &Site, index: usize) -> ThemeCtx<'_> {
+pub(crate) fn theme_ctx(site: &Site, index: usize) -> ThemeCtx<'_> {
     let t = &site.themes[index];
     let urls = &site.config.urls;
     ThemeCtx {
@@ -137,13 +137,13 @@ pub fn theme_ctx(site: &Site, index: usize) -> ThemeCtx<'_> {
 }
 
 #[derive(Serialize)]
-pub struct TagCtx<'a> {
-    pub name: &'a str,
-    pub url: String,
-    pub count: usize,
+pub(crate) struct TagCtx<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) url: String,
+    pub(crate) count: usize,
 }
 
-pub fn tag_ctx(site: &Site, index: usize) -> TagCtx<'_> {
+pub(crate) fn tag_ctx(site: &Site, index: usize) -> TagCtx<'_> {
     let t = &site.tags[index];
     TagCtx {
         name: &t.name,
@@ -153,14 +153,14 @@ pub fn tag_ctx(site: &Site, index: usize) -> TagCtx<'_> {
 }
 
 #[derive(Serialize)]
-pub struct MonthCtx {
-    pub key: String,
-    pub title: String,
-    pub url: String,
-    pub count: usize,
+pub(crate) struct MonthCtx {
+    pub(crate) key: String,
+    pub(crate) title: String,
+    pub(crate) url: String,
+    pub(crate) count: usize,
 }
 
-pub fn month_ctx(site: &Site, index: usize) -> MonthCtx {
+pub(crate) fn month_ctx(site: &Site, index: usize) -> MonthCtx {
     let m = &site.months[index];
     let name = time::Month::try_from(m.month)
         .map(|m| m.to_string())
@@ -174,16 +174,16 @@ pub fn month_ctx(site: &Site, index: usize) -> MonthCtx {
 }
 
 #[derive(Serialize)]
-pub struct FacetCtx {
+pub(crate) struct FacetCtx {
     /// `verdict` or `status`.
-    pub kind: &'static str,
-    pub value: &'static str,
-    pub label: &'static str,
-    pub url: String,
-    pub count: usize,
+    pub(crate) kind: &'static str,
+    pub(crate) value: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) url: String,
+    pub(crate) count: usize,
 }
 
-pub fn facet_ctx(site: &Site, index: usize) -> FacetCtx {
+pub(crate) fn facet_ctx(site: &Site, index: usize) -> FacetCtx {
     let f = &site.facets[index];
     FacetCtx {
         kind: f.kind,
@@ -194,111 +194,111 @@ pub fn facet_ctx(site: &Site, index: usize) -> FacetCtx {
     }
 }
 
-pub fn facet_path(f: &crate::model::Facet) -> String {
+pub(crate) fn facet_path(f: &crate::model::Facet) -> String {
     crate::base::paths::facet_path(f.kind, f.value)
 }
 
 /// Everything a list shows about a paper.
 #[derive(Serialize)]
-pub struct Summary<'a> {
-    pub slug: &'a str,
-    pub title: &'a str,
-    pub url: String,
-    pub permalink: String,
+pub(crate) struct Summary<'a> {
+    pub(crate) slug: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) url: String,
+    pub(crate) permalink: String,
     /// The day the paper entered the digest (`date` in front matter).
-    pub date: String,
-    pub date_display: String,
+    pub(crate) date: String,
+    pub(crate) date_display: String,
     /// The paper's own date, as far as the entry knows it: its year
     /// (`2016`), empty when unknown; and its venue (`journal_ref`).
-    pub published_year: String,
-    pub venue: &'a str,
-    pub authors: &'a [String],
-    pub authors_short: String,
-    pub arxiv: &'a str,
-    pub link: String,
-    pub pdf: String,
-    pub code: &'a str,
-    pub themes: Vec<ThemeLink>,
-    pub tags: Vec<TagLink>,
-    pub featured: bool,
-    pub status: &'static str,
-    pub verdict: &'static str,
+    pub(crate) published_year: String,
+    pub(crate) venue: &'a str,
+    pub(crate) authors: &'a [String],
+    pub(crate) authors_short: String,
+    pub(crate) arxiv: &'a str,
+    pub(crate) link: String,
+    pub(crate) pdf: String,
+    pub(crate) code: &'a str,
+    pub(crate) themes: Vec<ThemeLink>,
+    pub(crate) tags: Vec<TagLink>,
+    pub(crate) featured: bool,
+    pub(crate) status: &'static str,
+    pub(crate) verdict: &'static str,
     /// The list of papers with the same status or verdict.
-    pub status_url: String,
-    pub verdict_url: String,
-    pub excerpt: String,
+    pub(crate) status_url: String,
+    pub(crate) verdict_url: String,
+    pub(crate) excerpt: String,
     /// The BibTeX key.
-    pub cite_key: &'a str,
+    pub(crate) cite_key: &'a str,
     /// An OpenURL context object for a COinS span (Zotero).
-    pub coins: String,
+    pub(crate) coins: String,
     /// The day sheaf saw a newer version or a changed abstract, else empty.
-    pub revised: String,
-    pub revised_display: String,
+    pub(crate) revised: String,
+    pub(crate) revised_display: String,
 }
 
 /// Everything the paper's own page and the feeds show: its summary and
 /// more, in one map.
 #[derive(Serialize)]
-pub struct Detail<'a> {
+pub(crate) struct Detail<'a> {
     #[serde(flatten)]
-    pub summary: Summary<'a>,
+    pub(crate) summary: Summary<'a>,
     #[serde(flatten)]
-    pub more: DetailMore<'a>,
+    pub(crate) more: DetailMore<'a>,
 }
 
 /// What only the paper's own page and the feeds show.
 #[derive(Serialize)]
-pub struct DetailMore<'a> {
-    pub abstract_html: &'a str,
-    pub notes_html: &'a str,
-    pub search_url: String,
+pub(crate) struct DetailMore<'a> {
+    pub(crate) abstract_html: &'a str,
+    pub(crate) notes_html: &'a str,
+    pub(crate) search_url: String,
     /// The paper's BibTeX entry, and where to download it.
-    pub bibtex: String,
-    pub bib_url: String,
+    pub(crate) bibtex: String,
+    pub(crate) bib_url: String,
     /// schema.org JSON-LD, safe to print inside a script element.
-    pub json_ld: String,
+    pub(crate) json_ld: String,
     /// `YYYY/MM/DD`, `YYYY/MM` or `YYYY`, as Google Scholar reads
     /// `citation_publication_date`: only what the entry holds; empty when
     /// the paper's own date is unknown (the day it was added is not its
     /// publication date).
-    pub citation_date: String,
+    pub(crate) citation_date: String,
     /// The most similar papers, best first.
-    pub related: Vec<RelatedCtx<'a>>,
-    pub extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
+    pub(crate) related: Vec<RelatedCtx<'a>>,
+    pub(crate) extra: &'a std::collections::BTreeMap<String, serde_yaml::Value>,
     /// What the paper's source says beyond the summary.
-    pub source: SourceCtx<'a>,
+    pub(crate) source: SourceCtx<'a>,
     /// RFC 3339, for Atom: the day sheaf last saw the paper revised, else
     /// the day it entered the digest.
-    pub updated: String,
+    pub(crate) updated: String,
     /// RFC 2822, for RSS.
-    pub date_rfc2822: String,
+    pub(crate) date_rfc2822: String,
 }
 
 #[derive(Serialize)]
-pub struct RelatedCtx<'a> {
-    pub title: &'a str,
-    pub url: String,
-    pub date: String,
-    pub date_display: String,
+pub(crate) struct RelatedCtx<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) url: String,
+    pub(crate) date: String,
+    pub(crate) date_display: String,
 }
 
 #[derive(Serialize)]
-pub struct SourceCtx<'a> {
-    pub arxiv_version: Option<u32>,
-    pub doi: &'a str,
+pub(crate) struct SourceCtx<'a> {
+    pub(crate) arxiv_version: Option<u32>,
+    pub(crate) doi: &'a str,
     /// `https://doi.org/…` for the DOI (or arXiv's own DOI), else empty.
-    pub doi_url: String,
-    pub project: &'a str,
-    pub published: String,
-    pub published_display: String,
-    pub updated_display: String,
-    pub categories: &'a [String],
-    pub journal_ref: &'a str,
-    pub keywords: &'a [String],
-    pub upvotes: Option<u64>,
-    pub stars: Option<u64>,
+    pub(crate) doi_url: String,
+    pub(crate) project: &'a str,
+    pub(crate) published: String,
+    pub(crate) published_display: String,
+    pub(crate) updated_display: String,
+    pub(crate) categories: &'a [String],
+    pub(crate) journal_ref: &'a str,
+    pub(crate) keywords: &'a [String],
+    pub(crate) upvotes: Option<u64>,
+    pub(crate) stars: Option<u64>,
     /// When the live numbers were read (`7 May 2025`), empty without them.
-    pub metrics_as_of: String,
+    pub(crate) metrics_as_of: String,
 }
 
 fn source_ctx(e: &crate::input::content::Entry) -> SourceCtx<'_> {
@@ -332,7 +332,7 @@ fn source_ctx(e: &crate::input::content::Entry) -> SourceCtx<'_> {
     }
 }
 
-pub fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
+pub(crate) fn summary<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
     Summary {
         themes: paper.themes.iter().map(|&t| theme_link(site, t)).collect(),
         tags: paper.tags.iter().map(|&t| tag_link(site, t)).collect(),
@@ -361,13 +361,13 @@ fn tag_link(site: &Site, tag: usize) -> TagLink {
 /// summaries of a site's papers hold clones of them, which share one
 /// copy (a summary is kept for every paper while a site renders).
 #[derive(Clone, Default)]
-pub struct LinkValues {
+pub(crate) struct LinkValues {
     themes: Vec<Value>,
     tags: Vec<Value>,
 }
 
 impl LinkValues {
-    pub fn new(site: &Site) -> LinkValues {
+    pub(crate) fn new(site: &Site) -> LinkValues {
         LinkValues {
             themes: (0..site.themes.len())
                 .map(|t| value(&theme_link(site, t)))
@@ -381,7 +381,7 @@ impl LinkValues {
 
 /// [`summary`] as a template value, sharing the theme and tag links of
 /// `links`.
-pub fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
+pub(crate) fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
     let shared = |values: &[Value], indices: &[usize]| {
         Value::from(
             indices
@@ -454,7 +454,7 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
 }
 
 /// The details of paper `index`.
-pub fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
+pub(crate) fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
     let paper = &site.papers[index];
     Detail {
         summary: summary(site, paper, key),
@@ -464,7 +464,7 @@ pub fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'a> {
 
 /// What [`detail`] adds to the summary of paper `index`, given its BibTeX
 /// entry.
-pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> {
+pub(crate) fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> {
     let paper = &site.papers[index];
     let e = &paper.entry;
     let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
@@ -514,15 +514,15 @@ fn midnight(d: Date) -> OffsetDateTime {
     d.midnight().assume_utc()
 }
 
-pub fn rfc3339(d: Date) -> String {
+pub(crate) fn rfc3339(d: Date) -> String {
     midnight(d).format(&Rfc3339).unwrap_or_default()
 }
 
-pub fn rfc2822(d: Date) -> String {
+pub(crate) fn rfc2822(d: Date) -> String {
     midnight(d).format(&Rfc2822).unwrap_or_default()
 }
 
 /// A serializable value as a template value.
-pub fn value<T: Serialize + ?Sized>(v: &T) -> Value {
+pub(crate) fn value<T: Serialize + ?Sized>(v: &T) -> Value {
     Value::from_serializable(v)
 }

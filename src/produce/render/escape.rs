@@ -22,7 +22,7 @@ fn entity(byte: u8) -> Option<&'static [u8]> {
 
 /// Writes `input` to `out` with the five HTML-special characters escaped;
 /// the signature is Tera's `EscapeFn`.
-pub fn escape_html(input: &str, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn escape_html(input: &str, out: &mut dyn Write) -> io::Result<()> {
     let bytes = input.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {

@@ -23,7 +23,7 @@ use crate::input::inputs::{StaticFile, TemplateFile};
 use crate::model::Site;
 use context::*;
 
-pub use crate::base::artifact::{Depends, Output};
+pub(crate) use crate::base::artifact::{Depends, Output};
 
 /// How many of the newest papers a feed carries.
 pub const FEED_SIZE: usize = 50;
@@ -210,7 +210,7 @@ const DEFAULT_SEARCH_PAGE: &str = include_str!("../../../themes/default/template
 /// come last, after the summaries are freed. A session kept for rebuilds
 /// renders in any order and frees nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Stage {
+pub(crate) enum Stage {
     /// Feeds: the details, HTML included, of a few papers each.
     Feeds,
     /// Each paper's own page: its details and its kept summary.
@@ -225,7 +225,7 @@ pub enum Stage {
 
 /// The [`Stage`] of `job`: only feeds and paper pages show a paper's
 /// HTML (through [`Prepared::detail`]).
-pub fn stage(job: Job) -> Stage {
+pub(crate) fn stage(job: Job) -> Stage {
     match job {
         Job::Atom | Job::Rss | Job::ThemeFeed(_) => Stage::Feeds,
         Job::Paper(_) => Stage::Papers,
@@ -316,7 +316,7 @@ impl Prepared {
     /// The values of a one-off build, without summaries yet: those are
     /// made by [`Prepared::summarize`] as the paper pages render (see
     /// [`Stage`]).
-    pub fn without_summaries(site: &Site) -> Prepared {
+    pub(crate) fn without_summaries(site: &Site) -> Prepared {
         Prepared::make(site, false, false)
     }
 
@@ -371,7 +371,7 @@ impl Prepared {
 
     /// Makes the summaries of the papers before `end` that are not made
     /// yet.
-    pub fn summarize(&mut self, site: &Site, end: usize) {
+    pub(crate) fn summarize(&mut self, site: &Site, end: usize) {
         let start = self.summaries.len().min(end);
         if start == end {
             return;
@@ -387,7 +387,7 @@ impl Prepared {
     /// Frees the summaries, keeping what the digest-wide files use (see
     /// [`Stage::DigestWide`]): a one-off build renders those last, after
     /// every list, so the two are never in memory together.
-    pub fn forget_summaries(&mut self) {
+    pub(crate) fn forget_summaries(&mut self) {
         // On every core: freeing 100,000 summaries took one 0.2 s.
         std::mem::take(&mut self.summaries)
             .into_par_iter()
@@ -406,7 +406,7 @@ impl Prepared {
     /// Recomputes the values of the papers at `indices` (after an edit
     /// that kept every paper in its place). Returns the indices whose
     /// summary changed and those whose details changed.
-    pub fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    pub(crate) fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
         let (mut summaries, mut details) = (Vec::new(), Vec::new());
         // Made again from `site` (a few dozen values), not taken from
         // `self.links`, so the summaries compared are the site's as it is.
@@ -439,7 +439,7 @@ impl Prepared {
     /// The values [`Prepared::refresh`] would replace for `indices`, to put
     /// back with [`Prepared::restore`] if the rebuild fails (cheaper than
     /// copying the values of every paper).
-    pub fn backup(&self, indices: &[usize]) -> PreparedBackup {
+    pub(crate) fn backup(&self, indices: &[usize]) -> PreparedBackup {
         let papers = indices
             .iter()
             .filter(|&&i| i < self.summaries.len())
@@ -454,7 +454,7 @@ impl Prepared {
         PreparedBackup { papers }
     }
 
-    pub fn restore(&mut self, backup: PreparedBackup) {
+    pub(crate) fn restore(&mut self, backup: PreparedBackup) {
         for Saved {
             index: i,
             summary,
@@ -496,7 +496,7 @@ impl Prepared {
 }
 
 /// Some papers' values as they were; see [`Prepared::backup`].
-pub struct PreparedBackup {
+pub(crate) struct PreparedBackup {
     papers: Vec<Saved>,
 }
 
@@ -555,16 +555,21 @@ fn front_page(site: &Site) -> Vec<usize> {
 
 /// Where a page goes, from which template, and what it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub template: &'static str,
-    pub path: String,
-    pub depends: Depends,
+pub(crate) struct Target {
+    pub(crate) template: &'static str,
+    pub(crate) path: String,
+    pub(crate) depends: Depends,
 }
 
 /// Whether `job` shows the summary of a paper in `summaries` or the
 /// details of one in `details`: the pages an edit that kept every paper in
 /// its place must render again.
-pub fn shows(site: &Site, job: Job, summaries: &HashSet<usize>, details: &HashSet<usize>) -> bool {
+pub(crate) fn shows(
+    site: &Site,
+    job: Job,
+    summaries: &HashSet<usize>,
+    details: &HashSet<usize>,
+) -> bool {
     match job {
         // Two of every paper's jobs: answered without making their paths,
         // which for 20,000 jobs took a third of an edit's rebuild.
@@ -582,7 +587,7 @@ pub fn shows(site: &Site, job: Job, summaries: &HashSet<usize>, details: &HashSe
 
 /// The target of a page, without rendering it: a rebuild uses this to
 /// decide which pages an edit touches.
-pub fn target(site: &Site, job: Job) -> Target {
+pub(crate) fn target(site: &Site, job: Job) -> Target {
     let slugs = |papers: &[usize]| -> Vec<usize> { papers.to_vec() };
     let size = site.config.page_size;
     let newest = (0..site.papers.len().min(FEED_SIZE)).collect::<Vec<_>>();
@@ -1137,7 +1142,7 @@ pub fn render(
 }
 
 /// The files sheaf writes itself, besides the theme's static files.
-pub fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
+pub(crate) fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Output> {
     let urls = &site.config.urls;
     let mut out: Vec<Output> = static_files
         .iter()

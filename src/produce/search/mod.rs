@@ -45,7 +45,7 @@ use crate::model::Site;
 const SCRIPT: &str = include_str!("search.js");
 
 /// The search's fixed files (its script), when the site has a search.
-pub fn fixed_outputs(site: &Site) -> Vec<Output> {
+pub(crate) fn fixed_outputs(site: &Site) -> Vec<Output> {
     if !site.config.search {
         return Vec::new();
     }
@@ -58,7 +58,7 @@ pub fn fixed_outputs(site: &Site) -> Vec<Output> {
 
 /// Words too common to find anything with; `search.js` drops the same.
 /// Sorted, for a binary search (a unit test checks).
-pub const STOP: &[&str] = &[
+pub(crate) const STOP: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "in",
     "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "these", "this",
     "to", "was", "we", "were", "which", "with",
@@ -81,13 +81,13 @@ const B: f32 = 0.5;
 const REFERENCE: f32 = 320.0;
 
 /// The searchable fields of one paper.
-pub struct Fields<'a> {
-    pub title: &'a str,
-    pub authors: &'a [String],
+pub(crate) struct Fields<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) authors: &'a [String],
     /// Theme titles and tag names.
-    pub labels: &'a [&'a str],
-    pub abstract_text: &'a str,
-    pub notes_text: &'a str,
+    pub(crate) labels: &'a [&'a str],
+    pub(crate) abstract_text: &'a str,
+    pub(crate) notes_text: &'a str,
 }
 
 /// A paper's terms with their scores (1..=63), sorted by term. Kept for
@@ -95,25 +95,17 @@ pub struct Fields<'a> {
 /// string, one per line, and the scores beside (a boxed string per term
 /// would cost several times the text at 100,000 papers).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DocTerms {
+pub(crate) struct DocTerms {
     terms: Box<str>,
     scores: Box<[u8]>,
 }
 
 impl DocTerms {
-    pub fn iter(&self) -> impl Iterator<Item = (&str, u8)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, u8)> {
         self.terms
             .split('\n')
             .filter(|t| !t.is_empty())
             .zip(self.scores.iter().copied())
-    }
-
-    pub fn len(&self) -> usize {
-        self.scores.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
     }
 }
 
@@ -121,7 +113,8 @@ impl DocTerms {
 /// without combining marks, lowercased, split at anything that is not a
 /// letter or digit, at least two characters, no stop words. `search.js`
 /// does the same to a query, in the same order.
-pub fn tokens(text: &str) -> Vec<String> {
+#[cfg(test)] // only the unit tests ask
+pub(crate) fn tokens(text: &str) -> Vec<String> {
     words(&fold(text)).map(str::to_string).collect()
 }
 
@@ -168,7 +161,7 @@ fn is_stop(word: &str) -> bool {
 }
 
 /// Scores the terms of one paper.
-pub fn doc_terms(f: &Fields) -> DocTerms {
+pub(crate) fn doc_terms(f: &Fields) -> DocTerms {
     let mut fields: Vec<(String, f32)> = vec![(fold(f.title), TITLE)];
     fields.extend(f.authors.iter().map(|a| (fold(a), AUTHORS)));
     fields.extend(f.labels.iter().map(|l| (fold(l), LABELS)));
@@ -383,7 +376,7 @@ impl Index {
     /// [`Index::outputs`], handed to `sink` part by part, so a one-off
     /// build never holds them all (the snippets alone are 190 MB at
     /// 100,000 papers). Stops at the first error of `sink`.
-    pub fn outputs_each(
+    pub(crate) fn outputs_each(
         &mut self,
         site: &Site,
         sink: &mut dyn FnMut(Vec<Output>) -> crate::Result<()>,
@@ -430,7 +423,7 @@ impl Index {
     /// the same order): takes in the new terms of the papers at `papers`
     /// and returns the files that show them, and the files that no longer
     /// exist. `old` is the site before.
-    pub fn update(
+    pub(crate) fn update(
         &mut self,
         old: &Site,
         new: &Site,

@@ -77,17 +77,7 @@ impl TestSite {
     }
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    for item in walkdir::WalkDir::new(from) {
-        let item = item.unwrap();
-        let target = to.join(item.path().strip_prefix(from).unwrap());
-        if item.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(item.path(), &target).unwrap();
-        }
-    }
-}
+pub use crate::corpus::copy_dir;
 
 /// A minimal valid entry.
 pub fn entry(title: &str, extra: &str) -> String {
