@@ -14,6 +14,10 @@
 //! - [`front`]: the commands' front ends: serve, watch, import, curate,
 //!   init, suggest, workflow upgrades.
 
+// These docs are a codemap for contributors (`cargo doc
+// --document-private-items`), so they link to crate-private items freely.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod base;
 pub mod build;
 pub mod convert;

@@ -200,7 +200,7 @@ impl Cache {
     }
 }
 
-/// The files a [`Cache::save`] writes and removes.
+/// The files a [`Cache::save_in_background`] writes and removes.
 struct Save {
     dir: PathBuf,
     stamp: u128,

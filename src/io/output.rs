@@ -133,7 +133,7 @@ pub(crate) fn write<'a>(
 /// succeeds: [`Staging::stage`] compares each file with the one on disk
 /// and writes the changed ones into a staging folder beside the output
 /// (`<parent>/.<name>.sheaf-staging/files`, never inside the published
-/// tree), at the same paths; [`Staging::commit`] switches the output from
+/// tree), at the same paths; [`Staging::commit_tracked`] switches the output from
 /// the old files to the new ones (see ARCHITECTURE.md, "The output
 /// switch"). A `Staging` dropped without a commit removes what it staged.
 pub(crate) struct Staging {
@@ -444,7 +444,7 @@ impl Staging {
         self.commit_tracked().map(|c| c.report)
     }
 
-    /// [`Staging::commit`], with what the next build needs: the manifest,
+    /// `Staging::commit`, with what the next build needs: the manifest,
     /// the ownership record, the files left alone.
     ///
     /// A file no output claims is stale, and removed, only when the
@@ -935,7 +935,7 @@ fn find_unclaimed(
 }
 
 /// Writes the outputs an incremental rebuild changed and removes the ones
-/// it dropped, through the same switch as a build. Unlike [`write`], it
+/// it dropped, through the same switch as a build. Unlike [`write()`], it
 /// does not walk the whole folder.
 pub(crate) fn write_changes(
     dir: &Path,

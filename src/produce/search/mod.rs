@@ -23,7 +23,7 @@
 //! reference length rather than the corpus average, so a paper's scores
 //! depend on that paper alone and an edit rewrites only the shards its
 //! terms fall in. The reader's side is `search.js`, written next to the
-//! index; it must tokenize exactly like [`tokens`].
+//! index; it must tokenize exactly like `tokens` (and `doc_terms`).
 //!
 //! Why not Pagefind or elasticlunr: Pagefind's indexer took 2.8 s for
 //! 10,000 short records on 2 cores (the whole build's budget), and
