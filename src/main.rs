@@ -194,7 +194,8 @@ enum Command {
         suggest: bool,
     },
     /// Import papers into content/papers/: from a file (trending-papers
-    /// dump, arXiv Atom, BibTeX, Hugging Face JSON) or from the arXiv API.
+    /// dump, arXiv Atom, BibTeX, Hugging Face JSON, CSL-JSON, RIS) or from
+    /// the arXiv API.
     /// Papers already in the digest get the source's fields updated; the
     /// curator's notes and fields are never touched.
     #[command(group = clap::ArgGroup::new("input").required(true).args(["source", "arxiv"]))]
@@ -220,6 +221,10 @@ enum Command {
         /// Show what would change, as a diff, and write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Keep a reference manager's tags (CSL-JSON `keyword`, RIS `KW`)
+        /// as the entries' keywords.
+        #[arg(long)]
+        keep_tags: bool,
     },
     /// Find the arXiv paper behind entries without an arXiv id, by title,
     /// and record its id, authors, dates and categories. Only an exact
@@ -592,6 +597,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             theme,
             skip_bad,
             dry_run,
+            keep_tags,
         } => {
             let config = Config::load(root)?;
             let date = match date {
@@ -605,6 +611,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 theme: theme.clone(),
                 skip_bad: *skip_bad,
                 dry_run: *dry_run,
+                keep_tags: *keep_tags,
             };
             let report = match source {
                 Some(source) => import::import_file(&config, source, &options)?,
