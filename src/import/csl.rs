@@ -51,6 +51,22 @@ pub fn looks_like(text: &str) -> bool {
         })
 }
 
+/// For a file that starts like JSON (`[` or `{`) but does not parse: the
+/// syntax error, with its line.
+pub fn json_error(path: &Path, text: &str) -> Option<Diagnostic> {
+    let b = text.as_bytes();
+    let start = skip_ws(b, usize::from(text.starts_with('\u{feff}')) * 3);
+    if !matches!(b.get(start), Some(b'[' | b'{')) {
+        return None;
+    }
+    let e = serde_json::from_str::<serde::de::IgnoredAny>(text).err()?;
+    Some(Diagnostic::error(
+        path,
+        Some(e.line().max(1)),
+        format!("this file is not valid JSON: {e}"),
+    ))
+}
+
 pub fn parse(path: &Path, text: &str) -> Parsed {
     let lines = Lines::new(text);
     let file_error = |line: usize, message: String| Parsed {

@@ -151,6 +151,10 @@ impl ImportReport {
 pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
     let text = yaml::read_text(source)?;
     let Some(format) = opts.format.or_else(|| Format::detect(&text)) else {
+        // JSON that does not parse cannot be told apart: say where it breaks.
+        if let Some(broken) = csl::json_error(source, &text) {
+            return Err(Error::Invalid(vec![broken]));
+        }
         return Err(Error::Invalid(vec![Diagnostic::error(
             source,
             None,
