@@ -144,6 +144,10 @@ enum Command {
         /// pin the checksums of sheaf's archives in the Pages workflow.
         #[arg(long, value_name = "SHA256SUMS")]
         checksums: Option<PathBuf>,
+        /// Also write a workflow that imports the config's `imports:` on
+        /// this schedule and opens a pull request with the new papers.
+        #[arg(long, value_enum)]
+        schedule: Option<workflows::Schedule>,
     },
     /// Rewrite the GitHub workflows sheaf wrote (the Pages workflow) for
     /// this sheaf: its version and its archives' checksums. A workflow
@@ -160,6 +164,10 @@ enum Command {
         /// attestation instead.
         #[arg(long)]
         no_checksums: bool,
+        /// Add the scheduled import workflow (or change its schedule): it
+        /// imports the config's `imports:` and opens a pull request.
+        #[arg(long, value_enum)]
+        schedule: Option<workflows::Schedule>,
     },
     /// Write a copy of the built-in visual theme into themes/default/ to
     /// edit, and make site-config.yaml use it.
@@ -463,6 +471,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             base_url,
             eject_theme,
             checksums,
+            schedule,
         } => {
             if init_root.is_some() || cli.root.is_some() {
                 anyhow::bail!(
@@ -470,8 +479,13 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 );
             }
             let release = release(checksums.as_deref(), cli.quiet)?;
-            let written =
-                sheaf::init::init_with(dir, title.as_deref(), base_url.as_deref(), *eject_theme)?;
+            let written = sheaf::init::init_scheduled(
+                dir,
+                title.as_deref(),
+                base_url.as_deref(),
+                *eject_theme,
+                *schedule,
+            )?;
             // init writes the workflow without checksums; pin them now.
             if !release.sha256.is_empty() {
                 workflows::upgrade(dir, &release, false)?;
@@ -501,13 +515,23 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                     "Build it with `sheaf --root {} build`; push it to GitHub and set Settings → Pages → Source to \"GitHub Actions\" to publish it.",
                     dir.display()
                 );
+                if schedule.is_some() {
+                    println!("{SCHEDULE_HELP}");
+                }
             }
         }
         Command::UpgradeWorkflows {
             force,
             checksums,
             no_checksums,
-        } => upgrade_workflows(cli, root, *force, checksums.as_deref(), *no_checksums)?,
+            schedule,
+        } => upgrade_workflows(
+            cli,
+            root,
+            *force,
+            (checksums.as_deref(), *no_checksums),
+            *schedule,
+        )?,
         Command::New { title, arxiv } => {
             let config = Config::load(root)?;
             let today = time::OffsetDateTime::now_utc().date();
@@ -814,12 +838,15 @@ fn release(checksums: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<R
     Ok(release)
 }
 
+/// What to do on GitHub for the scheduled import workflow to run.
+const SCHEDULE_HELP: &str = "The import workflow needs Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\" (off by default), and an `imports:` list in site-config.yaml.";
+
 fn upgrade_workflows(
     cli: &Cli,
     root: &std::path::Path,
     force: bool,
-    checksums: Option<&std::path::Path>,
-    no_checksums: bool,
+    (checksums, no_checksums): (Option<&std::path::Path>, bool),
+    schedule: Option<workflows::Schedule>,
 ) -> anyhow::Result<()> {
     use workflows::Outcome;
     // Unlike init, an upgrade that cannot reach the checksums stops: it
@@ -836,7 +863,7 @@ fn upgrade_workflows(
         })?,
         (Some(_), false) => release(checksums, cli.quiet)?,
     };
-    let done = workflows::upgrade(root, &release, force)?;
+    let done = workflows::upgrade_scheduling(root, &release, force, schedule)?;
     let mut edited = 0;
     for upgrade in &done {
         let path = upgrade.path.strip_prefix(root).unwrap_or(&upgrade.path);
@@ -845,6 +872,12 @@ fn upgrade_workflows(
             Outcome::Missing => {
                 if cli.verbose {
                     println!("{path}: not there, left out");
+                }
+            }
+            Outcome::Created => {
+                if !cli.quiet {
+                    println!("{path}: added, for sheaf {}", release.version);
+                    println!("{SCHEDULE_HELP}");
                 }
             }
             Outcome::Current => {

@@ -541,3 +541,462 @@ mod curator_work_survives {
         }
     }
 }
+
+// The scheduled import workflow.
+
+const IMPORT_WORKFLOW: &str = ".github/workflows/sheaf-import.yml";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `sheaf init` (offline: nothing listens on port 1) with `args`.
+fn init_digest(dir: &Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sheaf"))
+        .arg("init")
+        .args(args)
+        .arg(dir)
+        .env("SHEAF_RELEASE_BASE", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// A SHA256SUMS for this version, one made-up checksum for every archive.
+fn sums_file(dir: &Path, digit: char) -> PathBuf {
+    let text: String = sheaf::workflows::RUNNER_TARGETS
+        .iter()
+        .map(|t| {
+            format!(
+                "{}  {}\n",
+                digit.to_string().repeat(64),
+                sheaf::workflows::archive_name(VERSION, t)
+            )
+        })
+        .collect();
+    let path = dir.join(format!("SHA256SUMS-{digit}"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A step of a written workflow, by name: the YAML of the file, not a copy.
+fn step(workflow: &serde_yaml::Value, job: &str, name: &str) -> serde_yaml::Value {
+    workflow["jobs"][job]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no step {name:?}"))
+        .clone()
+}
+
+fn workflow(root: &Path, path: &str) -> serde_yaml::Value {
+    serde_yaml::from_str(&std::fs::read_to_string(root.join(path)).unwrap()).unwrap()
+}
+
+#[test]
+fn init_schedule_writes_an_import_workflow_that_installs_sheaf_as_pages_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sums = sums_file(tmp.path(), 'c');
+    let daily = tmp.path().join("daily");
+    init_digest(
+        &daily,
+        &["--schedule", "daily", "--checksums", sums.to_str().unwrap()],
+    );
+    let import = workflow(&daily, IMPORT_WORKFLOW);
+    let pages = workflow(&daily, ".github/workflows/pages.yml");
+    assert_eq!(
+        import["on"]["schedule"][0]["cron"].as_str(),
+        Some("17 6 * * *")
+    );
+    assert!(import["on"]["workflow_dispatch"].is_null());
+    assert_eq!(
+        import["permissions"],
+        serde_yaml::from_str::<serde_yaml::Value>("{}").unwrap()
+    );
+    assert_eq!(
+        import["jobs"]["import"]["permissions"],
+        serde_yaml::from_str::<serde_yaml::Value>("{contents: write, pull-requests: write}")
+            .unwrap()
+    );
+    // The same pinned sheaf, installed by the same steps.
+    assert_eq!(
+        import["env"]["SHEAF_VERSION"],
+        pages["env"]["SHEAF_VERSION"]
+    );
+    let install = step(&import, "import", "Install sheaf");
+    assert_eq!(install, step(&pages, "build", "Install sheaf"));
+    assert_eq!(
+        install["run"]
+            .as_str()
+            .unwrap()
+            .matches(&"c".repeat(64))
+            .count(),
+        4
+    );
+    assert_eq!(
+        step(&import, "import", "Import new papers")["run"].as_str(),
+        Some("sheaf import --from-config")
+    );
+    for s in import["jobs"]["import"]["steps"].as_sequence().unwrap() {
+        if let Some(uses) = s["uses"].as_str() {
+            let sha = uses.split('@').nth(1).unwrap();
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{uses}"
+            );
+        }
+    }
+    let raw = std::fs::read_to_string(daily.join(IMPORT_WORKFLOW)).unwrap();
+    for says in [
+        "Allow GitHub Actions to create and approve pull requests",
+        "60",
+        "GITHUB_TOKEN starts no other",
+        "persist-credentials: false",
+    ] {
+        assert!(raw.contains(says), "{says}");
+    }
+
+    let weekly = tmp.path().join("weekly");
+    init_digest(&weekly, &["--schedule", "weekly"]);
+    let import = workflow(&weekly, IMPORT_WORKFLOW);
+    assert_eq!(
+        import["on"]["schedule"][0]["cron"].as_str(),
+        Some("17 6 * * 1")
+    );
+    // Without --schedule, no import workflow.
+    let plain = tmp.path().join("plain");
+    init_digest(&plain, &[]);
+    assert!(!plain.join(IMPORT_WORKFLOW).exists());
+}
+
+fn upgrade(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sheaf"))
+        .arg("--root")
+        .arg(root)
+        .arg("upgrade-workflows")
+        .args(args)
+        .env("SHEAF_RELEASE_BASE", "http://127.0.0.1:1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn upgrade_workflows_adds_the_import_workflow_and_keeps_it_in_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("d");
+    let a = sums_file(tmp.path(), 'a');
+    let b = sums_file(tmp.path(), 'b');
+    init_digest(&root, &["--checksums", a.to_str().unwrap()]);
+    assert!(!root.join(IMPORT_WORKFLOW).exists());
+
+    let out = upgrade(
+        &root,
+        &["--schedule", "weekly", "--checksums", a.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("sheaf-import.yml: added"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("Allow GitHub Actions to create"),
+        "{}",
+        text(&out)
+    );
+    let added = std::fs::read_to_string(root.join(IMPORT_WORKFLOW)).unwrap();
+    assert!(added.contains("- cron: \"17 6 * * 1\""));
+    assert_eq!(added.matches(&"a".repeat(64)).count(), 4);
+
+    // A new release's checksums reach both workflows; the schedule stays.
+    let out = upgrade(&root, &["--checksums", b.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    for path in [IMPORT_WORKFLOW, ".github/workflows/pages.yml"] {
+        let now = std::fs::read_to_string(root.join(path)).unwrap();
+        assert_eq!(now.matches(&"b".repeat(64)).count(), 4, "{path}");
+        assert!(!now.contains(&"a".repeat(64)), "{path}");
+    }
+    assert!(std::fs::read_to_string(root.join(IMPORT_WORKFLOW))
+        .unwrap()
+        .contains("- cron: \"17 6 * * 1\""));
+    // Asked for daily: sheaf's own file changes its schedule.
+    let out = upgrade(
+        &root,
+        &["--schedule", "daily", "--checksums", b.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(std::fs::read_to_string(root.join(IMPORT_WORKFLOW))
+        .unwrap()
+        .contains("- cron: \"17 6 * * *\""));
+
+    // The curator's own cron is an edit: left alone without --force.
+    let edited = std::fs::read_to_string(root.join(IMPORT_WORKFLOW))
+        .unwrap()
+        .replace("17 6 * * *", "0 5 * * 2");
+    std::fs::write(root.join(IMPORT_WORKFLOW), &edited).unwrap();
+    let out = upgrade(&root, &["--checksums", a.to_str().unwrap()]);
+    assert!(
+        text(&out).contains("sheaf-import.yml: edited since sheaf wrote it, left alone"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(IMPORT_WORKFLOW)).unwrap(),
+        edited
+    );
+}
+
+/// A digest under git with a bare repository as `origin`, the import
+/// workflow's steps, and fake `sheaf` and `gh` on PATH that log their
+/// calls.
+struct Run {
+    tmp: tempfile::TempDir,
+    import_step: String,
+    pr_step: String,
+}
+
+const FAKE_SHEAF: &str = r#"#!/bin/sh
+# Writes what FAKE_NEW and FAKE_CHANGED say, as an import would.
+[ "$1 $2" = "import --from-config" ] || { echo "unexpected: $*" >&2; exit 2; }
+for f in $FAKE_NEW; do printf -- '---\ntitle: "%s"\ndate: 2025-05-07\n---\n' "$f" > "content/papers/$f.md"; done
+for f in $FAKE_CHANGED; do printf 'changed\n' >> "content/papers/$f.md"; done
+"#;
+
+const FAKE_GH: &str = r#"#!/bin/sh
+echo "gh $*" >> "$GH_LOG"
+if [ "$1 $2" = "pr create" ]; then
+  while [ $# -gt 0 ]; do
+    if [ "$1" = "--body-file" ]; then cat "$2" >> "$GH_LOG"; fi
+    shift
+  done
+  if [ -n "$GH_FAIL" ]; then
+    echo "pull request create failed: GraphQL: GitHub Actions is not permitted to create or approve pull requests (createPullRequest)" >&2
+    exit 1
+  fi
+  echo "https://github.com/curator/digest/pull/7"
+fi
+"#;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir.parent().unwrap())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl Run {
+    fn new() -> Run {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("digest");
+        init_digest(&repo, &["--schedule", "daily"]);
+        let w = workflow(&repo, IMPORT_WORKFLOW);
+        let run_of = |name: &str| {
+            step(&w, "import", name)["run"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let run = Run {
+            import_step: run_of("Import new papers"),
+            pr_step: run_of("Open a pull request"),
+            tmp,
+        };
+        let bin = run.tmp.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        for (name, script) in [("sheaf", FAKE_SHEAF), ("gh", FAKE_GH)] {
+            let path = bin.join(name);
+            std::fs::write(&path, script).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(run.log(), "").unwrap();
+        let origin = run.tmp.path().join("origin.git");
+        git(
+            run.tmp.path(),
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                origin.to_str().unwrap(),
+            ],
+        );
+        git(&repo, &["init", "--quiet", "--initial-branch=main"]);
+        git(&repo, &["config", "user.name", "Curator"]);
+        git(&repo, &["config", "user.email", "curator@example.org"]);
+        git(&repo, &["add", "--all"]);
+        git(&repo, &["commit", "--quiet", "-m", "digest"]);
+        git(
+            &repo,
+            &["remote", "add", "origin", origin.to_str().unwrap()],
+        );
+        git(&repo, &["push", "--quiet", "origin", "main"]);
+        run
+    }
+
+    fn repo(&self) -> PathBuf {
+        self.tmp.path().join("digest")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.tmp.path().join("gh.log")
+    }
+
+    /// Runs both steps as the runner would (bash, the step's env).
+    fn steps(&self, new: &str, changed: &str, gh_fails: bool) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.tmp.path().join("bin").display(),
+            std::env::var("PATH").unwrap()
+        );
+        let mut command = Command::new("bash");
+        command
+            .arg("-e")
+            .arg("-c")
+            .arg(format!("{}\n{}", self.import_step, self.pr_step))
+            .current_dir(self.repo())
+            .env("PATH", path)
+            .env("HOME", self.tmp.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GITHUB_REF_NAME", "main")
+            .env("GH_TOKEN", "not-a-token")
+            .env("GH_LOG", self.log())
+            .env("FAKE_NEW", new)
+            .env("FAKE_CHANGED", changed);
+        if gh_fails {
+            command.env("GH_FAIL", "1");
+        }
+        command.output().unwrap()
+    }
+
+    fn gh_calls(&self) -> String {
+        std::fs::read_to_string(self.log()).unwrap()
+    }
+
+    fn remote_branches(&self) -> Vec<String> {
+        git(&self.repo(), &["ls-remote", "--heads", "origin"])
+            .lines()
+            .filter_map(|l| l.split('\t').nth(1))
+            .map(|r| r.trim_start_matches("refs/heads/").to_string())
+            .collect()
+    }
+}
+
+fn today() -> String {
+    time::OffsetDateTime::now_utc().date().to_string()
+}
+
+#[test]
+fn the_import_workflow_does_nothing_when_nothing_is_new() {
+    let run = Run::new();
+    let head = git(&run.repo(), &["rev-parse", "HEAD"]);
+    let out = run.steps("", "", false);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("::notice::No new papers"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(run.gh_calls(), "", "no gh call");
+    assert_eq!(git(&run.repo(), &["rev-parse", "HEAD"]), head, "no commit");
+    assert_eq!(run.remote_branches(), ["main"]);
+}
+
+#[test]
+fn the_import_workflow_opens_one_pull_request_with_the_new_entries() {
+    let run = Run::new();
+    let out = run.steps("new-paper", "attention-is-all-you-need", false);
+    assert!(out.status.success(), "{}", text(&out));
+    let day = today();
+    let branch = format!("sheaf/import-{day}");
+    assert_eq!(run.remote_branches(), ["main".to_string(), branch.clone()]);
+    // One commit on the branch, with the two entries.
+    let files = git(
+        &run.repo(),
+        &["diff", "--name-status", "main", &format!("origin/{branch}")],
+    );
+    assert_eq!(
+        files,
+        "M\tcontent/papers/attention-is-all-you-need.md\nA\tcontent/papers/new-paper.md\n"
+    );
+    assert_eq!(
+        git(
+            &run.repo(),
+            &["rev-list", "--count", &format!("main..origin/{branch}")]
+        ),
+        "1\n"
+    );
+    let calls = run.gh_calls();
+    assert!(calls.starts_with("gh auth setup-git\n"), "{calls}");
+    assert_eq!(calls.matches("gh pr create").count(), 1, "{calls}");
+    let title = format!("New papers, {day} (1 new, 1 updated)");
+    assert!(
+        calls.contains(&format!(
+            "gh pr create --base main --head {branch} --title {title} --body-file"
+        )),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("- new: `content/papers/new-paper.md`"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("- updated: `content/papers/attention-is-all-you-need.md`"),
+        "{calls}"
+    );
+    assert!(calls.contains("no other workflow (CI) runs"), "{calls}");
+    assert!(text(&out).contains("::notice::Opened https://github.com/curator/digest/pull/7"));
+    assert_eq!(
+        git(
+            &run.repo(),
+            &["log", "-1", "--format=%s", &format!("origin/{branch}")]
+        ),
+        format!("{title}\n")
+    );
+
+    // A second run the same day, from main again: a branch of its own.
+    git(&run.repo(), &["switch", "--quiet", "main"]);
+    git(&run.repo(), &["clean", "--quiet", "-fd"]);
+    let out = run.steps("another-paper", "", false);
+    assert!(out.status.success(), "{}", text(&out));
+    let branches = run.remote_branches();
+    assert_eq!(branches.len(), 3, "{branches:?}");
+    assert!(
+        branches
+            .iter()
+            .any(|b| b.starts_with(&format!("{branch}-"))),
+        "{branches:?}"
+    );
+    assert_eq!(run.gh_calls().matches("gh pr create").count(), 2);
+}
+
+#[test]
+fn the_import_workflow_explains_the_repository_setting_when_gh_is_refused() {
+    let run = Run::new();
+    let out = run.steps("new-paper", "", true);
+    assert!(!out.status.success());
+    let said = text(&out);
+    let errors: Vec<&str> = said
+        .lines()
+        .filter(|l| l.starts_with("::error::"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{said}");
+    assert!(
+        errors[0].contains("\"Allow GitHub Actions to create and approve pull requests\"")
+            && errors[0].contains(&format!("sheaf/import-{}", today())),
+        "{said}"
+    );
+    // The papers are kept on the branch for when the setting is on.
+    assert_eq!(run.remote_branches().len(), 2);
+}
