@@ -317,6 +317,9 @@ fn issued(item: &Object) -> Result<Option<(time::Date, DatePrecision)>, FieldErr
         }
     };
     if let Some(parts) = object.get("date-parts").filter(|v| !v.is_null()) {
+        if parts.as_array().is_some_and(Vec::is_empty) {
+            return Ok(None);
+        }
         let first = parts
             .as_array()
             .and_then(|dates| dates.first())
@@ -326,12 +329,12 @@ fn issued(item: &Object) -> Result<Option<(time::Date, DatePrecision)>, FieldErr
                 "`issued.date-parts` should be a list of dates such as [[2017, 6, 12]]".into(),
             ));
         };
-        if first.is_empty() {
-            return Ok(None);
-        }
         let mut numbers = Vec::new();
         for part in first.iter().take(3) {
             let n = match part {
+                // An empty part ends the date (`[["2017", ""]]`, `[[null]]`).
+                Value::Null => break,
+                Value::String(s) if s.trim().is_empty() => break,
                 Value::Number(n) => n.as_i64(),
                 Value::String(s) => s.trim().parse::<i64>().ok(),
                 _ => None,
@@ -346,13 +349,16 @@ fn issued(item: &Object) -> Result<Option<(time::Date, DatePrecision)>, FieldErr
                 }
             }
         }
-        return biblio::date_from_parts(
-            numbers[0],
-            numbers.get(1).copied(),
-            numbers.get(2).copied(),
-        )
-        .map(Some)
-        .map_err(|why| wrong(format!("`issued.date-parts`: {why}")));
+        // EDTF seasons (21–24 as the month) say the year only.
+        if numbers.get(1).is_some_and(|m| (21..=24).contains(m)) {
+            numbers.truncate(1);
+        }
+        let Some(&year) = numbers.first() else {
+            return Ok(None);
+        };
+        return biblio::date_from_parts(year, numbers.get(1).copied(), numbers.get(2).copied())
+            .map(Some)
+            .map_err(|why| wrong(format!("`issued.date-parts`: {why}")));
     }
     if let Some(text) = object.get("raw").and_then(Value::as_str) {
         return raw(text, "issued.raw");
@@ -500,6 +506,33 @@ mod tests {
     }
 
     #[test]
+    fn empty_and_seasonal_dates() {
+        let date = |parts: &str| {
+            let parsed = csl(&format!(
+                "[{{\"type\": \"article\", \"title\": \"t\", \"issued\": {{\"date-parts\": {parts}}}}}]"
+            ));
+            assert!(parsed.errors.is_empty(), "{parts}: {:?}", parsed.errors);
+            let r = &parsed.records[0];
+            r.published.map(|d| (d.to_string(), r.published_precision))
+        };
+        assert_eq!(date("[[null]]"), None);
+        assert_eq!(date("[[\"\"]]"), None);
+        assert_eq!(date("[]"), None);
+        assert_eq!(
+            date("[[\"2017\", \"\"]]"),
+            Some(("2017-01-01".into(), DatePrecision::Year))
+        );
+        assert_eq!(
+            date("[[2017, 22]]"),
+            Some(("2017-01-01".into(), DatePrecision::Year))
+        );
+        assert_eq!(
+            date("[[2017, 6, 12], [2017, 6, 14]]"),
+            Some(("2017-06-12".into(), DatePrecision::Day))
+        );
+    }
+
+    #[test]
     fn detection_tells_csl_from_hugging_face() {
         assert!(looks_like(
             "\u{feff}[{\"id\": \"x\", \"type\": \"article\"}]"
@@ -509,5 +542,19 @@ mod tests {
         ));
         assert!(!looks_like("[{\"title\": \"no type\"}]"));
         assert!(!looks_like("[]"));
+    }
+
+    proptest::proptest! {
+        /// Any prefix of a real export, and any text: records or errors,
+        /// never a panic.
+        #[test]
+        fn never_panics(cut in 0usize..2000, noise in "\\PC{0,200}") {
+            let text = include_str!("../../tests/fixtures/import/zotero.json");
+            let cut = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let _ = csl(&text[..cut]);
+            let _ = csl(&noise);
+            let _ = looks_like(&noise);
+            let _ = json_error(Path::new("x.json"), &noise);
+        }
     }
 }

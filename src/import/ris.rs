@@ -371,4 +371,17 @@ mod tests {
         assert!(!looks_like("TYPE - JOUR\n"));
         assert!(!looks_like("@article{x,}"));
     }
+
+    proptest::proptest! {
+        /// Any prefix of a real export, and any text: records or errors,
+        /// never a panic.
+        #[test]
+        fn never_panics(cut in 0usize..2000, noise in "(TY  - |[A-Z0-9 -]{0,8}|\\PC{0,40}\n){0,20}") {
+            let text = include_str!("../../tests/fixtures/import/endnote.ris");
+            let cut = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let _ = ris(&text[..cut]);
+            let _ = ris(&noise);
+            let _ = looks_like(&noise);
+        }
+    }
 }
