@@ -182,8 +182,13 @@ fn to_record(index: usize, start: usize, fields: &[Field]) -> Result<Record, (us
     let mut published: Option<(time::Date, DatePrecision)> = None;
     for tag in ["DA", "PY", "Y1"] {
         for f in all(&[tag]) {
-            let date = ris_date(&f.value)
-                .map_err(|why| (f.line, format!("`{tag}` {:?}: {why}", f.value)))?;
+            let date = ris_date(&f.value).map_err(|why| {
+                let expected = "expected YYYY/MM/DD/, where parts may be empty";
+                (
+                    f.line,
+                    format!("`{tag}` {:?} is not a date ({expected}): {why}", f.value),
+                )
+            })?;
             if let Some(date) = date {
                 if published.is_none_or(|(_, p)| precision_rank(date.1) > precision_rank(p)) {
                     published = Some(date);
@@ -285,12 +290,15 @@ fn ris_date(value: &str) -> Result<Option<(time::Date, DatePrecision)>, String> 
         match p {
             None | Some("") => Ok(None),
             Some(p) if p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()) => Ok(p.parse().ok()),
-            Some(p) => Err(format!("{p:?} is not a {what}")),
+            Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(format!("its {what} has too many digits"))
+            }
+            Some(_) => Err(format!("its {what} is not a number")),
         }
     };
     let year = number(parts.next(), "year")?.ok_or("the year is missing")?;
     if year < 1000 {
-        return Err(format!("{year} is not a year (expected four digits)"));
+        return Err("its year is not four digits".into());
     }
     let month = number(parts.next(), "month")?;
     let day = if month.is_some() {
@@ -344,7 +352,7 @@ mod tests {
             [
                 (
                     Some(6),
-                    "record 2 (line 4): `PY` \"20x7\": \"20x7\" is not a year"
+                    "record 2 (line 4): `PY` \"20x7\" is not a date (expected YYYY/MM/DD/, where parts may be empty): its year is not a number"
                 ),
                 (
                     Some(8),
