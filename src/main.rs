@@ -491,9 +491,14 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 workflows::upgrade(dir, &release, false)?;
                 if !cli.quiet {
                     println!(
-                        "Pinned the checksums of sheaf {}'s release archives in {}.",
+                        "Pinned the checksums of sheaf {}'s release archives in {}{}.",
                         release.version,
-                        sheaf::init::WORKFLOW_PATH
+                        sheaf::init::WORKFLOW_PATH,
+                        if schedule.is_some() {
+                            format!(" and {}", workflows::IMPORT_PATH)
+                        } else {
+                            String::new()
+                        }
                     );
                 }
             }
