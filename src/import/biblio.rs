@@ -213,6 +213,15 @@ pub(super) fn year_in(text: &str) -> Option<(Date, DatePrecision)> {
     })
 }
 
+/// A keyword field as its keywords: `a, b; c` → `a`, `b`, `c`.
+pub(super) fn keyword_list(text: &str) -> Vec<String> {
+    text.split([',', ';'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Byte offset of an ASCII `needle` in `text`, any case.
 fn find_ignore_case(text: &str, needle: &str) -> Option<usize> {
     text.char_indices()

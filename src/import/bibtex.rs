@@ -453,13 +453,7 @@ fn to_record(entry: &Entry, item: &Item, lines: &Lines) -> Result<Record, Proble
         _ => Vec::new(),
     };
     let keywords = field(entry, &["keywords"])
-        .map(|k| {
-            k.split([',', ';'])
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|k| super::biblio::keyword_list(&k))
         .unwrap_or_default();
 
     Ok(Record {

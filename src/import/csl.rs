@@ -183,13 +183,7 @@ fn read_item(
     let arxiv = ids.arxiv_id().map_err(field_error)?;
     let keywords = string(&item, "keyword")
         .map_err(fail)?
-        .map(|k| {
-            k.split([',', ';'])
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|k| biblio::keyword_list(&k))
         .unwrap_or_default();
 
     Ok(Record {
