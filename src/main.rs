@@ -144,6 +144,10 @@ enum Command {
         /// pin the checksums of sheaf's archives in the Pages workflow.
         #[arg(long, value_name = "SHA256SUMS")]
         checksums: Option<PathBuf>,
+        /// Also write a workflow that imports the config's `imports:` on
+        /// this schedule and opens a pull request with the new papers.
+        #[arg(long, value_enum)]
+        schedule: Option<workflows::Schedule>,
     },
     /// Rewrite the GitHub workflows sheaf wrote (the Pages workflow) for
     /// this sheaf: its version and its archives' checksums. A workflow
@@ -160,6 +164,10 @@ enum Command {
         /// attestation instead.
         #[arg(long)]
         no_checksums: bool,
+        /// Add the scheduled import workflow (or change its schedule): it
+        /// imports the config's `imports:` and opens a pull request.
+        #[arg(long, value_enum)]
+        schedule: Option<workflows::Schedule>,
     },
     /// Write a copy of the built-in visual theme into themes/default/ to
     /// edit, and make site-config.yaml use it.
@@ -194,7 +202,8 @@ enum Command {
         suggest: bool,
     },
     /// Import papers into content/papers/: from a file (trending-papers
-    /// dump, arXiv Atom, BibTeX, Hugging Face JSON) or from the arXiv API.
+    /// dump, arXiv Atom, BibTeX, Hugging Face JSON, CSL-JSON, RIS) or from
+    /// the arXiv API.
     /// Papers already in the digest get the source's fields updated; the
     /// curator's notes and fields are never touched.
     #[command(group = clap::ArgGroup::new("input").required(true).args(["source", "arxiv"]))]
@@ -220,6 +229,10 @@ enum Command {
         /// Show what would change, as a diff, and write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Keep a reference manager's tags (CSL-JSON `keyword`, RIS `KW`)
+        /// as the entries' keywords.
+        #[arg(long)]
+        keep_tags: bool,
     },
     /// Find the arXiv paper behind entries without an arXiv id, by title,
     /// and record its id, authors, dates and categories. Only an exact
@@ -458,6 +471,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             base_url,
             eject_theme,
             checksums,
+            schedule,
         } => {
             if init_root.is_some() || cli.root.is_some() {
                 anyhow::bail!(
@@ -465,20 +479,26 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 );
             }
             let release = release(checksums.as_deref(), cli.quiet)?;
-            let written = sheaf::front::init::init_with(
+            let written = sheaf::front::init::init_scheduled(
                 dir,
                 title.as_deref(),
                 base_url.as_deref(),
                 *eject_theme,
+                *schedule,
             )?;
             // init writes the workflow without checksums; pin them now.
             if !release.sha256.is_empty() {
                 workflows::upgrade(dir, &release, false)?;
                 if !cli.quiet {
                     println!(
-                        "Pinned the checksums of sheaf {}'s release archives in {}.",
+                        "Pinned the checksums of sheaf {}'s release archives in {}{}.",
                         release.version,
-                        sheaf::front::init::WORKFLOW_PATH
+                        sheaf::front::init::WORKFLOW_PATH,
+                        if schedule.is_some() {
+                            format!(" and {}", workflows::IMPORT_PATH)
+                        } else {
+                            String::new()
+                        }
                     );
                 }
             }
@@ -500,13 +520,23 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                     "Build it with `sheaf --root {} build`; push it to GitHub and set Settings → Pages → Source to \"GitHub Actions\" to publish it.",
                     dir.display()
                 );
+                if schedule.is_some() {
+                    println!("{SCHEDULE_HELP}");
+                }
             }
         }
         Command::UpgradeWorkflows {
             force,
             checksums,
             no_checksums,
-        } => upgrade_workflows(cli, root, *force, checksums.as_deref(), *no_checksums)?,
+            schedule,
+        } => upgrade_workflows(
+            cli,
+            root,
+            *force,
+            (checksums.as_deref(), *no_checksums),
+            *schedule,
+        )?,
         Command::New { title, arxiv } => {
             let config = sheaf::io::load::config(root)?;
             let today = time::OffsetDateTime::now_utc().date();
@@ -598,6 +628,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             theme,
             skip_bad,
             dry_run,
+            keep_tags,
         } => {
             let config = sheaf::io::load::config(root)?;
             let date = match date {
@@ -611,6 +642,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 theme: theme.clone(),
                 skip_bad: *skip_bad,
                 dry_run: *dry_run,
+                keep_tags: *keep_tags,
             };
             let report = match source {
                 Some(source) => import::import_file(&config, source, &options)?,
@@ -812,12 +844,15 @@ fn release(checksums: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<R
     Ok(release)
 }
 
+/// What to do on GitHub for the scheduled import workflow to run.
+const SCHEDULE_HELP: &str = "The import workflow needs Settings → Actions → General → Workflow permissions → \"Allow GitHub Actions to create and approve pull requests\" (off by default), and an `imports:` list in site-config.yaml.";
+
 fn upgrade_workflows(
     cli: &Cli,
     root: &std::path::Path,
     force: bool,
-    checksums: Option<&std::path::Path>,
-    no_checksums: bool,
+    (checksums, no_checksums): (Option<&std::path::Path>, bool),
+    schedule: Option<workflows::Schedule>,
 ) -> anyhow::Result<()> {
     use workflows::Outcome;
     // Unlike init, an upgrade that cannot reach the checksums stops: it
@@ -834,7 +869,7 @@ fn upgrade_workflows(
         })?,
         (Some(_), false) => release(checksums, cli.quiet)?,
     };
-    let done = workflows::upgrade(root, &release, force)?;
+    let done = workflows::upgrade_scheduling(root, &release, force, schedule)?;
     let mut edited = 0;
     for upgrade in &done {
         let path = upgrade.path.strip_prefix(root).unwrap_or(&upgrade.path);
@@ -843,6 +878,12 @@ fn upgrade_workflows(
             Outcome::Missing => {
                 if cli.verbose {
                     println!("{path}: not there, left out");
+                }
+            }
+            Outcome::Created => {
+                if !cli.quiet {
+                    println!("{path}: added, for sheaf {}", release.version);
+                    println!("{SCHEDULE_HELP}");
                 }
             }
             Outcome::Current => {

@@ -116,6 +116,7 @@ pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf
         theme: None,
         skip_bad: false,
         dry_run: false,
+        keep_tags: false,
     };
     for record in &parsed.records {
         let new = import::to_entry(config, record, &options);

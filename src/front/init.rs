@@ -76,6 +76,18 @@ pub fn init_with(
     base_url: Option<&str>,
     eject_theme: bool,
 ) -> Result<Vec<PathBuf>> {
+    init_scheduled(dir, title, base_url, eject_theme, None)
+}
+
+/// [`init_with`], also writing the scheduled import workflow
+/// (`crate::front::workflows::IMPORT_PATH`) on `schedule` when given.
+pub fn init_scheduled(
+    dir: &Path,
+    title: Option<&str>,
+    base_url: Option<&str>,
+    eject_theme: bool,
+    schedule: Option<crate::front::workflows::Schedule>,
+) -> Result<Vec<PathBuf>> {
     let title = title.map(str::trim).unwrap_or(DEFAULT_TITLE);
     if title.is_empty() {
         return Err(Error::Usage("--title must not be empty".into()));
@@ -92,7 +104,15 @@ pub fn init_with(
     refuse_existing_digest(dir)?;
 
     let today = time::OffsetDateTime::now_utc().date();
-    let scaffold = scaffold(title, &base_url, today, eject_theme);
+    let mut scaffold = scaffold(title, &base_url, today, eject_theme);
+    if let Some(schedule) = schedule {
+        use crate::front::workflows::{render_scheduled, Release, IMPORT_PATH, MANAGED};
+        let import = MANAGED.iter().find(|w| w.path == IMPORT_PATH);
+        if let Some(import) = import {
+            let text = render_scheduled(import, &Release::unpinned(), schedule);
+            scaffold.push((IMPORT_PATH.to_string(), text));
+        }
+    }
     // A scaffold whose config does not load would be a bug here, but one the
     // user would only meet at their first build: check it now.
     let config = &scaffold[0];

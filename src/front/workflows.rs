@@ -14,7 +14,11 @@
 //! Each workflow sheaf writes carries a marker line with a hash of the rest
 //! of the file, so an upgrade can tell a file sheaf wrote from one the
 //! curator edited, and leaves the latter alone unless forced. A later
-//! workflow (a scheduled import, say) joins by adding to [`MANAGED`].
+//! workflow joins by adding to [`MANAGED`]: the scheduled import
+//! (`init/import.yml`, written by `init --schedule` or `upgrade-workflows
+//! --schedule`) did. Both install sheaf by the same steps
+//! (`init/install-sheaf.yml`, where a template says `@INSTALL_SHEAF@`), so
+//! one upgrade keeps their version and checksums in step.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +51,9 @@ pub struct Managed {
     /// Where it goes, relative to the site root.
     pub path: &'static str,
     template: &'static str,
+    /// Runs on a [`Schedule`] (its template says `@CRON@`), and is written
+    /// only when asked for.
+    scheduled: bool,
     /// Hashes ([`hash`]) of what earlier sheaf versions wrote here, before
     /// files carried a marker line; such a file is upgraded like one with a
     /// marker. `tests/fixtures/workflows/` holds the files themselves.
@@ -54,14 +61,63 @@ pub struct Managed {
 }
 
 /// Every workflow sheaf manages.
-pub const MANAGED: &[Managed] = &[Managed {
-    name: "pages",
-    path: ".github/workflows/pages.yml",
-    template: include_str!("init/pages.yml"),
-    // sheaf 0.1.0's `init` (it ran `cargo install sheaf`, a stranger's
-    // crate).
-    legacy: &["9a0ef0e4e7ef72ef1512e58a4dc7a65e"],
-}];
+pub const MANAGED: &[Managed] = &[
+    Managed {
+        name: "pages",
+        path: ".github/workflows/pages.yml",
+        template: include_str!("init/pages.yml"),
+        scheduled: false,
+        // sheaf 0.1.0's `init` (it ran `cargo install sheaf`, a stranger's
+        // crate).
+        legacy: &["9a0ef0e4e7ef72ef1512e58a4dc7a65e"],
+    },
+    Managed {
+        name: "import",
+        path: IMPORT_PATH,
+        template: include_str!("init/import.yml"),
+        scheduled: true,
+        legacy: &[],
+    },
+];
+
+/// Where the scheduled import workflow goes.
+pub const IMPORT_PATH: &str = ".github/workflows/sheaf-import.yml";
+
+/// The steps that check out the digest and install the pinned sheaf, the
+/// same in every workflow.
+const INSTALL_SHEAF: &str = include_str!("init/install-sheaf.yml");
+
+/// How often the scheduled import runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Schedule {
+    /// Every day at 06:17 UTC.
+    Daily,
+    /// Every Monday at 06:17 UTC.
+    Weekly,
+}
+
+impl Schedule {
+    fn cron(self) -> &'static str {
+        match self {
+            Schedule::Daily => "17 6 * * *",
+            Schedule::Weekly => "17 6 * * 1",
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Schedule::Daily => "every day",
+            Schedule::Weekly => "every week",
+        }
+    }
+
+    /// The schedule a workflow sheaf wrote runs on, from its cron line.
+    fn of(text: &str) -> Option<Schedule> {
+        [Schedule::Daily, Schedule::Weekly]
+            .into_iter()
+            .find(|s| text.contains(&format!("- cron: \"{}\"", s.cron())))
+    }
+}
 
 /// The marker line's start; the line is the file's first.
 const MARKER: &str = "# sheaf-managed-workflow:";
@@ -192,14 +248,23 @@ pub fn fetch_release() -> Result<Release> {
     Release::from_sums(&text, &url)
 }
 
-/// The text of `workflow` for `release`, with its marker line.
+/// The text of `workflow` for `release`, with its marker line (a
+/// scheduled one runs daily).
 pub fn render(workflow: &Managed, release: &Release) -> String {
+    render_scheduled(workflow, release, Schedule::Daily)
+}
+
+/// [`render`], on `schedule` if the workflow runs on one.
+pub fn render_scheduled(workflow: &Managed, release: &Release, schedule: Schedule) -> String {
     let repository = env!("CARGO_PKG_REPOSITORY");
     let github_repo = repository
         .strip_prefix("https://github.com/")
         .unwrap_or(repository);
     let mut body = workflow
         .template
+        .replace("@INSTALL_SHEAF@\n", INSTALL_SHEAF)
+        .replace("@CRON@", schedule.cron())
+        .replace("@SCHEDULE@", schedule.words())
         .replace("@VERSION@", &release.version)
         .replace("@RELEASE_BASE@", &format!("{repository}/releases/download"))
         .replace("@REPOSITORY@", repository)
@@ -229,6 +294,8 @@ fn hash(text: &str) -> String {
 pub enum Outcome {
     /// Not there: the digest does not use it (or its curator removed it).
     Missing,
+    /// Not there, and written because asked for (`--schedule`).
+    Created,
     /// Already what this sheaf writes.
     Current,
     /// Rewritten; the diff from the old text, in unified format.
@@ -251,17 +318,39 @@ pub struct Upgrade {
 /// `release`, except the ones the curator edited, unless `force`. Checks
 /// them all before writing any.
 pub fn upgrade(root: &Path, release: &Release, force: bool) -> Result<Vec<Upgrade>> {
+    upgrade_scheduling(root, release, force, None)
+}
+
+/// [`upgrade`], also writing the scheduled import workflow on `schedule`
+/// when given (added if missing, its schedule changed if sheaf's); without
+/// one, a scheduled workflow keeps the schedule it has.
+pub fn upgrade_scheduling(
+    root: &Path,
+    release: &Release,
+    force: bool,
+    schedule: Option<Schedule>,
+) -> Result<Vec<Upgrade>> {
     let mut plan = Vec::new();
     for workflow in MANAGED {
         let path = workflow
             .path
             .split('/')
             .fold(root.to_path_buf(), |p, part| p.join(part));
+        let wanted = schedule.filter(|_| workflow.scheduled);
         let Some(old) = crate::io::fs::read_text_if_present(&path)? else {
-            plan.push((path, Outcome::Missing, None));
+            match wanted {
+                Some(schedule) => {
+                    let new = render_scheduled(workflow, release, schedule);
+                    plan.push((path, Outcome::Created, Some(new)));
+                }
+                None => plan.push((path, Outcome::Missing, None)),
+            }
             continue;
         };
-        let new = render(workflow, release);
+        let schedule = wanted
+            .or_else(|| Schedule::of(&old))
+            .unwrap_or(Schedule::Daily);
+        let new = render_scheduled(workflow, release, schedule);
         let outcome = if old == new {
             Outcome::Current
         } else {
@@ -284,6 +373,9 @@ pub fn upgrade(root: &Path, release: &Release, force: bool) -> Result<Vec<Upgrad
     let mut done = Vec::new();
     for (path, outcome, new) in plan {
         if let Some(text) = new {
+            if let Some(dir) = path.parent() {
+                crate::io::fs::create_dir_all(dir)?;
+            }
             crate::io::fs::write_atomic(&path, text.as_bytes())?;
         }
         done.push(Upgrade { path, outcome });

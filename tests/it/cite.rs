@@ -22,6 +22,7 @@ fn imported() -> TestSite {
         theme: None,
         skip_bad: false,
         dry_run: false,
+        keep_tags: false,
     };
     import_file(&config, &fixture, &opts).unwrap();
     site.build().unwrap();
@@ -332,6 +333,7 @@ fn a_year_or_a_month_is_stated_as_such_in_every_export() {
         theme: None,
         skip_bad: false,
         dry_run: false,
+        keep_tags: false,
     };
     let report = import_file(&config, &bib, &opts).unwrap();
     assert_eq!(report.created(), 2, "{report:?}");

@@ -22,6 +22,7 @@ fn options() -> ImportOptions {
         theme: None,
         skip_bad: false,
         dry_run: false,
+        keep_tags: false,
     }
 }
 

@@ -453,13 +453,7 @@ fn to_record(entry: &Entry, item: &Item, lines: &Lines) -> Result<Record, Proble
         _ => Vec::new(),
     };
     let keywords = field(entry, &["keywords"])
-        .map(|k| {
-            k.split([',', ';'])
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|k| super::biblio::keyword_list(&k))
         .unwrap_or_default();
 
     Ok(Record {
@@ -617,7 +611,7 @@ fn find_arxiv(entry: &Entry) -> Result<Ids, FieldError> {
     Ok(ids)
 }
 
-fn is_arxiv_url(url: &str) -> bool {
+pub(super) fn is_arxiv_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
     let host = lower
         .trim_start_matches("https://")
@@ -628,7 +622,7 @@ fn is_arxiv_url(url: &str) -> bool {
 }
 
 /// `https://doi.org/10.1/x`, `doi:10.1/x` → `10.1/x`.
-fn strip_doi_prefix(doi: &str) -> &str {
+pub(super) fn strip_doi_prefix(doi: &str) -> &str {
     for prefix in [
         "https://doi.org/",
         "http://doi.org/",
@@ -653,7 +647,7 @@ fn first_url(text: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
-fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+pub(super) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.get(..prefix.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }

@@ -228,26 +228,26 @@ fn read_paper(
 }
 
 /// A field of the wrong type: where its value starts and what is wrong.
-struct FieldError {
-    at: usize,
-    message: String,
+pub(super) struct FieldError {
+    pub(super) at: usize,
+    pub(super) message: String,
 }
 
 /// The members of one JSON object, read on demand.
-struct Object<'a> {
-    text: &'a str,
+pub(super) struct Object<'a> {
+    pub(super) text: &'a str,
     /// How messages name the object's fields: `paper.` or nothing.
-    prefix: &'static str,
-    members: Vec<Member>,
+    pub(super) prefix: &'static str,
+    pub(super) members: Vec<Member>,
 }
 
 impl Object<'_> {
-    fn member(&self, name: &str) -> Option<&Member> {
+    pub(super) fn member(&self, name: &str) -> Option<&Member> {
         last(&self.members, name)
     }
 
     /// A field as `T`; `None` when it is missing or `null`.
-    fn get<T: DeserializeOwned>(
+    pub(super) fn get<T: DeserializeOwned>(
         &self,
         name: &str,
         expected: &str,
@@ -264,7 +264,7 @@ impl Object<'_> {
             .map_err(|_| self.wrong(name, expected, m.value.start))
     }
 
-    fn wrong(&self, name: &str, expected: &str, at: usize) -> FieldError {
+    pub(super) fn wrong(&self, name: &str, expected: &str, at: usize) -> FieldError {
         FieldError {
             at,
             message: format!(
@@ -338,7 +338,7 @@ impl Object<'_> {
 }
 
 /// What the JSON value at `at` is, for messages: `the string "1.2k"`.
-fn found(text: &str, at: usize) -> String {
+pub(super) fn found(text: &str, at: usize) -> String {
     let b = text.as_bytes();
     let end = value_end(b, at).unwrap_or(b.len());
     let raw = text.get(at..end).unwrap_or("");
@@ -362,13 +362,13 @@ fn found(text: &str, at: usize) -> String {
 
 /// A member of a JSON object: its (unescaped) name and where its value is.
 #[derive(Debug, Clone)]
-struct Member {
-    name: String,
-    value: Range<usize>,
+pub(super) struct Member {
+    pub(super) name: String,
+    pub(super) value: Range<usize>,
 }
 
 /// The last member of that name, as serde_json would keep it.
-fn last<'m>(members: &'m [Member], name: &str) -> Option<&'m Member> {
+pub(super) fn last<'m>(members: &'m [Member], name: &str) -> Option<&'m Member> {
     members.iter().rev().find(|m| m.name == name)
 }
 
@@ -377,7 +377,7 @@ fn last<'m>(members: &'m [Member], name: &str) -> Option<&'m Member> {
 // on anything else (`looks_like` runs it on unchecked text). It loops
 // instead of recursing, so nesting depth costs no stack.
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while b
         .get(i)
         .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
@@ -440,7 +440,7 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The elements of the array that starts at `i`.
-fn items(b: &[u8], i: usize) -> Option<Vec<Range<usize>>> {
+pub(super) fn items(b: &[u8], i: usize) -> Option<Vec<Range<usize>>> {
     let mut out = Vec::new();
     let mut j = skip_ws(b, i + 1);
     if b.get(j) == Some(&b']') {
@@ -459,7 +459,7 @@ fn items(b: &[u8], i: usize) -> Option<Vec<Range<usize>>> {
 }
 
 /// The members of the object that starts at `i`.
-fn members(text: &str, i: usize) -> Option<Vec<Member>> {
+pub(super) fn members(text: &str, i: usize) -> Option<Vec<Member>> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut j = skip_ws(b, i + 1);

@@ -10,11 +10,14 @@
 
 mod arxiv_api;
 mod atom;
+mod biblio;
 mod bibtex;
 pub mod clean;
+mod csl;
 mod hf;
 mod record;
 mod resolve;
+mod ris;
 mod trending;
 
 pub use crate::input::content::arxiv_id;
@@ -49,6 +52,10 @@ pub enum Format {
     Bibtex,
     /// Hugging Face daily-papers JSON.
     HfJson,
+    /// CSL-JSON (Zotero, Mendeley, pandoc, Crossref).
+    CslJson,
+    /// RIS (EndNote, Mendeley, Zotero, Scholar, publishers).
+    Ris,
 }
 
 impl Format {
@@ -58,6 +65,10 @@ impl Format {
             Some(Format::Arxiv)
         } else if hf::looks_like(text) {
             Some(Format::HfJson)
+        } else if csl::looks_like(text) {
+            Some(Format::CslJson)
+        } else if ris::looks_like(text) {
+            Some(Format::Ris)
         } else if bibtex::looks_like(text) {
             Some(Format::Bibtex)
         } else if trending::looks_like(text) {
@@ -80,6 +91,10 @@ pub struct ImportOptions {
     pub skip_bad: bool,
     /// Report what would happen, with a diff, and write nothing.
     pub dry_run: bool,
+    /// Keep a reference manager's tags (CSL-JSON `keyword`, RIS `KW`) as
+    /// the entry's keywords: they are the curator's own filing, which may
+    /// not be meant for the digest.
+    pub keep_tags: bool,
 }
 
 /// What happened to one record.
@@ -135,10 +150,14 @@ impl ImportReport {
 pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
     let text = crate::io::fs::read_text(source)?;
     let Some(format) = opts.format.or_else(|| Format::detect(&text)) else {
+        // JSON that does not parse cannot be told apart: say where it breaks.
+        if let Some(broken) = csl::json_error(source, &text) {
+            return Err(Error::Invalid(vec![broken]));
+        }
         return Err(Error::Invalid(vec![Diagnostic::error(
             source,
             None,
-            "cannot tell the format of this file (a trending-papers dump, arXiv Atom, BibTeX or Hugging Face JSON); name it with --format",
+            "cannot tell the format of this file (a trending-papers dump, arXiv Atom, BibTeX, Hugging Face JSON, CSL-JSON or RIS); name it with --format",
         )]));
     };
     let parsed = match format {
@@ -155,7 +174,15 @@ pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Resu
         Format::Arxiv => atom::parse(source, &text),
         Format::Bibtex => bibtex::parse(source, &text),
         Format::HfJson => hf::parse(source, &text),
+        Format::CslJson => csl::parse(source, &text),
+        Format::Ris => ris::parse(source, &text),
     };
+    let mut parsed = parsed;
+    if matches!(format, Format::CslJson | Format::Ris) && !opts.keep_tags {
+        for record in &mut parsed.records {
+            record.keywords.clear();
+        }
+    }
     import_records(config, parsed, opts)
 }
 

@@ -554,6 +554,7 @@ fn record_facts(
         theme: None,
         skip_bad: false,
         dry_run: opts.dry_run,
+        keep_tags: false,
     };
     let mut new = to_entry(config, record, &import);
     let mut notes = Vec::new();
