@@ -327,7 +327,7 @@ fn bibtex_and_hugging_face_files_become_entries() {
         "deepseek-r1-incentivizing-reasoning-capability-in-llms-via.md",
     );
     assert!(
-        r1.contains("metrics: {upvotes: 412, stars: 91234, as_of: 2025-05-08}"),
+        r1.contains("metrics: {upvotes: 412, stars: 91234, comments: 4, as_of: 2025-05-08}"),
         "{r1}"
     );
     // Read again a week later: the numbers are re-dated, nothing else moves.

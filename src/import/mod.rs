@@ -12,7 +12,10 @@ mod arxiv_api;
 mod atom;
 mod bibtex;
 pub mod clean;
+mod crossref;
 mod hf;
+pub mod live;
+pub mod net;
 mod record;
 mod resolve;
 mod trending;
@@ -134,8 +137,13 @@ impl ImportReport {
 
 /// Imports every paper of `source` into the site's `content/papers/`.
 pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+    import_records(config, parse_file(source, opts.format)?, opts)
+}
+
+/// The records of a file, in `format` or the one its text shows.
+pub fn parse_file(source: &Path, format: Option<Format>) -> Result<Parsed> {
     let text = yaml::read_text(source)?;
-    let Some(format) = opts.format.or_else(|| Format::detect(&text)) else {
+    let Some(format) = format.or_else(|| Format::detect(&text)) else {
         return Err(Error::Invalid(vec![Diagnostic::error(
             source,
             None,
@@ -157,7 +165,7 @@ pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Resu
         Format::Bibtex => bibtex::parse(source, &text),
         Format::HfJson => hf::parse(source, &text),
     };
-    import_records(config, parsed, opts)
+    Ok(parsed)
 }
 
 /// Asks the arXiv API (the config's `arxiv_api`) for `ids`, in any id
@@ -243,9 +251,16 @@ pub fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -> NewEn
         metrics: record.metrics.map(|m| crate::content::Metrics {
             upvotes: m.upvotes,
             stars: m.stars,
+            comments: m.comments,
             as_of: opts.date.to_string(),
         }),
-        themes: opts.theme.iter().cloned().collect(),
+        themes: record
+            .theme
+            .as_ref()
+            .or(opts.theme.as_ref())
+            .cloned()
+            .into_iter()
+            .collect(),
         tags,
         abstract_md,
         notes_md: String::new(),
@@ -539,6 +554,7 @@ fn merge(
             (Field::Metrics(mut m), Some(o)) => {
                 m.upvotes = m.upvotes.or(o.upvotes);
                 m.stars = m.stars.or(o.stars);
+                m.comments = m.comments.or(o.comments);
                 (key, Field::Metrics(m))
             }
             (value, _) => (key, value),

@@ -5,12 +5,14 @@ use time::Date;
 use crate::content::arxiv_id::ArxivId;
 pub use crate::content::DatePrecision;
 
-/// Live numbers a source reports (Hugging Face upvotes, GitHub stars).
+/// Live numbers a source reports (Hugging Face upvotes and comments,
+/// GitHub stars).
 /// They change every day, so they are stored with the day they were read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Metrics {
     pub upvotes: Option<u64>,
     pub stars: Option<u64>,
+    pub comments: Option<u64>,
 }
 
 /// A paper as a source gives it. Text fields are raw (TeX and all): the
@@ -49,6 +51,9 @@ pub struct Record {
     /// Keywords the source attaches (not the curator's tags).
     pub keywords: Vec<String>,
     pub metrics: Option<Metrics>,
+    /// The theme the import that brought it files new entries under (an
+    /// item of the config's `imports:`); before the import's own.
+    pub theme: Option<String>,
 }
 
 impl Record {
