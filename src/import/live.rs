@@ -316,7 +316,7 @@ pub fn import_from_config(
     progress: &dyn Progress,
 ) -> Result<(Vec<ItemReport>, ImportReport)> {
     use crate::config::imports::{HfDays, ImportSource};
-    let file = config.root.join(crate::config::CONFIG_FILE);
+    let file = Path::new(crate::config::CONFIG_FILE);
     if config.imports.is_empty() {
         return Err(Error::Usage(format!(
             "{} has no `imports:` list: nothing to import (README, \"Importing from live sources\")",
@@ -374,7 +374,7 @@ pub fn import_from_config(
                         })
                         .collect(),
                     e => vec![Diagnostic::error(
-                        &file,
+                        file,
                         item.line,
                         format!("{prefix}: {}", crate::error::chain(&e)),
                     )],
