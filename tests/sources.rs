@@ -130,6 +130,20 @@ fn answer(rest: &str) -> Reply {
         };
         return Reply::ok("application/json; charset=utf-8", body);
     }
+    if let Some(ids) = q.get("id_list") {
+        let found: Vec<String> = ids
+            .split(',')
+            .map(|id| {
+                atom_entry(
+                    &format!("{id}v1"),
+                    &format!("Paper {id}"),
+                    &["C. Author"],
+                    "2025-01-02",
+                )
+            })
+            .collect();
+        return Reply::ok("application/atom+xml", feed(found.len(), 0, &found));
+    }
     if path.ends_with("/api/query") {
         let (total, all) = arxiv_corpus(q.get("search_query").map_or("", String::as_str));
         let start: usize = q["start"].parse().unwrap();
@@ -617,9 +631,17 @@ fn a_short_rate_limit_is_waited_out() {
     for pair in targets.chunks(2) {
         assert_eq!(pair[0], pair[1]);
     }
-    // And with no retries allowed, the 429 is the answer.
+    // `--arxiv` (by id) and `resolve` share the arXiv client: a short
+    // rate limit is waited out there too.
     let fake = self::fake();
     let site = site(&fake, "limited", &[], "");
+    let stdout = ok(&site, &["--arxiv", "2501.01234"]);
+    assert!(stdout.contains("1 created"), "{stdout}");
+    assert_eq!(fake.targets().len(), 2);
+
+    // And with no retries allowed, the 429 is the answer.
+    let fake = self::fake();
+    let site = self::site(&fake, "limited", &[], "");
     let (out, _, stderr) = import(&site, &["--hf-daily", "2025-05-07", "--retries", "0"]);
     assert!(!out.status.success());
     assert!(stderr.contains("429"), "{stderr}");

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::content::arxiv_id::ArxivId;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// How long one request may take before sheaf gives up on it.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,37 +41,26 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// One GET of the API with these query parameters: the body of a
-/// successful answer, or an error saying what went wrong.
+/// successful answer, or an error saying what went wrong. A rate-limit
+/// answer is waited out as for every live source (see [`super::net`]).
 pub fn get(
     agent: &ureq::Agent,
     api: &str,
     params: &[(&str, String)],
     timeout: Duration,
 ) -> Result<String> {
-    let failed = |message: String| Error::Fetch {
-        url: api.to_string(),
-        message,
+    let url = super::net::request_url(api, params);
+    let opts = super::net::NetOptions {
+        timeout,
+        ..super::net::NetOptions::default()
     };
-    let mut request = agent.get(api);
-    for (key, value) in params {
-        request = request.query(*key, value);
-    }
-    let mut response = request.call().map_err(|e| {
-        failed(match e {
-            ureq::Error::Timeout(_) => format!("no answer within {} s", seconds(timeout)),
-            other => other.to_string(),
-        })
-    })?;
-    let status = response.status();
-    let body = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| failed(format!("cannot read the answer: {e}")))?;
-    if !status.is_success() {
-        let snippet: String = body.chars().take(200).collect();
-        return Err(failed(format!("the API answered HTTP {status}: {snippet}")));
-    }
-    Ok(body)
+    super::net::get(
+        agent,
+        super::net::Source::Arxiv,
+        &url,
+        &opts,
+        &mut std::thread::sleep,
+    )
 }
 
 /// `30`, `0.5`: a duration in seconds as a person writes it.
