@@ -24,35 +24,29 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(Path::new(REPO).join("tests/fixtures/sources").join(name)).unwrap()
 }
 
-/// An arXiv API `<entry>`.
-fn atom_entry(id: &str, title: &str, authors: &[&str], published: &str) -> String {
-    let authors: String = authors
-        .iter()
-        .map(|a| format!("<author><name>{a}</name></author>"))
-        .collect();
-    format!(
-        r#"<entry>
-    <id>http://arxiv.org/abs/{id}</id>
-    <updated>{published}T17:37:50Z</updated>
-    <published>{published}T17:37:50Z</published>
-    <title>{title}</title>
-    <summary>  An abstract about mixture of experts for {id},
-wrapped at eighty columns as arXiv wraps them.
-</summary>
-    {authors}
-    <link href="http://arxiv.org/abs/{id}" rel="alternate" type="text/html"/>
-    <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
-    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
-  </entry>"#
+/// An arXiv API `<entry>` with the abstract every search paper has.
+fn search_entry(id: &str, title: &str, authors: &[&str], published: &str) -> String {
+    atom_entry(
+        id,
+        title,
+        &format!("An abstract about mixture of experts for {id},\nwrapped at eighty columns as arXiv wraps them."),
+        authors,
+        published,
     )
 }
 
-fn feed(total: usize, start: usize, entries: &[String]) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:opensearch=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:arxiv=\"http://arxiv.org/schemas/atom\">\n  <link href=\"http://arxiv.org/api/query\" rel=\"self\" type=\"application/atom+xml\"/>\n  <title type=\"html\">ArXiv Query</title>\n  <id>http://arxiv.org/api/recorded</id>\n  <updated>2025-05-07T00:00:00-04:00</updated>\n  <opensearch:totalResults>{total}</opensearch:totalResults>\n  <opensearch:startIndex>{start}</opensearch:startIndex>\n  <opensearch:itemsPerPage>{}</opensearch:itemsPerPage>\n  {}\n</feed>\n",
-        entries.len(),
-        entries.join("\n  ")
-    )
+/// `n` papers numbered from `first` (`2505.10000v1`, …), titled `title N`.
+fn numbered(month: &str, n: usize, title: &str) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            search_entry(
+                &format!("{month}.{:05}v1", 10000 + i),
+                &format!("{title} {i}"),
+                &["A. Author"],
+                "2025-05-01",
+            )
+        })
+        .collect()
 }
 
 /// What arXiv has for a query: `many` matches 150 papers, `hollow`
@@ -60,47 +54,27 @@ fn feed(total: usize, start: usize, entries: &[String]) -> String {
 /// non-ASCII names, one paper the digest holds as arXiv:2501.01234).
 fn arxiv_corpus(query: &str) -> (usize, Vec<String>) {
     if query.contains("many") {
-        let all = (0..150)
-            .map(|i| {
-                atom_entry(
-                    &format!("2505.{:05}v1", 10000 + i),
-                    &format!("Expert Paper Number {i}"),
-                    &["A. Author"],
-                    "2025-05-01",
-                )
-            })
-            .collect();
-        return (150, all);
+        return (150, numbered("2505", 150, "Expert Paper Number"));
     }
     if query.contains("hollow") {
-        let all = (0..100)
-            .map(|i| {
-                atom_entry(
-                    &format!("2504.{:05}v1", 10000 + i),
-                    &format!("Hollow Paper {i}"),
-                    &["B. Author"],
-                    "2025-04-01",
-                )
-            })
-            .collect();
-        return (250, all);
+        return (250, numbered("2504", 100, "Hollow Paper"));
     }
     (
         3,
         vec![
-            atom_entry(
+            search_entry(
                 "2505.00002v1",
                 "Switch Routing with $\\mathcal{O}(1)$ Experts",
                 &["Zoë Müller", "李明"],
                 "2025-05-02",
             ),
-            atom_entry(
+            search_entry(
                 "2501.01234v2",
                 "A Mixture of Experts the Curator Knows",
                 &["José Ñúñez"],
                 "2025-01-03",
             ),
-            atom_entry(
+            search_entry(
                 "2505.00001v1",
                 "Experts All the Way Down",
                 &["Søren Ørsted"],
@@ -134,7 +108,7 @@ fn answer(rest: &str) -> Reply {
         let found: Vec<String> = ids
             .split(',')
             .map(|id| {
-                atom_entry(
+                search_entry(
                     &format!("{id}v1"),
                     &format!("Paper {id}"),
                     &["C. Author"],
@@ -142,14 +116,14 @@ fn answer(rest: &str) -> Reply {
                 )
             })
             .collect();
-        return Reply::ok("application/atom+xml", feed(found.len(), 0, &found));
+        return Reply::ok("application/atom+xml", feed(&found));
     }
     if path.ends_with("/api/query") {
         let (total, all) = arxiv_corpus(q.get("search_query").map_or("", String::as_str));
         let start: usize = q["start"].parse().unwrap();
         let max: usize = q["max_results"].parse().unwrap();
         let page: Vec<String> = all.into_iter().skip(start).take(max).collect();
-        return Reply::ok("application/atom+xml", feed(total, start, &page));
+        return Reply::ok("application/atom+xml", feed_page(total, start, &page));
     }
     if let Some(doi) = path.split("/works/").nth(1) {
         let doi = percent_encoding::percent_decode_str(doi)
@@ -250,6 +224,18 @@ fn curated(title: &str, id_line: &str) -> String {
     format!("---\ntitle: {title:?}\ndate: 2025-01-05\n{id_line}status: read # twice\nverdict: must-read\nreviewer: Ada\nthemes: [robustness]\nabstract: |\n  The curator's copy of the abstract.\n---\nMy notes on this paper.\n\nThey stay.")
 }
 
+/// A site whose digest holds DeepSeek-R1 (2501.12948) by its versioned
+/// abs URL only.
+fn with_r1(fake: &Fake, version: &str, extra: &str) -> TestSite {
+    let url = format!("url: \"https://arxiv.org/abs/2501.12948{version}\"\n");
+    site(
+        fake,
+        "ok",
+        &[("r1.md", curated("DeepSeek-R1", &url))],
+        extra,
+    )
+}
+
 fn assert_curated_kept(text: &str) {
     for kept in [
         "status: read # twice\n",
@@ -270,18 +256,7 @@ fn assert_curated_kept(text: &str) {
 fn hf_daily_brings_a_day_with_its_live_numbers_and_merges_a_known_paper() {
     let fake = fake();
     // The digest holds DeepSeek-R1 by its versioned abs URL only.
-    let site = site(
-        &fake,
-        "ok",
-        &[(
-            "r1.md",
-            curated(
-                "DeepSeek-R1",
-                "url: \"https://arxiv.org/abs/2501.12948v2\"\n",
-            ),
-        )],
-        "",
-    );
+    let site = with_r1(&fake, "v2", "");
     let stdout = ok(&site, &["--hf-daily", "2025-05-07"]);
     assert!(
         stdout.contains("2 created, 1 updated, 0 unchanged, 0 skipped"),
@@ -680,18 +655,7 @@ imports:
 #[test]
 fn from_config_runs_every_item_as_one_import() {
     let fake = fake();
-    let site = site(
-        &fake,
-        "ok",
-        &[(
-            "r1.md",
-            curated(
-                "DeepSeek-R1",
-                "url: \"https://arxiv.org/abs/2501.12948v1\"\n",
-            ),
-        )],
-        CONFIG_IMPORTS,
-    );
+    let site = with_r1(&fake, "v1", CONFIG_IMPORTS);
     std::fs::write(
         site.root().join("extra.bib"),
         "@article{kim2024, title = {Attention Is Not Quite All You Need}, author = {Kim, Ji-ho and Ødegård, Ola}, year = {2024}, journal = {Journal of Tests}}\n",
@@ -801,16 +765,12 @@ mod curator_work_survives_live_sources {
                 let v = if target.contains("v2") { "v2" } else { "v1" };
                 Reply::ok(
                     "application/atom+xml",
-                    feed(
-                        1,
-                        0,
-                        &[atom_entry(
-                            &format!("2505.04588{v}"),
-                            "Sparse Routing",
-                            &["Zoë Müller"],
-                            "2025-05-07",
-                        )],
-                    ),
+                    feed(&[search_entry(
+                        &format!("2505.04588{v}"),
+                        "Sparse Routing",
+                        &["Zoë Müller"],
+                        "2025-05-07",
+                    )]),
                 )
             } else {
                 Reply::ok(
@@ -873,18 +833,10 @@ mod curator_work_survives_live_sources {
                         ok(&site, &["--doi", "10.48550/arXiv.2505.04588"]);
                     }
                     Step::EditNotes(new) => {
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        let head_end = text[4..].find("\n---\n").unwrap() + 4 + 5;
+                        edit_notes(&path, &new);
                         notes = new;
-                        std::fs::write(&path, format!("{}{notes}", &text[..head_end])).unwrap();
                     }
-                    Step::Tag(tag) => {
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        let old = format!("tags: [{}]", tags.join(", "));
-                        tags.push(tag);
-                        let new = format!("tags: [{}]", tags.join(", "));
-                        std::fs::write(&path, text.replacen(&old, &new, 1)).unwrap();
-                    }
+                    Step::Tag(tag) => add_tag(&path, &mut tags, tag),
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
                 let (entry, _) = sheaf::content::parse_entry(&path, &text).unwrap();

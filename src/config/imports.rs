@@ -206,45 +206,27 @@ pub(super) fn check(
                 }
                 Some(ImportSource::ArxivQuery { query, max })
             }
-            "doi" => {
-                let dois = match item.doi.as_ref().map(|v| strings("doi", v)) {
-                    Some(Err(why)) => {
-                        diags.push(at(why));
-                        continue;
-                    }
-                    Some(Ok(dois)) => dois,
-                    None => Vec::new(),
+            key @ ("doi" | "arxiv") => {
+                let (value, what) = if key == "doi" {
+                    (item.doi.as_ref(), "DOI")
+                } else {
+                    (item.arxiv.as_ref(), "id")
                 };
-                if dois.is_empty() {
-                    diags.push(at("`doi` lists no DOI".into()));
-                }
-                let mut good = Vec::new();
-                for d in &dois {
-                    match normalize_doi(d) {
-                        Ok(d) => good.push(d),
-                        Err(why) => diags.push(at(format!("`doi`: {why}"))),
+                let checked = checked_list(key, value, what, |s| {
+                    if key == "doi" {
+                        normalize_doi(s)
+                    } else {
+                        ArxivId::parse(s).map(|_| s.to_string())
+                    }
+                });
+                match checked {
+                    Ok(list) if key == "doi" => Some(ImportSource::Doi(list)),
+                    Ok(list) => Some(ImportSource::Arxiv(list)),
+                    Err(problems) => {
+                        diags.extend(problems.into_iter().map(at));
+                        None
                     }
                 }
-                Some(ImportSource::Doi(good))
-            }
-            "arxiv" => {
-                let ids = match item.arxiv.as_ref().map(|v| strings("arxiv", v)) {
-                    Some(Err(why)) => {
-                        diags.push(at(why));
-                        continue;
-                    }
-                    Some(Ok(ids)) => ids,
-                    None => Vec::new(),
-                };
-                if ids.is_empty() {
-                    diags.push(at("`arxiv` lists no id".into()));
-                }
-                for id in &ids {
-                    if let Err(why) = ArxivId::parse(id) {
-                        diags.push(at(format!("`arxiv`: {why}")));
-                    }
-                }
-                Some(ImportSource::Arxiv(ids))
             }
             _ => {
                 let file = item.file.clone().unwrap_or_default();
@@ -271,6 +253,30 @@ pub(super) fn check(
     Checked {
         contact_email,
         items,
+    }
+}
+
+/// The strings of a `doi` or `arxiv` item, each checked (and perhaps
+/// normalised) by `check`; or every problem, as a message.
+fn checked_list(
+    key: &str,
+    value: Option<&serde_yaml::Value>,
+    what: &str,
+    check: impl Fn(&str) -> Result<String, String>,
+) -> Result<Vec<String>, Vec<String>> {
+    let list = strings(key, value.unwrap_or(&serde_yaml::Value::Null)).map_err(|why| vec![why])?;
+    if list.is_empty() {
+        return Err(vec![format!("`{key}` lists no {what}")]);
+    }
+    let (good, bad): (Vec<_>, Vec<_>) = list.iter().map(|s| check(s)).partition(Result::is_ok);
+    if bad.is_empty() {
+        Ok(good.into_iter().filter_map(Result::ok).collect())
+    } else {
+        Err(bad
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|why| format!("`{key}`: {why}"))
+            .collect())
     }
 }
 
