@@ -287,7 +287,7 @@ struct LiveArgs {
     /// 1 for Hugging Face and Crossref).
     #[arg(long, value_name = "SECONDS")]
     interval: Option<f64>,
-    /// Seconds one request may take.
+    /// Seconds one request may take (--arxiv's too).
     #[arg(long, value_name = "SECONDS", default_value_t = import::net::defaults::TIMEOUT_SECONDS)]
     timeout: f64,
     /// Times a rate-limited request (HTTP 429) is asked again.
@@ -731,7 +731,8 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                             plural(arxiv.len())
                         ),
                     );
-                    let report = import::import_arxiv(&config, arxiv, &options);
+                    let report = import::fetch_arxiv_within(&config, arxiv, net.timeout)
+                        .and_then(|parsed| import::import_records(&config, parsed, &options));
                     spinner.finish_and_clear();
                     report?
                 }

@@ -588,6 +588,16 @@ fn a_server_that_does_not_answer_in_time_fails_cleanly() {
 }
 
 #[test]
+fn arxiv_ids_take_the_timeout_too() {
+    let fake = fake();
+    let site = site(&fake, "slow", &[], "");
+    let (out, _, stderr) = import(&site, &["--arxiv", "2501.01234"]);
+    assert!(!out.status.success());
+    assert!(stderr.contains("no answer within 1 s"), "{stderr}");
+    assert_eq!(files(&site), 0);
+}
+
+#[test]
 fn a_long_rate_limit_fails_saying_when_to_retry() {
     fails("limited-long", "try again after");
 }

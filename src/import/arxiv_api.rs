@@ -15,9 +15,10 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 /// arXiv asks clients to keep requests modest; ids go in batches.
 const BATCH: usize = 50;
 
-/// The Atom responses for `ids`, one per batch.
-pub fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
-    let agent = agent(TIMEOUT);
+/// The Atom responses for `ids`, one per batch, each request given
+/// `timeout`.
+pub fn fetch(api: &str, ids: &[ArxivId], timeout: Duration) -> Result<Vec<String>> {
+    let agent = agent(timeout);
     let mut pages = Vec::new();
     for batch in ids.chunks(BATCH) {
         let list: Vec<String> = batch.iter().map(ToString::to_string).collect();
@@ -25,7 +26,7 @@ pub fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
             ("id_list", list.join(",")),
             ("max_results", batch.len().to_string()),
         ];
-        pages.push(get(&agent, api, &params, TIMEOUT)?);
+        pages.push(get(&agent, api, &params, timeout)?);
     }
     Ok(pages)
 }

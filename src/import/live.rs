@@ -335,9 +335,8 @@ pub fn import_from_config(
                 max: *max,
             }),
             ImportSource::Doi(dois) => live(Live::Doi(dois.clone())),
-            ImportSource::Arxiv(ids) => {
-                super::fetch_arxiv(config, ids).map(|p| (format!("arXiv {}", ids.join(", ")), p))
-            }
+            ImportSource::Arxiv(ids) => super::fetch_arxiv_within(config, ids, net.timeout)
+                .map(|p| (format!("arXiv {}", ids.join(", ")), p)),
             ImportSource::File(path) => super::parse_file(&config.root.join(path), None)
                 .map(|p| (format!("file {}", path.display()), p)),
         };

@@ -177,6 +177,15 @@ pub fn import_arxiv(config: &Config, ids: &[String], opts: &ImportOptions) -> Re
 /// Asks the arXiv API for `ids` and parses its answer, writing nothing; an
 /// id it does not know is one of the errors.
 pub fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
+    fetch_arxiv_within(config, ids, arxiv_api::TIMEOUT)
+}
+
+/// [`fetch_arxiv`], each request given `timeout`.
+pub fn fetch_arxiv_within(
+    config: &Config,
+    ids: &[String],
+    timeout: std::time::Duration,
+) -> Result<Parsed> {
     let shown = Path::new("--arxiv");
     let mut errors = Vec::new();
     let mut wanted = Vec::new();
@@ -190,7 +199,7 @@ pub fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let pages = arxiv_api::fetch(&config.arxiv_api, &wanted)?;
+    let pages = arxiv_api::fetch(&config.arxiv_api, &wanted, timeout)?;
     let mut parsed = Parsed::default();
     for page in &pages {
         let p = atom::parse(Path::new(&config.arxiv_api), page);
