@@ -696,6 +696,33 @@ fn from_config_runs_every_item_as_one_import() {
 }
 
 #[test]
+fn items_of_one_source_keep_its_interval_between_them() {
+    let fake = fake();
+    let extra = "imports:\n  - arxiv_query: 'cat:cs.LG'\n    max: 5\n  - arxiv_query: 'cat:cs.CV'\n    max: 5\n";
+    let site = site(&fake, "ok", &[], extra);
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_sheaf"))
+        .arg("--root")
+        .arg(site.root())
+        .args(["import", "--from-config", "--interval", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Two requests, one per item: the second waited out the interval
+    // (a lower bound, which sleeping guarantees).
+    assert_eq!(fake.queries("/api/query").len(), 2);
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
 fn from_config_writes_nothing_when_an_item_fails_unless_skip_bad() {
     let fake = fake();
     // The DOI item's Crossref is down; the others are fine.

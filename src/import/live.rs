@@ -5,8 +5,9 @@
 //! clean and notes-safe merge as a file ([`super::import_records`]): a
 //! request that fails writes nothing.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::time::Duration;
+use std::time::Instant;
 
 use serde::de::IgnoredAny;
 use time::Date;
@@ -135,6 +136,24 @@ pub fn import_live(
     import_records(config, parsed, opts)
 }
 
+/// When each source was last asked: requests to one source keep their
+/// interval across the items of an `imports:` list too.
+#[derive(Debug, Default)]
+pub struct Pacing(HashMap<Source, Instant>);
+
+impl Pacing {
+    /// Waits until `source` may be asked again, and notes that it is.
+    fn wait(&mut self, source: Source, net: &NetOptions) {
+        let mut throttle = Throttle {
+            interval: net.interval.unwrap_or(source.interval()),
+            last: self.0.get(&source).copied(),
+        };
+        throttle.wait();
+        self.0
+            .insert(source, throttle.last.unwrap_or_else(Instant::now));
+    }
+}
+
 /// Asks the source and parses its answers, writing nothing. A request
 /// that fails (network, HTTP error, rate limit, an answer that is not
 /// what the source sends) is an error; a bad record in a good answer is
@@ -145,16 +164,16 @@ pub fn fetch(
     net: &NetOptions,
     progress: &dyn Progress,
 ) -> Result<Parsed> {
-    fetch_with(config, live, net, progress, &mut std::thread::sleep)
+    fetch_paced(config, live, net, progress, &mut Pacing::default())
 }
 
-/// [`fetch`] with its waits (`Retry-After`) passed in.
-pub fn fetch_with(
+/// [`fetch`], pacing its requests with those already made.
+fn fetch_paced(
     config: &Config,
     live: &Live,
     net: &NetOptions,
     progress: &dyn Progress,
-    sleep: &mut dyn FnMut(Duration),
+    pacing: &mut Pacing,
 ) -> Result<Parsed> {
     let agent = net::client(net);
     let source = match live {
@@ -162,13 +181,9 @@ pub fn fetch_with(
         Live::ArxivQuery { .. } => Source::Arxiv,
         Live::Doi(_) => Source::Crossref,
     };
-    let mut throttle = Throttle {
-        interval: net.interval.unwrap_or(source.interval()),
-        last: None,
-    };
     let mut get = |url: &str| {
-        throttle.wait();
-        net::get(&agent, source, url, net, sleep)
+        pacing.wait(source, net);
+        net::get(&agent, source, url, net, &mut std::thread::sleep)
     };
     let malformed = |url: &str, why: String| Error::Fetch {
         url: url.to_string(),
@@ -325,20 +340,30 @@ pub fn import_from_config(
     }
     let mut all = Parsed::default();
     let mut items = Vec::new();
+    let mut pacing = Pacing::default();
     for (n, item) in config.imports.iter().enumerate() {
-        let live = |l: Live| fetch(config, &l, net, progress).map(|p| (l.describe(), p));
-        let fetched = match &item.source {
-            ImportSource::HfDaily(HfDays::Last(k)) => live(Live::HfDaily(last_days(*k, opts.date))),
-            ImportSource::HfDaily(HfDays::Days(days)) => live(Live::HfDaily(days.clone())),
-            ImportSource::ArxivQuery { query, max } => live(Live::ArxivQuery {
+        let live = match &item.source {
+            ImportSource::HfDaily(HfDays::Last(k)) => Some(Live::HfDaily(last_days(*k, opts.date))),
+            ImportSource::HfDaily(HfDays::Days(days)) => Some(Live::HfDaily(days.clone())),
+            ImportSource::ArxivQuery { query, max } => Some(Live::ArxivQuery {
                 query: query.clone(),
                 max: *max,
             }),
-            ImportSource::Doi(dois) => live(Live::Doi(dois.clone())),
-            ImportSource::Arxiv(ids) => super::fetch_arxiv_within(config, ids, net.timeout)
-                .map(|p| (format!("arXiv {}", ids.join(", ")), p)),
-            ImportSource::File(path) => super::parse_file(&config.root.join(path), None)
+            ImportSource::Doi(dois) => Some(Live::Doi(dois.clone())),
+            ImportSource::Arxiv(_) | ImportSource::File(_) => None,
+        };
+        let fetched = match (live, &item.source) {
+            (Some(l), _) => {
+                fetch_paced(config, &l, net, progress, &mut pacing).map(|p| (l.describe(), p))
+            }
+            (None, ImportSource::Arxiv(ids)) => {
+                pacing.wait(Source::Arxiv, net);
+                super::fetch_arxiv_within(config, ids, net.timeout)
+                    .map(|p| (format!("arXiv {}", ids.join(", ")), p))
+            }
+            (None, ImportSource::File(path)) => super::parse_file(&config.root.join(path), None)
                 .map(|p| (format!("file {}", path.display()), p)),
+            (None, other) => Err(Error::Usage(format!("cannot import {other:?}"))),
         };
         let label = |what: &str| {
             format!(

@@ -50,7 +50,7 @@ impl Default for NetOptions {
 }
 
 /// A live source, for messages and its pace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     HuggingFace,
     Arxiv,
