@@ -202,11 +202,12 @@ enum Command {
         suggest: bool,
     },
     /// Import papers into content/papers/: from a file (trending-papers
-    /// dump, arXiv Atom, BibTeX, Hugging Face JSON, CSL-JSON, RIS) or from
-    /// the arXiv API.
-    /// Papers already in the digest get the source's fields updated; the
-    /// curator's notes and fields are never touched.
-    #[command(group = clap::ArgGroup::new("input").required(true).args(["source", "arxiv"]))]
+    /// dump, arXiv Atom, BibTeX, Hugging Face JSON, CSL-JSON, RIS), from the arXiv API,
+    /// Hugging Face's daily papers, an arXiv search, Crossref by DOI, or
+    /// every source of the config's `imports:` list. Papers already in the
+    /// digest get the source's fields updated; the curator's notes and
+    /// fields are never touched. A failed request writes nothing.
+    #[command(group = clap::ArgGroup::new("input").required(true).args(["source", "arxiv", "hf_daily", "hf_week", "hf_month", "arxiv_query", "doi", "from_config"]))]
     Import {
         /// The file to import.
         source: Option<PathBuf>,
@@ -233,6 +234,8 @@ enum Command {
         /// as the entries' keywords.
         #[arg(long)]
         keep_tags: bool,
+        #[command(flatten)]
+        live: LiveArgs,
     },
     /// Find the arXiv paper behind entries without an arXiv id, by title,
     /// and record its id, authors, dates and categories. Only an exact
@@ -261,6 +264,91 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = import::resolve_defaults::BATCH, value_parser = clap::value_parser!(u16).range(1..))]
         batch: u16,
     },
+}
+
+/// `sheaf import` from the live sources (README: "Importing from live
+/// sources").
+#[derive(clap::Args, Debug)]
+struct LiveArgs {
+    /// Hugging Face's daily papers of a day (YYYY-MM-DD) or of a range
+    /// (FIRST..LAST, both included).
+    #[arg(long, value_name = "DAY|FIRST..LAST")]
+    hf_daily: Option<String>,
+    /// Hugging Face's daily papers of the last 7 days, ending at --date.
+    #[arg(long)]
+    hf_week: bool,
+    /// Hugging Face's daily papers of the last 30 days, ending at --date.
+    #[arg(long)]
+    hf_month: bool,
+    /// The newest papers of an arXiv search (its `search_query` syntax,
+    /// such as 'cat:cs.LG AND abs:"mixture of experts"').
+    #[arg(long, value_name = "QUERY")]
+    arxiv_query: Option<String>,
+    /// How many papers --arxiv-query brings at most.
+    #[arg(long, value_name = "N", requires = "arxiv_query", default_value_t = sheaf::input::config::imports::DEFAULT_MAX as u32,
+          value_parser = clap::value_parser!(u32).range(1..=sheaf::input::config::imports::MAX_MAX as i64))]
+    max: u32,
+    /// Works from Crossref, by DOI (10.18653/v1/N19-1423, doi:…, or a
+    /// doi.org URL).
+    #[arg(long, num_args = 1.., value_name = "DOI")]
+    doi: Vec<String>,
+    /// Every source of site-config.yaml's `imports:` list, as one import.
+    #[arg(long)]
+    from_config: bool,
+    /// Seconds between two requests to a source (default: 3 for arXiv,
+    /// 1 for Hugging Face and Crossref).
+    #[arg(long, value_name = "SECONDS")]
+    interval: Option<f64>,
+    /// Seconds one request may take (--arxiv's too).
+    #[arg(long, value_name = "SECONDS", default_value_t = import::net::defaults::TIMEOUT_SECONDS)]
+    timeout: f64,
+    /// Times a rate-limited request (HTTP 429) is asked again.
+    #[arg(long, value_name = "N", default_value_t = import::net::defaults::RETRIES)]
+    retries: u32,
+    /// The longest Retry-After waited out; a longer one fails the import.
+    #[arg(long, value_name = "SECONDS", default_value_t = import::net::defaults::MAX_WAIT_SECONDS)]
+    max_wait: f64,
+}
+
+impl LiveArgs {
+    fn net(&self) -> anyhow::Result<import::net::NetOptions> {
+        let seconds = |name: &str, s: f64| {
+            Duration::try_from_secs_f64(s)
+                .with_context(|| format!("--{name} {s}: not a number of seconds"))
+        };
+        Ok(import::net::NetOptions {
+            interval: self.interval.map(|s| seconds("interval", s)).transpose()?,
+            timeout: seconds("timeout", self.timeout)?,
+            retries: self.retries,
+            max_wait: seconds("max-wait", self.max_wait)?,
+        })
+    }
+
+    /// The live source asked for, if any (--from-config aside).
+    fn source(&self, date: time::Date) -> anyhow::Result<Option<import::live::Live>> {
+        use import::live::{last_days, parse_days, Live};
+        Ok(if let Some(spec) = &self.hf_daily {
+            Some(Live::HfDaily(
+                parse_days(spec).map_err(|why| anyhow::anyhow!("--hf-daily {why}"))?,
+            ))
+        } else if self.hf_week {
+            Some(Live::HfDaily(last_days(7, date)))
+        } else if self.hf_month {
+            Some(Live::HfDaily(last_days(30, date)))
+        } else if let Some(query) = &self.arxiv_query {
+            if query.trim().is_empty() {
+                anyhow::bail!("--arxiv-query is empty");
+            }
+            Some(Live::ArxivQuery {
+                query: query.clone(),
+                max: self.max as usize,
+            })
+        } else if !self.doi.is_empty() {
+            Some(Live::Doi(self.doi.clone()))
+        } else {
+            None
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -629,6 +717,7 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             skip_bad,
             dry_run,
             keep_tags,
+            live,
         } => {
             let config = sheaf::io::load::config(root)?;
             let date = match date {
@@ -644,9 +733,33 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                 dry_run: *dry_run,
                 keep_tags: *keep_tags,
             };
-            let report = match source {
-                Some(source) => import::import_file(&config, source, &options)?,
-                None => {
+            let net = live.net()?;
+            let report = match (source, live.source(date)?) {
+                (Some(source), _) => import::import_file(&config, source, &options)?,
+                (None, Some(what)) => {
+                    let bar = Bar::new(cli.quiet);
+                    let report = import::live::import_live(&config, &what, &options, &net, &bar);
+                    bar.0.finish_and_clear();
+                    report?
+                }
+                (None, None) if live.from_config => {
+                    let bar = Bar::new(cli.quiet);
+                    let done = import::live::import_from_config(&config, &options, &net, &bar);
+                    bar.0.finish_and_clear();
+                    let (items, report) = done?;
+                    if !cli.quiet {
+                        for i in &items {
+                            let bad = if i.errors > 0 {
+                                format!(", {} not read", i.errors)
+                            } else {
+                                String::new()
+                            };
+                            println!("{}: {} paper{}{bad}", i.item, i.records, plural(i.records));
+                        }
+                    }
+                    report
+                }
+                (None, None) => {
                     let spinner = spinner(
                         cli.quiet,
                         format!(
@@ -655,7 +768,8 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                             plural(arxiv.len())
                         ),
                     );
-                    let report = import::import_arxiv(&config, arxiv, &options);
+                    let report = import::fetch_arxiv_within(&config, arxiv, net.timeout)
+                        .and_then(|parsed| import::import_records(&config, parsed, &options));
                     spinner.finish_and_clear();
                     report?
                 }

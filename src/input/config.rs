@@ -13,6 +13,8 @@ use crate::base::urls::Urls;
 use crate::input::matcher::KeywordRules;
 use crate::input::yaml;
 
+pub mod imports;
+
 pub use crate::base::paths::CONFIG_FILE;
 
 /// One research theme as written in the config.
@@ -71,6 +73,15 @@ struct RawConfig {
     arxiv_api: String,
     #[serde(default)]
     cname: Option<String>,
+    // The live sources (`sheaf import --hf-daily`, `--doi`, `--from-config`).
+    #[serde(default = "imports::default_hf_api")]
+    hf_api: String,
+    #[serde(default = "imports::default_crossref_api")]
+    crossref_api: String,
+    #[serde(default)]
+    contact_email: Option<String>,
+    #[serde(default)]
+    imports: Vec<imports::RawImport>,
     #[serde(default = "default_search")]
     search: bool,
     #[serde(default)]
@@ -156,6 +167,13 @@ pub struct Config {
     pub cname: Option<String>,
     /// Write the in-browser search index and the search page.
     pub search: bool,
+    /// The live sources: see [`imports`].
+    pub hf_api: String,
+    pub crossref_api: String,
+    /// The curator's address, sent to Crossref as `mailto` when set.
+    pub contact_email: Option<String>,
+    /// What `sheaf import --from-config` imports.
+    pub imports: Vec<imports::ImportItem>,
     /// The keyword rules of `themes` and of `tag_rules`, by index.
     pub theme_matchers: KeywordRules,
     pub tag_matchers: KeywordRules,
@@ -230,6 +248,7 @@ impl Config {
                 ));
             }
         }
+        let live = imports::check(&raw, path, text, &mut diags);
         let templates = match raw.templates {
             Some(dir) if dir == Path::new(BUILTIN) => Theme::Builtin,
             Some(dir) => Theme::Folder(dir),
@@ -301,6 +320,10 @@ impl Config {
             arxiv_api: raw.arxiv_api,
             cname: cname.map(str::to_string),
             search: raw.search,
+            hf_api: raw.hf_api,
+            crossref_api: raw.crossref_api,
+            contact_email: live.contact_email,
+            imports: live.items,
         })
     }
 

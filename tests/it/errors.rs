@@ -496,7 +496,7 @@ fn yaml_errors_name_the_line_to_look_at() {
     );
     assert!(!err.contains("u128"), "{err}");
     assert!(
-        err.contains("`metrics` must be a mapping of upvotes, stars and as_of (YYYY-MM-DD), got a mapping: the number")
+        err.contains("`metrics` must be a mapping of upvotes, stars, comments and as_of (YYYY-MM-DD), got a mapping: the number")
             && err.contains("is too large or not a whole number"),
         "{err}"
     );

@@ -326,7 +326,7 @@ fn bibtex_and_hugging_face_files_become_entries() {
         "deepseek-r1-incentivizing-reasoning-capability-in-llms-via.md",
     );
     assert!(
-        r1.contains("metrics: {upvotes: 412, stars: 91234, as_of: 2025-05-08}"),
+        r1.contains("metrics: {upvotes: 412, stars: 91234, comments: 4, as_of: 2025-05-08}"),
         "{r1}"
     );
     // Read again a week later: the numbers are re-dated, nothing else moves.
@@ -458,18 +458,10 @@ mod curator_work_survives {
                         import_file(&config, &bib, &options()).unwrap();
                     }
                     Step::EditNotes(new) => {
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        let head_end = text[4..].find("\n---\n").unwrap() + 4 + 5;
+                        edit_notes(&path, &new);
                         notes = new;
-                        std::fs::write(&path, format!("{}{notes}", &text[..head_end])).unwrap();
                     }
-                    Step::Tag(tag) => {
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        let old = format!("tags: [{}]", tags.join(", "));
-                        tags.push(tag);
-                        let new = format!("tags: [{}]", tags.join(", "));
-                        std::fs::write(&path, text.replacen(&old, &new, 1)).unwrap();
-                    }
+                    Step::Tag(tag) => add_tag(&path, &mut tags, tag),
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
                 let (entry, _) = sheaf::input::content::parse_entry(&path, &text).unwrap();

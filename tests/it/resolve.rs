@@ -17,37 +17,6 @@ const TODAY: time::Date = time::macros::date!(2026 - 01 - 02);
 
 const LN_ABSTRACT: &str = "Training state-of-the-art, deep neural networks is computationally expensive. One way to reduce the training time is to normalize the activities of the neurons.";
 
-/// An arXiv API `<entry>`.
-fn atom_entry(id: &str, title: &str, summary: &str, authors: &[&str], published: &str) -> String {
-    let authors: String = authors
-        .iter()
-        .map(|a| format!("<author><name>{a}</name></author>"))
-        .collect();
-    format!(
-        r#"<entry>
-    <id>http://arxiv.org/abs/{id}</id>
-    <updated>{published}T17:37:50Z</updated>
-    <published>{published}T17:37:50Z</published>
-    <title>{title}</title>
-    <summary>  {summary}
-</summary>
-    {authors}
-    <link href="http://arxiv.org/abs/{id}" rel="alternate" type="text/html"/>
-    <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="stat.ML" scheme="http://arxiv.org/schemas/atom"/>
-    <category term="stat.ML" scheme="http://arxiv.org/schemas/atom"/>
-    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
-  </entry>"#
-    )
-}
-
-fn feed(entries: &[String]) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:opensearch=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:arxiv=\"http://arxiv.org/schemas/atom\">\n  <title type=\"html\">ArXiv Query</title>\n  <opensearch:totalResults>{}</opensearch:totalResults>\n  {}\n</feed>\n",
-        entries.len(),
-        entries.join("\n  ")
-    )
-}
-
 /// The recorded answers, by the phrase of a `ti:"…"` query: what arXiv
 /// answers for it.
 fn recorded() -> HashMap<&'static str, Vec<String>> {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::base::error::{Error, Result};
+use crate::base::error::Result;
 use crate::input::content::arxiv_id::ArxivId;
 
 /// How long one request may take before sheaf gives up on it.
@@ -15,9 +15,10 @@ pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
 /// arXiv asks clients to keep requests modest; ids go in batches.
 const BATCH: usize = 50;
 
-/// The Atom responses for `ids`, one per batch.
-pub(crate) fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
-    let agent = agent(TIMEOUT);
+/// The Atom responses for `ids`, one per batch, each request given
+/// `timeout`.
+pub(super) fn fetch(api: &str, ids: &[ArxivId], timeout: Duration) -> Result<Vec<String>> {
+    let agent = agent(timeout);
     let mut pages = Vec::new();
     for batch in ids.chunks(BATCH) {
         let list: Vec<String> = batch.iter().map(ToString::to_string).collect();
@@ -25,7 +26,7 @@ pub(crate) fn fetch(api: &str, ids: &[ArxivId]) -> Result<Vec<String>> {
             ("id_list", list.join(",")),
             ("max_results", batch.len().to_string()),
         ];
-        pages.push(get(&agent, api, &params, TIMEOUT)?);
+        pages.push(get(&agent, api, &params, timeout)?);
     }
     Ok(pages)
 }
@@ -41,40 +42,26 @@ pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// One GET of the API with these query parameters: the body of a
-/// successful answer, or an error saying what went wrong.
-pub(crate) fn get(
+/// successful answer, or an error saying what went wrong. A rate-limit
+/// answer is waited out as for every live source (see [`super::net`]).
+pub(super) fn get(
     agent: &ureq::Agent,
     api: &str,
     params: &[(&str, String)],
     timeout: Duration,
 ) -> Result<String> {
-    let failed =
-        |message: String, source: Option<Box<dyn std::error::Error + Send + Sync>>| Error::Fetch {
-            url: api.to_string(),
-            message,
-            source,
-        };
-    let mut request = agent.get(api);
-    for (key, value) in params {
-        request = request.query(*key, value);
-    }
-    let mut response = request.call().map_err(|e| match e {
-        ureq::Error::Timeout(_) => failed(format!("no answer within {} s", seconds(timeout)), None),
-        other => failed("the request failed".into(), Some(Box::new(other))),
-    })?;
-    let status = response.status();
-    let body = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| failed("cannot read the answer".into(), Some(Box::new(e))))?;
-    if !status.is_success() {
-        let snippet: String = body.chars().take(200).collect();
-        return Err(failed(
-            format!("the API answered HTTP {status}: {snippet}"),
-            None,
-        ));
-    }
-    Ok(body)
+    let url = super::net::request_url(api, params);
+    let opts = super::net::NetOptions {
+        timeout,
+        ..super::net::NetOptions::default()
+    };
+    super::net::get(
+        agent,
+        super::net::Source::Arxiv,
+        &url,
+        &opts,
+        &mut std::thread::sleep,
+    )
 }
 
 /// `30`, `0.5`: a duration in seconds as a person writes it.

@@ -65,6 +65,15 @@ pub(crate) fn parse(path: &Path, text: &str) -> Parsed {
     parsed
 }
 
+/// How many papers the whole query matches (`opensearch:totalResults`),
+/// for paging an arXiv search; `None` when the feed does not say.
+pub(super) fn total_results(text: &str) -> Option<u64> {
+    const OPENSEARCH: &str = "http://a9.com/-/spec/opensearch/1.1/";
+    let doc = Document::parse(text).ok()?;
+    let total = child(doc.root_element(), OPENSEARCH, "totalResults")?;
+    total.text()?.trim().parse().ok()
+}
+
 fn child<'a>(node: Node<'a, 'a>, ns: &str, name: &str) -> Option<Node<'a, 'a>> {
     node.children().find(|c| c.has_tag_name((ns, name)))
 }

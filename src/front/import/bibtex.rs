@@ -478,6 +478,7 @@ fn to_record(entry: &Entry, item: &Item, lines: &Lines) -> Result<Record, Proble
         },
         keywords,
         metrics: None,
+        theme: None,
     })
 }
 

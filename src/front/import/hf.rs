@@ -195,6 +195,9 @@ fn read_paper(
     let stars = paper
         .get::<u64>("githubStars", "a whole number")
         .map_err(fail)?;
+    let comments = top
+        .get::<u64>("numComments", "a whole number")
+        .map_err(fail)?;
     let link = |name: &str| -> Result<Option<String>, (String, usize, String)> {
         let value = paper
             .get::<String>(name, "a string (a URL)")
@@ -222,7 +225,11 @@ fn read_paper(
         code,
         project,
         keywords,
-        metrics: (upvotes.is_some() || stars.is_some()).then_some(Metrics { upvotes, stars }),
+        metrics: (upvotes.is_some() || stars.is_some() || comments.is_some()).then_some(Metrics {
+            upvotes,
+            stars,
+            comments,
+        }),
         ..Record::default()
     })
 }
@@ -556,7 +563,8 @@ mod tests {
             r1.metrics,
             Some(Metrics {
                 upvotes: Some(412),
-                stars: Some(91234)
+                stars: Some(91234),
+                comments: Some(4)
             })
         );
         assert_eq!((r1.url.as_deref(), r1.doi.as_deref()), (None, None));
@@ -574,7 +582,8 @@ mod tests {
             movie.metrics,
             Some(Metrics {
                 upvotes: Some(57),
-                stars: None
+                stars: None,
+                comments: Some(0)
             })
         );
         // Raw: TeX and line breaks are the cleaner's business.

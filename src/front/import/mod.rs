@@ -13,8 +13,11 @@ mod atom;
 mod biblio;
 mod bibtex;
 pub mod clean;
+mod crossref;
 mod csl;
 mod hf;
+pub mod live;
+pub mod net;
 mod record;
 mod resolve;
 mod ris;
@@ -148,8 +151,18 @@ impl ImportReport {
 
 /// Imports every paper of `source` into the site's `content/papers/`.
 pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+    import_records(
+        config,
+        parse_file(source, opts.format, opts.keep_tags)?,
+        opts,
+    )
+}
+
+/// The records of a file, in `format` or the one its text shows; a
+/// reference manager's tags become keywords only when `keep_tags`.
+pub fn parse_file(source: &Path, format: Option<Format>, keep_tags: bool) -> Result<Parsed> {
     let text = crate::io::fs::read_text(source)?;
-    let Some(format) = opts.format.or_else(|| Format::detect(&text)) else {
+    let Some(format) = format.or_else(|| Format::detect(&text)) else {
         // JSON that does not parse cannot be told apart: say where it breaks.
         if let Some(broken) = csl::json_error(source, &text) {
             return Err(Error::Invalid(vec![broken]));
@@ -178,12 +191,12 @@ pub fn import_file(config: &Config, source: &Path, opts: &ImportOptions) -> Resu
         Format::Ris => ris::parse(source, &text),
     };
     let mut parsed = parsed;
-    if matches!(format, Format::CslJson | Format::Ris) && !opts.keep_tags {
+    if matches!(format, Format::CslJson | Format::Ris) && !keep_tags {
         for record in &mut parsed.records {
             record.keywords.clear();
         }
     }
-    import_records(config, parsed, opts)
+    Ok(parsed)
 }
 
 /// Asks the arXiv API (the config's `arxiv_api`) for `ids`, in any id
@@ -194,7 +207,16 @@ pub fn import_arxiv(config: &Config, ids: &[String], opts: &ImportOptions) -> Re
 
 /// Asks the arXiv API for `ids` and parses its answer, writing nothing; an
 /// id it does not know is one of the errors.
-pub(crate) fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
+pub fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
+    fetch_arxiv_within(config, ids, arxiv_api::TIMEOUT)
+}
+
+/// [`fetch_arxiv`], each request given `timeout`.
+pub fn fetch_arxiv_within(
+    config: &Config,
+    ids: &[String],
+    timeout: std::time::Duration,
+) -> Result<Parsed> {
     let shown = Path::new("--arxiv");
     let mut errors = Vec::new();
     let mut wanted = Vec::new();
@@ -208,7 +230,7 @@ pub(crate) fn fetch_arxiv(config: &Config, ids: &[String]) -> Result<Parsed> {
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let pages = arxiv_api::fetch(&config.arxiv_api, &wanted)?;
+    let pages = arxiv_api::fetch(&config.arxiv_api, &wanted, timeout)?;
     let mut parsed = Parsed::default();
     for page in &pages {
         let p = atom::parse(Path::new(&config.arxiv_api), page);
@@ -269,9 +291,16 @@ pub(crate) fn to_entry(config: &Config, record: &Record, opts: &ImportOptions) -
         metrics: record.metrics.map(|m| crate::input::content::Metrics {
             upvotes: m.upvotes,
             stars: m.stars,
+            comments: m.comments,
             as_of: opts.date.to_string(),
         }),
-        themes: opts.theme.iter().cloned().collect(),
+        themes: record
+            .theme
+            .as_ref()
+            .or(opts.theme.as_ref())
+            .cloned()
+            .into_iter()
+            .collect(),
         tags,
         abstract_md,
         notes_md: String::new(),
@@ -380,7 +409,7 @@ fn existing_entries(config: &Config) -> Result<Digest> {
 /// Merges records into the digest. Nothing is written unless every record
 /// is good and every entry parses (or `skip_bad`), and then the files are
 /// written all or nothing (see [`crate::io::journal`]).
-pub(crate) fn import_records(
+pub fn import_records(
     config: &Config,
     parsed: Parsed,
     opts: &ImportOptions,
@@ -565,6 +594,7 @@ fn merge(
             (Field::Metrics(mut m), Some(o)) => {
                 m.upvotes = m.upvotes.or(o.upvotes);
                 m.stars = m.stars.or(o.stars);
+                m.comments = m.comments.or(o.comments);
                 (key, Field::Metrics(m))
             }
             (value, _) => (key, value),

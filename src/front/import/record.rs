@@ -5,12 +5,14 @@ use time::Date;
 use crate::input::content::arxiv_id::ArxivId;
 pub(crate) use crate::input::content::DatePrecision;
 
-/// Live numbers a source reports (Hugging Face upvotes, GitHub stars).
+/// Live numbers a source reports (Hugging Face upvotes and comments,
+/// GitHub stars).
 /// They change every day, so they are stored with the day they were read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Metrics {
-    pub(crate) upvotes: Option<u64>,
-    pub(crate) stars: Option<u64>,
+    pub upvotes: Option<u64>,
+    pub stars: Option<u64>,
+    pub comments: Option<u64>,
 }
 
 /// A paper as a source gives it. Text fields are raw (TeX and all): the
@@ -47,8 +49,11 @@ pub struct Record {
     pub(crate) categories: Vec<String>,
     pub(crate) journal_ref: Option<String>,
     /// Keywords the source attaches (not the curator's tags).
-    pub(crate) keywords: Vec<String>,
-    pub(crate) metrics: Option<Metrics>,
+    pub keywords: Vec<String>,
+    pub metrics: Option<Metrics>,
+    /// The theme the import that brought it files new entries under (an
+    /// item of the config's `imports:`); before the import's own.
+    pub theme: Option<String>,
 }
 
 impl Record {

@@ -448,14 +448,14 @@ fn from_file(file: &Path, titles: &[&str]) -> Result<Vec<Lookup>> {
     Ok(titles.iter().map(|t| lookup(t, &keyed)).collect())
 }
 
-/// Keeps requests at least `interval` apart.
-struct Throttle {
-    interval: Duration,
-    last: Option<Instant>,
+/// Keeps requests at least `interval` apart (also the live sources').
+pub(super) struct Throttle {
+    pub(super) interval: Duration,
+    pub(super) last: Option<Instant>,
 }
 
 impl Throttle {
-    fn wait(&mut self) {
+    pub(super) fn wait(&mut self) {
         if let Some(last) = self.last {
             let next = last + self.interval;
             let now = Instant::now();

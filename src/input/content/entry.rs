@@ -74,7 +74,10 @@ pub struct Metrics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) upvotes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) stars: Option<u64>,
+    pub stars: Option<u64>,
+    /// Comments on the paper's Hugging Face page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<u64>,
     /// `YYYY-MM-DD`.
     pub(crate) as_of: String,
 }
@@ -552,7 +555,7 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
     let metrics: Option<Metrics> = fields.take(
         &mut known,
         "metrics",
-        "a mapping of upvotes, stars and as_of (YYYY-MM-DD)",
+        "a mapping of upvotes, stars, comments and as_of (YYYY-MM-DD)",
     );
     if let Some(m) = &metrics {
         if parse_date(&m.as_of).is_none() {

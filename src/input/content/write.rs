@@ -166,6 +166,9 @@ pub(crate) fn render_field(key: &str, value: &Field) -> String {
             if let Some(s) = m.stars {
                 parts.push(format!("stars: {s}"));
             }
+            if let Some(c) = m.comments {
+                parts.push(format!("comments: {c}"));
+            }
             parts.push(format!("as_of: {}", m.as_of));
             format!("{key}: {{{}}}\n", parts.join(", "))
         }
@@ -304,6 +307,7 @@ mod tests {
             metrics: Some(Metrics {
                 upvotes: Some(12),
                 stars: None,
+                comments: None,
                 as_of: "2025-05-07".into(),
             }),
             themes: vec!["llm".into()],

@@ -105,3 +105,63 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+/// An arXiv API `<entry>`.
+pub fn atom_entry(
+    id: &str,
+    title: &str,
+    summary: &str,
+    authors: &[&str],
+    published: &str,
+) -> String {
+    let authors: String = authors
+        .iter()
+        .map(|a| format!("<author><name>{a}</name></author>"))
+        .collect();
+    format!(
+        r#"<entry>
+    <id>http://arxiv.org/abs/{id}</id>
+    <updated>{published}T17:37:50Z</updated>
+    <published>{published}T17:37:50Z</published>
+    <title>{title}</title>
+    <summary>  {summary}
+</summary>
+    {authors}
+    <link href="http://arxiv.org/abs/{id}" rel="alternate" type="text/html"/>
+    <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="stat.ML" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="stat.ML" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+  </entry>"#
+    )
+}
+
+/// An arXiv API answer holding `entries`, all there is.
+pub fn feed(entries: &[String]) -> String {
+    feed_page(entries.len(), 0, entries)
+}
+
+/// One page of an arXiv API answer: `entries` from `start` of `total`.
+pub fn feed_page(total: usize, start: usize, entries: &[String]) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:opensearch=\"http://a9.com/-/spec/opensearch/1.1/\" xmlns:arxiv=\"http://arxiv.org/schemas/atom\">\n  <title type=\"html\">ArXiv Query</title>\n  <id>http://arxiv.org/api/recorded</id>\n  <opensearch:totalResults>{total}</opensearch:totalResults>\n  <opensearch:startIndex>{start}</opensearch:startIndex>\n  <opensearch:itemsPerPage>{}</opensearch:itemsPerPage>\n  {}\n</feed>\n",
+        entries.len(),
+        entries.join("\n  ")
+    )
+}
+
+/// A curator's edit: the notes of the entry at `path` replaced.
+pub fn edit_notes(path: &Path, notes: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let head_end = text[4..].find("\n---\n").unwrap() + 4 + 5;
+    std::fs::write(path, format!("{}{notes}", &text[..head_end])).unwrap();
+}
+
+/// A curator's edit: `tag` added to the entry's `tags` (which are
+/// `tags` before the edit).
+pub fn add_tag(path: &Path, tags: &mut Vec<String>, tag: String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let old = format!("tags: [{}]", tags.join(", "));
+    tags.push(tag);
+    let new = format!("tags: [{}]", tags.join(", "));
+    std::fs::write(path, text.replacen(&old, &new, 1)).unwrap();
+}
