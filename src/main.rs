@@ -326,7 +326,8 @@ impl LiveArgs {
 
     /// The live source asked for, if any (--from-config aside).
     fn source(&self, date: time::Date) -> anyhow::Result<Option<import::live::Live>> {
-        use import::live::{last_days, parse_days, Live};
+        use import::live::Live;
+        use sheaf::input::config::imports::{last_days, parse_days};
         Ok(if let Some(spec) = &self.hf_daily {
             Some(Live::HfDaily(
                 parse_days(spec).map_err(|why| anyhow::anyhow!("--hf-daily {why}"))?,

@@ -26,8 +26,6 @@ const HF_LIMIT: usize = 100;
 const HF_MAX_PAGES: usize = 10;
 /// arXiv search results asked for in one request.
 pub const ARXIV_PAGE: usize = 100;
-/// Days one `--hf-daily` range may cover.
-const MAX_DAYS: i64 = 366;
 
 /// A live source and what to ask it for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,74 +53,7 @@ impl Live {
     }
 }
 
-/// `2025-05-07` or `2025-05-01..2025-05-07` (both days included) as the
-/// days it names.
-pub fn parse_days(spec: &str) -> std::result::Result<Vec<Date>, String> {
-    let day = |s: &str| {
-        crate::input::content::parse_date(s.trim())
-            .ok_or_else(|| format!("{s:?} is not a date written YYYY-MM-DD"))
-    };
-    let (first, last) = match spec.split_once("..") {
-        Some((a, b)) => (day(a)?, day(b)?),
-        None => {
-            let d = day(spec)?;
-            (d, d)
-        }
-    };
-    if last < first {
-        return Err(format!("{spec:?}: the range ends before it starts"));
-    }
-    let span = (last - first).whole_days() + 1;
-    if span > MAX_DAYS {
-        return Err(format!(
-            "{spec:?} covers {span} days; at most {MAX_DAYS} at once"
-        ));
-    }
-    Ok(days_from(first, span as usize))
-}
-
-/// The `n` days that end with `last`.
-pub fn last_days(n: usize, last: Date) -> Vec<Date> {
-    let first = last - time::Duration::days(n.saturating_sub(1) as i64);
-    days_from(first, n)
-}
-
-fn days_from(first: Date, n: usize) -> Vec<Date> {
-    std::iter::successors(Some(first), |d| d.next_day())
-        .take(n)
-        .collect()
-}
-
-/// A DOI as Crossref takes it: `10.…/…`, from a bare DOI, `doi:` or a
-/// doi.org URL.
-pub fn normalize_doi(raw: &str) -> std::result::Result<String, String> {
-    let t = raw.trim();
-    let lower = t.to_lowercase();
-    let rest = [
-        "https://doi.org/",
-        "http://doi.org/",
-        "https://dx.doi.org/",
-        "http://dx.doi.org/",
-        "doi:",
-    ]
-    .iter()
-    .find(|p| lower.starts_with(*p))
-    .map_or(t, |p| &t[p.len()..]);
-    match rest.split_once('/') {
-        Some((prefix, suffix))
-            if prefix.starts_with("10.")
-                && prefix.len() > 3
-                && prefix[3..].chars().all(|c| c.is_ascii_digit() || c == '.')
-                && !suffix.trim().is_empty()
-                && !rest.chars().any(char::is_whitespace) =>
-        {
-            Ok(rest.to_string())
-        }
-        _ => Err(format!(
-            "{raw:?} is not a DOI (10.<registrant>/<suffix>, such as 10.18653/v1/N19-1423)"
-        )),
-    }
-}
+use crate::input::config::imports::{last_days, normalize_doi};
 
 /// Imports what `live` answers, as one all-or-nothing import.
 pub fn import_live(
@@ -419,48 +350,4 @@ pub fn import_from_config(
         }
     }
     Ok((items, import_records(config, all, opts)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_and_ranges() {
-        let d = |s| parse_days(s).map(|ds| ds.iter().map(ToString::to_string).collect::<Vec<_>>());
-        assert_eq!(d("2025-05-07").unwrap(), ["2025-05-07"]);
-        assert_eq!(
-            d("2025-04-29..2025-05-01").unwrap(),
-            ["2025-04-29", "2025-04-30", "2025-05-01"]
-        );
-        assert!(d("2025-05-07..2025-05-01").is_err());
-        assert!(d("yesterday").is_err());
-        assert!(d("2020-01-01..2025-01-01").is_err());
-        let end = time::macros::date!(2025 - 03 - 02);
-        assert_eq!(last_days(7, end).len(), 7);
-        assert_eq!(last_days(7, end)[0].to_string(), "2025-02-24");
-        assert_eq!(last_days(7, end)[6], end);
-    }
-
-    #[test]
-    fn dois_in_any_form() {
-        for raw in [
-            "10.18653/v1/N19-1423",
-            "doi:10.18653/v1/N19-1423",
-            "https://doi.org/10.18653/v1/N19-1423",
-            " http://dx.doi.org/10.18653/v1/N19-1423 ",
-        ] {
-            assert_eq!(normalize_doi(raw).unwrap(), "10.18653/v1/N19-1423", "{raw}");
-        }
-        for bad in [
-            "",
-            "10.1234",
-            "11.1/x",
-            "10./x",
-            "10.1/a b",
-            "arXiv:2501.01234",
-        ] {
-            assert!(normalize_doi(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -25,8 +25,7 @@ use time::Date;
 
 use super::RawConfig;
 use crate::base::error::Diagnostic;
-use crate::front::import::live::{normalize_doi, parse_days};
-use crate::front::import::ArxivId;
+use crate::input::content::arxiv_id::ArxivId;
 
 pub fn default_hf_api() -> String {
     "https://huggingface.co".into()
@@ -336,6 +335,78 @@ fn item_lines(text: &str, n: usize) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Days one `--hf-daily` range may cover.
+const MAX_DAYS: i64 = 366;
+
+/// `2025-05-07` or `2025-05-01..2025-05-07` (both days included) as the
+/// days it names.
+pub fn parse_days(spec: &str) -> std::result::Result<Vec<Date>, String> {
+    let day = |s: &str| {
+        crate::input::content::parse_date(s.trim())
+            .ok_or_else(|| format!("{s:?} is not a date written YYYY-MM-DD"))
+    };
+    let (first, last) = match spec.split_once("..") {
+        Some((a, b)) => (day(a)?, day(b)?),
+        None => {
+            let d = day(spec)?;
+            (d, d)
+        }
+    };
+    if last < first {
+        return Err(format!("{spec:?}: the range ends before it starts"));
+    }
+    let span = (last - first).whole_days() + 1;
+    if span > MAX_DAYS {
+        return Err(format!(
+            "{spec:?} covers {span} days; at most {MAX_DAYS} at once"
+        ));
+    }
+    Ok(days_from(first, span as usize))
+}
+
+/// The `n` days that end with `last`.
+pub fn last_days(n: usize, last: Date) -> Vec<Date> {
+    let first = last - time::Duration::days(n.saturating_sub(1) as i64);
+    days_from(first, n)
+}
+
+fn days_from(first: Date, n: usize) -> Vec<Date> {
+    std::iter::successors(Some(first), |d| d.next_day())
+        .take(n)
+        .collect()
+}
+
+/// A DOI as Crossref takes it: `10.…/…`, from a bare DOI, `doi:` or a
+/// doi.org URL.
+pub(crate) fn normalize_doi(raw: &str) -> std::result::Result<String, String> {
+    let t = raw.trim();
+    let lower = t.to_lowercase();
+    let rest = [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ]
+    .iter()
+    .find(|p| lower.starts_with(*p))
+    .map_or(t, |p| &t[p.len()..]);
+    match rest.split_once('/') {
+        Some((prefix, suffix))
+            if prefix.starts_with("10.")
+                && prefix.len() > 3
+                && prefix[3..].chars().all(|c| c.is_ascii_digit() || c == '.')
+                && !suffix.trim().is_empty()
+                && !rest.chars().any(char::is_whitespace) =>
+        {
+            Ok(rest.to_string())
+        }
+        _ => Err(format!(
+            "{raw:?} is not a DOI (10.<registrant>/<suffix>, such as 10.18653/v1/N19-1423)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,5 +506,44 @@ mod tests {
         let e = errors("imports:\n  - hf_daily: 1\n    days: 3\n");
         assert!(e[0].1.contains("unknown field `days`"), "{e:?}");
         assert!(e[0].0.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn days_and_ranges() {
+        let d = |s| parse_days(s).map(|ds| ds.iter().map(ToString::to_string).collect::<Vec<_>>());
+        assert_eq!(d("2025-05-07").unwrap(), ["2025-05-07"]);
+        assert_eq!(
+            d("2025-04-29..2025-05-01").unwrap(),
+            ["2025-04-29", "2025-04-30", "2025-05-01"]
+        );
+        assert!(d("2025-05-07..2025-05-01").is_err());
+        assert!(d("yesterday").is_err());
+        assert!(d("2020-01-01..2025-01-01").is_err());
+        let end = time::macros::date!(2025 - 03 - 02);
+        assert_eq!(last_days(7, end).len(), 7);
+        assert_eq!(last_days(7, end)[0].to_string(), "2025-02-24");
+        assert_eq!(last_days(7, end)[6], end);
+    }
+
+    #[test]
+    fn dois_in_any_form() {
+        for raw in [
+            "10.18653/v1/N19-1423",
+            "doi:10.18653/v1/N19-1423",
+            "https://doi.org/10.18653/v1/N19-1423",
+            " http://dx.doi.org/10.18653/v1/N19-1423 ",
+        ] {
+            assert_eq!(normalize_doi(raw).unwrap(), "10.18653/v1/N19-1423", "{raw}");
+        }
+        for bad in [
+            "",
+            "10.1234",
+            "11.1/x",
+            "10./x",
+            "10.1/a b",
+            "arXiv:2501.01234",
+        ] {
+            assert!(normalize_doi(bad).is_err(), "{bad}");
+        }
     }
 }
