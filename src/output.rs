@@ -720,7 +720,12 @@ fn carry_into(
 /// output `real`: a commit that had begun is finished (the output holds
 /// the killed build's files), anything else is dropped (it holds the old).
 fn recover(real: &Path, tmp: &Path) -> Result<()> {
-    if tmp.join(HIDDEN).symlink_metadata().is_ok() {
+    // With the output in place, a commit that hid it has finished (both
+    // directions end by putting a tree back at `real`); what is left is
+    // the old tree's leftovers, being removed when the kill came, perhaps
+    // with the journal already gone, which would read as the other
+    // direction and move them over the output.
+    if tmp.join(HIDDEN).symlink_metadata().is_ok() && real.symlink_metadata().is_err() {
         finish(real, tmp)?;
     }
     match std::fs::remove_dir_all(tmp) {
@@ -955,6 +960,26 @@ pub fn write_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kill_while_the_old_tree_is_removed_leaves_the_new_site() {
+        // A commit finished (the new site is in place) and was killed while
+        // removing the staging folder, journal first, old tree after.
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("public");
+        let tmp = dir.path().join(".public.sheaf-staging");
+        std::fs::create_dir_all(real.join("papers/a")).unwrap();
+        std::fs::write(real.join("papers/a/index.html"), "new").unwrap();
+        std::fs::create_dir_all(tmp.join(HIDDEN).join("papers/b")).unwrap();
+        std::fs::write(tmp.join(HIDDEN).join("papers/b/index.html"), "old").unwrap();
+        recover(&real, &tmp).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(real.join("papers/a/index.html")).unwrap(),
+            "new"
+        );
+        assert!(!real.join("papers/b").exists());
+        assert!(!tmp.exists());
+    }
     use crate::render::Depends;
 
     fn out(path: &str, bytes: &str) -> Output {
