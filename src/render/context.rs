@@ -210,6 +210,12 @@ pub fn month_path(year: i32, month: u8) -> String {
     format!("archive/{year:04}/{month:02}/")
 }
 
+/// Words of the abstract a card carries: about two lines, enough to tell
+/// what a paper is about; the paper's page has the rest. Each word costs
+/// about 7 bytes on every card of the paper (on the theme pages, 1 MB per
+/// word at 100,000 papers).
+pub const EXCERPT_WORDS: usize = 25;
+
 /// Everything a list shows about a paper.
 #[derive(Serialize)]
 pub struct Summary<'a> {
@@ -264,9 +270,9 @@ pub struct DetailMore<'a> {
     pub abstract_html: &'a str,
     pub notes_html: &'a str,
     pub search_url: String,
-    /// The paper's BibTeX entry, and where to download it.
+    /// The paper's BibTeX entry (shown on its page; there is no file of
+    /// it alone: see README, "Output size").
     pub bibtex: String,
-    pub bib_url: String,
     /// schema.org JSON-LD, safe to print inside a script element.
     pub json_ld: String,
     /// `YYYY/MM/DD`, `YYYY/MM` or `YYYY`, as Google Scholar reads
@@ -466,7 +472,7 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
             .verdict
             .map(|v| urls.path(&format!("verdict/{}/", v.slug())))
             .unwrap_or_default(),
-        excerpt: excerpt(&paper.derived.abstract_text, 40),
+        excerpt: excerpt(&paper.derived.abstract_text, EXCERPT_WORDS),
         cite_key: key,
         coins: super::cite::coins(paper),
         revised: e.revised.map(|d| d.to_string()).unwrap_or_default(),
@@ -495,10 +501,6 @@ pub fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> 
         .append_pair("searchtype", "title");
     DetailMore {
         bibtex,
-        bib_url: site
-            .config
-            .urls
-            .path(&format!("{}cite.bib", paper_path(&e.slug))),
         json_ld: super::cite::json_ld(site, paper),
         related: site
             .related

@@ -112,3 +112,21 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+/// The BibTeX entry a paper page shows (its Cite block), as text: a paper
+/// has no `.bib` file of its own.
+#[allow(dead_code)] // not every test binary cites
+pub fn page_bibtex(page: &str) -> String {
+    const OPEN: &str = "<pre class=\"bibtex\" id=\"bibtex\"><code>";
+    let start = page.find(OPEN).expect("no BibTeX block on the page") + OPEN.len();
+    let end = start
+        + page[start..]
+            .find("</code></pre>")
+            .expect("BibTeX block ends");
+    page[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
