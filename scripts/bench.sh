@@ -16,10 +16,12 @@
 #   --smoke       200 papers, one run each, debug build, no Hugo, no cargo
 #                 bench; fails when a build fails or pages are missing
 #
-# The report (a Markdown table and the machine) goes to stdout, progress to
-# stderr. Times are wall clock; peak memory is the maximum resident set
-# size from `/usr/bin/time -v`. Corpora go under $SHEAF_BENCH_DIR (default
-# a new folder in /tmp) and are deleted at the end unless --keep.
+# The report (a Markdown table, the machine, and the bytes and files of
+# each part of each size's output, from scripts/output-size.sh) goes to
+# stdout, progress to stderr. Times are wall clock; peak memory is the
+# maximum resident set size from `/usr/bin/time -v`. Corpora go under
+# $SHEAF_BENCH_DIR (default a new folder in /tmp) and are deleted at the
+# end unless --keep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -105,6 +107,7 @@ trap cleanup EXIT
 
 rows=()    # table rows, printed at the end
 ratios=()  # sheaf/Hugo rows
+parts=()   # bytes and files per part of each size's output
 
 # Median, min and max of numbers, one per line, printed "median min max".
 # An even count takes the lower middle: a real run, not an average.
@@ -185,6 +188,8 @@ for size in "${sizes[@]}"; do
   measure "$size" sheaf "full build, no cache" -- "$SHEAF" --root "$site" build --quiet --no-cache -o @OUT@
   sheaf_full=$median
   check_pages sheaf "$last_out" "$size"
+  # What GitHub Pages would hold (at most 1 GB), part by part.
+  parts+=("" "Output of $size papers (bytes and files per part):" "" "$(scripts/output-size.sh "$last_out")")
   measure "$size" sheaf "no-op rebuild, no cache" -- "$SHEAF" --root "$site" build --quiet --no-cache -o "$last_out"
   rm -rf "$site/.sheaf-cache"
   all_runs=$runs runs=1
@@ -240,6 +245,7 @@ echo
 echo "| papers | tool | measurement | median | min | max | peak MB |"
 echo "| ---: | --- | --- | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
+printf '%s\n' "${parts[@]}"
 if [ ${#ratios[@]} -gt 0 ]; then
   echo
   echo "| papers | sheaf full build, no cache | Hugo full build | sheaf / Hugo |"

@@ -541,6 +541,8 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
                     report.write.removed,
                     report.elapsed.as_millis()
                 );
+                // What GitHub Pages would hold: it publishes at most 1 GB.
+                println!("Output: {}", report.sizes.describe(3));
                 if cli.verbose {
                     println!("Stages: {}", bar.timings());
                 }

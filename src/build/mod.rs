@@ -55,6 +55,8 @@ pub struct BuildReport {
     pub write: WriteReport,
     pub elapsed: Duration,
     pub warnings: Vec<Diagnostic>,
+    /// The bytes and files of the output, by part.
+    pub sizes: output::Sizes,
 }
 
 /// Loads the config at `root` with the overrides of `options` applied.

@@ -34,6 +34,7 @@ pub fn build_with_progress(
     // only once every page rendered.
     let mut staging: Option<output::Staging> = None;
     let mut files = 0;
+    let mut sizes = output::Sizes::default();
     let mut writing = Duration::ZERO;
     let mut manifest = options
         .cache
@@ -68,6 +69,9 @@ pub fn build_with_progress(
                 }
             };
             files += outputs.len();
+            for o in outputs.iter() {
+                sizes.add(&o.path, o.bytes.len() as u64);
+            }
             staging.stage(&outputs.iter().collect::<Vec<_>>())?;
             writing += started.elapsed();
             Ok(())
@@ -79,6 +83,10 @@ pub fn build_with_progress(
         None => output::write(&out_dir, [], owned.clone())?,
     };
     let mut warnings = warnings(root, site, inputs);
+    if sizes.over_pages_limit() {
+        // First, so the ten warnings a build shows never hide it.
+        warnings.insert(0, too_big_for_pages(&out_dir, &sizes));
+    }
     record_ownership(root, &out_dir, &committed, &owned, &mut warnings);
     let write = committed.report;
     if let Some(m) = committed.manifest {
@@ -118,8 +126,46 @@ pub fn build_with_progress(
         write,
         elapsed: start.elapsed(),
         warnings,
+        sizes,
     };
     // Freeing a big model takes a while and nobody waits for it.
     std::thread::spawn(move || drop((loaded, rendered)));
     Ok(report)
+}
+
+/// The warning of a build whose output GitHub Pages would not publish,
+/// naming what takes the room.
+fn too_big_for_pages(out_dir: &Path, sizes: &output::Sizes) -> Diagnostic {
+    Diagnostic::warning(
+        out_dir,
+        None,
+        format!(
+            "the site is larger than the 1 GB GitHub Pages publishes: {}; see README, \"Output size\"",
+            sizes.describe(3)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_too_big_for_pages_is_warned_of_with_its_largest_parts() {
+        let mut sizes = output::Sizes::default();
+        sizes.add("papers/a/index.html", 700_000_000);
+        sizes.add("papers.json", 320_000_000);
+        sizes.add("themes/t/index.html", 200_000_000);
+        sizes.add("tags/t/index.html", 100_000_000);
+        sizes.add("index.html", 1_000);
+        assert!(sizes.over_pages_limit());
+        let warning = too_big_for_pages(Path::new("public"), &sizes);
+        assert_eq!(warning.severity, crate::base::error::Severity::Warning);
+        assert_eq!(
+            warning.message,
+            "the site is larger than the 1 GB GitHub Pages publishes: 1320.0 MB in 5 files; \
+             largest: papers/ 700.0 MB (1 file), papers.json 320.0 MB (1 file), themes/ 200.0 MB \
+             (1 file); see README, \"Output size\""
+        );
+    }
 }

@@ -61,6 +61,8 @@ struct RawConfig {
     front_page_size: usize,
     #[serde(default = "default_page_size")]
     page_size: usize,
+    #[serde(default = "default_feed_size")]
+    feed_size: usize,
     #[serde(default)]
     allow_raw_html: bool,
     #[serde(default = "default_catch_all")]
@@ -127,6 +129,12 @@ fn default_page_size() -> usize {
 fn default_front_page_size() -> usize {
     20
 }
+/// Papers in each feed unless the config says (`feed_size`): enough that
+/// a reader who looks once a day misses nothing of a busy digest.
+pub const DEFAULT_FEED_SIZE: usize = 50;
+fn default_feed_size() -> usize {
+    DEFAULT_FEED_SIZE
+}
 fn default_catch_all() -> ThemeDef {
     ThemeDef {
         id: "other".into(),
@@ -155,6 +163,8 @@ pub struct Config {
     pub front_page_size: usize,
     /// Papers per page of a theme, tag or month list.
     pub page_size: usize,
+    /// The newest papers each feed carries.
+    pub feed_size: usize,
     pub allow_raw_html: bool,
     pub catch_all: ThemeDef,
     pub themes: Vec<ThemeDef>,
@@ -204,6 +214,9 @@ impl Config {
         }
         if raw.page_size == 0 {
             diags.push(err("page_size:", "`page_size` must be at least 1".into()));
+        }
+        if raw.feed_size == 0 {
+            diags.push(err("feed_size:", "`feed_size` must be at least 1".into()));
         }
         if raw.front_page_size == 0 {
             diags.push(err(
@@ -312,6 +325,7 @@ impl Config {
             output_dir: raw.output_dir,
             front_page_size: raw.front_page_size,
             page_size: raw.page_size,
+            feed_size: raw.feed_size,
             allow_raw_html: raw.allow_raw_html,
             catch_all: raw.catch_all,
             themes: raw.themes,

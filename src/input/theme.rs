@@ -65,6 +65,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/templates/partials/paper_list.html"),
     ),
     (
+        "templates/partials/paper_rows.html",
+        include_bytes!("../../themes/default/templates/partials/paper_rows.html"),
+    ),
+    (
         "templates/rss.xml",
         include_bytes!("../../themes/default/templates/rss.xml"),
     ),

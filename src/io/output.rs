@@ -717,7 +717,12 @@ fn carry_into(
 /// output `real`: a commit that had begun is finished (the output holds
 /// the killed build's files), anything else is dropped (it holds the old).
 fn recover(real: &Path, tmp: &Path) -> Result<()> {
-    if tmp.join(HIDDEN).symlink_metadata().is_ok() {
+    // With the output in place, a commit that hid it has finished (both
+    // directions end by putting a tree back at `real`); what is left is
+    // the old tree's leftovers, being removed when the kill came, perhaps
+    // with the journal already gone, which would read as the other
+    // direction and move them over the output.
+    if tmp.join(HIDDEN).symlink_metadata().is_ok() && real.symlink_metadata().is_err() {
         finish(real, tmp)?;
     }
     match std::fs::remove_dir_all(tmp) {
@@ -949,9 +954,169 @@ pub(crate) fn write_changes(
     staging.commit_listed(removed)
 }
 
+/// GitHub Pages publishes sites of at most 1 GB
+/// (<https://docs.github.com/en/pages/getting-started-with-github-pages/github-pages-limits>).
+/// Counted here as 10^9 bytes of files, the stricter reading: deploy-pages
+/// itself warns only above 1 GiB of the uploaded artifact.
+pub(crate) const PAGES_LIMIT_BYTES: u64 = 1_000_000_000;
+
+/// The bytes and files of a build's output, by part: a folder at the top
+/// of the site (`papers/`, `search/`) or a file at its root
+/// (`papers.json`), so a curator sees what grows. Only the files the build
+/// made count, not others kept in the folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sizes {
+    parts: HashMap<String, PartSize>,
+}
+
+/// The bytes and files of one part, or of a whole output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartSize {
+    pub bytes: u64,
+    pub files: usize,
+}
+
+impl Sizes {
+    /// Counts a file of `bytes` at output path `path`.
+    pub fn add(&mut self, path: &str, bytes: u64) {
+        let part = match path.split_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => path.to_string(),
+        };
+        let size = self.parts.entry(part).or_default();
+        size.bytes += bytes;
+        size.files += 1;
+    }
+
+    /// The whole output.
+    pub fn total(&self) -> PartSize {
+        self.parts
+            .values()
+            .fold(PartSize::default(), |t, p| PartSize {
+                bytes: t.bytes + p.bytes,
+                files: t.files + p.files,
+            })
+    }
+
+    /// Every part, largest first (by bytes, then name).
+    pub fn parts(&self) -> Vec<(&str, PartSize)> {
+        let mut parts: Vec<(&str, PartSize)> =
+            self.parts.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        parts.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(b.0)));
+        parts
+    }
+
+    /// Whether the output is larger than GitHub Pages publishes.
+    pub fn over_pages_limit(&self) -> bool {
+        self.total().bytes > PAGES_LIMIT_BYTES
+    }
+
+    /// `812.4 MB in 124,312 files; largest: papers/ 560.1 MB, …` with the
+    /// `n` largest parts.
+    pub fn describe(&self, n: usize) -> String {
+        let total = self.total();
+        let largest: Vec<String> = self
+            .parts()
+            .into_iter()
+            .take(n)
+            .map(|(name, p)| format!("{name} {} ({})", megabytes(p.bytes), files(p.files)))
+            .collect();
+        format!(
+            "{} in {}; largest: {}",
+            megabytes(total.bytes),
+            files(total.files),
+            largest.join(", ")
+        )
+    }
+}
+
+/// Bytes as decimal megabytes (GitHub counts its 1 GB so): `812.4 MB`.
+pub(crate) fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// `1 file`, `124,312 files`.
+fn files(n: usize) -> String {
+    format!("{} file{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// `124312` as `124,312`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kill_while_the_old_tree_is_removed_leaves_the_new_site() {
+        // A commit finished (the new site is in place) and was killed while
+        // removing the staging folder, journal first, old tree after.
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("public");
+        let tmp = dir.path().join(".public.sheaf-staging");
+        std::fs::create_dir_all(real.join("papers/a")).unwrap();
+        std::fs::write(real.join("papers/a/index.html"), "new").unwrap();
+        std::fs::create_dir_all(tmp.join(HIDDEN).join("papers/b")).unwrap();
+        std::fs::write(tmp.join(HIDDEN).join("papers/b/index.html"), "old").unwrap();
+        recover(&real, &tmp).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(real.join("papers/a/index.html")).unwrap(),
+            "new"
+        );
+        assert!(!real.join("papers/b").exists());
+        assert!(!tmp.exists());
+    }
+
+    #[test]
+    fn sizes_by_part_largest_first() {
+        let mut sizes = Sizes::default();
+        sizes.add("papers/a/index.html", 700);
+        sizes.add("papers/b/index.html", 800);
+        sizes.add("papers.json", 1_000);
+        sizes.add("themes/x/index.html", 100);
+        sizes.add("index.html", 50);
+        assert_eq!(
+            sizes.total(),
+            PartSize {
+                bytes: 2_650,
+                files: 5
+            }
+        );
+        let parts: Vec<(&str, u64, usize)> = sizes
+            .parts()
+            .into_iter()
+            .map(|(n, p)| (n, p.bytes, p.files))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("papers/", 1_500, 2),
+                ("papers.json", 1_000, 1),
+                ("themes/", 100, 1),
+                ("index.html", 50, 1)
+            ]
+        );
+        assert_eq!(
+            sizes.describe(2),
+            "0.0 MB in 5 files; largest: papers/ 0.0 MB (2 files), papers.json 0.0 MB (1 file)"
+        );
+        assert!(!sizes.over_pages_limit());
+        sizes.add("search/big.json", PAGES_LIMIT_BYTES);
+        assert!(sizes.over_pages_limit());
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(megabytes(1_234_567_890), "1234.6 MB");
+    }
     use crate::produce::render::Depends;
 
     fn out(path: &str, bytes: &str) -> Output {

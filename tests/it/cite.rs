@@ -59,6 +59,21 @@ fn paper_pages_carry_scholar_and_schema_metadata() {
     assert_eq!(ld["author"][0]["name"], "Sanghwan Bae");
     assert_eq!(ld["sameAs"], "https://arxiv.org/abs/2504.03380");
     assert_eq!(ld["datePublished"], "2025-04-04");
+    // Each fact once: the abstract is on the page, not repeated in the
+    // JSON-LD; Open Graph carries what X (Twitter) reads too; the canonical
+    // link is the URL.
+    assert!(
+        ld.get("abstract").is_none() && ld.get("name").is_none(),
+        "{ld}"
+    );
+    for repeat in [
+        "twitter:title",
+        "twitter:description",
+        "og:url",
+        "citation_online_date",
+    ] {
+        assert!(!page.contains(repeat), "{repeat} repeats another tag");
+    }
 
     // Hostile text cannot leave the JSON-LD script or the meta attribute.
     let hostile = site.read("papers/hostile/index.html");
@@ -77,8 +92,8 @@ fn paper_pages_carry_scholar_and_schema_metadata() {
 #[test]
 fn bibtex_parses_back() {
     let site = imported();
-    let bib = site.read(&format!("{ODF}cite.bib"));
-    let parsed = biblatex::Bibliography::parse(&bib).unwrap();
+    let page = site.read(&format!("{ODF}index.html"));
+    let parsed = biblatex::Bibliography::parse(&page_bibtex(&page)).unwrap();
     let entry = parsed.iter().next().unwrap();
     assert_eq!(entry.key, "bae2025online");
     assert_eq!(
@@ -102,13 +117,16 @@ fn bibtex_parses_back() {
     assert_eq!(fields("archiveprefix"), "arXiv");
     assert_eq!(fields("primaryclass"), "cs.LG");
     assert_eq!(fields("doi"), "10.48550/arXiv.2504.03380");
-    // The page shows the same entry, with a download link.
-    let page = site.read(&format!("{ODF}index.html"));
+    // The page shows the entry, with buttons (cite.js) to copy and to
+    // download it; there is no file of each paper's entry alone.
     assert!(page.contains("@misc{bae2025online,"));
-    assert!(page.contains("download=\"bae2025online.bib\""));
+    assert!(page.contains("data-name=\"bae2025online.bib\""));
+    assert!(!site.out().join(format!("{ODF}cite.bib")).exists());
 
     // Hostile titles stay balanced and parse.
-    let hostile = biblatex::Bibliography::parse(&site.read("papers/hostile/cite.bib")).unwrap();
+    let hostile =
+        biblatex::Bibliography::parse(&page_bibtex(&site.read("papers/hostile/index.html")))
+            .unwrap();
     assert_eq!(hostile.len(), 1);
     // The whole digest and each theme: every paper once, keys unique.
     let all = biblatex::Bibliography::parse(&site.read("papers.bib")).unwrap();
@@ -147,18 +165,23 @@ fn papers_json_round_trips() {
         .unwrap()
         .iter()
         .any(|t| t["id"] == "llm-reasoning" && t["title"] == "LLM reasoning"));
-    // Every entry of the digest is there with its Markdown, so the JSON can
-    // be turned back into the same entries.
+    // Every entry of the digest is there with its facts as written; the
+    // texts (abstract, notes) are on its page, `url`, not repeated here.
     let hostile = papers.iter().find(|p| p["slug"] == "hostile").unwrap();
     assert_eq!(
         hostile["title"],
         "A </script><b>bold</b> & {braced} 50% title"
     );
-    assert_eq!(hostile["abstract_markdown"], "Text with </script> in it.\n");
+    assert_eq!(
+        hostile["url"],
+        "https://sheaf-digest.github.io/sheaf/papers/hostile/"
+    );
+    assert!(hostile.get("abstract_markdown").is_none(), "{hostile}");
+    assert!(hostile.get("notes_markdown").is_none(), "{hostile}");
 }
 
 #[test]
-fn list_pages_offer_coins_for_reference_managers() {
+fn the_front_page_offers_coins_for_reference_managers() {
     let site = imported();
     let index = site.read("index.html");
     let spans = index
@@ -166,9 +189,12 @@ fn list_pages_offer_coins_for_reference_managers() {
         .count();
     assert_eq!(spans, 3, "one per listed paper");
     assert!(index.contains("rft_id=info%3Aarxiv%2F2504.03380"));
-    assert!(site
-        .read("themes/llm-reasoning/index.html")
-        .contains("Z3988"));
+    // Only there: a theme's papers are saved at once from its papers.bib,
+    // linked from its page (COinS were a third of every card; README,
+    // "Output size").
+    let theme = site.read("themes/llm-reasoning/index.html");
+    assert!(!theme.contains("Z3988"));
+    assert!(theme.contains("themes/llm-reasoning/papers.bib"));
 }
 
 /// The day a paper entered the digest is never its publication date, and
@@ -193,8 +219,9 @@ fn exports_state_only_what_the_entry_holds() {
         let end = start + page[start..].find("</script>").unwrap();
         serde_json::from_str(&page[start..end]).unwrap()
     };
-    let bib_of = |path: &str| {
-        let parsed = biblatex::Bibliography::parse(&site.read(path)).unwrap();
+    let bib_of = |slug: &str| {
+        let page = site.read(&format!("papers/{slug}/index.html"));
+        let parsed = biblatex::Bibliography::parse(&page_bibtex(&page)).unwrap();
         parsed.into_iter().next().unwrap()
     };
     let papers: serde_json::Value = serde_json::from_str(&site.read("papers.json")).unwrap();
@@ -228,7 +255,7 @@ fn exports_state_only_what_the_entry_holds() {
     let ld = ld_of(&page);
     assert!(ld.get("datePublished").is_none(), "JSON-LD date: {ld}");
     assert!(ld.get("author").is_none(), "JSON-LD author: {ld}");
-    let bib = bib_of("papers/bare/cite.bib");
+    let bib = bib_of("bare");
     assert_eq!(bib.key, "layer", "no invented author or year in the key");
     for field in ["year", "month", "date", "author", "url"] {
         assert!(bib.get(field).is_none(), "BibTeX {field} stated: {bib:?}");
@@ -255,7 +282,7 @@ fn exports_state_only_what_the_entry_holds() {
     let ld = ld_of(&page);
     assert_eq!(ld["datePublished"], "2015-12-10");
     assert_eq!(ld["author"][1]["name"], "Jian Sun");
-    let bib = bib_of("papers/full/cite.bib");
+    let bib = bib_of("full");
     assert_eq!(bib.key, "he2015deep");
     let field = |k: &str| bib.get(k).map(|c| c.format_verbatim()).unwrap_or_default();
     assert_eq!(field("year"), "2015");
@@ -293,7 +320,7 @@ fn bundled_and_init_digests_invent_no_date_or_author() {
         for p in papers["papers"].as_array().unwrap() {
             let slug = p["slug"].as_str().unwrap();
             let page = read(&format!("papers/{slug}/index.html"));
-            let bib = read(&format!("papers/{slug}/cite.bib"));
+            let bib = page_bibtex(&page);
             if p["published"].is_null() {
                 assert!(!page.contains("citation_publication_date"), "{slug}");
                 assert!(!page.contains("\"datePublished\""), "{slug}");
@@ -393,8 +420,7 @@ fn a_year_or_a_month_is_stated_as_such_in_every_export() {
         assert!(page.contains(&line), "{title}: {line}");
         assert!(!page.contains(" January "), "{title}: no invented month");
 
-        let parsed =
-            biblatex::Bibliography::parse(&site.read(&format!("papers/{slug}/cite.bib"))).unwrap();
+        let parsed = biblatex::Bibliography::parse(&page_bibtex(&page)).unwrap();
         let bib = parsed.into_iter().next().unwrap();
         let field = |k: &str| bib.get(k).map(|c| c.format_verbatim());
         assert_eq!(field("year").as_deref(), Some(year), "BibTeX year: {title}");

@@ -14,7 +14,7 @@ fn sheaf(root: &std::path::Path, args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn build_prints_one_summary_line() {
+fn build_prints_a_summary_and_the_output_size() {
     let site = TestSite::bundled();
     let out = sheaf(site.root(), &["build"]);
     assert!(
@@ -23,11 +23,13 @@ fn build_prints_one_summary_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    // The summary, then the output's size (tests/size.rs).
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(
         stdout.contains("Built 120 papers") && stdout.contains(" ms"),
         "{stdout}"
     );
+    assert!(stdout.lines().nth(1).unwrap().starts_with("Output: "));
     let quiet = sheaf(site.root(), &["build", "--quiet"]);
     assert!(quiet.status.success() && quiet.stdout.is_empty());
 }

@@ -225,8 +225,8 @@ fn bibtex_exports_read_back_as_the_entries_say() {
     for (name, text) in cases() {
         let (entry, _) =
             sheaf::input::content::parse_entry(std::path::Path::new(&name), &text).unwrap();
-        let path = format!("papers/{}/cite.bib", entry.slug);
-        let own = biblatex::Bibliography::parse(&site.read(&path))
+        let path = format!("papers/{}/index.html", entry.slug);
+        let own = biblatex::Bibliography::parse(&page_bibtex(&site.read(&path)))
             .unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
         assert_eq!(own.len(), 1, "{path}");
         let bib = own.iter().next().unwrap();

@@ -29,5 +29,6 @@ mod resolve;
 mod search;
 mod search_browser;
 mod serve;
+mod size;
 mod tidy;
 mod workflows;

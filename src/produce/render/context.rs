@@ -198,6 +198,12 @@ pub(crate) fn facet_path(f: &crate::model::Facet) -> String {
     crate::base::paths::facet_path(f.kind, f.value)
 }
 
+/// Words of the abstract a card carries: about two lines, enough to tell
+/// what a paper is about; the paper's page has the rest. Each word costs
+/// about 7 bytes on every card of the paper (on the theme pages, 1 MB per
+/// word at 100,000 papers).
+pub(super) const EXCERPT_WORDS: usize = 25;
+
 /// Everything a list shows about a paper.
 #[derive(Serialize)]
 pub(crate) struct Summary<'a> {
@@ -248,13 +254,13 @@ pub(crate) struct Detail<'a> {
 
 /// What only the paper's own page and the feeds show.
 #[derive(Serialize)]
-pub(crate) struct DetailMore<'a> {
-    pub(crate) abstract_html: &'a str,
-    pub(crate) notes_html: &'a str,
-    pub(crate) search_url: String,
-    /// The paper's BibTeX entry, and where to download it.
-    pub(crate) bibtex: String,
-    pub(crate) bib_url: String,
+pub(super) struct DetailMore<'a> {
+    pub abstract_html: &'a str,
+    pub notes_html: &'a str,
+    pub search_url: String,
+    /// The paper's BibTeX entry (shown on its page; there is no file of
+    /// it alone: see README, "Output size").
+    pub bibtex: String,
     /// schema.org JSON-LD, safe to print inside a script element.
     pub(crate) json_ld: String,
     /// `YYYY/MM/DD`, `YYYY/MM` or `YYYY`, as Google Scholar reads
@@ -445,7 +451,7 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
             .verdict
             .map(|v| urls.path(&format!("verdict/{}/", v.slug())))
             .unwrap_or_default(),
-        excerpt: excerpt(&paper.derived.abstract_text, 40),
+        excerpt: excerpt(&paper.derived.abstract_text, EXCERPT_WORDS),
         cite_key: key,
         coins: super::cite::coins(paper),
         revised: e.revised.map(|d| d.to_string()).unwrap_or_default(),
@@ -474,10 +480,6 @@ pub(crate) fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMo
         .append_pair("searchtype", "title");
     DetailMore {
         bibtex,
-        bib_url: site
-            .config
-            .urls
-            .path(&format!("{}cite.bib", paper_path(&e.slug))),
         json_ld: super::cite::json_ld(site, paper),
         related: site
             .related

@@ -25,8 +25,9 @@ use context::*;
 
 pub(crate) use crate::base::artifact::{Depends, Output};
 
-/// How many of the newest papers a feed carries.
-pub const FEED_SIZE: usize = 50;
+/// How many of the newest papers a feed carries unless the config says
+/// (`feed_size`).
+pub const FEED_SIZE: usize = crate::input::config::DEFAULT_FEED_SIZE;
 
 /// The pages a site has; each becomes one output. List pages are split
 /// into pages of `page_size` papers (the `usize` after the group is the
@@ -44,8 +45,9 @@ pub enum Job {
     Month(usize, usize),
     /// A verdict or status list.
     Facet(usize, usize),
-    /// BibTeX of one paper, of a theme's papers, of the whole digest.
-    PaperBib(usize),
+    /// BibTeX of a theme's papers, of the whole digest. (A paper's own
+    /// entry is on its page, not in a file of its own: see README, "Output
+    /// size".)
     ThemeBib(usize),
     DigestBib,
     /// The whole digest as JSON.
@@ -238,7 +240,6 @@ pub(crate) fn stage(job: Job) -> Stage {
         | Job::Archive
         | Job::Month(..)
         | Job::Facet(..)
-        | Job::PaperBib(_)
         | Job::ThemeBib(_)
         | Job::NotFound
         | Job::Search => Stage::Lists,
@@ -265,7 +266,6 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         jobs.push(Job::Search);
     }
     jobs.extend((0..site.papers.len()).map(Job::Paper));
-    jobs.extend((0..site.papers.len()).map(Job::PaperBib));
     jobs.extend((0..site.themes.len()).map(Job::ThemeBib));
     for (t, theme) in site.themes.iter().enumerate() {
         jobs.extend((0..pages(theme.papers.len())).map(|p| Job::Theme(t, p)));
@@ -571,9 +571,9 @@ pub(crate) fn shows(
     details: &HashSet<usize>,
 ) -> bool {
     match job {
-        // Two of every paper's jobs: answered without making their paths,
-        // which for 20,000 jobs took a third of an edit's rebuild.
-        Job::Paper(i) | Job::PaperBib(i) => {
+        // Every paper's job: answered without making its path, which for
+        // 20,000 jobs took a third of an edit's rebuild.
+        Job::Paper(i) => {
             debug_assert_eq!(target(site, job).depends, Depends::Details(vec![i]));
             details.contains(&i)
         }
@@ -590,7 +590,8 @@ pub(crate) fn shows(
 pub(crate) fn target(site: &Site, job: Job) -> Target {
     let slugs = |papers: &[usize]| -> Vec<usize> { papers.to_vec() };
     let size = site.config.page_size;
-    let newest = (0..site.papers.len().min(FEED_SIZE)).collect::<Vec<_>>();
+    let feed_size = site.config.feed_size;
+    let newest = (0..site.papers.len().min(feed_size)).collect::<Vec<_>>();
     let all = || (0..site.papers.len()).collect::<Vec<_>>();
     let (template, path, depends) = match job {
         Job::Index => (
@@ -621,7 +622,7 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
         }
         Job::ThemeFeed(t) => {
             let theme = &site.themes[t];
-            let shown = &theme.papers[..theme.papers.len().min(FEED_SIZE)];
+            let shown = &theme.papers[..theme.papers.len().min(feed_size)];
             (
                 "atom.xml",
                 format!("{}atom.xml", theme_path(&theme.def.id)),
@@ -666,14 +667,6 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
                 "facet.html",
                 format!("{}index.html", paged_path(&facet_path(facet), p)),
                 Depends::Summaries(slugs(page_of(&facet.papers, p, size))),
-            )
-        }
-        Job::PaperBib(i) => {
-            let slug = &site.papers[i].entry.slug;
-            (
-                "",
-                format!("{}cite.bib", paper_path(slug)),
-                Depends::Details(vec![i]),
             )
         }
         Job::ThemeBib(t) => {
@@ -813,7 +806,7 @@ impl Shared<'_> {
         );
         let entries: Vec<Value> = papers
             .iter()
-            .take(FEED_SIZE)
+            .take(self.site.config.feed_size)
             .map(|&i| self.prepared.detail(self.site, i))
             .collect();
         ctx.insert_value("entries", Value::from(entries));
@@ -968,9 +961,7 @@ impl Shared<'_> {
                 ctx.insert("facet", &facet_ctx(site, f));
                 ctx
             }
-            Job::PaperBib(_) | Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => {
-                self.base.clone()
-            }
+            Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => self.base.clone(),
             Job::Search => self.page(
                 "search",
                 page_path,
@@ -1031,7 +1022,6 @@ impl Shared<'_> {
                 .join("\n")
         };
         match job {
-            Job::PaperBib(i) => bib(&mut std::iter::once(i)),
             Job::ThemeBib(t) => bib(&mut site.themes[t].papers.iter().copied()),
             Job::DigestBib => bib(&mut (0..site.papers.len())),
             Job::PapersJson => cite::papers_json(site, |i| match self.prepared.json.get(i) {

@@ -165,3 +165,20 @@ pub fn add_tag(path: &Path, tags: &mut Vec<String>, tag: String) {
     let new = format!("tags: [{}]", tags.join(", "));
     std::fs::write(path, text.replacen(&old, &new, 1)).unwrap();
 }
+
+/// The BibTeX entry a paper page shows (its Cite block), as text: a paper
+/// has no `.bib` file of its own.
+pub fn page_bibtex(page: &str) -> String {
+    const OPEN: &str = "<pre class=\"bibtex\" id=\"bibtex\"><code>";
+    let start = page.find(OPEN).expect("no BibTeX block on the page") + OPEN.len();
+    let end = start
+        + page[start..]
+            .find("</code></pre>")
+            .expect("BibTeX block ends");
+    page[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
