@@ -1,0 +1,289 @@
+//! Which pages a site has ([`Job`]), where each goes and what it shows
+//! ([`Target`], [`Depends`]), and when a one-off build renders it
+//! ([`Stage`]): what a rebuild needs to know without rendering anything.
+
+use super::*;
+
+/// The pages a site has; each becomes one output. List pages are split
+/// into pages of `page_size` papers (the `usize` after the group is the
+/// page, from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    Index,
+    Paper(usize),
+    Themes,
+    Theme(usize, usize),
+    ThemeFeed(usize),
+    Tags,
+    Tag(usize, usize),
+    Archive,
+    Month(usize, usize),
+    /// A verdict or status list.
+    Facet(usize, usize),
+    /// BibTeX of a theme's papers, of the whole digest. (A paper's own
+    /// entry is on its page, not in a file of its own: see README, "Output
+    /// size".)
+    ThemeBib(usize),
+    DigestBib,
+    /// The whole digest as JSON.
+    PapersJson,
+    NotFound,
+    Atom,
+    Rss,
+    Sitemap,
+    /// The search page (the index itself is `search::Index`).
+    Search,
+}
+
+/// When a one-off build renders a job. The order keeps its peak memory
+/// down: the pages that show papers' HTML come first, so the HTML can be
+/// freed ([`crate::model::Site::forget_html`]) before the summaries the
+/// lists show are made, and those reuse its memory; the digest-wide files
+/// come last, after the summaries are freed. A session kept for rebuilds
+/// renders in any order and frees nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stage {
+    /// Feeds: the details, HTML included, of a few papers each.
+    Feeds,
+    /// Each paper's own page: its details and its kept summary.
+    Papers,
+    /// The lists and the rest: summaries, BibTeX and the site's structure.
+    Lists,
+    /// The files made of every paper that show no summaries: the sitemap,
+    /// `papers.bib` and `papers.json` (the last alone is 300 MB at 100,000
+    /// papers).
+    DigestWide,
+}
+
+/// The [`Stage`] of `job`: only feeds and paper pages show a paper's
+/// HTML (through [`Prepared::detail`]).
+pub(crate) fn stage(job: Job) -> Stage {
+    match job {
+        Job::Atom | Job::Rss | Job::ThemeFeed(_) => Stage::Feeds,
+        Job::Paper(_) => Stage::Papers,
+        Job::Sitemap | Job::DigestBib | Job::PapersJson => Stage::DigestWide,
+        Job::Index
+        | Job::Themes
+        | Job::Theme(..)
+        | Job::Tags
+        | Job::Tag(..)
+        | Job::Archive
+        | Job::Month(..)
+        | Job::Facet(..)
+        | Job::ThemeBib(_)
+        | Job::NotFound
+        | Job::Search => Stage::Lists,
+    }
+}
+
+/// All the pages of a site.
+pub fn jobs(site: &Site) -> Vec<Job> {
+    let size = site.config.page_size;
+    let pages = |n: usize| n.div_ceil(size).max(1);
+    let mut jobs = vec![
+        Job::Index,
+        Job::Themes,
+        Job::Tags,
+        Job::Archive,
+        Job::NotFound,
+        Job::Atom,
+        Job::Rss,
+        Job::Sitemap,
+        Job::DigestBib,
+        Job::PapersJson,
+    ];
+    if site.config.search {
+        jobs.push(Job::Search);
+    }
+    jobs.extend((0..site.papers.len()).map(Job::Paper));
+    jobs.extend((0..site.themes.len()).map(Job::ThemeBib));
+    for (t, theme) in site.themes.iter().enumerate() {
+        jobs.extend((0..pages(theme.papers.len())).map(|p| Job::Theme(t, p)));
+        jobs.push(Job::ThemeFeed(t));
+    }
+    for (t, tag) in site.tags.iter().enumerate() {
+        jobs.extend((0..pages(tag.papers.len())).map(|p| Job::Tag(t, p)));
+    }
+    for (m, month) in site.months.iter().enumerate() {
+        jobs.extend((0..pages(month.papers.len())).map(|p| Job::Month(m, p)));
+    }
+    for (f, facet) in site.facets.iter().enumerate() {
+        jobs.extend((0..pages(facet.papers.len())).map(|p| Job::Facet(f, p)));
+    }
+    jobs
+}
+
+/// The papers of page `page` of a list.
+pub(super) fn page_of(list: &[usize], page: usize, size: usize) -> &[usize] {
+    let start = (page * size).min(list.len());
+    &list[start..(start + size).min(list.len())]
+}
+
+/// The site path of page `page` (from 0) of a list at `base`.
+pub(super) fn paged_path(base: &str, page: usize) -> String {
+    if page == 0 {
+        base.to_string()
+    } else {
+        format!("{base}page/{}/", page + 1)
+    }
+}
+
+/// The papers the front page shows: the featured ones and the newest.
+pub(super) fn front_page(site: &Site) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..site.papers.len())
+        .filter(|&i| site.papers[i].entry.featured)
+        .collect();
+    shown.extend(0..site.papers.len().min(site.config.front_page_size));
+    shown
+}
+
+/// Where a page goes, from which template, and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) template: &'static str,
+    pub(crate) path: String,
+    pub(crate) depends: Depends,
+}
+
+/// Whether `job` shows the summary of a paper in `summaries` or the
+/// details of one in `details`: the pages an edit that kept every paper in
+/// its place must render again.
+pub(crate) fn shows(
+    site: &Site,
+    job: Job,
+    summaries: &HashSet<usize>,
+    details: &HashSet<usize>,
+) -> bool {
+    match job {
+        // Every paper's job: answered without making its path, which for
+        // 20,000 jobs took a third of an edit's rebuild.
+        Job::Paper(i) => {
+            debug_assert_eq!(target(site, job).depends, Depends::Details(vec![i]));
+            details.contains(&i)
+        }
+        _ => match target(site, job).depends {
+            Depends::Summaries(s) => s.iter().any(|i| summaries.contains(i)),
+            Depends::Details(s) => s.iter().any(|i| details.contains(i)),
+            Depends::Nothing | Depends::Structure | Depends::Search => false,
+        },
+    }
+}
+
+/// The target of a page, without rendering it: a rebuild uses this to
+/// decide which pages an edit touches.
+pub(crate) fn target(site: &Site, job: Job) -> Target {
+    let slugs = |papers: &[usize]| -> Vec<usize> { papers.to_vec() };
+    let size = site.config.page_size;
+    let feed_size = site.config.feed_size;
+    let newest = (0..site.papers.len().min(feed_size)).collect::<Vec<_>>();
+    let all = || (0..site.papers.len()).collect::<Vec<_>>();
+    let (template, path, depends) = match job {
+        Job::Index => (
+            "index.html",
+            "index.html".to_string(),
+            Depends::Summaries(slugs(&front_page(site))),
+        ),
+        Job::Paper(i) => {
+            let slug = &site.papers[i].entry.slug;
+            (
+                "paper.html",
+                format!("{}index.html", paper_path(slug)),
+                Depends::Details(vec![i]),
+            )
+        }
+        Job::Themes => (
+            "themes.html",
+            "themes/index.html".into(),
+            Depends::Structure,
+        ),
+        Job::Theme(t, p) => {
+            let theme = &site.themes[t];
+            (
+                "theme.html",
+                format!("{}index.html", paged_path(&theme_path(&theme.def.id), p)),
+                Depends::Summaries(slugs(page_of(&theme.papers, p, size))),
+            )
+        }
+        Job::ThemeFeed(t) => {
+            let theme = &site.themes[t];
+            let shown = &theme.papers[..theme.papers.len().min(feed_size)];
+            (
+                "atom.xml",
+                format!("{}atom.xml", theme_path(&theme.def.id)),
+                Depends::Details(slugs(shown)),
+            )
+        }
+        Job::Tags => ("tags.html", "tags/index.html".into(), Depends::Structure),
+        Job::Tag(t, p) => {
+            let tag = &site.tags[t];
+            (
+                "tag.html",
+                format!("{}index.html", paged_path(&tag_path(&tag.slug), p)),
+                Depends::Summaries(slugs(page_of(&tag.papers, p, size))),
+            )
+        }
+        Job::Archive => {
+            let shown: Vec<usize> = site
+                .months
+                .iter()
+                .flat_map(|m| page_of(&m.papers, 0, size).iter().copied())
+                .collect();
+            (
+                "archive.html",
+                "archive/index.html".into(),
+                Depends::Summaries(slugs(&shown)),
+            )
+        }
+        Job::Month(m, p) => {
+            let group = &site.months[m];
+            (
+                "month.html",
+                format!(
+                    "{}index.html",
+                    paged_path(&month_path(group.year, group.month), p)
+                ),
+                Depends::Summaries(slugs(page_of(&group.papers, p, size))),
+            )
+        }
+        Job::Facet(f, p) => {
+            let facet = &site.facets[f];
+            (
+                "facet.html",
+                format!("{}index.html", paged_path(&facet_path(facet), p)),
+                Depends::Summaries(slugs(page_of(&facet.papers, p, size))),
+            )
+        }
+        Job::ThemeBib(t) => {
+            let theme = &site.themes[t];
+            (
+                "",
+                format!("{}papers.bib", theme_path(&theme.def.id)),
+                Depends::Details(slugs(&theme.papers)),
+            )
+        }
+        Job::DigestBib => ("", "papers.bib".into(), Depends::Details(slugs(&all()))),
+        Job::PapersJson => ("", "papers.json".into(), Depends::Details(slugs(&all()))),
+        Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
+        Job::Atom => (
+            "atom.xml",
+            "atom.xml".into(),
+            Depends::Details(slugs(&newest)),
+        ),
+        Job::Rss => (
+            "rss.xml",
+            "rss.xml".into(),
+            Depends::Details(slugs(&newest)),
+        ),
+        Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::Structure),
+        Job::Search => (
+            "search.html",
+            format!("{}index.html", crate::base::paths::SEARCH_PAGE),
+            Depends::Structure,
+        ),
+    };
+    Target {
+        template,
+        path,
+        depends,
+    }
+}

@@ -1,0 +1,251 @@
+//! Template values per paper ([`Prepared`]), made once and shared by every
+//! page that shows the paper; kept by a session to tell which pages an
+//! edit changes.
+
+use super::*;
+
+/// Template values for every paper, made once per build and shared by all
+/// the pages that show the paper. Indexed like `Site::papers`.
+///
+/// Summaries are shown on many pages, so they are kept. Details (abstract
+/// and notes included) are shown on one page and in a feed or two, so
+/// they are made when a page needs them; a session that rebuilds after
+/// edits keeps only a hash of each, to tell which pages an edit changes.
+#[derive(Clone, Default)]
+pub struct Prepared {
+    pub(super) summaries: Vec<Value>,
+    /// Hashes of the details; empty unless made for rebuilds.
+    details: Vec<u64>,
+    /// BibTeX keys; they depend on other papers (to stay unique), so only
+    /// a structural change, which rebuilds everything, can change them.
+    pub(super) keys: Vec<String>,
+    /// Each paper's BibTeX entry, made once and shared by every file that
+    /// lists them, and its `papers.json` record (kept only for rebuilds).
+    pub(super) bibtex: Vec<String>,
+    pub(super) json: Vec<String>,
+    /// The theme and tag links every summary shares.
+    links: LinkValues,
+}
+
+impl Prepared {
+    /// The values of every paper; `for_rebuilds` keeps what
+    /// [`Prepared::refresh`] compares with.
+    pub fn new(site: &Site, for_rebuilds: bool) -> Prepared {
+        Prepared::make(site, for_rebuilds, true)
+    }
+
+    /// The values of a one-off build, without summaries yet: those are
+    /// made by [`Prepared::summarize`] as the paper pages render (see
+    /// [`Stage`]).
+    pub(crate) fn without_summaries(site: &Site) -> Prepared {
+        Prepared::make(site, false, false)
+    }
+
+    fn make(site: &Site, for_rebuilds: bool, summaries: bool) -> Prepared {
+        let keys = cite::keys(site);
+        let links = LinkValues::new(site);
+        let made: Vec<(Option<Value>, u64, String, String)> = site
+            .papers
+            .par_iter()
+            .zip(&keys)
+            .enumerate()
+            .with_max_len(256) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+            .map(|(i, (p, k))| {
+                (
+                    summaries.then(|| summary_value(site, p, k, &links)),
+                    if for_rebuilds {
+                        detail_hash(site, i, k)
+                    } else {
+                        0
+                    },
+                    cite::bibtex(p, k),
+                    // One-off builds make `papers.json`'s records when they
+                    // write it, rather than keep them all.
+                    if for_rebuilds {
+                        cite::paper_json(site, i, k)
+                    } else {
+                        String::new()
+                    },
+                )
+            })
+            .collect();
+        let mut prepared = Prepared {
+            summaries: Vec::with_capacity(made.len()),
+            details: Vec::with_capacity(made.len()),
+            keys,
+            bibtex: Vec::with_capacity(made.len()),
+            json: Vec::with_capacity(made.len()),
+            links,
+        };
+        for (s, d, b, j) in made {
+            prepared.summaries.extend(s);
+            if for_rebuilds {
+                prepared.details.push(d);
+            }
+            prepared.bibtex.push(b);
+            if for_rebuilds {
+                prepared.json.push(j);
+            }
+        }
+        prepared
+    }
+
+    /// Makes the summaries of the papers before `end` that are not made
+    /// yet.
+    pub(crate) fn summarize(&mut self, site: &Site, end: usize) {
+        let start = self.summaries.len().min(end);
+        if start == end {
+            return;
+        }
+        let made: Vec<Value> = (start..end)
+            .into_par_iter()
+            .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+            .map(|i| summary_value(site, &site.papers[i], &self.keys[i], &self.links))
+            .collect();
+        self.summaries.extend(made);
+    }
+
+    /// Frees the summaries, keeping what the digest-wide files use (see
+    /// [`Stage::DigestWide`]): a one-off build renders those last, after
+    /// every list, so the two are never in memory together.
+    pub(crate) fn forget_summaries(&mut self) {
+        // On every core: freeing 100,000 summaries took one 0.2 s.
+        std::mem::take(&mut self.summaries)
+            .into_par_iter()
+            .with_max_len(1024)
+            .for_each(drop);
+    }
+
+    /// The summary of paper `index`: the kept one, else made now.
+    pub(super) fn summary(&self, site: &Site, index: usize) -> Value {
+        match self.summaries.get(index) {
+            Some(kept) => kept.clone(),
+            None => summary_value(site, &site.papers[index], &self.keys[index], &self.links),
+        }
+    }
+
+    /// Recomputes the values of the papers at `indices` (after an edit
+    /// that kept every paper in its place). Returns the indices whose
+    /// summary changed and those whose details changed.
+    pub(crate) fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let (mut summaries, mut details) = (Vec::new(), Vec::new());
+        // Made again from `site` (a few dozen values), not taken from
+        // `self.links`, so the summaries compared are the site's as it is.
+        let links = LinkValues::new(site);
+        for &i in indices {
+            let Some(paper) = site.papers.get(i) else {
+                continue;
+            };
+            let key = &self.keys[i];
+            let s = summary_value(site, paper, key, &links);
+            let d = detail_hash(site, i, key);
+            if self.summaries.get(i) != Some(&s) {
+                summaries.push(i);
+            }
+            if self.details.get(i) != Some(&d) {
+                details.push(i);
+            }
+            self.summaries[i] = s;
+            if let Some(slot) = self.details.get_mut(i) {
+                *slot = d;
+            }
+            self.bibtex[i] = cite::bibtex(paper, key);
+            if let Some(slot) = self.json.get_mut(i) {
+                *slot = cite::paper_json(site, i, key);
+            }
+        }
+        (summaries, details)
+    }
+
+    /// The values [`Prepared::refresh`] would replace for `indices`, to put
+    /// back with [`Prepared::restore`] if the rebuild fails (cheaper than
+    /// copying the values of every paper).
+    pub(crate) fn backup(&self, indices: &[usize]) -> PreparedBackup {
+        let papers = indices
+            .iter()
+            .filter(|&&i| i < self.summaries.len())
+            .map(|&i| Saved {
+                index: i,
+                summary: self.summaries[i].clone(),
+                detail: self.details.get(i).copied(),
+                bibtex: self.bibtex[i].clone(),
+                json: self.json.get(i).cloned(),
+            })
+            .collect();
+        PreparedBackup { papers }
+    }
+
+    pub(crate) fn restore(&mut self, backup: PreparedBackup) {
+        for Saved {
+            index: i,
+            summary,
+            detail,
+            bibtex,
+            json,
+        } in backup.papers
+        {
+            self.summaries[i] = summary;
+            if let (Some(slot), Some(d)) = (self.details.get_mut(i), detail) {
+                *slot = d;
+            }
+            self.bibtex[i] = bibtex;
+            if let (Some(slot), Some(json)) = (self.json.get_mut(i), json) {
+                *slot = json;
+            }
+        }
+    }
+
+    /// The template value of a paper's details: its kept summary and
+    /// BibTeX entry, and the rest of [`detail`]. (Serializing a `Detail`
+    /// whole would also make Tera allocate each of its 40 keys, since a
+    /// flattened struct is written as a map.)
+    pub(super) fn detail(&self, site: &Site, index: usize) -> Value {
+        let key = &self.keys[index];
+        let summary = self.summary(site, index);
+        let bibtex = match self.bibtex.get(index) {
+            Some(kept) => kept.clone(),
+            None => cite::bibtex(&site.papers[index], key),
+        };
+        let mut map = summary.into_map().unwrap_or_default();
+        map.extend(
+            value(&detail_more(site, index, bibtex))
+                .into_map()
+                .unwrap_or_default(),
+        );
+        Value::from(map)
+    }
+}
+
+/// Some papers' values as they were; see [`Prepared::backup`].
+pub(crate) struct PreparedBackup {
+    papers: Vec<Saved>,
+}
+
+/// One paper's values in a [`PreparedBackup`].
+struct Saved {
+    index: usize,
+    summary: Value,
+    detail: Option<u64>,
+    bibtex: String,
+    json: Option<String>,
+}
+
+/// A hash of what a paper's details show.
+fn detail_hash(site: &Site, index: usize, key: &str) -> u64 {
+    use std::hash::Hasher;
+    struct HashWriter(std::hash::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(std::hash::DefaultHasher::new());
+    // Serializing into a hasher cannot fail; a failure would only make
+    // the hash differ, and the page be rendered again.
+    let _ = serde_json::to_writer(&mut w, &detail(site, index, key));
+    w.0.finish()
+}

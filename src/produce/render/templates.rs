@@ -1,0 +1,149 @@
+//! The site's templates, compiled once per build ([`Renderer`]), with the
+//! functions and filters sheaf gives them.
+
+use super::*;
+
+/// The compiled templates of a site.
+pub struct Renderer {
+    pub(super) tera: Tera,
+    /// Template name to file, for error messages.
+    files: HashMap<String, PathBuf>,
+}
+
+impl Renderer {
+    /// Compiles the templates; every template with an error is reported.
+    pub fn new(templates: &[TemplateFile], config: &Config) -> Result<Renderer> {
+        let mut tera = Tera::new();
+        tera.set_escape_fn(escape::escape_html);
+        let base = config.urls.clone();
+        tera.register_function(
+            "url",
+            move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+                let path: String = kwargs.must_get("path")?;
+                Ok(base.path(&path))
+            },
+        );
+        let files: HashMap<String, PathBuf> = templates
+            .iter()
+            .map(|t| (t.name.clone(), t.path.clone()))
+            .collect();
+        let mut sources: Vec<(&str, &str)> = templates
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
+        // Themes made before search existed have no search page: they get
+        // the default theme's, which fills the usual `content` block.
+        if config.search && !sources.iter().any(|(name, _)| *name == SEARCH_TEMPLATE) {
+            sources.push((SEARCH_TEMPLATE, DEFAULT_SEARCH_PAGE));
+        }
+        let result = tera.add_raw_templates(sources);
+        let renderer = Renderer { tera, files };
+        if let Err(e) = result {
+            return Err(Error::Invalid(renderer.diagnostics(&e, None)));
+        }
+        let missing: Vec<Diagnostic> = REQUIRED
+            .iter()
+            .filter(|name| !renderer.tera.contains_template(name))
+            .map(|name| {
+                Diagnostic::error(
+                    templates
+                        .first()
+                        .and_then(|t| t.path.parent())
+                        .map(|p| p.join(name))
+                        .unwrap_or_else(|| PathBuf::from(name)),
+                    None,
+                    format!("the visual theme has no template `{name}`"),
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Invalid(missing));
+        }
+        Ok(renderer)
+    }
+
+    /// A template error as diagnostics at the template's file and line.
+    pub(super) fn diagnostics(&self, e: &tera::Error, output: Option<&str>) -> Vec<Diagnostic> {
+        let prefix = match output {
+            Some(out) => format!("template error while rendering {out}: "),
+            None => "template error: ".to_string(),
+        };
+        let mut cause = String::new();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            cause.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        match e.kind() {
+            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+                vec![Diagnostic::error(
+                    self.file(r.filename()),
+                    Some(r.span().start_line),
+                    format!("{prefix}{}{cause}", r.message()),
+                )]
+            }
+            other => {
+                // Checks made after parsing (unknown filters, functions,
+                // includes) arrive as finished reports: take their places.
+                let text = other.to_string();
+                let mut found = Vec::new();
+                let mut message = String::new();
+                for line in text.lines() {
+                    if let Some(m) = line.strip_prefix("error: ") {
+                        message = m.to_string();
+                    } else if let Some(place) = line.trim_start().strip_prefix("--> ") {
+                        let mut parts = place.rsplitn(3, ':');
+                        let (_col, line_no, name) = (parts.next(), parts.next(), parts.next());
+                        if let (Some(name), Some(line_no)) =
+                            (name, line_no.and_then(|l| l.parse().ok()))
+                        {
+                            found.push(Diagnostic::error(
+                                self.file(name),
+                                Some(line_no),
+                                format!("{prefix}{message}{cause}"),
+                            ));
+                        }
+                    }
+                }
+                if found.is_empty() {
+                    found.push(Diagnostic::error(
+                        "templates",
+                        None,
+                        format!("{prefix}{text}{cause}"),
+                    ));
+                }
+                found
+            }
+        }
+    }
+
+    /// The file of a template, by its name.
+    fn file(&self, name: &str) -> PathBuf {
+        self.files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(name))
+    }
+}
+
+/// Templates every visual theme must have.
+const REQUIRED: &[&str] = &[
+    "index.html",
+    "paper.html",
+    "themes.html",
+    "theme.html",
+    "tags.html",
+    "tag.html",
+    "archive.html",
+    "month.html",
+    "facet.html",
+    "404.html",
+    "atom.xml",
+    "rss.xml",
+    "sitemap.xml",
+];
+
+/// The search page's template; a theme without one gets
+/// [`DEFAULT_SEARCH_PAGE`].
+const SEARCH_TEMPLATE: &str = "search.html";
+const DEFAULT_SEARCH_PAGE: &str = include_str!("../../../themes/default/templates/search.html");
