@@ -1,29 +1,43 @@
 //! Full-text search that runs in the reader's browser, with no server.
 //!
-//! At build time every paper becomes a list of weighted terms
+//! At build time every paper becomes a list of scored terms
 //! ([`doc_terms`], computed once per entry with the rest of
-//! `model::Derived`). [`Index`] groups them into an inverted index split
-//! into small JSON files, so the browser fetches only what a query needs:
+//! `model::Derived`): a score is `16 * class + strength`, the class of the
+//! best field the word is in (title 3, authors 2, themes and tags 1,
+//! abstract and notes 0) and a BM25-like strength (1..=15) over all
+//! fields, normalised by a fixed reference length rather than the corpus
+//! average, so a paper's scores depend on that paper alone and an edit
+//! rewrites only the files its terms fall in.
 //!
-//! - `search/index.json`: the number of docs, the docs per chunk, which
-//!   keys are split and which keys have a shard (a few KB at 10,000
-//!   papers); fetched first.
+//! [`Index`] writes an inverted index in small files, so the browser
+//! fetches only what a query needs (a budget of 100 KB per query at
+//! 100,000 papers; README, "Search"). Borrowed from Pagefind: index
+//! fragments by the query's terms, one small file per displayed result.
+//! Not borrowed: Pagefind's full postings per word, which for a word in
+//! most of 100,000 papers alone pass the budget.
+//!
+//! - `search/index.json`: the number of docs, how doc ids are written,
+//!   the head size, the docs per fragment, which keys are split and which
+//!   have a shard; fetched first.
 //! - `search/t/<file>.json` ([`key_file`] names it): the terms whose key
-//!   is their shortest prefix of
-//!   two characters or more that is not split, each with its postings
-//!   (doc gaps and scores, compactly encoded: [`encode_postings`]). A key
-//!   is split when its postings would make a big file.
-//! - `search/d/<n>.json`: title, path, authors, date and themes of docs
-//!   `64n..64n+63`, for the result list;
-//! - `search/x/<n>.json`: the plain text of docs `8n..8n+7`, for
-//!   highlighted snippets.
+//!   is their shortest prefix of two characters or more that is not split
+//!   (a key is split when its rows pass [`SPLIT_BYTES`]), one row each:
+//!   the number of docs and the *head*, the [`HEAD`] best postings, score
+//!   first; the file of a split key also has a row `key*` for every word
+//!   under it, so a short prefix fetches one file. A one-word query is
+//!   ranked from the heads alone while they hold enough results that no
+//!   other paper can outscore.
+//! - `search/m/<hash>.json`: every doc of a row longer than its head (a
+//!   bitmap or doc gaps, whichever is shorter), fetched only to tell which
+//!   papers have every word of a query, or past the heads.
+//! - `search/f/<n>.json.gz`: title, path, authors, date, themes (linked)
+//!   and the snippet text of docs `8n..8n+7`, gzipped (text shrinks about
+//!   threefold, stored and sent, whatever the host does).
 //!
-//! Scores are BM25F-like with field weights (title over authors over
-//! themes and tags over abstract and notes), normalised by a fixed
-//! reference length rather than the corpus average, so a paper's scores
-//! depend on that paper alone and an edit rewrites only the shards its
-//! terms fall in. The reader's side is `search.js`, written next to the
-//! index; it must tokenize exactly like [`tokens`].
+//! The reader's side is `search.js`, written next to the index; it ranks
+//! (papers with every word first, then by the tier of each word: its
+//! class, and a whole word above a word it begins; then strength times
+//! rarity) and must tokenize exactly like [`tokens`].
 //!
 //! Why not Pagefind or elasticlunr: Pagefind's indexer took 2.8 s for
 //! 10,000 short records on 2 cores (the whole build's budget), and
@@ -54,12 +68,6 @@ pub const STOP: &[&str] = &[
     "to", "was", "we", "were", "which", "with",
 ];
 
-/// Docs per chunk of the result list and of the snippet texts.
-const META_CHUNK: usize = 64;
-const TEXT_CHUNK: usize = 8;
-/// Snippet text kept per paper: enough for a window around most matches.
-const TEXT_LIMIT: usize = 2000;
-
 /// Field weights: a word in the title says more than one in the abstract.
 const TITLE: f32 = 4.0;
 const AUTHORS: f32 = 3.0;
@@ -80,7 +88,7 @@ pub struct Fields<'a> {
     pub notes_text: &'a str,
 }
 
-/// A paper's terms with their scores (1..=63), sorted by term. Kept for
+/// A paper's terms with their scores (1..=63, see [`doc_terms`]), sorted by term. Kept for
 /// every paper between rebuilds, so stored compactly: the terms in one
 /// string, one per line, and the scores beside (a boxed string per term
 /// would cost several times the text at 100,000 papers).
@@ -157,18 +165,30 @@ fn is_stop(word: &str) -> bool {
     word.len() <= STOP_MAX_LEN && PACKED.binary_search(&pack_prefix(word)).is_ok()
 }
 
-/// Scores the terms of one paper.
+/// Where a word occurs, best first: the class is the high bits of its
+/// score, so a word in the title outranks any number of mentions in the
+/// abstract (the README's rule), whatever the lengths.
+const CLASS_TITLE: u8 = 3;
+const CLASS_AUTHORS: u8 = 2;
+const CLASS_LABELS: u8 = 1;
+const CLASS_BODY: u8 = 0;
+
+/// Scores the terms of one paper: `16 * class + strength`, the class of
+/// the best field the word is in, the strength (1..=15) its BM25-like
+/// weight over all fields.
 pub fn doc_terms(f: &Fields) -> DocTerms {
-    let mut fields: Vec<(String, f32)> = vec![(fold(f.title), TITLE)];
-    fields.extend(f.authors.iter().map(|a| (fold(a), AUTHORS)));
-    fields.extend(f.labels.iter().map(|l| (fold(l), LABELS)));
-    fields.push((fold(f.abstract_text), BODY));
-    fields.push((fold(f.notes_text), BODY));
-    let mut tf: ahash::AHashMap<&str, f32> = ahash::AHashMap::with_capacity(256);
+    let mut fields: Vec<(String, f32, u8)> = vec![(fold(f.title), TITLE, CLASS_TITLE)];
+    fields.extend(f.authors.iter().map(|a| (fold(a), AUTHORS, CLASS_AUTHORS)));
+    fields.extend(f.labels.iter().map(|l| (fold(l), LABELS, CLASS_LABELS)));
+    fields.push((fold(f.abstract_text), BODY, CLASS_BODY));
+    fields.push((fold(f.notes_text), BODY, CLASS_BODY));
+    let mut tf: ahash::AHashMap<&str, (f32, u8)> = ahash::AHashMap::with_capacity(256);
     let mut length = 0.0;
-    for (text, weight) in &fields {
+    for (text, weight, class) in &fields {
         for t in words(text) {
-            *tf.entry(t).or_default() += weight;
+            let e = tf.entry(t).or_insert((0.0, *class));
+            e.0 += weight;
+            e.1 = e.1.max(*class);
             length += weight;
         }
     }
@@ -178,10 +198,10 @@ pub fn doc_terms(f: &Fields) -> DocTerms {
     // the strings' own, since words hold no NUL bytes).
     let mut scored: Vec<(u64, &str, u8)> = tf
         .into_iter()
-        .map(|(t, tf)| {
+        .map(|(t, (tf, class))| {
             let s = tf * (K1 + 1.0) / (tf + norm);
-            let q = (s / (K1 + 1.0) * 63.0).round().clamp(1.0, 63.0) as u8;
-            (pack_prefix(t), t, q)
+            let strength = (s / (K1 + 1.0) * 15.0).round().clamp(1.0, 15.0) as u8;
+            (pack_prefix(t), t, class * 16 + strength)
         })
         .collect();
     scored.sort_unstable();
@@ -250,10 +270,15 @@ fn part(key: &str) -> usize {
     (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize % PARTS
 }
 
-/// A group with more postings than this is split into three-character
-/// shards, so no query downloads the postings of every common word that
-/// starts with "co".
-const SPLIT: usize = 6000;
+/// Postings a term's row keeps in its shard: its best docs, by score.
+/// A longer list's full set of docs is in a membership file, fetched
+/// only when a query needs it (see the module docs).
+const HEAD: usize = 128;
+
+/// A shard whose rows would take more bytes than this is split by longer
+/// prefixes, so no query downloads the rows of every word that starts
+/// with "co".
+const SPLIT_BYTES: usize = 12_000;
 
 /// Term to postings (doc ascending) for the terms of one two-character
 /// key.
@@ -277,6 +302,9 @@ pub struct Index {
     /// its shard files (for the manifest).
     split: HashMap<String, Vec<String>>,
     keys: HashMap<String, Vec<String>>,
+    /// Two-character key to the paths of every file its group wrote
+    /// (shards and memberships), to tell which files an edit removes.
+    files: HashMap<String, Vec<String>>,
 }
 
 impl Index {
@@ -355,6 +383,7 @@ impl Index {
             groups,
             split: HashMap::new(),
             keys: HashMap::new(),
+            files: HashMap::new(),
         }
     }
 
@@ -371,47 +400,41 @@ impl Index {
     }
 
     /// [`Index::outputs`], handed to `sink` part by part, so a one-off
-    /// build never holds them all (the snippets alone are 190 MB at
-    /// 100,000 papers). Stops at the first error of `sink`.
+    /// build never holds them all. Stops at the first error of `sink`.
     pub fn outputs_each(
         &mut self,
         site: &Site,
         sink: &mut dyn FnMut(Vec<Output>) -> crate::Result<()>,
     ) -> crate::Result<()> {
-        /// Chunk files made and handed over at a time.
+        /// Fragment files made and handed over at a time.
         const PART: usize = 256;
         let docs = self.order.len();
+        let layout = Layout::new(docs);
         let groups: Vec<(&String, &Group)> = self.groups.iter().collect();
         let made: Vec<(String, GroupFiles)> = groups
             .par_iter()
             .with_max_len(1) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-            .map(|(k, g)| (k.to_string(), group_files(k, g)))
+            .map(|(k, g)| (k.to_string(), group_files(k, g, layout)))
             .collect();
         let mut shards = Vec::new();
         self.split.clear();
         self.keys.clear();
+        self.files.clear();
         for (k, files) in made {
             shards.extend(self.note(&k, files));
         }
         shards.push(self.manifest());
         sink(shards)?;
         let this = &*self;
-        for (count, make) in [
-            (
-                docs.div_ceil(META_CHUNK),
-                &(|c| this.meta_chunk(site, c)) as &(dyn Fn(usize) -> Output + Sync),
-            ),
-            (docs.div_ceil(TEXT_CHUNK), &|c| this.text_chunk(site, c)),
-        ] {
-            for start in (0..count).step_by(PART) {
-                sink(
-                    (start..count.min(start + PART))
-                        .into_par_iter()
-                        .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-                        .map(make)
-                        .collect(),
-                )?;
-            }
+        let count = docs.div_ceil(FRAGMENT);
+        for start in (0..count).step_by(PART) {
+            sink(
+                (start..count.min(start + PART))
+                    .into_par_iter()
+                    .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+                    .map(|c| this.fragment(site, c))
+                    .collect(),
+            )?;
         }
         Ok(())
     }
@@ -426,16 +449,16 @@ impl Index {
         new: &Site,
         papers: &[usize],
     ) -> (Vec<Output>, Vec<String>) {
+        let layout = Layout::new(self.order.len());
         let mut keys: BTreeSet<String> = BTreeSet::new();
-        let (mut metas, mut texts) = (BTreeSet::new(), BTreeSet::new());
+        let mut fragments = BTreeSet::new();
         let mut changed = Vec::new();
         for &i in papers {
             let (Some(before), Some(after)) = (old.papers.get(i), new.papers.get(i)) else {
                 continue;
             };
             let doc = self.doc_of[i];
-            metas.insert(doc as usize / META_CHUNK);
-            texts.insert(doc as usize / TEXT_CHUNK);
+            fragments.insert(doc as usize / FRAGMENT);
             if before.derived.search != after.derived.search {
                 let terms = before
                     .derived
@@ -446,13 +469,13 @@ impl Index {
                 changed.push((doc, before, after));
             }
         }
-        // The shard files these groups have now (noted when they were
-        // written), to tell which ones the edit empties.
+        // The files these groups have now (noted when they were written),
+        // to tell which ones the edit removes.
         let before_files: BTreeSet<String> = keys
             .iter()
-            .filter_map(|k| self.keys.get(k))
+            .filter_map(|k| self.files.get(k))
             .flatten()
-            .map(|k| shard_path(k))
+            .cloned()
             .collect();
         for (doc, before, after) in changed {
             for (term, _) in before.derived.search.iter() {
@@ -479,8 +502,9 @@ impl Index {
         for k in &keys {
             self.split.remove(k);
             self.keys.remove(k);
+            self.files.remove(k);
             if let Some(group) = self.groups.get(k) {
-                let files = group_files(k, group);
+                let files = group_files(k, group, layout);
                 out.extend(self.note(k, files));
             }
         }
@@ -490,15 +514,18 @@ impl Index {
             .filter(|p| !after_files.contains(p.as_str()))
             .collect();
         out.push(self.manifest());
-        out.extend(metas.into_iter().map(|c| self.meta_chunk(new, c)));
-        out.extend(texts.into_iter().map(|c| self.text_chunk(new, c)));
+        out.extend(fragments.into_iter().map(|c| self.fragment(new, c)));
         (out, removed)
     }
 
-    /// Remembers which shard keys group `k` has and which it splits, and
-    /// hands back its files.
+    /// Remembers which shard keys group `k` has, which it splits and
+    /// which files it wrote, and hands those files back.
     fn note(&mut self, k: &str, made: GroupFiles) -> Vec<Output> {
         self.keys.insert(k.to_string(), made.keys);
+        self.files.insert(
+            k.to_string(),
+            made.files.iter().map(|o| o.path.clone()).collect(),
+        );
         if !made.split.is_empty() {
             self.split.insert(k.to_string(), made.split);
         }
@@ -506,36 +533,55 @@ impl Index {
     }
 
     /// What a query needs before it fetches shards: the number of docs
-    /// (for inverse document frequencies) and which keys are split, so
-    /// the browser knows which file holds a term: the shortest prefix of
-    /// two characters or more that is not split.
+    /// (for inverse document frequencies and membership bitmaps), how doc
+    /// ids and rows are encoded, and which keys are split, so the browser
+    /// knows which file holds a term: the shortest prefix of two
+    /// characters or more that is not split.
     fn manifest(&self) -> Output {
         let mut split: Vec<&str> = self.split.values().flatten().map(String::as_str).collect();
         split.sort_unstable();
         let mut keys: Vec<&String> = self.keys.values().flatten().collect();
         keys.sort_unstable();
         let body = serde_json::json!({
-            "v": 1,
+            "v": VERSION,
             "n": self.order.len(),
-            "d": META_CHUNK,
-            "x": TEXT_CHUNK,
+            "w": Layout::new(self.order.len()).width,
+            "h": HEAD,
+            "f": FRAGMENT,
             "split": split,
             "keys": keys,
         });
-        output("search/index.json".into(), body.to_string())
+        output("search/index.json".into(), body.to_string().into_bytes())
     }
 
-    fn meta_chunk(&self, site: &Site, chunk: usize) -> Output {
-        let docs = self.chunk(chunk, META_CHUNK);
+    /// What the results show of docs `FRAGMENT * chunk ..`: per doc, title,
+    /// path, authors, date, themes (title and path) and the text snippets
+    /// are cut from; as JSON, gzipped (see the module docs).
+    fn fragment(&self, site: &Site, chunk: usize) -> Output {
+        let start = (chunk * FRAGMENT).min(self.order.len());
+        let docs = &self.order[start..(start + FRAGMENT).min(self.order.len())];
         let rows: Vec<serde_json::Value> = docs
             .iter()
             .map(|&i| {
                 let p = &site.papers[i];
-                let themes: Vec<&str> = p
+                let themes: Vec<[String; 2]> = p
                     .themes
                     .iter()
-                    .map(|&t| site.themes[t].def.title.as_str())
+                    .map(|&t| {
+                        let def = &site.themes[t].def;
+                        // The theme page's path, as render's `theme_path`
+                        // makes it (not imported: search and render stay
+                        // apart; a test checks the page is there).
+                        [def.title.clone(), format!("themes/{}/", def.id)]
+                    })
                     .collect();
+                let d = &p.derived;
+                let mut text = truncate(&d.abstract_text, TEXT_LIMIT).to_string();
+                if !d.notes_text.is_empty() && text.len() + 2 < TEXT_LIMIT {
+                    text.push_str("\n\n");
+                    let room = TEXT_LIMIT.saturating_sub(text.len());
+                    text.push_str(truncate(&d.notes_text, room));
+                }
                 serde_json::json!([
                     p.entry.title,
                     crate::render::paper_path(&p.entry.slug),
@@ -547,100 +593,169 @@ impl Index {
                         None => format!("added {}", crate::render::display_date(p.entry.date)),
                     },
                     themes,
+                    text,
                 ])
             })
             .collect();
-        let body = serde_json::json!({"v": 1, "d": rows});
-        output(format!("search/d/{chunk}.json"), body.to_string())
-    }
-
-    fn text_chunk(&self, site: &Site, chunk: usize) -> Output {
-        let texts: Vec<String> = self
-            .chunk(chunk, TEXT_CHUNK)
-            .iter()
-            .map(|&i| {
-                let d = &site.papers[i].derived;
-                let mut text = truncate(&d.abstract_text, TEXT_LIMIT).to_string();
-                if !d.notes_text.is_empty() && text.len() + 2 < TEXT_LIMIT {
-                    text.push_str("\n\n");
-                    let room = TEXT_LIMIT.saturating_sub(text.len());
-                    text.push_str(truncate(&d.notes_text, room));
-                }
-                text
-            })
-            .collect();
-        let body = serde_json::json!({"v": 1, "x": texts});
-        output(format!("search/x/{chunk}.json"), body.to_string())
-    }
-
-    /// The paper indices of docs `chunk * size ..`.
-    fn chunk(&self, chunk: usize, size: usize) -> &[usize] {
-        let start = (chunk * size).min(self.order.len());
-        &self.order[start..(start + size).min(self.order.len())]
+        let body = serde_json::json!({"v": VERSION, "d": rows});
+        output(
+            format!("search/f/{chunk}.json.gz"),
+            gzip(body.to_string().as_bytes()),
+        )
     }
 }
 
-/// The shard files of one group, with the key of each, and the keys it
-/// splits. A key with more than [`SPLIT`] postings is split: its own file
-/// keeps only the terms as long as the key, and every longer prefix gets a
-/// file (split again if it is still too big). A single very common word
-/// stays in one file.
-fn group_files(k: &str, group: &Group) -> GroupFiles {
+/// The version of the index format; `search.js` checks it.
+const VERSION: u32 = 2;
+
+/// Docs per fragment file, and the snippet text kept per paper: enough
+/// for a window around most matches.
+const FRAGMENT: usize = 8;
+const TEXT_LIMIT: usize = 2000;
+
+/// `bytes` gzipped. The fragments are mostly English text, which gzip
+/// shrinks about threefold: less to store and to download, whether or
+/// not the host compresses. Deterministic (no time or name in the header).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::GzBuilder::new().write(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::new(6),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// How doc ids are written: `width` base64 digits each, enough for `docs`.
+#[derive(Clone, Copy)]
+struct Layout {
+    docs: usize,
+    width: usize,
+}
+
+impl Layout {
+    fn new(docs: usize) -> Layout {
+        let mut width = 1;
+        while 64usize.pow(width as u32) < docs {
+            width += 1;
+        }
+        Layout { docs, width }
+    }
+}
+
+/// The shard files of one group (and the membership files of its long
+/// rows), with the key of each shard, and the keys it splits. A key whose
+/// rows pass [`SPLIT_BYTES`] is split: its own file keeps only the terms
+/// as long as the key, and a row `key*` for every term under it, and every
+/// longer prefix gets a file (split again if still too big). A single
+/// term stays in one file.
+fn group_files(k: &str, group: &Group, layout: Layout) -> GroupFiles {
     let terms: Vec<(&Box<str>, &Postings)> = group.iter().collect();
     let mut made = GroupFiles::default();
-    split_files(k, &terms, &mut made);
+    split_files(k, &terms, layout, &mut made);
     made
 }
 
 #[derive(Default)]
 struct GroupFiles {
     files: Vec<Output>,
-    /// The key of each file.
+    /// The key of each shard file.
     keys: Vec<String>,
     split: Vec<String>,
 }
 
-fn split_files(k: &str, terms: &Terms, made: &mut GroupFiles) {
-    let count: usize = terms.iter().map(|(_, l)| l.len()).sum();
+fn split_files(k: &str, terms: &Terms, layout: Layout, made: &mut GroupFiles) {
+    let bytes: usize = terms
+        .iter()
+        .map(|(t, l)| t.len() + 12 + l.len().min(HEAD) * (layout.width + 1))
+        .sum();
     let len = k.chars().count();
-    if count <= SPLIT || terms.len() <= 1 {
-        made.files.push(shard(k, terms.iter().copied()));
-        made.keys.push(k.to_string());
+    if bytes <= SPLIT_BYTES || terms.len() <= 1 {
+        let rows: Vec<(&str, &[(u32, u8)])> =
+            terms.iter().map(|(t, l)| (&***t, l.as_slice())).collect();
+        shard(k, &rows, layout, made);
         return;
     }
     made.split.push(k.to_string());
     // Terms are sorted, so those sharing a longer prefix are contiguous;
     // the terms no longer than the key come first.
     let own = terms.partition_point(|(t, _)| t.chars().count() <= len);
-    if own > 0 {
-        made.files.push(shard(k, terms[..own].iter().copied()));
-        made.keys.push(k.to_string());
-    }
+    let star = union(terms, layout.docs);
+    let star_name = format!("{k}*");
+    let mut rows: Vec<(&str, &[(u32, u8)])> = terms[..own]
+        .iter()
+        .map(|(t, l)| (&***t, l.as_slice()))
+        .collect();
+    rows.push((&star_name, &star));
+    shard(k, &rows, layout, made);
     let mut start = own;
     while start < terms.len() {
         let sub = prefix(terms[start].0, len + 1);
         let end = start + terms[start..].partition_point(|(t, _)| t.starts_with(sub));
-        split_files(sub, &terms[start..end], made);
+        split_files(sub, &terms[start..end], layout, made);
         start = end;
     }
 }
 
-/// One shard file: `{"v":1,"t":[["term","postings"],…]}`, the postings
-/// encoded by [`encode_postings`].
-fn shard<'a>(key: &str, terms: impl Iterator<Item = (&'a Box<str>, &'a Vec<(u32, u8)>)>) -> Output {
-    let mut s = String::from("{\"v\":1,\"t\":[");
-    for (n, (term, list)) in terms.enumerate() {
+/// Per doc, its best score among `terms`: the postings of "any word
+/// beginning with the key", doc ascending.
+fn union(terms: &Terms, docs: usize) -> Postings {
+    let mut best = vec![0u8; docs];
+    for (_, list) in terms {
+        for &(doc, score) in list.iter() {
+            if let Some(b) = best.get_mut(doc as usize) {
+                *b = (*b).max(score);
+            }
+        }
+    }
+    best.iter()
+        .enumerate()
+        .filter(|(_, &s)| s > 0)
+        .map(|(d, &s)| (d as u32, s))
+        .collect()
+}
+
+/// One shard file, `{"v":2,"t":[[term,df,head,membership?],…]}`, and the
+/// membership files of its long rows. `head` is the row's best [`HEAD`]
+/// postings, score descending then doc ascending, each the doc id in
+/// `width` digits and the score in one ([`DIGITS`]); `membership` names
+/// the file of every doc the term is in, when the head does not hold them
+/// all.
+fn shard(key: &str, rows: &[(&str, &[(u32, u8)])], layout: Layout, made: &mut GroupFiles) {
+    let mut s = format!("{{\"v\":{VERSION},\"t\":[");
+    for (n, (term, list)) in rows.iter().enumerate() {
         if n > 0 {
             s.push(',');
         }
         s.push('[');
         s.push_str(&json_string(term));
-        s.push_str(",\"");
-        encode_postings(list, &mut s);
-        s.push_str("\"]");
+        let _ = write!(s, ",{},\"", list.len());
+        encode_head(list, layout, &mut s);
+        s.push('"');
+        if list.len() > HEAD {
+            let path = membership_path(term);
+            let _ = write!(s, ",{}", json_string(&path));
+            let body = format!(
+                "{{\"v\":{VERSION},\"m\":\"{}\"}}",
+                encode_members(list, layout.docs)
+            );
+            made.files.push(output(path, body.into_bytes()));
+        }
+        s.push(']');
     }
     s.push_str("]}");
-    output(shard_path(key), s)
+    made.files.push(output(shard_path(key), s.into_bytes()));
+    made.keys.push(key.to_string());
+}
+
+/// Where the membership file of row `term` goes: named by a hash, as a
+/// term can be any length and any script.
+fn membership_path(term: &str) -> String {
+    format!(
+        "search/m/{:016x}.json",
+        xxhash_rust::xxh3::xxh3_64(term.as_bytes())
+    )
 }
 
 /// Where the shard of `key` goes.
@@ -651,22 +766,54 @@ fn shard_path(key: &str) -> String {
 /// URL-safe base64 digits: safe inside a JSON string as they are.
 const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// Postings as text, about three characters each instead of nine as JSON
-/// numbers: per posting, the gap to the previous doc id (from 0) as a
-/// variable-length number, five bits per digit, lowest first, digits 32
-/// and up meaning "more follows"; then the score as one digit (1..=63).
-fn encode_postings(list: &[(u32, u8)], out: &mut String) {
+/// The best [`HEAD`] postings of `list`, score descending then doc
+/// ascending: each the doc id in `layout.width` digits (most significant
+/// first), then the score in one.
+fn encode_head(list: &[(u32, u8)], layout: Layout, out: &mut String) {
+    let best = |a: &(u32, u8), b: &(u32, u8)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+    let mut head = list.to_vec();
+    if head.len() > HEAD {
+        head.select_nth_unstable_by(HEAD - 1, best);
+        head.truncate(HEAD);
+    }
+    head.sort_unstable_by(best);
+    for (doc, score) in head {
+        for d in (0..layout.width).rev() {
+            out.push(DIGITS[((doc >> (6 * d)) & 63) as usize] as char);
+        }
+        out.push(DIGITS[score.clamp(1, 63) as usize] as char);
+    }
+}
+
+/// Every doc of `list` (doc ascending), the shorter of two ways: `b` and a
+/// bitmap, six docs a digit (bit `i` of digit `j` is doc `6j + i`), or
+/// `g` and the gaps between docs (from 0) as variable-length numbers, five
+/// bits a digit, lowest first, digits 32 and up meaning "more follows".
+fn encode_members(list: &[(u32, u8)], docs: usize) -> String {
+    let mut gaps = String::from("g");
     let mut prev = 0;
-    for &(doc, score) in list {
+    for &(doc, _) in list {
         let mut gap = doc - prev;
         prev = doc;
         while gap >= 32 {
-            out.push(DIGITS[(32 + (gap & 31)) as usize] as char);
+            gaps.push(DIGITS[(32 + (gap & 31)) as usize] as char);
             gap >>= 5;
         }
-        out.push(DIGITS[gap as usize] as char);
-        out.push(DIGITS[score.clamp(1, 63) as usize] as char);
+        gaps.push(DIGITS[gap as usize] as char);
     }
+    let bitmap_len = 1 + docs.div_ceil(6);
+    if gaps.len() <= bitmap_len {
+        return gaps;
+    }
+    let mut bits = vec![0u8; docs.div_ceil(6)];
+    for &(doc, _) in list {
+        if let Some(b) = bits.get_mut(doc as usize / 6) {
+            *b |= 1 << (doc % 6);
+        }
+    }
+    std::iter::once('b')
+        .chain(bits.iter().map(|&b| DIGITS[b as usize] as char))
+        .collect()
 }
 
 /// The postings list of `term`, made empty if new.
@@ -682,10 +829,10 @@ fn postings<'a>(groups: &'a mut HashMap<String, Group>, term: &str) -> &'a mut V
     group.get_mut(term).expect("inserted above")
 }
 
-fn output(path: String, body: String) -> Output {
+fn output(path: String, bytes: Vec<u8>) -> Output {
     Output {
         path,
-        bytes: body.into_bytes().into(),
+        bytes: bytes.into(),
         depends: Depends::Search,
     }
 }
@@ -751,12 +898,59 @@ mod tests {
     }
 
     #[test]
-    fn postings_encode_gaps_and_scores() {
+    fn heads_keep_the_best_postings_best_first() {
+        let layout = Layout::new(100);
+        assert_eq!(layout.width, 2);
+        let mut list: Vec<(u32, u8)> = (0..200).map(|d| (d, 1)).collect();
+        list[150].1 = 63;
+        list[7].1 = 40;
         let mut s = String::new();
-        encode_postings(&[(0, 1), (5, 63), (5 + 32, 2), (5 + 32 + 1000, 9)], &mut s);
-        // Gap 32 is "more, 0" then 1; gap 1000 = 8 + 31 * 32 is "more, 8"
-        // then 31.
-        assert_eq!(s, "AB F_ gBC ofJ".replace(' ', ""));
+        encode_head(&list, layout, &mut s);
+        assert_eq!(s.len(), HEAD * 3);
+        // Doc 150 = 2 * 64 + 22: "C" then "W"; score 63 is "_".
+        assert!(s.starts_with("CW_AHo"), "{s}");
+        // Then the score-1 docs from 0, skipping 7.
+        assert_eq!(&s[6..12], "AABABB");
+    }
+
+    #[test]
+    fn memberships_take_the_shorter_encoding() {
+        // Sparse: gaps. 0, 5 and 5 + 1000 (= 8 + 31 * 32: "more, 8", 31).
+        let sparse = [(0, 1), (5, 1), (1005, 1)];
+        assert_eq!(encode_members(&sparse, 100_000), "gAFof");
+        // Dense: a bitmap, six docs a digit.
+        let dense: Vec<(u32, u8)> = (0..12).map(|d| (d, 1)).collect();
+        assert_eq!(encode_members(&dense, 12), "b__");
+        let odd: Vec<(u32, u8)> = vec![(0, 1), (2, 1), (4, 1), (6, 1), (8, 1), (10, 1), (11, 1)];
+        assert_eq!(encode_members(&odd, 12), "bV1");
+    }
+
+    #[test]
+    fn a_title_word_outranks_any_abstract_mention() {
+        let f = Fields {
+            title: "LoRA",
+            authors: &[],
+            labels: &[],
+            abstract_text: &"adapters ".repeat(200),
+            notes_text: "",
+        };
+        let g = Fields {
+            title: "Adapters",
+            authors: &[],
+            labels: &[],
+            abstract_text: "lora lora lora lora lora in a short abstract",
+            notes_text: "",
+        };
+        let score = |f: &Fields, w: &str| {
+            doc_terms(f)
+                .iter()
+                .find(|(t, _)| *t == w)
+                .map(|(_, s)| s)
+                .unwrap()
+        };
+        assert!(score(&f, "lora") > score(&g, "lora"));
+        assert_eq!(score(&f, "lora") >> 4, CLASS_TITLE);
+        assert_eq!(score(&g, "lora") >> 4, CLASS_BODY);
     }
 
     #[test]
