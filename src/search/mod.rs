@@ -17,9 +17,10 @@
 //! most of 100,000 papers alone pass the budget.
 //!
 //! - `search/index.json`: the number of docs, how doc ids are written,
-//!   the head size, the docs per fragment, which keys are split and which
-//!   have a shard; fetched first.
-//! - `search/t/<file>.json` ([`key_file`] names it): the terms whose key
+//!   the head size, the docs per fragment, and which keys have a shard
+//!   (so which are split: those with longer keys under them); fetched
+//!   first, a few KB.
+//! - `search/t/<file>.json.gz` ([`key_file`] names it): the terms whose key
 //!   is their shortest prefix of two characters or more that is not split
 //!   (a key is split when its rows pass [`SPLIT_BYTES`]), one row each:
 //!   the number of docs and the *head*, the [`HEAD`] best postings, score
@@ -27,12 +28,16 @@
 //!   under it, so a short prefix fetches one file. A one-word query is
 //!   ranked from the heads alone while they hold enough results that no
 //!   other paper can outscore.
-//! - `search/m/<hash>.json`: every doc of a row longer than its head (a
-//!   bitmap or doc gaps, whichever is shorter), fetched only to tell which
-//!   papers have every word of a query, or past the heads.
+//! - `search/m/<hash>.json.gz`: every doc of a row longer than its head (a
+//!   bitmap or doc gaps, whichever is shorter; a short list is in the row
+//!   itself), fetched only to tell which papers have every word of a
+//!   query, or past the heads.
 //! - `search/f/<n>.json.gz`: title, path, authors, date, themes (linked)
-//!   and the snippet text of docs `8n..8n+7`, gzipped (text shrinks about
-//!   threefold, stored and sent, whatever the host does).
+//!   and the snippet text (the first 1,000 bytes of abstract and notes)
+//!   of docs `8n..8n+7`.
+//!
+//! Every file but the manifest is gzipped ([`gzip`]); `search.js`
+//! gunzips it (or reads it as it is, if the host already decoded it).
 //!
 //! The reader's side is `search.js`, written next to the index; it ranks
 //! (papers with every word first, then by the tier of each word: its
@@ -298,9 +303,8 @@ pub struct Index {
     doc_of: Vec<u32>,
     /// Two-character key to its terms.
     groups: HashMap<String, Group>,
-    /// Two-character key to the keys its files split, and to the keys of
-    /// its shard files (for the manifest).
-    split: HashMap<String, Vec<String>>,
+    /// Two-character key to the keys of its shard files (for the
+    /// manifest).
     keys: HashMap<String, Vec<String>>,
     /// Two-character key to the paths of every file its group wrote
     /// (shards and memberships), to tell which files an edit removes.
@@ -381,7 +385,6 @@ impl Index {
             order,
             doc_of,
             groups,
-            split: HashMap::new(),
             keys: HashMap::new(),
             files: HashMap::new(),
         }
@@ -417,7 +420,6 @@ impl Index {
             .map(|(k, g)| (k.to_string(), group_files(k, g, layout)))
             .collect();
         let mut shards = Vec::new();
-        self.split.clear();
         self.keys.clear();
         self.files.clear();
         for (k, files) in made {
@@ -500,7 +502,6 @@ impl Index {
         }
         let mut out = Vec::new();
         for k in &keys {
-            self.split.remove(k);
             self.keys.remove(k);
             self.files.remove(k);
             if let Some(group) = self.groups.get(k) {
@@ -518,38 +519,41 @@ impl Index {
         (out, removed)
     }
 
-    /// Remembers which shard keys group `k` has, which it splits and
-    /// which files it wrote, and hands those files back.
+    /// Remembers which shard keys group `k` has and which files it wrote,
+    /// and hands those files back.
     fn note(&mut self, k: &str, made: GroupFiles) -> Vec<Output> {
         self.keys.insert(k.to_string(), made.keys);
         self.files.insert(
             k.to_string(),
             made.files.iter().map(|o| o.path.clone()).collect(),
         );
-        if !made.split.is_empty() {
-            self.split.insert(k.to_string(), made.split);
-        }
         made.files
     }
 
     /// What a query needs before it fetches shards: the number of docs
     /// (for inverse document frequencies and membership bitmaps), how doc
-    /// ids and rows are encoded, and which keys are split, so the browser
-    /// knows which file holds a term: the shortest prefix of two
-    /// characters or more that is not split.
+    /// ids and rows are encoded, and which shards exist, as each key's
+    /// last character under its parent prefix (`"k":{"c":"ao","co":"mn"}`
+    /// for `ca`, `co`, `com`, `con`): a compact list of keys, from which
+    /// the browser also reads which are split (those with children), and
+    /// so which file holds a term: its shortest prefix of two characters
+    /// or more that is not split.
     fn manifest(&self) -> Output {
-        let mut split: Vec<&str> = self.split.values().flatten().map(String::as_str).collect();
-        split.sort_unstable();
         let mut keys: Vec<&String> = self.keys.values().flatten().collect();
         keys.sort_unstable();
+        let mut kids: BTreeMap<&str, String> = BTreeMap::new();
+        for k in keys {
+            if let Some((at, last)) = k.char_indices().last() {
+                kids.entry(&k[..at]).or_default().push(last);
+            }
+        }
         let body = serde_json::json!({
             "v": VERSION,
             "n": self.order.len(),
             "w": Layout::new(self.order.len()).width,
             "h": HEAD,
             "f": FRAGMENT,
-            "split": split,
-            "keys": keys,
+            "k": kids,
         });
         output("search/index.json".into(), body.to_string().into_bytes())
     }
@@ -608,14 +612,17 @@ impl Index {
 /// The version of the index format; `search.js` checks it.
 const VERSION: u32 = 2;
 
-/// Docs per fragment file, and the snippet text kept per paper: enough
-/// for a window around most matches.
+/// Docs per fragment file, and the snippet text kept per paper: the
+/// start of the abstract (most say what they are about early), and what
+/// keeps ten results' fragments within the download budget.
 const FRAGMENT: usize = 8;
-const TEXT_LIMIT: usize = 2000;
+const TEXT_LIMIT: usize = 1000;
 
-/// `bytes` gzipped. The fragments are mostly English text, which gzip
-/// shrinks about threefold: less to store and to download, whether or
-/// not the host compresses. Deterministic (no time or name in the header).
+/// `bytes` gzipped, for every file of the index but the manifest: less to
+/// store and to download, whether or not the host compresses (fragments
+/// are mostly English text, which shrinks about threefold; a membership
+/// bitmap's base64 by a quarter or more). Deterministic (no time or name
+/// in the header).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     let mut encoder = flate2::GzBuilder::new().write(
@@ -645,7 +652,7 @@ impl Layout {
 }
 
 /// The shard files of one group (and the membership files of its long
-/// rows), with the key of each shard, and the keys it splits. A key whose
+/// rows), with the key of each shard. A key whose
 /// rows pass [`SPLIT_BYTES`] is split: its own file keeps only the terms
 /// as long as the key, and a row `key*` for every term under it, and every
 /// longer prefix gets a file (split again if still too big). A single
@@ -662,13 +669,20 @@ struct GroupFiles {
     files: Vec<Output>,
     /// The key of each shard file.
     keys: Vec<String>,
-    split: Vec<String>,
 }
 
 fn split_files(k: &str, terms: &Terms, layout: Layout, made: &mut GroupFiles) {
     let bytes: usize = terms
         .iter()
-        .map(|(t, l)| t.len() + 12 + l.len().min(HEAD) * (layout.width + 1))
+        .map(|(t, l)| {
+            let members = match l.len() {
+                n if n <= HEAD => 0,
+                n => Some(members_len(n, layout.docs))
+                    .filter(|&m| m <= INLINE)
+                    .unwrap_or(24),
+            };
+            t.len() + 12 + l.len().min(HEAD) * (layout.width + 1) + members
+        })
         .sum();
     let len = k.chars().count();
     if bytes <= SPLIT_BYTES || terms.len() <= 1 {
@@ -677,7 +691,6 @@ fn split_files(k: &str, terms: &Terms, layout: Layout, made: &mut GroupFiles) {
         shard(k, &rows, layout, made);
         return;
     }
-    made.split.push(k.to_string());
     // Terms are sorted, so those sharing a longer prefix are contiguous;
     // the terms no longer than the key come first.
     let own = terms.partition_point(|(t, _)| t.chars().count() <= len);
@@ -716,12 +729,25 @@ fn union(terms: &Terms, docs: usize) -> Postings {
         .collect()
 }
 
+/// A membership this short is written in its row: a file of its own
+/// would cost a request and, at 100,000 papers, thousands of files.
+const INLINE: usize = 400;
+
+/// The length of a membership of `df` docs among `docs` (an estimate of
+/// [`encode_members`], for the split decision).
+fn members_len(df: usize, docs: usize) -> usize {
+    let gap = (docs / df.max(1)).max(1);
+    let digits = (usize::BITS - gap.leading_zeros()).div_ceil(5).max(1) as usize;
+    1 + (df * digits).min(docs.div_ceil(6))
+}
+
 /// One shard file, `{"v":2,"t":[[term,df,head,membership?],…]}`, and the
 /// membership files of its long rows. `head` is the row's best [`HEAD`]
 /// postings, score descending then doc ascending, each the doc id in
-/// `width` digits and the score in one ([`DIGITS`]); `membership` names
-/// the file of every doc the term is in, when the head does not hold them
-/// all.
+/// `width` digits and the score in one ([`DIGITS`]); `membership`, when
+/// the head does not hold every doc the term is in, lists them
+/// ([`encode_members`], when at most [`INLINE`] long) or names the file
+/// that does.
 fn shard(key: &str, rows: &[(&str, &[(u32, u8)])], layout: Layout, made: &mut GroupFiles) {
     let mut s = format!("{{\"v\":{VERSION},\"t\":[");
     for (n, (term, list)) in rows.iter().enumerate() {
@@ -734,18 +760,20 @@ fn shard(key: &str, rows: &[(&str, &[(u32, u8)])], layout: Layout, made: &mut Gr
         encode_head(list, layout, &mut s);
         s.push('"');
         if list.len() > HEAD {
-            let path = membership_path(term);
-            let _ = write!(s, ",{}", json_string(&path));
-            let body = format!(
-                "{{\"v\":{VERSION},\"m\":\"{}\"}}",
-                encode_members(list, layout.docs)
-            );
-            made.files.push(output(path, body.into_bytes()));
+            let members = encode_members(list, layout.docs);
+            if members.len() <= INLINE {
+                let _ = write!(s, ",\"{members}\"");
+            } else {
+                let path = membership_path(term);
+                let _ = write!(s, ",{}", json_string(&path));
+                let body = format!("{{\"v\":{VERSION},\"m\":\"{members}\"}}");
+                made.files.push(output(path, gzip(body.as_bytes())));
+            }
         }
         s.push(']');
     }
     s.push_str("]}");
-    made.files.push(output(shard_path(key), s.into_bytes()));
+    made.files.push(output(shard_path(key), gzip(s.as_bytes())));
     made.keys.push(key.to_string());
 }
 
@@ -753,14 +781,14 @@ fn shard(key: &str, rows: &[(&str, &[(u32, u8)])], layout: Layout, made: &mut Gr
 /// term can be any length and any script.
 fn membership_path(term: &str) -> String {
     format!(
-        "search/m/{:016x}.json",
+        "search/m/{:016x}.json.gz",
         xxhash_rust::xxh3::xxh3_64(term.as_bytes())
     )
 }
 
 /// Where the shard of `key` goes.
 fn shard_path(key: &str) -> String {
-    format!("search/t/{}.json", key_file(key))
+    format!("search/t/{}.json.gz", key_file(key))
 }
 
 /// URL-safe base64 digits: safe inside a JSON string as they are.

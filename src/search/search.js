@@ -3,9 +3,12 @@
 //
 // Index format v2 (src/search/mod.rs writes it and explains the design):
 //   search/index.json   {"v":2,"n":docs,"w":digits per doc id,"h":head size,
-//                        "f":docs per fragment,"split":[keys...],
-//                        "keys":[keys that have a shard...]}: fetched first.
-//   search/t/<file>.json {"v":2,"t":[[term,df,head,membership?],...]}: the
+//                        "f":docs per fragment,"k":{parent:last chars}}:
+//                        fetched first. "k" lists the keys that have a
+//                        shard, each as its last character under the rest
+//                        ({"c":"ao","co":"mn"}: ca, co, com, con); a key
+//                        with keys under it is split.
+//   search/t/<file>.json.gz {"v":2,"t":[[term,df,head,membership?],...]}: the
 //                        terms whose key is the shortest prefix of two code
 //                        points or more that is not in "split"; file = "w" +
 //                        the key if it is [a-z0-9]+, else "u" + its UTF-8
@@ -15,13 +18,15 @@
 //                        id in "w" base64url digits (most significant first),
 //                        then the score in one (16 * class + strength; class
 //                        3 title, 2 authors, 1 themes and tags, 0 text).
-//                        membership: the path of a file of every doc of the
-//                        row, given when there are more than "h".
-//   search/m/<hash>.json {"v":2,"m":"b" + bitmap (six docs a digit) or
+//                        membership: every doc of the row, given when there
+//                        are more than "h": as below, or the path of a file.
+//   search/m/<hash>.json.gz {"v":2,"m":"b" + bitmap (six docs a digit) or
 //                        "g" + doc gaps (five bits a digit, lowest first,
 //                        32 and up meaning "more follows")}
-//   search/f/<doc/f>.json.gz  gzipped {"v":2,"d":[[title,path,authors,date,
+//   search/f/<doc/f>.json.gz {"v":2,"d":[[title,path,authors,date,
 //                        [[theme,path],...],text],...]}
+//
+// Every file but index.json is gzipped (readJson gunzips it).
 //
 // Ranking (the README's rule): papers with every query word first; then by
 // where each word is (title, authors, themes and tags, text), a whole word
@@ -222,12 +227,12 @@
   }
 
   const manifest = () => load("search/index.json");
-  const shard = (file) => load(`search/t/${file}.json`);
+  const shard = (file) => load(`search/t/${file}.json.gz`);
   const fragment = (doc) => load(`search/f/${Math.floor(doc / docsPerF)}.json.gz`);
 
   /** A path from the index, if it stays inside search/. */
   function indexPath(path) {
-    return typeof path === "string" && /^search\/[a-z]+\/[0-9a-f]+\.json$/.test(path) ? path : null;
+    return typeof path === "string" && /^search\/m\/[0-9a-f]+\.json\.gz$/.test(path) ? path : null;
   }
 
   // ---------- Ranking ----------
@@ -283,11 +288,11 @@
         const old = scores.get(head[i]);
         if (old === undefined || s > old) scores.set(head[i], s);
       }
-      const path = indexPath(row[3]);
-      if (path) {
+      if (typeof row[3] === "string") {
         const last = head.length ? head[head.length - 1] : 1;
         const most = postingScore(last, whole, idf);
-        members.push({ path, score: most });
+        const path = indexPath(row[3]);
+        members.push(path ? { path, score: most } : { text: row[3], score: most });
         bound = Math.max(bound, most);
       }
     }
@@ -308,7 +313,9 @@
   /** Fetches the membership files of `state`, once. */
   async function complete(state) {
     if (state.full) return;
-    const files = await Promise.all(state.members.map((m) => load(m.path).promise));
+    const files = await Promise.all(
+      state.members.map((m) => (m.path ? load(m.path).promise : { m: m.text }))
+    );
     state.memberships = files.map((data, i) => ({
       text: data ? data.m : "",
       score: state.members[i].score,
@@ -578,15 +585,22 @@
       const n = Number(head.n) || 0;
       const width = Number(head.w) || 1;
       docsPerF = Number(head.f) || docsPerF;
-      const split = new Set(Array.isArray(head.split) ? head.split : []);
-      const keys = new Set(Array.isArray(head.keys) ? head.keys : []);
+      const keys = new Set();
+      const split = new Set();
+      const kids = head.k && typeof head.k === "object" ? head.k : {};
+      for (const [parent, last] of Object.entries(kids)) {
+        if (codePoints(parent) >= 2) split.add(parent);
+        for (const c of String(last)) keys.add(parent + c);
+      }
       const entries = tokens.map((q) => shardKeys(q, split, keys).map((k) => shard(keyFile(k))));
       if (entries.flat().some((e) => !e.settled)) setStatus("Searching…");
       const shards = await Promise.all(entries.map((list) => Promise.all(list.map((e) => e.promise))));
       if (current !== run) return;
       const made = tokens.map((q, i) => tokenState(q, shards[i], n, width));
       // Several words: which papers have them all needs every doc of each.
-      if (made.length > 1) await Promise.all(made.map(complete));
+      // One word: its lists in the rows cost nothing more, and make the
+      // count exact.
+      await Promise.all(made.filter((s) => made.length > 1 || s.members.every((m) => !m.path)).map(complete));
       if (current !== run) return;
       computing = performance.now();
       found = { states: made, n, ranked: rank(made, n) };
