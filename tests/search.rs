@@ -18,8 +18,8 @@ struct Reader<'a> {
     width: usize,
     head: usize,
     per_fragment: usize,
-    split: HashSet<String>,
-    keys: HashSet<String>,
+    /// Split prefix to the first characters of its children's files.
+    kids: BTreeMap<String, Vec<char>>,
 }
 
 /// A row of a shard: a term (or "key*"), its number of docs, its best
@@ -42,41 +42,44 @@ impl<'a> Reader<'a> {
     fn new(site: &'a TestSite) -> Reader<'a> {
         let manifest: Value = serde_json::from_str(&site.read("search/index.json")).unwrap();
         assert_eq!(manifest["v"], 2);
-        // Keys as last characters under their parents; a parent of two
-        // characters or more is split.
-        let (mut keys, mut split) = (HashSet::new(), HashSet::new());
-        for (parent, last) in manifest["k"].as_object().unwrap() {
-            if parent.chars().count() >= 2 {
-                split.insert(parent.clone());
-            }
-            for c in last.as_str().unwrap().chars() {
-                keys.insert(format!("{parent}{c}"));
-            }
-        }
+        let kids = manifest["k"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().chars().collect()))
+            .collect();
         Reader {
             site,
             docs: manifest["n"].as_u64().unwrap() as usize,
             width: manifest["w"].as_u64().unwrap() as usize,
             head: manifest["h"].as_u64().unwrap() as usize,
             per_fragment: manifest["f"].as_u64().unwrap() as usize,
-            split,
-            keys,
+            kids,
         }
     }
 
-    /// The key of the shard holding `term`: its shortest prefix (two
-    /// characters or more) that is not split.
-    fn key(&self, term: &str) -> String {
+    /// The key of the shard holding `term`, as search.js finds it: down
+    /// the split prefixes by the next character, to the file of the last
+    /// child starting at or before it.
+    fn key(&self, term: &str) -> Option<String> {
         let chars: Vec<char> = term.chars().collect();
-        let mut n = 2.min(chars.len());
-        while n < chars.len() && self.split.contains(&chars[..n].iter().collect::<String>()) {
-            n += 1;
+        let mut key: String = chars[..1].iter().collect();
+        for i in 1.. {
+            let starts = self.kids.get(&key)?;
+            if i >= chars.len() {
+                return (i >= 2).then_some(key);
+            }
+            let start = *starts.iter().rev().find(|&&s| s <= chars[i])?;
+            let child = format!("{key}{start}");
+            if start != chars[i] || !self.kids.contains_key(&child) {
+                return Some(child);
+            }
+            key = child;
         }
-        chars[..n].iter().collect()
+        None
     }
 
-    fn file(&self, term: &str) -> String {
-        let key = self.key(term);
+    fn file(&self, key: &str) -> String {
         let name = if key
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
@@ -92,9 +95,6 @@ impl<'a> Reader<'a> {
 
     /// Every row of the shard of `key`.
     fn shard(&self, key: &str) -> Vec<Row> {
-        if !self.keys.contains(key) {
-            return Vec::new();
-        }
         let shard: Value = serde_json::from_str(&self.gunzip(&self.file(key))).unwrap();
         assert_eq!(shard["v"], 2);
         shard["t"]
@@ -147,7 +147,7 @@ impl<'a> Reader<'a> {
     fn row(&self, term: &str) -> Option<Row> {
         let key = match term.strip_suffix('*') {
             Some(key) => key.to_string(),
-            None => self.key(term),
+            None => self.key(term)?,
         };
         self.shard(&key).into_iter().find(|r| r.term == term)
     }
@@ -198,9 +198,10 @@ impl<'a> Reader<'a> {
             .collect();
         let mut per_word = Vec::new();
         for q in &words {
-            let key = self.key(q);
             let rows: Vec<(bool, Row)> = self
-                .shard(&key)
+                .key(q)
+                .map(|key| self.shard(&key))
+                .unwrap_or_default()
                 .into_iter()
                 .filter_map(|r| {
                     let whole = r.term == *q;
@@ -398,8 +399,12 @@ fn big_groups_split_into_longer_prefixes() {
     let site = TestSite::with_owned_papers(&files);
     site.build().unwrap();
     let index = Reader::new(&site);
-    assert!(index.split.contains("co"), "{:?}", index.split);
-    assert_ne!(index.file("co3x1"), "search/t/wco.json.gz");
+    assert!(index.kids.contains_key("co"), "{:?}", index.kids);
+    // Files of whole prefixes, packed: "co3x1" is not in "co"'s own file,
+    // and every word of one file begins alike.
+    let key = index.key("co3x1").unwrap();
+    assert!(key.starts_with("co") && key.len() == 3, "{key}");
+    assert!(index.kids["co"].len() <= 4, "{:?}", index.kids);
     assert_eq!(
         index.postings("co3x1").len(),
         (0..400).filter(|i| i % 7 == 1).count()

@@ -232,10 +232,10 @@ fn pack_prefix(word: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-/// The group a term belongs to: its first two characters. A group with
-/// many postings is written as one shard per three-character prefix.
+/// The group a term belongs to: its first character. A group's terms are
+/// written in shards of whole prefixes ([`split_files`]).
 fn key(term: &str) -> &str {
-    prefix(term, 2)
+    prefix(term, 1)
 }
 
 /// The first `n` characters of `s`.
@@ -303,9 +303,9 @@ pub struct Index {
     doc_of: Vec<u32>,
     /// Two-character key to its terms.
     groups: HashMap<String, Group>,
-    /// Two-character key to the keys of its shard files (for the
-    /// manifest).
-    keys: HashMap<String, Vec<String>>,
+    /// Group key to its split prefixes, each with the first characters
+    /// of its children's files (for the manifest).
+    kids: HashMap<String, Vec<(String, String)>>,
     /// Two-character key to the paths of every file its group wrote
     /// (shards and memberships), to tell which files an edit removes.
     files: HashMap<String, Vec<String>>,
@@ -385,7 +385,7 @@ impl Index {
             order,
             doc_of,
             groups,
-            keys: HashMap::new(),
+            kids: HashMap::new(),
             files: HashMap::new(),
         }
     }
@@ -420,7 +420,7 @@ impl Index {
             .map(|(k, g)| (k.to_string(), group_files(k, g, layout)))
             .collect();
         let mut shards = Vec::new();
-        self.keys.clear();
+        self.kids.clear();
         self.files.clear();
         for (k, files) in made {
             shards.extend(self.note(&k, files));
@@ -502,7 +502,7 @@ impl Index {
         }
         let mut out = Vec::new();
         for k in &keys {
-            self.keys.remove(k);
+            self.kids.remove(k);
             self.files.remove(k);
             if let Some(group) = self.groups.get(k) {
                 let files = group_files(k, group, layout);
@@ -519,10 +519,10 @@ impl Index {
         (out, removed)
     }
 
-    /// Remembers which shard keys group `k` has and which files it wrote,
-    /// and hands those files back.
+    /// Remembers how group `k` is split and which files it wrote, and
+    /// hands those files back.
     fn note(&mut self, k: &str, made: GroupFiles) -> Vec<Output> {
-        self.keys.insert(k.to_string(), made.keys);
+        self.kids.insert(k.to_string(), made.kids);
         self.files.insert(
             k.to_string(),
             made.files.iter().map(|o| o.path.clone()).collect(),
@@ -532,21 +532,18 @@ impl Index {
 
     /// What a query needs before it fetches shards: the number of docs
     /// (for inverse document frequencies and membership bitmaps), how doc
-    /// ids and rows are encoded, and which shards exist, as each key's
-    /// last character under its parent prefix (`"k":{"c":"ao","co":"mn"}`
-    /// for `ca`, `co`, `com`, `con`): a compact list of keys, from which
-    /// the browser also reads which are split (those with children), and
-    /// so which file holds a term: its shortest prefix of two characters
-    /// or more that is not split.
+    /// ids and rows are encoded, and how terms are split into files: for
+    /// every split prefix, the first characters of its children's files
+    /// (`"k":{"c":"aho","co":"amr"}`: under `c`, files `ca` (terms from
+    /// `ca` to before `ch`), `ch` and `co`; `co` is split again: its own
+    /// file `co` and `coa`, `com`, `cor`). See [`split_files`].
     fn manifest(&self) -> Output {
-        let mut keys: Vec<&String> = self.keys.values().flatten().collect();
-        keys.sort_unstable();
-        let mut kids: BTreeMap<&str, String> = BTreeMap::new();
-        for k in keys {
-            if let Some((at, last)) = k.char_indices().last() {
-                kids.entry(&k[..at]).or_default().push(last);
-            }
-        }
+        let kids: BTreeMap<&str, &str> = self
+            .kids
+            .values()
+            .flatten()
+            .map(|(k, s)| (k.as_str(), s.as_str()))
+            .collect();
         let body = serde_json::json!({
             "v": VERSION,
             "n": self.order.len(),
@@ -652,11 +649,7 @@ impl Layout {
 }
 
 /// The shard files of one group (and the membership files of its long
-/// rows), with the key of each shard. A key whose
-/// rows pass [`SPLIT_BYTES`] is split: its own file keeps only the terms
-/// as long as the key, and a row `key*` for every term under it, and every
-/// longer prefix gets a file (split again if still too big). A single
-/// term stays in one file.
+/// rows), and how it is split.
 fn group_files(k: &str, group: &Group, layout: Layout) -> GroupFiles {
     let terms: Vec<(&Box<str>, &Postings)> = group.iter().collect();
     let mut made = GroupFiles::default();
@@ -667,48 +660,87 @@ fn group_files(k: &str, group: &Group, layout: Layout) -> GroupFiles {
 #[derive(Default)]
 struct GroupFiles {
     files: Vec<Output>,
-    /// The key of each shard file.
-    keys: Vec<String>,
+    /// Each split prefix, with the first characters of its children's
+    /// files.
+    kids: Vec<(String, String)>,
 }
 
+/// What a row takes in its shard, about (for packing shards).
+fn row_bytes(term: &str, list: &[(u32, u8)], layout: Layout) -> usize {
+    let members = match list.len() {
+        n if n <= HEAD => 0,
+        n => Some(members_len(n, layout.docs))
+            .filter(|&m| m <= INLINE)
+            .unwrap_or(24),
+    };
+    term.len() + 12 + list.len().min(HEAD) * (layout.width + 1) + members
+}
+
+/// Writes the terms under prefix `k` (sorted; a group's first character,
+/// or a longer prefix too big for one file): when `k` is two characters
+/// or more, its own file has the terms equal to `k` and a row `k*` for
+/// every term under it; the rest is cut by the next character into
+/// children, and consecutive children are packed into files of at most
+/// [`SPLIT_BYTES`], each named by `k` and its first child's character. A
+/// child bigger than that is split the same way. So a query's word is in
+/// one file, found from the manifest, and files are neither huge nor
+/// many.
 fn split_files(k: &str, terms: &Terms, layout: Layout, made: &mut GroupFiles) {
-    let bytes: usize = terms
-        .iter()
-        .map(|(t, l)| {
-            let members = match l.len() {
-                n if n <= HEAD => 0,
-                n => Some(members_len(n, layout.docs))
-                    .filter(|&m| m <= INLINE)
-                    .unwrap_or(24),
-            };
-            t.len() + 12 + l.len().min(HEAD) * (layout.width + 1) + members
-        })
-        .sum();
     let len = k.chars().count();
-    if bytes <= SPLIT_BYTES || terms.len() <= 1 {
-        let rows: Vec<(&str, &[(u32, u8)])> =
-            terms.iter().map(|(t, l)| (&***t, l.as_slice())).collect();
-        shard(k, &rows, layout, made);
-        return;
-    }
     // Terms are sorted, so those sharing a longer prefix are contiguous;
     // the terms no longer than the key come first.
     let own = terms.partition_point(|(t, _)| t.chars().count() <= len);
-    let star = union(terms, layout.docs);
-    let star_name = format!("{k}*");
-    let mut rows: Vec<(&str, &[(u32, u8)])> = terms[..own]
-        .iter()
-        .map(|(t, l)| (&***t, l.as_slice()))
-        .collect();
-    rows.push((&star_name, &star));
-    shard(k, &rows, layout, made);
-    let mut start = own;
-    while start < terms.len() {
-        let sub = prefix(terms[start].0, len + 1);
-        let end = start + terms[start..].partition_point(|(t, _)| t.starts_with(sub));
-        split_files(sub, &terms[start..end], layout, made);
-        start = end;
+    if len >= 2 {
+        let star = union(terms, layout.docs);
+        let star_name = format!("{k}*");
+        let mut rows: Vec<(&str, &[(u32, u8)])> = terms[..own]
+            .iter()
+            .map(|(t, l)| (&***t, l.as_slice()))
+            .collect();
+        rows.push((&star_name, &star));
+        shard(k, &rows, layout, made);
     }
+    let mut starts = String::new();
+    // The range of children being packed: its first term, bytes, and
+    // first character.
+    let mut range: Option<(usize, usize, char)> = None;
+    let flush = |range: &mut Option<(usize, usize, char)>,
+                 end: usize,
+                 starts: &mut String,
+                 made: &mut GroupFiles| {
+        if let Some((from, _, c)) = range.take() {
+            let rows: Vec<(&str, &[(u32, u8)])> = terms[from..end]
+                .iter()
+                .map(|(t, l)| (&***t, l.as_slice()))
+                .collect();
+            shard(&format!("{k}{c}"), &rows, layout, made);
+            starts.push(c);
+        }
+    };
+    let mut i = own;
+    while i < terms.len() {
+        let sub = prefix(terms[i].0, len + 1);
+        let c = sub.chars().last().unwrap_or_default();
+        let end = i + terms[i..].partition_point(|(t, _)| t.starts_with(sub));
+        let size: usize = terms[i..end]
+            .iter()
+            .map(|(t, l)| row_bytes(t, l, layout))
+            .sum();
+        if size > SPLIT_BYTES && end - i > 1 {
+            flush(&mut range, i, &mut starts, made);
+            starts.push(c);
+            split_files(sub, &terms[i..end], layout, made);
+        } else {
+            if range.is_some_and(|(_, bytes, _)| bytes + size > SPLIT_BYTES) {
+                flush(&mut range, i, &mut starts, made);
+            }
+            let r = range.get_or_insert((i, 0, c));
+            r.1 += size;
+        }
+        i = end;
+    }
+    flush(&mut range, terms.len(), &mut starts, made);
+    made.kids.push((k.to_string(), starts));
 }
 
 /// Per doc, its best score among `terms`: the postings of "any word
@@ -774,7 +806,6 @@ fn shard(key: &str, rows: &[(&str, &[(u32, u8)])], layout: Layout, made: &mut Gr
     }
     s.push_str("]}");
     made.files.push(output(shard_path(key), gzip(s.as_bytes())));
-    made.keys.push(key.to_string());
 }
 
 /// Where the membership file of row `term` goes: named by a hash, as a
@@ -983,8 +1014,8 @@ mod tests {
 
     #[test]
     fn keys_and_file_names() {
-        assert_eq!(key("diffusion"), "di");
-        assert_eq!(key("αβγ"), "αβ");
+        assert_eq!(key("diffusion"), "d");
+        assert_eq!(key("αβγ"), "α");
         assert_eq!(prefix("αβγ", 3), "αβγ");
         assert_eq!(key_file("di"), "wdi");
         assert_eq!(key_file("con"), "wcon");

@@ -3,17 +3,16 @@
 //
 // Index format v2 (src/search/mod.rs writes it and explains the design):
 //   search/index.json   {"v":2,"n":docs,"w":digits per doc id,"h":head size,
-//                        "f":docs per fragment,"k":{parent:last chars}}:
-//                        fetched first. "k" lists the keys that have a
-//                        shard, each as its last character under the rest
-//                        ({"c":"ao","co":"mn"}: ca, co, com, con); a key
-//                        with keys under it is split.
-//   search/t/<file>.json.gz {"v":2,"t":[[term,df,head,membership?],...]}: the
-//                        terms whose key is the shortest prefix of two code
-//                        points or more that is not in "split"; file = "w" +
-//                        the key if it is [a-z0-9]+, else "u" + its UTF-8
-//                        bytes in hex. The file of a split key k also has a
-//                        row "k*": every word that begins with k.
+//                        "f":docs per fragment,"k":{prefix:starts}}:
+//                        fetched first. "k": for every split prefix, the
+//                        first characters of its children's files, each
+//                        file holding the terms from its start to the next
+//                        ({"c":"aho","co":"amr"}: files ca, ch, co (the
+//                        terms "co" and a row "co*"), coa, com, cor).
+//   search/t/<file>.json.gz {"v":2,"t":[[term,df,head,membership?],...]}:
+//                        file = "w" + the key if it is [a-z0-9]+, else "u"
+//                        + its UTF-8 bytes in hex. The own file of a split
+//                        prefix k has a row "k*": every word beginning so.
 //                        head: the row's best "h" docs, best first: the doc
 //                        id in "w" base64url digits (most significant first),
 //                        then the score in one (16 * class + strength; class
@@ -114,23 +113,48 @@
   }
 
   /**
-   * The keys of the shards that can hold the terms matching query token
-   * `q`, among `keys` (those that have a shard): the one of its key (its
-   * shortest prefix of two code points or more that is not split; when `q`
-   * is itself split, that file's "q*" row stands for every longer word),
-   * and the split prefixes that are terms `q` may extend by up to two code
-   * points ("models" finds "model").
+   * The key of the shard that holds the terms beginning with `q` (see
+   * index.json's "k" above): down the split prefixes by `q`'s next
+   * character, to the file of the last child that starts at or before it;
+   * a split prefix equal to `q` has a file of its own. Null: no term
+   * begins so.
    */
-  function shardKeys(q, split, keys) {
+  function route(q, kids) {
     const chars = Array.from(q);
-    let n = Math.min(2, chars.length);
-    while (n < chars.length && split.has(chars.slice(0, n).join(""))) n++;
-    const out = [chars.slice(0, n).join("")];
-    for (let m = Math.max(3, chars.length - 2); m < n; m++) {
-      out.push(chars.slice(0, m).join(""));
+    let key = chars[0] || "";
+    for (let i = 1; ; i++) {
+      const starts = kids.get(key);
+      if (starts === undefined) return null;
+      if (i >= chars.length) return i >= 2 ? key : null;
+      const c = chars[i].codePointAt(0);
+      let start = null;
+      for (const s of starts) {
+        if (s.codePointAt(0) <= c) start = s;
+        else break;
+      }
+      if (start === null) return null;
+      const child = key + start;
+      if (start !== chars[i] || !kids.has(child)) return child;
+      key = child;
     }
-    // Only shards that exist: a 404 is noise in the console and the logs.
-    return out.filter((k) => keys.has(k));
+  }
+
+  /**
+   * The keys of the shards that can hold the terms matching query token
+   * `q`: the one of `q` itself, and those of the words it is the plural
+   * of ("models" finds "model").
+   */
+  function shardKeys(q, kids) {
+    const out = [];
+    const stems = [q];
+    if (q.endsWith("s")) stems.push(q.slice(0, -1));
+    if (q.endsWith("es")) stems.push(q.slice(0, -2));
+    for (const stem of stems) {
+      if (stem !== q && codePoints(stem) < 3) continue;
+      const key = route(stem, kids);
+      if (key !== null && !out.includes(key)) out.push(key);
+    }
+    return out;
   }
 
   const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -585,14 +609,13 @@
       const n = Number(head.n) || 0;
       const width = Number(head.w) || 1;
       docsPerF = Number(head.f) || docsPerF;
-      const keys = new Set();
-      const split = new Set();
-      const kids = head.k && typeof head.k === "object" ? head.k : {};
-      for (const [parent, last] of Object.entries(kids)) {
-        if (codePoints(parent) >= 2) split.add(parent);
-        for (const c of String(last)) keys.add(parent + c);
-      }
-      const entries = tokens.map((q) => shardKeys(q, split, keys).map((k) => shard(keyFile(k))));
+      const kids = new Map(
+        Object.entries(head.k && typeof head.k === "object" ? head.k : {}).map(([k, v]) => [
+          k,
+          Array.from(String(v)),
+        ])
+      );
+      const entries = tokens.map((q) => shardKeys(q, kids).map((k) => shard(keyFile(k))));
       if (entries.flat().some((e) => !e.settled)) setStatus("Searching…");
       const shards = await Promise.all(entries.map((list) => Promise.all(list.map((e) => e.promise))));
       if (current !== run) return;
