@@ -317,7 +317,7 @@ async fn search_ranks_as_the_readme_says() {
             ),
         ),
     ];
-    // More papers with "common" than a head holds (128).
+    // More papers with "common" than a head holds (64).
     for i in 0..150 {
         files.push((
             format!("filler-{i:03}.md"),

@@ -16,10 +16,10 @@
 //! Not borrowed: Pagefind's full postings per word, which for a word in
 //! most of 100,000 papers alone pass the budget.
 //!
-//! - `search/index.json`: the number of docs, how doc ids are written,
+//! - `search/index.json.gz`: the number of docs, how doc ids are written,
 //!   the head size, the docs per fragment, and which keys have a shard
 //!   (so which are split: those with longer keys under them); fetched
-//!   first, a few KB.
+//!   first, 10 KB at 100,000 papers.
 //! - `search/t/<file>.json.gz` ([`key_file`] names it): the terms whose key
 //!   is their shortest prefix of two characters or more that is not split
 //!   (a key is split when its rows pass [`SPLIT_BYTES`]), one row each:
@@ -36,7 +36,7 @@
 //!   and the snippet text (the first 1,000 bytes of abstract and notes)
 //!   of docs `8n..8n+7`.
 //!
-//! Every file but the manifest is gzipped ([`gzip`]); `search.js`
+//! Every file is gzipped ([`gzip`]); `search.js`
 //! gunzips it (or reads it as it is, if the host already decoded it).
 //!
 //! The reader's side is `search.js`, written next to the index; it ranks
@@ -278,7 +278,7 @@ fn part(key: &str) -> usize {
 /// Postings a term's row keeps in its shard: its best docs, by score.
 /// A longer list's full set of docs is in a membership file, fetched
 /// only when a query needs it (see the module docs).
-const HEAD: usize = 128;
+const HEAD: usize = 64;
 
 /// A shard whose rows would take more bytes than this is split by longer
 /// prefixes, so no query downloads the rows of every word that starts
@@ -552,7 +552,10 @@ impl Index {
             "f": FRAGMENT,
             "k": kids,
         });
-        output("search/index.json".into(), body.to_string().into_bytes())
+        output(
+            "search/index.json.gz".into(),
+            gzip(body.to_string().as_bytes()),
+        )
     }
 
     /// What the results show of docs `FRAGMENT * chunk ..`: per doc, title,
@@ -615,7 +618,7 @@ const VERSION: u32 = 2;
 const FRAGMENT: usize = 8;
 const TEXT_LIMIT: usize = 1000;
 
-/// `bytes` gzipped, for every file of the index but the manifest: less to
+/// `bytes` gzipped, for every file of the index: less to
 /// store and to download, whether or not the host compresses (fragments
 /// are mostly English text, which shrinks about threefold; a membership
 /// bitmap's base64 by a quarter or more). Deterministic (no time or name

@@ -2,7 +2,7 @@
 // under <base>search/ and shows ranked results on the search page.
 //
 // Index format v2 (src/search/mod.rs writes it and explains the design):
-//   search/index.json   {"v":2,"n":docs,"w":digits per doc id,"h":head size,
+//   search/index.json.gz {"v":2,"n":docs,"w":digits per doc id,"h":head size,
 //                        "f":docs per fragment,"k":{prefix:starts}}:
 //                        fetched first. "k": for every split prefix, the
 //                        first characters of its children's files, each
@@ -25,7 +25,7 @@
 //   search/f/<doc/f>.json.gz {"v":2,"d":[[title,path,authors,date,
 //                        [[theme,path],...],text],...]}
 //
-// Every file but index.json is gzipped (readJson gunzips it).
+// Every file is gzipped (readJson gunzips it).
 //
 // Ranking (the README's rule): papers with every query word first; then by
 // where each word is (title, authors, themes and tags, text), a whole word
@@ -47,7 +47,7 @@
   const DEBOUNCE_MS = 150;
   const SNIPPET_WORDS = 30;
   const SNIPPET_BEFORE = 10;
-  // Docs per fragment file: index.json says.
+  // Docs per fragment file: index.json.gz says.
   let docsPerF = 8;
 
   const stopWords = new Set(STOP);
@@ -114,7 +114,7 @@
 
   /**
    * The key of the shard that holds the terms beginning with `q` (see
-   * index.json's "k" above): down the split prefixes by `q`'s next
+   * index.json.gz's "k" above): down the split prefixes by `q`'s next
    * character, to the file of the last child that starts at or before it;
    * a split prefix equal to `q` has a file of its own. Null: no term
    * begins so.
@@ -250,7 +250,7 @@
     return entry;
   }
 
-  const manifest = () => load("search/index.json");
+  const manifest = () => load("search/index.json.gz");
   const shard = (file) => load(`search/t/${file}.json.gz`);
   const fragment = (doc) => load(`search/f/${Math.floor(doc / docsPerF)}.json.gz`);
 
