@@ -622,12 +622,14 @@ const TEXT_LIMIT: usize = 1000;
 /// store and to download, whether or not the host compresses (fragments
 /// are mostly English text, which shrinks about threefold; a membership
 /// bitmap's base64 by a quarter or more). Deterministic (no time or name
-/// in the header).
+/// in the header). The fastest level: at 100,000 papers level 6 saved 7%
+/// of the bytes (91 to 85 KB for the costliest query measured) but made
+/// the search stage of a 10,000-paper build about 60% slower.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
     let mut encoder = flate2::GzBuilder::new().write(
         Vec::with_capacity(bytes.len() / 2),
-        flate2::Compression::new(6),
+        flate2::Compression::new(1),
     );
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(bytes);
