@@ -15,6 +15,11 @@
 #   --keep        keep the generated corpora and outputs (printed at the end)
 #   --smoke       200 papers, one run each, debug build, no Hugo, no cargo
 #                 bench; fails when a build fails or pages are missing
+#   --search-bytes  also measure what one search query downloads, in
+#                 headless Chromium (examples/search_bytes.rs), for a set
+#                 of queries (1-3 letter prefixes, words, several words),
+#                 files as stored and served gzipped; and the bytes and
+#                 files of the search index
 #
 # The report (a Markdown table, the machine, and the bytes and files of
 # each part of each size's output, from scripts/output-size.sh) goes to
@@ -25,7 +30,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke=false hugo=false keep=false edit=true fixed_runs="" edit_max=10000
+smoke=false hugo=false keep=false edit=true fixed_runs="" edit_max=10000 search_bytes=false
 sizes=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +38,7 @@ while [ $# -gt 0 ]; do
     --hugo) hugo=true ;;
     --keep) keep=true ;;
     --no-edit) edit=false ;;
+    --search-bytes) search_bytes=true ;;
     --runs) fixed_runs=$2; shift ;;
     --edit-max) edit_max=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -90,7 +96,9 @@ fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building sheaf and the corpus generator ($profile profile)"
-cargo build --profile "$profile" --quiet --bin sheaf --example gen_corpus
+examples=(--example gen_corpus)
+$search_bytes && examples+=(--example search_bytes)
+cargo build --profile "$profile" --quiet --bin sheaf "${examples[@]}"
 TARGET=$(cargo metadata --format-version 1 --no-deps \
   | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin=$TARGET/$([ "$profile" = dev ] && echo debug || echo release)
@@ -106,6 +114,11 @@ cleanup() {
 trap cleanup EXIT
 
 rows=()    # table rows, printed at the end
+searches=() # search download reports, printed at the end
+# Queries for --search-bytes: prefixes of one to three letters, words,
+# and several words, as a reader types them.
+SEARCH_QUERIES=("l" "le" "lea" "tra" "mo" "diffusion" "model" "reinforcement lear"
+  "gaussian splatting" "low-rank adaptation" "efficient model training" "kv cache")
 ratios=()  # sheaf/Hugo rows
 parts=()   # bytes and files per part of each size's output
 
@@ -208,6 +221,16 @@ for size in "${sizes[@]}"; do
     ratios+=("| $size | $sheaf_full s | $hugo_full s | $(awk -v a="$sheaf_full" -v b="$hugo_full" 'BEGIN {printf "%.2f", a / b}') |")
   fi
 
+  if $search_bytes; then
+    log "search downloads at $size papers (examples/search_bytes.rs)"
+    sfiles=$(find "$last_out/search" -type f | wc -l)
+    sbytes=$(du -sb "$last_out/search" | cut -f1)
+    searches+=("### $size papers: search index $(awk -v b="$sbytes" 'BEGIN {printf "%.1f MB", b / 1e6}') in $sfiles files")
+    for mode in "" --gzip; do
+      searches+=("" "$("$bin/examples/search_bytes" --site "$last_out" $mode "${SEARCH_QUERIES[@]}")")
+    done
+  fi
+
   # Free the disk for the next size: 100,000 papers and their outputs take
   # over 10 GB.
   $keep || rm -rf "$site" "$hsite" "$WORK/out"
@@ -246,6 +269,12 @@ echo "| papers | tool | measurement | median | min | max | peak MB |"
 echo "| ---: | --- | --- | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
 printf '%s\n' "${parts[@]}"
+if [ ${#searches[@]} -gt 0 ]; then
+  echo
+  echo "Bytes one search query downloads (everything fetched between submitting it and the results standing; headless Chromium):"
+  echo
+  printf '%s\n' "${searches[@]}"
+fi
 if [ ${#ratios[@]} -gt 0 ]; then
   echo
   echo "| papers | sheaf full build, no cache | Hugo full build | sheaf / Hugo |"

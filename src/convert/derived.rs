@@ -29,7 +29,7 @@ pub struct Derived {
     /// Term counts of title and abstract, for related papers.
     pub(crate) terms: crate::convert::related::TermCounts,
     /// Scored words of every searchable field, for the search index.
-    pub(crate) search: crate::produce::search::DocTerms,
+    pub(crate) search: crate::convert::terms::DocTerms,
 }
 
 /// The fields of an entry that [`Derived`] is made from, and only those:
@@ -157,7 +157,7 @@ impl Derived {
                 .chain(catch_all)
                 .chain(tags.iter().map(|(_, name)| name.as_str()))
                 .collect();
-            crate::produce::search::doc_terms(&crate::produce::search::Fields {
+            crate::convert::terms::doc_terms(&crate::convert::terms::Fields {
                 title: e.title,
                 authors: e.authors,
                 labels: &labels,
@@ -165,7 +165,7 @@ impl Derived {
                 notes_text: &notes_text,
             })
         } else {
-            crate::produce::search::DocTerms::default()
+            crate::convert::terms::DocTerms::default()
         };
         // Kept for every paper between rebuilds: no spare capacity.
         let tight = |mut s: String| {

@@ -1,3 +1,4 @@
 pub(crate) mod derived;
 pub mod markdown;
 pub(crate) mod related;
+pub(crate) mod terms;

@@ -553,7 +553,7 @@ fn the_built_in_theme_builds_what_a_copy_builds() {
         snapshot(&builtin.join("public")),
         snapshot(&ejected.join("public")),
     );
-    assert!(a.len() > 100);
+    assert!(a.len() > 50); // Pages, feeds, the search index (about 70 files).
     assert!(
         a == b,
         "the built-in theme and its copy build different sites"

@@ -8,16 +8,14 @@
 //! fails under CI (which installs them in .ci/run) and is skipped, loudly,
 //! elsewhere.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use crate::common::browser::*;
+use crate::common::hostile;
+use crate::common::static_server::StaticServer;
 use crate::common::*;
 
 /// The path of the bundled config's `base_url`, where the site is served.
@@ -31,6 +29,13 @@ const HOSTILE_TITLE: &str = "Robust parsing of <img src=x onerror=alert(1)> tags
 /// that became markup would call alert.
 const TRAP_ALERTS: &str = r#"window.__alerted = false;
 window.alert = () => { window.__alerted = true; };"#;
+
+/// Runs in every document before the page's own scripts: every dialog
+/// call is recorded (the hostile cases call them, or set `window.pwned`).
+const TRAP_ALL: &str = r#"window.__calls = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = (...args) => { window.__calls.push(name + '(' + args.join(',') + ')'); };
+}"#;
 
 /// What the search page shows, read in one go.
 const READ_RESULTS: &str = r#"
@@ -46,8 +51,10 @@ return {
   status: status ? status.textContent : '',
   input: input ? input.value : '',
   href: location.href,
-  images: r.querySelectorAll('img, script, iframe').length,
+  images: r.querySelectorAll('img, script, iframe, svg, math, b, style').length,
   alerted: window.__alerted === true,
+  calls: Array.isArray(window.__calls) ? window.__calls : null,
+  pwned: window.pwned !== undefined,
   results: items.map(li => {
     const a = li.querySelector('a');
     const snippet = li.querySelector('.snippet');
@@ -57,6 +64,7 @@ return {
       title_marks: a ? Array.from(a.querySelectorAll('mark'), m => m.textContent) : [],
       snippet: snippet ? snippet.textContent : '',
       snippet_marks: snippet ? Array.from(snippet.querySelectorAll('mark'), m => m.textContent) : [],
+      themes: Array.from(li.querySelectorAll('.card-themes a'), a => [a.textContent, a.href]),
     };
   }),
 };"#;
@@ -169,7 +177,7 @@ async fn search_page_finds_highlights_and_escapes() {
         .collect();
     assert_eq!(
         shards,
-        [&format!("{BASE_PATH}search/t/wke.json")],
+        [&format!("{BASE_PATH}search/t/wke.json.gz")],
         "requests: {requested:#?}"
     );
     assert!(
@@ -241,6 +249,260 @@ async fn search_page_finds_highlights_and_escapes() {
     client.close().await.unwrap();
 }
 
+/// The README's ranking rule and the cases of issue #22, and a word in
+/// more papers than a row's head holds: its count, its best papers first,
+/// and (with a second word) its membership file.
+#[tokio::test]
+async fn search_ranks_as_the_readme_says() {
+    if !browser_installed("the search browser test") {
+        return;
+    }
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "rl.md".into(),
+            paper(
+                "Reinforcement learning from human feedback",
+                &["Ada Lovelace"],
+                "We train policies with rewards learned from preferences.",
+            ),
+        ),
+        (
+            "learner.md".into(),
+            paper(
+                "A meta-learner for few-shot tasks",
+                &["Alan Turing"],
+                "The learner adapts quickly to new tasks.",
+            ),
+        ),
+        (
+            // Issue #22: this one ranked first for "reinforcement lear",
+            // its rare "learner" outweighing the common "learning".
+            "learner-rl.md".into(),
+            paper(
+                "A learner that plans",
+                &["Edsger Dijkstra"],
+                "Planning with reinforcement signals.",
+            ),
+        ),
+        (
+            "mention.md".into(),
+            paper(
+                "Curriculum design",
+                &["Grace Hopper"],
+                "Curricula for reinforcement learning agents, and learning rates.",
+            ),
+        ),
+        (
+            "peft.md".into(),
+            paper(
+                "Parameter-efficient fine-tuning",
+                &["Emmy Noether"],
+                "LoRA, LoRA and LoRA again: LoRA, LoRA, LoRA, LoRA, LoRA, LoRA and LoRA.",
+            ),
+        ),
+        (
+            "lora.md".into(),
+            paper(
+                "LoRA: low-rank adaptation of large language models",
+                &["Kurt Gödel"],
+                "We freeze the weights and train rank decompositions, in an abstract about \
+                 adapters, transformers, language models and their many layers.",
+            ),
+        ),
+    ];
+    // More papers with "common" than a head holds (64).
+    for i in 0..150 {
+        files.push((
+            format!("filler-{i:03}.md"),
+            paper(
+                &format!("Filler paper {i}"),
+                &["Nobody"],
+                "A common word in filler text about learning.",
+            ),
+        ));
+    }
+    for i in 0..2 {
+        files.push((
+            format!("ground-{i}.md"),
+            paper(&format!("Common ground {i}"), &["Nobody"], "Nothing else."),
+        ));
+    }
+    let site = TestSite::with_owned_papers(&files);
+    site.build().expect("building the test site");
+    let server = StaticServer::start(site.out(), BASE_PATH);
+    let base = server.base.clone();
+    let browser = Browser::start().await;
+    let client = browser.client.clone();
+    browser.on_new_document(TRAP_ALERTS).await;
+    let hrefs = |page: &Value| -> Vec<String> {
+        page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["href"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(&base)
+                    .to_string()
+            })
+            .collect()
+    };
+
+    client
+        .goto(&format!("{base}search/?q=reinforcement+lear"))
+        .await
+        .expect("opening the search page");
+    let page = wait_for(&client, "reinforcement lear", &server).await;
+    let found = hrefs(&page);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("papers/rl/"),
+        "{page:#}"
+    );
+    // Every word before some: "learner" alone (a meta-learner, the
+    // fillers' "learning") is not listed while papers have both.
+    assert_eq!(
+        found,
+        ["papers/rl/", "papers/learner-rl/", "papers/mention/"],
+        "{page:#}"
+    );
+    let first = &page["results"][0];
+    assert_eq!(
+        first["title_marks"],
+        serde_json::json!(["Reinforcement", "learning"]),
+        "{page:#}"
+    );
+    // The snippet shows the words that matched, marked.
+    let mention = &page["results"][2];
+    assert_eq!(
+        mention["snippet_marks"],
+        serde_json::json!(["reinforcement", "learning", "learning"]),
+        "{page:#}"
+    );
+    // Themes are links, to pages of the site.
+    for result in page["results"].as_array().unwrap() {
+        let themes = result["themes"].as_array().unwrap();
+        assert!(!themes.is_empty(), "{page:#}");
+        for theme in themes {
+            let href = theme[1].as_str().unwrap();
+            assert!(href.starts_with(&format!("{base}themes/")), "{page:#}");
+            let path = href.trim_start_matches(&base);
+            assert!(site.out().join(path).join("index.html").is_file(), "{href}");
+        }
+    }
+
+    let input = client
+        .find(Locator::Id("search-q"))
+        .await
+        .expect("the search box");
+    for (query, expected) in [
+        ("lora", vec!["papers/lora/", "papers/peft/"]),
+        ("ground", vec!["papers/ground-0/", "papers/ground-1/"]),
+    ] {
+        input.clear().await.unwrap();
+        input.send_keys(query).await.unwrap();
+        let page = wait_for(&client, query, &server).await;
+        assert_eq!(hrefs(&page), expected, "{query}: {page:#}");
+    }
+
+    // One word in 152 papers, more than a head holds: the count is
+    // exact, and the titles come first.
+    input.clear().await.unwrap();
+    input.send_keys("common").await.unwrap();
+    let page = wait_for(&client, "common", &server).await;
+    assert!(
+        page["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("152 papers match"),
+        "{page:#}"
+    );
+    let mut best: Vec<String> = hrefs(&page)[..2].to_vec();
+    best.sort();
+    assert_eq!(best, ["papers/ground-0/", "papers/ground-1/"], "{page:#}");
+    assert_eq!(page["results"].as_array().unwrap().len(), 10, "{page:#}");
+
+    // Two words: which papers have both needs every paper of "common"
+    // (its membership list), not only its head.
+    input.clear().await.unwrap();
+    input.send_keys("common filler").await.unwrap();
+    let page = wait_for(&client, "common filler", &server).await;
+    assert!(
+        page["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("150 papers match"),
+        "{page:#}"
+    );
+    assert!(
+        hrefs(&page).iter().all(|h| h.starts_with("papers/filler-")),
+        "{page:#}"
+    );
+    assert_eq!(page["alerted"], false);
+    client.close().await.unwrap();
+}
+
+/// Every hostile case (`tests/common/hostile.rs`) shown as a search
+/// result: nothing it holds becomes markup or runs.
+#[tokio::test]
+async fn search_results_of_hostile_papers_run_nothing() {
+    if !browser_installed("the search browser test") {
+        return;
+    }
+    let site = hostile::hostile_site();
+    let server = StaticServer::start(site.out(), BASE_PATH);
+    let base = server.base.clone();
+    let browser = Browser::start().await;
+    let client = browser.client.clone();
+    browser.on_new_document(TRAP_ALL).await;
+    // Words of every hostile title, author and abstract.
+    let queries = [
+        "script alert",
+        "onerror",
+        "quotes",
+        "brien",
+        "payload",
+        "braces backslash",
+        "cdata",
+        "tab nel",
+        "img src",
+        "tex",
+    ];
+    for query in queries {
+        client
+            .goto(&format!("{base}search/?q={}", query.replace(' ', "+")))
+            .await
+            .expect("opening the search page");
+        let page = wait_for(&client, query, &server).await;
+        assert!(
+            !page["results"].as_array().unwrap().is_empty(),
+            "{query} finds nothing: {page:#}"
+        );
+        assert_eq!(
+            page["images"], 0,
+            "{query}: markup in the results: {page:#}"
+        );
+        assert_eq!(page["calls"], serde_json::json!([]), "{query}: {page:#}");
+        assert_eq!(page["pwned"], false, "{query}: {page:#}");
+    }
+    // The trap sees a payload that runs.
+    client
+        .execute(
+            "document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=alert(1)>')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let calls = client
+        .execute("return window.__calls", vec![])
+        .await
+        .unwrap();
+    assert_eq!(calls, serde_json::json!(["alert(1)"]));
+    client.close().await.unwrap();
+}
+
 /// An entry with a title, authors and an abstract, and no notes.
 fn paper(title: &str, authors: &[&str], abstract_text: &str) -> String {
     let authors: Vec<String> = authors.iter().map(|a| format!("{a:?}")).collect();
@@ -268,96 +530,5 @@ async fn wait_for(client: &Client, query: &str, server: &StaticServer) -> Value 
             );
         }
         tokio::time::sleep(POLL).await;
-    }
-}
-
-/// The built site, served from disk under `prefix` on 127.0.0.1 as a
-/// static host would: `dir/` is `dir/index.html`, anything else is a file
-/// or a 404. Keeps the path of every request.
-struct StaticServer {
-    base: String,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl StaticServer {
-    fn start(root: PathBuf, prefix: &'static str) -> StaticServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
-        // Lives as long as the test process: the thread blocks in accept.
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                let root = root.clone();
-                let log = log.clone();
-                std::thread::spawn(move || {
-                    let _ = answer(stream, &root, prefix, &log);
-                });
-            }
-        });
-        StaticServer {
-            base: format!("http://127.0.0.1:{port}{prefix}"),
-            requests,
-        }
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-fn answer(
-    mut stream: TcpStream,
-    root: &Path,
-    prefix: &str,
-    log: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-    }
-    let target = request.split_whitespace().nth(1).unwrap_or("/");
-    let path = target.split(['?', '#']).next().unwrap_or_default();
-    log.lock().unwrap().push(path.to_string());
-    let file = path
-        .strip_prefix(prefix)
-        .filter(|rest| !rest.split('/').any(|part| part.starts_with('.')))
-        .map(|rest| {
-            let file = root.join(rest);
-            if rest.is_empty() || rest.ends_with('/') {
-                file.join("index.html")
-            } else {
-                file
-            }
-        });
-    let found = file.and_then(|file| Some((std::fs::read(&file).ok()?, content_type(&file))));
-    let (status, body, kind) = match found {
-        Some((body, kind)) => ("200 OK", body, kind),
-        None => ("404 Not Found", b"Not found\n".to_vec(), "text/plain"),
-    };
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(&body)?;
-    stream.flush()
-}
-
-fn content_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|e| e.to_str()) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("json") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("xml") => "application/xml",
-        _ => "application/octet-stream",
     }
 }

@@ -1,29 +1,48 @@
 //! Full-text search that runs in the reader's browser, with no server.
 //!
-//! At build time every paper becomes a list of weighted terms
+//! At build time every paper becomes a list of scored terms
 //! ([`doc_terms`], computed once per entry with the rest of
-//! `model::Derived`). [`Index`] groups them into an inverted index split
-//! into small JSON files, so the browser fetches only what a query needs:
+//! `model::Derived`): a score is `16 * class + strength`, the class of the
+//! best field the word is in (title 3, authors 2, themes and tags 1,
+//! abstract and notes 0) and a BM25-like strength (1..=15) over all
+//! fields, normalised by a fixed reference length rather than the corpus
+//! average, so a paper's scores depend on that paper alone and an edit
+//! rewrites only the files its terms fall in.
 //!
-//! - `search/index.json`: the number of docs, the docs per chunk, which
-//!   keys are split and which keys have a shard (a few KB at 10,000
-//!   papers); fetched first.
-//! - `search/t/<file>.json` ([`key_file`] names it): the terms whose key
-//!   is their shortest prefix of
-//!   two characters or more that is not split, each with its postings
-//!   (doc gaps and scores, compactly encoded: [`encode_postings`]). A key
-//!   is split when its postings would make a big file.
-//! - `search/d/<n>.json`: title, path, authors, date and themes of docs
-//!   `64n..64n+63`, for the result list;
-//! - `search/x/<n>.json`: the plain text of docs `8n..8n+7`, for
-//!   highlighted snippets.
+//! [`Index`] writes an inverted index in small files, so the browser
+//! fetches only what a query needs (a budget of 100 KB per query at
+//! 100,000 papers; README, "Search"). Borrowed from Pagefind: index
+//! fragments by the query's terms, one small file per displayed result.
+//! Not borrowed: Pagefind's full postings per word, which for a word in
+//! most of 100,000 papers alone pass the budget.
 //!
-//! Scores are BM25F-like with field weights (title over authors over
-//! themes and tags over abstract and notes), normalised by a fixed
-//! reference length rather than the corpus average, so a paper's scores
-//! depend on that paper alone and an edit rewrites only the shards its
-//! terms fall in. The reader's side is `search.js`, written next to the
-//! index; it must tokenize exactly like `tokens` (and `doc_terms`).
+//! - `search/index.json.gz`: the number of docs, how doc ids are written,
+//!   the head size, the docs per fragment, and which keys have a shard
+//!   (so which are split: those with longer keys under them); fetched
+//!   first, 10 KB at 100,000 papers.
+//! - `search/t/<file>.json.gz` ([`key_file`] names it): the terms whose key
+//!   is their shortest prefix of two characters or more that is not split
+//!   (a key is split when its rows pass [`SPLIT_BYTES`]), one row each:
+//!   the number of docs and the *head*, the [`HEAD`] best postings, score
+//!   first; the file of a split key also has a row `key*` for every word
+//!   under it, so a short prefix fetches one file. A one-word query is
+//!   ranked from the heads alone while they hold enough results that no
+//!   other paper can outscore.
+//! - `search/m/<hash>.json.gz`: every doc of a row longer than its head (a
+//!   bitmap or doc gaps, whichever is shorter; a short list is in the row
+//!   itself), fetched only to tell which papers have every word of a
+//!   query, or past the heads.
+//! - `search/f/<n>.json.gz`: title, path, authors, date, themes (linked)
+//!   and the snippet text (the first 1,000 bytes of abstract and notes)
+//!   of docs `8n..8n+7`.
+//!
+//! Every file is gzipped ([`gzip`]); `search.js`
+//! gunzips it (or reads it as it is, if the host already decoded it).
+//!
+//! The reader's side is `search.js`, written next to the index; it ranks
+//! (papers with every word first, then by the tier of each word: its
+//! class, and a whole word above a word it begins; then strength times
+//! rarity) and must tokenize exactly like `tokens`.
 //!
 //! Why not Pagefind or elasticlunr: Pagefind's indexer took 2.8 s for
 //! 10,000 short records on 2 cores (the whole build's budget), and
@@ -34,7 +53,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::base::artifact::{Depends, Output};
 use crate::base::display::{authors_short, display_date};
@@ -56,164 +74,10 @@ pub(crate) fn fixed_outputs(site: &Site) -> Vec<Output> {
     }]
 }
 
-/// Words too common to find anything with; `search.js` drops the same.
-/// Sorted, for a binary search (a unit test checks).
-pub(crate) const STOP: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "in",
-    "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "these", "this",
-    "to", "was", "we", "were", "which", "with",
-];
-
-/// Docs per chunk of the result list and of the snippet texts.
-const META_CHUNK: usize = 64;
-const TEXT_CHUNK: usize = 8;
-/// Snippet text kept per paper: enough for a window around most matches.
-const TEXT_LIMIT: usize = 2000;
-
-/// Field weights: a word in the title says more than one in the abstract.
-const TITLE: f32 = 4.0;
-const AUTHORS: f32 = 3.0;
-const LABELS: f32 = 2.0;
-const BODY: f32 = 1.0;
-/// BM25 constants; `REFERENCE` is a typical weighted paper length.
-const K1: f32 = 1.2;
-const B: f32 = 0.5;
-const REFERENCE: f32 = 320.0;
-
-/// The searchable fields of one paper.
-pub(crate) struct Fields<'a> {
-    pub(crate) title: &'a str,
-    pub(crate) authors: &'a [String],
-    /// Theme titles and tag names.
-    pub(crate) labels: &'a [&'a str],
-    pub(crate) abstract_text: &'a str,
-    pub(crate) notes_text: &'a str,
-}
-
-/// A paper's terms with their scores (1..=63), sorted by term. Kept for
-/// every paper between rebuilds, so stored compactly: the terms in one
-/// string, one per line, and the scores beside (a boxed string per term
-/// would cost several times the text at 100,000 papers).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct DocTerms {
-    terms: Box<str>,
-    scores: Box<[u8]>,
-}
-
-impl DocTerms {
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, u8)> {
-        self.terms
-            .split('\n')
-            .filter(|t| !t.is_empty())
-            .zip(self.scores.iter().copied())
-    }
-}
-
-/// The words of `text` as the index keeps them: compatibility-decomposed,
-/// without combining marks, lowercased, split at anything that is not a
-/// letter or digit, at least two characters, no stop words. `search.js`
-/// does the same to a query, in the same order.
-#[cfg(test)] // only the unit tests ask
-pub(crate) fn tokens(text: &str) -> Vec<String> {
-    words(&fold(text)).map(str::to_string).collect()
-}
-
-/// `text` decomposed, without combining marks, lowercased.
-fn fold(text: &str) -> String {
-    if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.nfkd()
-            .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-            .collect::<String>()
-            .to_lowercase()
-    }
-}
-
-/// The indexed words of a folded text.
-fn words(folded: &str) -> impl Iterator<Item = &str> {
-    // Most text is ASCII, where a byte test splits the same as the char
-    // test and is several times quicker (this runs on every abstract).
-    let ascii = folded.is_ascii();
-    folded
-        .split(move |c: char| {
-            if ascii {
-                !c.is_ascii_alphanumeric()
-            } else {
-                !c.is_alphanumeric()
-            }
-        })
-        .filter(|w| w.chars().nth(1).is_some() && !is_stop(w))
-}
-
-/// The longest stop word, in bytes: longer words need no lookup.
-const STOP_MAX_LEN: usize = 5;
-
-fn is_stop(word: &str) -> bool {
-    /// The stop words as integers, sorted: comparing integers is quicker
-    /// than comparing strings, and every word of every paper is looked up.
-    static PACKED: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
-        let mut packed: Vec<u64> = STOP.iter().map(|w| pack_prefix(w)).collect();
-        packed.sort_unstable();
-        packed
-    });
-    word.len() <= STOP_MAX_LEN && PACKED.binary_search(&pack_prefix(word)).is_ok()
-}
-
-/// Scores the terms of one paper.
-pub(crate) fn doc_terms(f: &Fields) -> DocTerms {
-    let mut fields: Vec<(String, f32)> = vec![(fold(f.title), TITLE)];
-    fields.extend(f.authors.iter().map(|a| (fold(a), AUTHORS)));
-    fields.extend(f.labels.iter().map(|l| (fold(l), LABELS)));
-    fields.push((fold(f.abstract_text), BODY));
-    fields.push((fold(f.notes_text), BODY));
-    let mut tf: ahash::AHashMap<&str, f32> = ahash::AHashMap::with_capacity(256);
-    let mut length = 0.0;
-    for (text, weight) in &fields {
-        for t in words(text) {
-            *tf.entry(t).or_default() += weight;
-            length += weight;
-        }
-    }
-    let norm = K1 * (1.0 - B + B * length / REFERENCE);
-    // Each term behind its first eight bytes as an integer: sorting
-    // compares integers, and strings only when those tie (the order is
-    // the strings' own, since words hold no NUL bytes).
-    let mut scored: Vec<(u64, &str, u8)> = tf
-        .into_iter()
-        .map(|(t, tf)| {
-            let s = tf * (K1 + 1.0) / (tf + norm);
-            let q = (s / (K1 + 1.0) * 63.0).round().clamp(1.0, 63.0) as u8;
-            (pack_prefix(t), t, q)
-        })
-        .collect();
-    scored.sort_unstable();
-    // Words never hold a line break (they are letters and digits).
-    let mut terms = String::with_capacity(scored.iter().map(|(_, t, _)| t.len() + 1).sum());
-    for (_, t, _) in &scored {
-        terms.push_str(t);
-        terms.push('\n');
-    }
-    DocTerms {
-        terms: terms.into_boxed_str(),
-        scores: scored.iter().map(|&(_, _, q)| q).collect(),
-    }
-}
-
-/// The first eight bytes of `word`, big-endian, zero-padded: integers in
-/// the order of the words, and equal only for equal words of at most
-/// eight bytes (words hold no NUL, so the padding cannot match a byte).
-fn pack_prefix(word: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = word.len().min(8);
-    bytes[..n].copy_from_slice(&word.as_bytes()[..n]);
-    u64::from_be_bytes(bytes)
-}
-
-/// The group a term belongs to: its first two characters. A group with
-/// many postings is written as one shard per three-character prefix.
+/// The group a term belongs to: its first character. A group's terms are
+/// written in shards of whole prefixes ([`split_files`]).
 fn key(term: &str) -> &str {
-    prefix(term, 2)
+    prefix(term, 1)
 }
 
 /// The first `n` characters of `s`.
@@ -253,10 +117,15 @@ fn part(key: &str) -> usize {
     (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize % PARTS
 }
 
-/// A group with more postings than this is split into three-character
-/// shards, so no query downloads the postings of every common word that
-/// starts with "co".
-const SPLIT: usize = 6000;
+/// Postings a term's row keeps in its shard: its best docs, by score.
+/// A longer list's full set of docs is in a membership file, fetched
+/// only when a query needs it (see the module docs).
+const HEAD: usize = 64;
+
+/// A shard whose rows would take more bytes than this is split by longer
+/// prefixes, so no query downloads the rows of every word that starts
+/// with "co".
+const SPLIT_BYTES: usize = 12_000;
 
 /// Term to postings (doc ascending) for the terms of one two-character
 /// key.
@@ -276,10 +145,12 @@ pub struct Index {
     doc_of: Vec<u32>,
     /// Two-character key to its terms.
     groups: HashMap<String, Group>,
-    /// Two-character key to the keys its files split, and to the keys of
-    /// its shard files (for the manifest).
-    split: HashMap<String, Vec<String>>,
-    keys: HashMap<String, Vec<String>>,
+    /// Group key to its split prefixes, each with the first characters
+    /// of its children's files (for the manifest).
+    kids: HashMap<String, Vec<(String, String)>>,
+    /// Two-character key to the paths of every file its group wrote
+    /// (shards and memberships), to tell which files an edit removes.
+    files: HashMap<String, Vec<String>>,
 }
 
 impl Index {
@@ -356,8 +227,8 @@ impl Index {
             order,
             doc_of,
             groups,
-            split: HashMap::new(),
-            keys: HashMap::new(),
+            kids: HashMap::new(),
+            files: HashMap::new(),
         }
     }
 
@@ -374,47 +245,40 @@ impl Index {
     }
 
     /// [`Index::outputs`], handed to `sink` part by part, so a one-off
-    /// build never holds them all (the snippets alone are 190 MB at
-    /// 100,000 papers). Stops at the first error of `sink`.
-    pub(crate) fn outputs_each(
+    /// build never holds them all. Stops at the first error of `sink`.
+    pub fn outputs_each(
         &mut self,
         site: &Site,
         sink: &mut dyn FnMut(Vec<Output>) -> crate::Result<()>,
     ) -> crate::Result<()> {
-        /// Chunk files made and handed over at a time.
+        /// Fragment files made and handed over at a time.
         const PART: usize = 256;
         let docs = self.order.len();
+        let layout = Layout::new(docs);
         let groups: Vec<(&String, &Group)> = self.groups.iter().collect();
         let made: Vec<(String, GroupFiles)> = groups
             .par_iter()
             .with_max_len(1) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-            .map(|(k, g)| (k.to_string(), group_files(k, g)))
+            .map(|(k, g)| (k.to_string(), group_files(k, g, layout)))
             .collect();
         let mut shards = Vec::new();
-        self.split.clear();
-        self.keys.clear();
+        self.kids.clear();
+        self.files.clear();
         for (k, files) in made {
             shards.extend(self.note(&k, files));
         }
         shards.push(self.manifest());
         sink(shards)?;
         let this = &*self;
-        for (count, make) in [
-            (
-                docs.div_ceil(META_CHUNK),
-                &(|c| this.meta_chunk(site, c)) as &(dyn Fn(usize) -> Output + Sync),
-            ),
-            (docs.div_ceil(TEXT_CHUNK), &|c| this.text_chunk(site, c)),
-        ] {
-            for start in (0..count).step_by(PART) {
-                sink(
-                    (start..count.min(start + PART))
-                        .into_par_iter()
-                        .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-                        .map(make)
-                        .collect(),
-                )?;
-            }
+        let count = docs.div_ceil(FRAGMENT);
+        for start in (0..count).step_by(PART) {
+            sink(
+                (start..count.min(start + PART))
+                    .into_par_iter()
+                    .with_max_len(8) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+                    .map(|c| this.fragment(site, c))
+                    .collect(),
+            )?;
         }
         Ok(())
     }
@@ -429,16 +293,16 @@ impl Index {
         new: &Site,
         papers: &[usize],
     ) -> (Vec<Output>, Vec<String>) {
+        let layout = Layout::new(self.order.len());
         let mut keys: BTreeSet<String> = BTreeSet::new();
-        let (mut metas, mut texts) = (BTreeSet::new(), BTreeSet::new());
+        let mut fragments = BTreeSet::new();
         let mut changed = Vec::new();
         for &i in papers {
             let (Some(before), Some(after)) = (old.papers.get(i), new.papers.get(i)) else {
                 continue;
             };
             let doc = self.doc_of[i];
-            metas.insert(doc as usize / META_CHUNK);
-            texts.insert(doc as usize / TEXT_CHUNK);
+            fragments.insert(doc as usize / FRAGMENT);
             if before.derived.search != after.derived.search {
                 let terms = before
                     .derived
@@ -449,13 +313,13 @@ impl Index {
                 changed.push((doc, before, after));
             }
         }
-        // The shard files these groups have now (noted when they were
-        // written), to tell which ones the edit empties.
+        // The files these groups have now (noted when they were written),
+        // to tell which ones the edit removes.
         let before_files: BTreeSet<String> = keys
             .iter()
-            .filter_map(|k| self.keys.get(k))
+            .filter_map(|k| self.files.get(k))
             .flatten()
-            .map(|k| shard_path(k))
+            .cloned()
             .collect();
         for (doc, before, after) in changed {
             for (term, _) in before.derived.search.iter() {
@@ -480,10 +344,10 @@ impl Index {
         }
         let mut out = Vec::new();
         for k in &keys {
-            self.split.remove(k);
-            self.keys.remove(k);
+            self.kids.remove(k);
+            self.files.remove(k);
             if let Some(group) = self.groups.get(k) {
-                let files = group_files(k, group);
+                let files = group_files(k, group, layout);
                 out.extend(self.note(k, files));
             }
         }
@@ -493,52 +357,77 @@ impl Index {
             .filter(|p| !after_files.contains(p.as_str()))
             .collect();
         out.push(self.manifest());
-        out.extend(metas.into_iter().map(|c| self.meta_chunk(new, c)));
-        out.extend(texts.into_iter().map(|c| self.text_chunk(new, c)));
+        out.extend(fragments.into_iter().map(|c| self.fragment(new, c)));
         (out, removed)
     }
 
-    /// Remembers which shard keys group `k` has and which it splits, and
-    /// hands back its files.
+    /// Remembers how group `k` is split and which files it wrote, and
+    /// hands those files back.
     fn note(&mut self, k: &str, made: GroupFiles) -> Vec<Output> {
-        self.keys.insert(k.to_string(), made.keys);
-        if !made.split.is_empty() {
-            self.split.insert(k.to_string(), made.split);
-        }
+        self.kids.insert(k.to_string(), made.kids);
+        self.files.insert(
+            k.to_string(),
+            made.files.iter().map(|o| o.path.clone()).collect(),
+        );
         made.files
     }
 
     /// What a query needs before it fetches shards: the number of docs
-    /// (for inverse document frequencies) and which keys are split, so
-    /// the browser knows which file holds a term: the shortest prefix of
-    /// two characters or more that is not split.
+    /// (for inverse document frequencies and membership bitmaps), how doc
+    /// ids and rows are encoded, and how terms are split into files: for
+    /// every split prefix, the first characters of its children's files
+    /// (`"k":{"c":"aho","co":"amr"}`: under `c`, files `ca` (terms from
+    /// `ca` to before `ch`), `ch` and `co`; `co` is split again: its own
+    /// file `co` and `coa`, `com`, `cor`). See [`split_files`].
     fn manifest(&self) -> Output {
-        let mut split: Vec<&str> = self.split.values().flatten().map(String::as_str).collect();
-        split.sort_unstable();
-        let mut keys: Vec<&String> = self.keys.values().flatten().collect();
-        keys.sort_unstable();
+        let kids: BTreeMap<&str, &str> = self
+            .kids
+            .values()
+            .flatten()
+            .map(|(k, s)| (k.as_str(), s.as_str()))
+            .collect();
         let body = serde_json::json!({
-            "v": 1,
+            "v": VERSION,
             "n": self.order.len(),
-            "d": META_CHUNK,
-            "x": TEXT_CHUNK,
-            "split": split,
-            "keys": keys,
+            "w": Layout::new(self.order.len()).width,
+            "h": HEAD,
+            "f": FRAGMENT,
+            "k": kids,
         });
-        output("search/index.json".into(), body.to_string())
+        output(
+            "search/index.json.gz".into(),
+            gzip(body.to_string().as_bytes()),
+        )
     }
 
-    fn meta_chunk(&self, site: &Site, chunk: usize) -> Output {
-        let docs = self.chunk(chunk, META_CHUNK);
+    /// What the results show of docs `FRAGMENT * chunk ..`: per doc, title,
+    /// path, authors, date, themes (title and path) and the text snippets
+    /// are cut from; as JSON, gzipped (see the module docs).
+    fn fragment(&self, site: &Site, chunk: usize) -> Output {
+        let start = (chunk * FRAGMENT).min(self.order.len());
+        let docs = &self.order[start..(start + FRAGMENT).min(self.order.len())];
         let rows: Vec<serde_json::Value> = docs
             .iter()
             .map(|&i| {
                 let p = &site.papers[i];
-                let themes: Vec<&str> = p
+                let themes: Vec<[String; 2]> = p
                     .themes
                     .iter()
-                    .map(|&t| site.themes[t].def.title.as_str())
+                    .map(|&t| {
+                        let def = &site.themes[t].def;
+                        // The theme page's path, as render's `theme_path`
+                        // makes it (not imported: search and render stay
+                        // apart; a test checks the page is there).
+                        [def.title.clone(), crate::base::paths::theme_path(&def.id)]
+                    })
                     .collect();
+                let d = &p.derived;
+                let mut text = truncate(&d.abstract_text, TEXT_LIMIT).to_string();
+                if !d.notes_text.is_empty() && text.len() + 2 < TEXT_LIMIT {
+                    text.push_str("\n\n");
+                    let room = TEXT_LIMIT.saturating_sub(text.len());
+                    text.push_str(truncate(&d.notes_text, room));
+                }
                 serde_json::json!([
                     p.entry.title,
                     paper_path(&p.entry.slug),
@@ -550,126 +439,287 @@ impl Index {
                         None => format!("added {}", display_date(p.entry.date)),
                     },
                     themes,
+                    text,
                 ])
             })
             .collect();
-        let body = serde_json::json!({"v": 1, "d": rows});
-        output(format!("search/d/{chunk}.json"), body.to_string())
-    }
-
-    fn text_chunk(&self, site: &Site, chunk: usize) -> Output {
-        let texts: Vec<String> = self
-            .chunk(chunk, TEXT_CHUNK)
-            .iter()
-            .map(|&i| {
-                let d = &site.papers[i].derived;
-                let mut text = truncate(&d.abstract_text, TEXT_LIMIT).to_string();
-                if !d.notes_text.is_empty() && text.len() + 2 < TEXT_LIMIT {
-                    text.push_str("\n\n");
-                    let room = TEXT_LIMIT.saturating_sub(text.len());
-                    text.push_str(truncate(&d.notes_text, room));
-                }
-                text
-            })
-            .collect();
-        let body = serde_json::json!({"v": 1, "x": texts});
-        output(format!("search/x/{chunk}.json"), body.to_string())
-    }
-
-    /// The paper indices of docs `chunk * size ..`.
-    fn chunk(&self, chunk: usize, size: usize) -> &[usize] {
-        let start = (chunk * size).min(self.order.len());
-        &self.order[start..(start + size).min(self.order.len())]
+        let body = serde_json::json!({"v": VERSION, "d": rows});
+        output(
+            format!("search/f/{chunk}.json.gz"),
+            gzip(body.to_string().as_bytes()),
+        )
     }
 }
 
-/// The shard files of one group, with the key of each, and the keys it
-/// splits. A key with more than [`SPLIT`] postings is split: its own file
-/// keeps only the terms as long as the key, and every longer prefix gets a
-/// file (split again if it is still too big). A single very common word
-/// stays in one file.
-fn group_files(k: &str, group: &Group) -> GroupFiles {
+/// The version of the index format; `search.js` checks it.
+const VERSION: u32 = 2;
+
+/// Docs per fragment file, and the snippet text kept per paper: the
+/// start of the abstract (most say what they are about early), and what
+/// keeps ten results' fragments within the download budget.
+const FRAGMENT: usize = 8;
+const TEXT_LIMIT: usize = 1000;
+
+/// `bytes` gzipped, for every file of the index: less to
+/// store and to download, whether or not the host compresses (fragments
+/// are mostly English text, which shrinks about threefold; a membership
+/// bitmap's base64 by a quarter or more). Deterministic (no time or name
+/// in the header). The fastest level: at 100,000 papers level 6 saved 7%
+/// of the bytes (91 to 85 KB for the costliest query measured) but made
+/// the search stage of a 10,000-paper build about 60% slower.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::GzBuilder::new().write(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::new(1),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// How doc ids are written: `width` base64 digits each, enough for `docs`.
+#[derive(Clone, Copy)]
+struct Layout {
+    docs: usize,
+    width: usize,
+}
+
+impl Layout {
+    fn new(docs: usize) -> Layout {
+        let mut width = 1;
+        while 64usize.pow(width as u32) < docs {
+            width += 1;
+        }
+        Layout { docs, width }
+    }
+}
+
+/// The shard files of one group (and the membership files of its long
+/// rows), and how it is split.
+fn group_files(k: &str, group: &Group, layout: Layout) -> GroupFiles {
     let terms: Vec<(&Box<str>, &Postings)> = group.iter().collect();
     let mut made = GroupFiles::default();
-    split_files(k, &terms, &mut made);
+    split_files(k, &terms, layout, &mut made);
     made
 }
 
 #[derive(Default)]
 struct GroupFiles {
     files: Vec<Output>,
-    /// The key of each file.
-    keys: Vec<String>,
-    split: Vec<String>,
+    /// Each split prefix, with the first characters of its children's
+    /// files.
+    kids: Vec<(String, String)>,
 }
 
-fn split_files(k: &str, terms: &Terms, made: &mut GroupFiles) {
-    let count: usize = terms.iter().map(|(_, l)| l.len()).sum();
+/// What a row takes in its shard, about (for packing shards).
+fn row_bytes(term: &str, list: &[(u32, u8)], layout: Layout) -> usize {
+    let members = match list.len() {
+        n if n <= HEAD => 0,
+        n => Some(members_len(n, layout.docs))
+            .filter(|&m| m <= INLINE)
+            .unwrap_or(24),
+    };
+    term.len() + 12 + list.len().min(HEAD) * (layout.width + 1) + members
+}
+
+/// Writes the terms under prefix `k` (sorted; a group's first character,
+/// or a longer prefix too big for one file): when `k` is two characters
+/// or more, its own file has the terms equal to `k` and a row `k*` for
+/// every term under it; the rest is cut by the next character into
+/// children, and consecutive children are packed into files of at most
+/// [`SPLIT_BYTES`], each named by `k` and its first child's character. A
+/// child bigger than that is split the same way. So a query's word is in
+/// one file, found from the manifest, and files are neither huge nor
+/// many.
+fn split_files(k: &str, terms: &Terms, layout: Layout, made: &mut GroupFiles) {
     let len = k.chars().count();
-    if count <= SPLIT || terms.len() <= 1 {
-        made.files.push(shard(k, terms.iter().copied()));
-        made.keys.push(k.to_string());
-        return;
-    }
-    made.split.push(k.to_string());
     // Terms are sorted, so those sharing a longer prefix are contiguous;
     // the terms no longer than the key come first.
     let own = terms.partition_point(|(t, _)| t.chars().count() <= len);
-    if own > 0 {
-        made.files.push(shard(k, terms[..own].iter().copied()));
-        made.keys.push(k.to_string());
+    if len >= 2 {
+        let star = union(terms, layout.docs);
+        let star_name = format!("{k}*");
+        let mut rows: Vec<(&str, &[(u32, u8)])> = terms[..own]
+            .iter()
+            .map(|(t, l)| (&***t, l.as_slice()))
+            .collect();
+        rows.push((&star_name, &star));
+        shard(k, &rows, layout, made);
     }
-    let mut start = own;
-    while start < terms.len() {
-        let sub = prefix(terms[start].0, len + 1);
-        let end = start + terms[start..].partition_point(|(t, _)| t.starts_with(sub));
-        split_files(sub, &terms[start..end], made);
-        start = end;
+    let mut starts = String::new();
+    // The range of children being packed: its first term, bytes, and
+    // first character.
+    let mut range: Option<(usize, usize, char)> = None;
+    let flush = |range: &mut Option<(usize, usize, char)>,
+                 end: usize,
+                 starts: &mut String,
+                 made: &mut GroupFiles| {
+        if let Some((from, _, c)) = range.take() {
+            let rows: Vec<(&str, &[(u32, u8)])> = terms[from..end]
+                .iter()
+                .map(|(t, l)| (&***t, l.as_slice()))
+                .collect();
+            shard(&format!("{k}{c}"), &rows, layout, made);
+            starts.push(c);
+        }
+    };
+    let mut i = own;
+    while i < terms.len() {
+        let sub = prefix(terms[i].0, len + 1);
+        let c = sub.chars().last().unwrap_or_default();
+        let end = i + terms[i..].partition_point(|(t, _)| t.starts_with(sub));
+        let size: usize = terms[i..end]
+            .iter()
+            .map(|(t, l)| row_bytes(t, l, layout))
+            .sum();
+        if size > SPLIT_BYTES && end - i > 1 {
+            flush(&mut range, i, &mut starts, made);
+            starts.push(c);
+            split_files(sub, &terms[i..end], layout, made);
+        } else {
+            if range.is_some_and(|(_, bytes, _)| bytes + size > SPLIT_BYTES) {
+                flush(&mut range, i, &mut starts, made);
+            }
+            let r = range.get_or_insert((i, 0, c));
+            r.1 += size;
+        }
+        i = end;
     }
+    flush(&mut range, terms.len(), &mut starts, made);
+    made.kids.push((k.to_string(), starts));
 }
 
-/// One shard file: `{"v":1,"t":[["term","postings"],…]}`, the postings
-/// encoded by [`encode_postings`].
-fn shard<'a>(key: &str, terms: impl Iterator<Item = (&'a Box<str>, &'a Vec<(u32, u8)>)>) -> Output {
-    let mut s = String::from("{\"v\":1,\"t\":[");
-    for (n, (term, list)) in terms.enumerate() {
+/// Per doc, its best score among `terms`: the postings of "any word
+/// beginning with the key", doc ascending.
+fn union(terms: &Terms, docs: usize) -> Postings {
+    let mut best = vec![0u8; docs];
+    for (_, list) in terms {
+        for &(doc, score) in list.iter() {
+            if let Some(b) = best.get_mut(doc as usize) {
+                *b = (*b).max(score);
+            }
+        }
+    }
+    best.iter()
+        .enumerate()
+        .filter(|(_, &s)| s > 0)
+        .map(|(d, &s)| (d as u32, s))
+        .collect()
+}
+
+/// A membership this short is written in its row: a file of its own
+/// would cost a request and, at 100,000 papers, thousands of files.
+const INLINE: usize = 400;
+
+/// The length of a membership of `df` docs among `docs` (an estimate of
+/// [`encode_members`], for the split decision).
+fn members_len(df: usize, docs: usize) -> usize {
+    let gap = (docs / df.max(1)).max(1);
+    let digits = (usize::BITS - gap.leading_zeros()).div_ceil(5).max(1) as usize;
+    1 + (df * digits).min(docs.div_ceil(6))
+}
+
+/// One shard file, `{"v":2,"t":[[term,df,head,membership?],…]}`, and the
+/// membership files of its long rows. `head` is the row's best [`HEAD`]
+/// postings, score descending then doc ascending, each the doc id in
+/// `width` digits and the score in one ([`DIGITS`]); `membership`, when
+/// the head does not hold every doc the term is in, lists them
+/// ([`encode_members`], when at most [`INLINE`] long) or names the file
+/// that does.
+fn shard(key: &str, rows: &[(&str, &[(u32, u8)])], layout: Layout, made: &mut GroupFiles) {
+    let mut s = format!("{{\"v\":{VERSION},\"t\":[");
+    for (n, (term, list)) in rows.iter().enumerate() {
         if n > 0 {
             s.push(',');
         }
         s.push('[');
         s.push_str(&json_string(term));
-        s.push_str(",\"");
-        encode_postings(list, &mut s);
-        s.push_str("\"]");
+        let _ = write!(s, ",{},\"", list.len());
+        encode_head(list, layout, &mut s);
+        s.push('"');
+        if list.len() > HEAD {
+            let members = encode_members(list, layout.docs);
+            if members.len() <= INLINE {
+                let _ = write!(s, ",\"{members}\"");
+            } else {
+                let path = membership_path(term);
+                let _ = write!(s, ",{}", json_string(&path));
+                let body = format!("{{\"v\":{VERSION},\"m\":\"{members}\"}}");
+                made.files.push(output(path, gzip(body.as_bytes())));
+            }
+        }
+        s.push(']');
     }
     s.push_str("]}");
-    output(shard_path(key), s)
+    made.files.push(output(shard_path(key), gzip(s.as_bytes())));
+}
+
+/// Where the membership file of row `term` goes: named by a hash, as a
+/// term can be any length and any script.
+fn membership_path(term: &str) -> String {
+    format!(
+        "search/m/{:016x}.json.gz",
+        xxhash_rust::xxh3::xxh3_64(term.as_bytes())
+    )
 }
 
 /// Where the shard of `key` goes.
 fn shard_path(key: &str) -> String {
-    format!("search/t/{}.json", key_file(key))
+    format!("search/t/{}.json.gz", key_file(key))
 }
 
 /// URL-safe base64 digits: safe inside a JSON string as they are.
 const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// Postings as text, about three characters each instead of nine as JSON
-/// numbers: per posting, the gap to the previous doc id (from 0) as a
-/// variable-length number, five bits per digit, lowest first, digits 32
-/// and up meaning "more follows"; then the score as one digit (1..=63).
-fn encode_postings(list: &[(u32, u8)], out: &mut String) {
+/// The best [`HEAD`] postings of `list`, score descending then doc
+/// ascending: each the doc id in `layout.width` digits (most significant
+/// first), then the score in one.
+fn encode_head(list: &[(u32, u8)], layout: Layout, out: &mut String) {
+    let best = |a: &(u32, u8), b: &(u32, u8)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+    let mut head = list.to_vec();
+    if head.len() > HEAD {
+        head.select_nth_unstable_by(HEAD - 1, best);
+        head.truncate(HEAD);
+    }
+    head.sort_unstable_by(best);
+    for (doc, score) in head {
+        for d in (0..layout.width).rev() {
+            out.push(DIGITS[((doc >> (6 * d)) & 63) as usize] as char);
+        }
+        out.push(DIGITS[score.clamp(1, 63) as usize] as char);
+    }
+}
+
+/// Every doc of `list` (doc ascending), the shorter of two ways: `b` and a
+/// bitmap, six docs a digit (bit `i` of digit `j` is doc `6j + i`), or
+/// `g` and the gaps between docs (from 0) as variable-length numbers, five
+/// bits a digit, lowest first, digits 32 and up meaning "more follows".
+fn encode_members(list: &[(u32, u8)], docs: usize) -> String {
+    let mut gaps = String::from("g");
     let mut prev = 0;
-    for &(doc, score) in list {
+    for &(doc, _) in list {
         let mut gap = doc - prev;
         prev = doc;
         while gap >= 32 {
-            out.push(DIGITS[(32 + (gap & 31)) as usize] as char);
+            gaps.push(DIGITS[(32 + (gap & 31)) as usize] as char);
             gap >>= 5;
         }
-        out.push(DIGITS[gap as usize] as char);
-        out.push(DIGITS[score.clamp(1, 63) as usize] as char);
+        gaps.push(DIGITS[gap as usize] as char);
     }
+    let bitmap_len = 1 + docs.div_ceil(6);
+    if gaps.len() <= bitmap_len {
+        return gaps;
+    }
+    let mut bits = vec![0u8; docs.div_ceil(6)];
+    for &(doc, _) in list {
+        if let Some(b) = bits.get_mut(doc as usize / 6) {
+            *b |= 1 << (doc % 6);
+        }
+    }
+    std::iter::once('b')
+        .chain(bits.iter().map(|&b| DIGITS[b as usize] as char))
+        .collect()
 }
 
 /// The postings list of `term`, made empty if new.
@@ -685,10 +735,10 @@ fn postings<'a>(groups: &'a mut HashMap<String, Group>, term: &str) -> &'a mut V
     group.get_mut(term).expect("inserted above")
 }
 
-fn output(path: String, body: String) -> Output {
+fn output(path: String, bytes: Vec<u8>) -> Output {
     Output {
         path,
-        bytes: body.into_bytes().into(),
+        bytes: bytes.into(),
         depends: Depends::Search,
     }
 }
@@ -713,6 +763,7 @@ fn truncate(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convert::terms::*;
 
     #[test]
     fn tokens_fold_case_accents_and_drop_stop_words() {
@@ -754,18 +805,65 @@ mod tests {
     }
 
     #[test]
-    fn postings_encode_gaps_and_scores() {
+    fn heads_keep_the_best_postings_best_first() {
+        let layout = Layout::new(100);
+        assert_eq!(layout.width, 2);
+        let mut list: Vec<(u32, u8)> = (0..200).map(|d| (d, 1)).collect();
+        list[150].1 = 63;
+        list[7].1 = 40;
         let mut s = String::new();
-        encode_postings(&[(0, 1), (5, 63), (5 + 32, 2), (5 + 32 + 1000, 9)], &mut s);
-        // Gap 32 is "more, 0" then 1; gap 1000 = 8 + 31 * 32 is "more, 8"
-        // then 31.
-        assert_eq!(s, "AB F_ gBC ofJ".replace(' ', ""));
+        encode_head(&list, layout, &mut s);
+        assert_eq!(s.len(), HEAD * 3);
+        // Doc 150 = 2 * 64 + 22: "C" then "W"; score 63 is "_".
+        assert!(s.starts_with("CW_AHo"), "{s}");
+        // Then the score-1 docs from 0, skipping 7.
+        assert_eq!(&s[6..12], "AABABB");
+    }
+
+    #[test]
+    fn memberships_take_the_shorter_encoding() {
+        // Sparse: gaps. 0, 5 and 5 + 1000 (= 8 + 31 * 32: "more, 8", 31).
+        let sparse = [(0, 1), (5, 1), (1005, 1)];
+        assert_eq!(encode_members(&sparse, 100_000), "gAFof");
+        // Dense: a bitmap, six docs a digit.
+        let dense: Vec<(u32, u8)> = (0..12).map(|d| (d, 1)).collect();
+        assert_eq!(encode_members(&dense, 12), "b__");
+        let odd: Vec<(u32, u8)> = vec![(0, 1), (2, 1), (4, 1), (6, 1), (8, 1), (10, 1), (11, 1)];
+        assert_eq!(encode_members(&odd, 12), "bV1");
+    }
+
+    #[test]
+    fn a_title_word_outranks_any_abstract_mention() {
+        let f = Fields {
+            title: "LoRA",
+            authors: &[],
+            labels: &[],
+            abstract_text: &"adapters ".repeat(200),
+            notes_text: "",
+        };
+        let g = Fields {
+            title: "Adapters",
+            authors: &[],
+            labels: &[],
+            abstract_text: "lora lora lora lora lora in a short abstract",
+            notes_text: "",
+        };
+        let score = |f: &Fields, w: &str| {
+            doc_terms(f)
+                .iter()
+                .find(|(t, _)| *t == w)
+                .map(|(_, s)| s)
+                .unwrap()
+        };
+        assert!(score(&f, "lora") > score(&g, "lora"));
+        assert_eq!(score(&f, "lora") >> 4, CLASS_TITLE);
+        assert_eq!(score(&g, "lora") >> 4, CLASS_BODY);
     }
 
     #[test]
     fn keys_and_file_names() {
-        assert_eq!(key("diffusion"), "di");
-        assert_eq!(key("αβγ"), "αβ");
+        assert_eq!(key("diffusion"), "d");
+        assert_eq!(key("αβγ"), "α");
         assert_eq!(prefix("αβγ", 3), "αβγ");
         assert_eq!(key_file("di"), "wdi");
         assert_eq!(key_file("con"), "wcon");

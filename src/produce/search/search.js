@@ -1,22 +1,35 @@
 // sheaf in-browser search: reads the sharded index that `sheaf build` writes
 // under <base>search/ and shows ranked results on the search page.
 //
-// Index format v1 (src/search/mod.rs writes it):
-//   search/index.json      {"v":1,"n":docs,"d":64,"x":8,"split":[keys...],
-//                          "keys":[keys that have a shard...]}: fetched
-//                          first; "d" and "x" are the docs per chunk below.
-//   search/t/<file>.json   {"v":1,"t":[[term,postings],...]}: the terms whose
-//                          key is the shortest prefix of two code points or
-//                          more that is not in "split"; file = "w" + the key
-//                          if it is [a-z0-9]+, else "u" + its UTF-8 bytes
-//                          in hex.
-//                          postings: per doc (ascending), the gap to the
-//                          previous doc id as base64url digits, five bits
-//                          each, lowest first, 32 and up meaning "more
-//                          follows"; then the score as one digit (1..63).
-//                          A file not in "files": no such terms.
-//   search/d/<doc/d>.json  {"v":1,"d":[[title,path,authors,date,[themes]],...]}
-//   search/x/<doc/x>.json  {"v":1,"x":[abstract and notes as plain text,...]}
+// Index format v2 (src/search/mod.rs writes it and explains the design):
+//   search/index.json.gz {"v":2,"n":docs,"w":digits per doc id,"h":head size,
+//                        "f":docs per fragment,"k":{prefix:starts}}:
+//                        fetched first. "k": for every split prefix, the
+//                        first characters of its children's files, each
+//                        file holding the terms from its start to the next
+//                        ({"c":"aho","co":"amr"}: files ca, ch, co (the
+//                        terms "co" and a row "co*"), coa, com, cor).
+//   search/t/<file>.json.gz {"v":2,"t":[[term,df,head,membership?],...]}:
+//                        file = "w" + the key if it is [a-z0-9]+, else "u"
+//                        + its UTF-8 bytes in hex. The own file of a split
+//                        prefix k has a row "k*": every word beginning so.
+//                        head: the row's best "h" docs, best first: the doc
+//                        id in "w" base64url digits (most significant first),
+//                        then the score in one (16 * class + strength; class
+//                        3 title, 2 authors, 1 themes and tags, 0 text).
+//                        membership: every doc of the row, given when there
+//                        are more than "h": as below, or the path of a file.
+//   search/m/<hash>.json.gz {"v":2,"m":"b" + bitmap (six docs a digit) or
+//                        "g" + doc gaps (five bits a digit, lowest first,
+//                        32 and up meaning "more follows")}
+//   search/f/<doc/f>.json.gz {"v":2,"d":[[title,path,authors,date,
+//                        [[theme,path],...],text],...]}
+//
+// Every file is gzipped (readJson gunzips it).
+//
+// Ranking (the README's rule): papers with every query word first; then by
+// where each word is (title, authors, themes and tags, text), a whole word
+// above a word it begins; then by BM25-like strength and rarity.
 //
 // Paper text is untrusted: the DOM is built with createElement and
 // textContent only.
@@ -29,16 +42,13 @@
   const results = document.getElementById("search-results");
   if (!results) return;
 
-  const VERSION = 1;
+  const VERSION = 2;
   const PAGE = 10;
   const DEBOUNCE_MS = 150;
   const SNIPPET_WORDS = 30;
   const SNIPPET_BEFORE = 10;
-  // Docs per file of search/d/ and search/x/: META_CHUNK and TEXT_CHUNK
-  // in src/search/mod.rs.
-  // Docs per chunk of search/d and search/x: index.json says.
-  let docsPerD = 64;
-  let docsPerX = 8;
+  // Docs per fragment file: index.json.gz says.
+  let docsPerF = 8;
 
   const stopWords = new Set(STOP);
   const base = (() => {
@@ -81,14 +91,14 @@
   }
 
   /**
-   * How well index term `t` answers query token `q`: 1 for the word, 0.7
-   * for a longer word it begins, 0.6 for its singular ("models" finds
-   * "model", not "mode").
+   * How index term `t` answers query token `q`: 2 for the word itself, 1
+   * for a longer word it begins or for its singular ("models" finds
+   * "model", not "mode"), 0 not at all.
    */
-  function weight(t, q) {
-    if (t === q) return 1;
-    if (t.startsWith(q)) return 0.7;
-    if (codePoints(t) >= 3 && (q === t + "s" || q === t + "es")) return 0.6;
+  function kind(t, q) {
+    if (t === q) return 2;
+    if (t.startsWith(q)) return 1;
+    if (codePoints(t) >= 3 && (q === t + "s" || q === t + "es")) return 1;
     return 0;
   }
 
@@ -102,71 +112,113 @@
     return hex;
   }
 
-  /** Most shards fetched for a word that is itself a split prefix. */
-  const MAX_CHILDREN = 16;
+  /**
+   * The key of the shard that holds the terms beginning with `q` (see
+   * index.json.gz's "k" above): down the split prefixes by `q`'s next
+   * character, to the file of the last child that starts at or before it;
+   * a split prefix equal to `q` has a file of its own. Null: no term
+   * begins so.
+   */
+  function route(q, kids) {
+    const chars = Array.from(q);
+    let key = chars[0] || "";
+    for (let i = 1; ; i++) {
+      const starts = kids.get(key);
+      if (starts === undefined) return null;
+      if (i >= chars.length) return i >= 2 ? key : null;
+      const c = chars[i].codePointAt(0);
+      let start = null;
+      for (const s of starts) {
+        if (s.codePointAt(0) <= c) start = s;
+        else break;
+      }
+      if (start === null) return null;
+      const child = key + start;
+      if (start !== chars[i] || !kids.has(child)) return child;
+      key = child;
+    }
+  }
 
   /**
    * The keys of the shards that can hold the terms matching query token
-   * `q`, among `keys` (those that have a shard): the one of its key (its
-   * shortest prefix of two code points or more that is not split); the
-   * split prefixes that are terms `q` may extend by up to two code points
-   * ("models" finds "model"); and, when `q` is itself a split prefix of
-   * three or more ("tra" while typing "training"), the shards of the
-   * longer keys under it, the first MAX_CHILDREN of them.
+   * `q`: the one of `q` itself, and those of the words it is the plural
+   * of ("models" finds "model").
    */
-  function shardKeys(q, split, keys) {
-    const chars = Array.from(q);
-    let n = Math.min(2, chars.length);
-    while (n < chars.length && split.has(chars.slice(0, n).join(""))) n++;
-    const key = chars.slice(0, n).join("");
-    const out = [key];
-    for (let m = Math.max(3, chars.length - 2); m < n; m++) {
-      out.push(chars.slice(0, m).join(""));
+  function shardKeys(q, kids) {
+    const out = [];
+    const stems = [q];
+    if (q.endsWith("s")) stems.push(q.slice(0, -1));
+    if (q.endsWith("es")) stems.push(q.slice(0, -2));
+    for (const stem of stems) {
+      if (stem !== q && codePoints(stem) < 3) continue;
+      const key = route(stem, kids);
+      if (key !== null && !out.includes(key)) out.push(key);
     }
-    if (chars.length >= 3 && split.has(key)) {
-      let added = 0;
-      for (const k of keys) {
-        if (k !== key && k.startsWith(key)) {
-          out.push(k);
-          if (++added >= MAX_CHILDREN) break;
-        }
-      }
-    }
-    // Only shards that exist: a 404 is noise in the console and the logs.
-    return out.filter((k) => keys.has(k));
+    return out;
   }
 
   const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   const DIGIT = new Map(Array.from(DIGITS, (c, i) => [c, i]));
 
-  /** Postings as a flat array [doc, score, doc, score, ...]. */
-  function decode(postings) {
-    // Decoded before: scoreShard keeps the array in the cached shard.
-    if (Array.isArray(postings)) return postings;
+  function digit(text, i) {
+    const v = DIGIT.get(text[i]);
+    if (v === undefined) throw new Error("bad data in the search index");
+    return v;
+  }
+
+  /** A row's head as a flat array [doc, score, doc, score, ...]. */
+  function decodeHead(text, width) {
     const out = [];
-    let doc = 0;
-    let i = 0;
-    const next = () => {
-      const v = DIGIT.get(postings[i++]);
-      if (v === undefined) throw new Error("bad postings in the search index");
-      return v;
-    };
-    while (i < postings.length) {
-      let gap = 0;
-      let scale = 1;
-      let v = next();
-      while (v >= 32) {
-        gap += (v - 32) * scale;
-        scale *= 32;
-        v = next();
-      }
-      doc += gap + v * scale;
-      out.push(doc, next());
+    const step = width + 1;
+    if (text.length % step !== 0) throw new Error("bad postings in the search index");
+    for (let i = 0; i < text.length; i += step) {
+      let doc = 0;
+      for (let d = 0; d < width; d++) doc = doc * 64 + digit(text, i + d);
+      out.push(doc, digit(text, i + width));
     }
     return out;
   }
 
+  /** Calls `each(doc)` for every doc of a membership file's text. */
+  function eachMember(text, each) {
+    if (typeof text !== "string") throw new Error("bad membership in the search index");
+    if (text[0] === "b") {
+      for (let i = 1; i < text.length; i++) {
+        const bits = digit(text, i);
+        for (let b = 0; b < 6; b++) if (bits & (1 << b)) each((i - 1) * 6 + b);
+      }
+    } else if (text[0] === "g") {
+      let doc = 0;
+      let i = 1;
+      while (i < text.length) {
+        let gap = 0;
+        let scale = 1;
+        let v = digit(text, i++);
+        while (v >= 32) {
+          gap += (v - 32) * scale;
+          scale *= 32;
+          v = digit(text, i++);
+        }
+        doc += gap + v * scale;
+        each(doc);
+      }
+    } else {
+      throw new Error("bad membership in the search index");
+    }
+  }
+
   // ---------- Fetching ----------
+
+  /** The JSON of a response, gunzipped first if it is gzip. */
+  async function readJson(response) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    // A host may already have decoded it (Content-Encoding): look.
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return JSON.parse(await new Response(stream).text());
+    }
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
 
   // url -> { promise, settled }; a failed fetch is forgotten so it can be retried.
   const cache = new Map();
@@ -180,7 +232,7 @@
         .then((response) => {
           if (response.status === 404) return null;
           if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-          return response.json();
+          return readJson(response);
         })
         .then((data) => {
           if (data !== null && (typeof data !== "object" || data.v !== VERSION)) {
@@ -198,64 +250,139 @@
     return entry;
   }
 
-  const manifest = () => load("search/index.json");
-  const shard = (file) => load(`search/t/${file}.json`);
-  const docChunk = (doc) => load(`search/d/${Math.floor(doc / docsPerD)}.json`);
-  const textChunk = (doc) => load(`search/x/${Math.floor(doc / docsPerX)}.json`);
+  const manifest = () => load("search/index.json.gz");
+  const shard = (file) => load(`search/t/${file}.json.gz`);
+  const fragment = (doc) => load(`search/f/${Math.floor(doc / docsPerF)}.json.gz`);
+
+  /** A path from the index, if it stays inside search/. */
+  function indexPath(path) {
+    return typeof path === "string" && /^search\/m\/[0-9a-f]+\.json\.gz$/.test(path) ? path : null;
+  }
 
   // ---------- Ranking ----------
 
-  /** doc -> best score of query token `q` in `shards` (null: missing). */
-  function scoreToken(q, shards, docs) {
-    const scores = new Map();
+  /** Scores of one tier: where a word is, and whether whole. */
+  const TIER = 16;
+  const MAX_IDF = 12;
+
+  /**
+   * The score of a posting: its tier (2 * class, plus 1 for the whole
+   * word) first, so a title word outranks any abstract mention and a whole
+   * word in a field outranks a word it begins; within a tier, strength
+   * times rarity (below one tier's worth).
+   */
+  function postingScore(score, whole, idf) {
+    const tier = 2 * (score >> 4) + (whole ? 1 : 0);
+    return tier * TIER + (Math.min(idf, MAX_IDF) * (score & 15)) / 15;
+  }
+
+  /**
+   * What the shards say about query token `q`: its docs' scores from the
+   * rows' heads, whether those are all its docs, and otherwise the
+   * membership files of the rest with the highest score each can have.
+   */
+  function tokenState(q, shards, n, width) {
+    const rows = [];
     for (const data of shards) {
-      if (data && Array.isArray(data.t)) scoreShard(q, data, docs, scores);
+      if (!data || !Array.isArray(data.t)) continue;
+      for (const row of data.t) {
+        const term = String(row[0]);
+        let k;
+        if (term.endsWith("*")) k = term.slice(0, -1) === q ? 1 : 0;
+        else k = kind(term, q);
+        if (k > 0) rows.push({ whole: k === 2, star: term.endsWith("*"), row });
+      }
     }
-    return scores;
-  }
-
-  function scoreShard(q, data, n, scores) {
-    for (const row of data.t) {
-      const w = weight(row[0], q);
-      if (w === 0) continue;
+    // Rarity of the token as a whole, not of each word it begins: a rare
+    // "learner" must not outweigh "learning" for "lear".
+    const star = rows.find((r) => r.star);
+    const df = star
+      ? Number(star.row[1]) || 0
+      : Math.min(n, rows.reduce((sum, r) => sum + (Number(r.row[1]) || 0), 0));
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    const scores = new Map();
+    const members = [];
+    let bound = 0;
+    for (const { whole, row } of rows) {
       // Decoded once, then kept in the cached shard.
-      const postings = (row[1] = decode(row[1]));
-      const df = postings.length / 2;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      for (let i = 0; i + 1 < postings.length; i += 2) {
-        const doc = postings[i];
-        const s = idf * postings[i + 1] * w;
-        const old = scores.get(doc);
-        if (old === undefined || s > old) scores.set(doc, s);
+      if (!Array.isArray(row[2])) row[2] = decodeHead(String(row[2] || ""), width);
+      const head = row[2];
+      for (let i = 0; i + 1 < head.length; i += 2) {
+        const s = postingScore(head[i + 1], whole, idf);
+        const old = scores.get(head[i]);
+        if (old === undefined || s > old) scores.set(head[i], s);
+      }
+      if (typeof row[3] === "string") {
+        const last = head.length ? head[head.length - 1] : 1;
+        const most = postingScore(last, whole, idf);
+        const path = indexPath(row[3]);
+        members.push(path ? { path, score: most } : { text: row[3], score: most });
+        bound = Math.max(bound, most);
       }
     }
+    let maxDf = 0;
+    for (const r of rows) maxDf = Math.max(maxDf, Number(r.row[1]) || 0);
+    return {
+      scores,
+      members,
+      bound,
+      // Papers with the token: exact for one row or a "q*" row, else a
+      // lower bound.
+      count: star || rows.length === 1 ? df : Math.max(scores.size, maxDf),
+      exact: Boolean(star) || rows.length <= 1 || members.length === 0,
+      full: members.length === 0,
+    };
   }
 
-  /** [[doc, score]...] best first, and whether every token matched. */
-  function rank(perToken) {
-    const sorted = (map) =>
-      Array.from(map).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const smallest = perToken.reduce((a, b) => (b.size < a.size ? b : a));
-    const all = new Map();
-    for (const doc of smallest.keys()) {
-      let total = 0;
-      let everywhere = true;
-      for (const scores of perToken) {
-        const t = scores.get(doc);
-        if (t === undefined) {
-          everywhere = false;
-          break;
-        }
-        total += t;
+  /** Fetches the membership files of `state`, once. */
+  async function complete(state) {
+    if (state.full) return;
+    const files = await Promise.all(
+      state.members.map((m) => (m.path ? load(m.path).promise : { m: m.text }))
+    );
+    state.memberships = files.map((data, i) => ({
+      text: data ? data.m : "",
+      score: state.members[i].score,
+    }));
+    state.full = true;
+  }
+
+  /**
+   * Ranks docs for the token states: papers with every token first, then
+   * (only when none has every token) those with some, each by the sum of
+   * its tokens' scores. A doc known only from a membership file gets the
+   * most its row's tail can score.
+   */
+  function rank(states, n) {
+    const tables = states.map((state) => {
+      const table = new Float64Array(n);
+      for (const m of state.memberships || []) {
+        eachMember(m.text, (doc) => {
+          if (doc < n && table[doc] < m.score) table[doc] = m.score;
+        });
       }
-      if (everywhere) all.set(doc, total);
+      for (const [doc, s] of state.scores) {
+        if (doc < n && table[doc] < s) table[doc] = s;
+      }
+      return table;
+    });
+    const all = [];
+    const some = [];
+    for (let doc = 0; doc < n; doc++) {
+      let count = 0;
+      let total = 0;
+      for (const table of tables) {
+        if (table[doc] > 0) {
+          count++;
+          total += table[doc];
+        }
+      }
+      if (count === tables.length) all.push([doc, total, count]);
+      else if (count > 0) some.push([doc, total, count]);
     }
-    if (all.size > 0 || perToken.length === 1) return { hits: sorted(all), every: true };
-    const any = new Map();
-    for (const scores of perToken) {
-      for (const [doc, s] of scores) any.set(doc, (any.get(doc) || 0) + s);
-    }
-    return { hits: sorted(any), every: false };
+    const order = (a, b) => b[2] - a[2] || b[1] - a[1] || a[0] - b[0];
+    if (all.length > 0 || states.length === 1) return { hits: all.sort(order), every: true };
+    return { hits: some.sort(order), every: false };
   }
 
   // ---------- Rendering ----------
@@ -267,18 +394,20 @@
     return node;
   }
 
-  function matches(word, tokens) {
+  /** The query tokens `word` answers. */
+  function matched(word, tokens) {
+    const found = new Set();
     for (const t of tokenize(word)) {
-      for (const q of tokens) if (weight(t, q) > 0) return true;
+      for (const q of tokens) if (kind(t, q) > 0) found.add(q);
     }
-    return false;
+    return found;
   }
 
   /** Appends `text` to `parent`, its words that match `tokens` in <mark>. */
   function appendMarked(parent, text, tokens) {
     let plain = "";
     for (const [run] of text.matchAll(RUNS)) {
-      if (WORD.test(run) && matches(run, tokens)) {
+      if (WORD.test(run) && matched(run, tokens).size > 0) {
         if (plain) parent.append(plain);
         plain = "";
         parent.append(el("mark", "", run));
@@ -289,17 +418,31 @@
     if (plain) parent.append(plain);
   }
 
-  /** About SNIPPET_WORDS words of `text` around its first matching word. */
+  /**
+   * About SNIPPET_WORDS words of `text`: the window that shows the most
+   * query tokens, earliest first (none: the start of the text).
+   */
   function snippet(text, tokens) {
     text = String(text || "").replace(/\s+/g, " ").trim();
     const words = [];
     for (const m of text.matchAll(WORDS)) {
-      words.push([m.index, m.index + m[0].length, m[0]]);
+      words.push([m.index, m.index + m[0].length, matched(m[0], tokens)]);
     }
     if (words.length === 0) return text;
-    let hit = words.findIndex((w) => matches(w[2], tokens));
-    if (hit < 0) hit = 0;
-    let start = Math.max(0, hit - SNIPPET_BEFORE);
+    let start = 0;
+    let best = 0;
+    for (let i = 0; i < words.length; i++) {
+      if (words[i][2].size === 0) continue;
+      const from = Math.max(0, i - SNIPPET_BEFORE);
+      const seen = new Set();
+      for (let j = from; j < Math.min(words.length, from + SNIPPET_WORDS); j++) {
+        for (const q of words[j][2]) seen.add(q);
+      }
+      if (seen.size > best) {
+        best = seen.size;
+        start = from;
+      }
+    }
     const end = Math.min(words.length, start + SNIPPET_WORDS);
     start = Math.max(0, end - SNIPPET_WORDS);
     const from = start === 0 ? 0 : words[start][0];
@@ -315,9 +458,9 @@
     return base + path.replace(/^\/+/, "");
   }
 
-  /** Fills `item` with the record of `doc`; its snippet follows later. */
+  /** Fills `item` with the record of `doc`. */
   function fill(item, doc, record, tokens) {
-    const [title, path, authors, date, themes] = Array.isArray(record) ? record : [];
+    const [title, path, authors, date, themes, text] = Array.isArray(record) ? record : [];
     const article = el("article", "card search-result");
     const heading = el("h2", "card-title");
     const link = el("a");
@@ -340,19 +483,28 @@
     }
     if (meta.childNodes.length) article.append(meta);
 
-    const excerpt = el("p", "excerpt snippet");
-    excerpt.hidden = true;
-    article.append(excerpt);
+    if (text) {
+      const excerpt = el("p", "excerpt snippet");
+      appendMarked(excerpt, snippet(text, tokens), tokens);
+      article.append(excerpt);
+    }
 
-    const list = Array.isArray(themes) ? themes.filter(Boolean).map(String) : [];
+    const list = Array.isArray(themes) ? themes.filter((t) => Array.isArray(t) && t[0]) : [];
     if (list.length) {
+      // Linked, as every other list of the site links its themes.
       const line = el("p", "card-themes");
-      line.append(el("span", "label", list.length > 1 ? "Themes:" : "Theme:"), " " + list.join(", "));
+      line.append(el("span", "label", list.length > 1 ? "Themes:" : "Theme:"), " ");
+      list.forEach(([name, href], i) => {
+        if (i > 0) line.append(", ");
+        const a = el("a");
+        a.href = pathHref(href);
+        appendMarked(a, String(name), tokens);
+        line.append(a);
+      });
       article.append(line);
     }
     item.replaceChildren(article);
     item.hidden = false;
-    return excerpt;
   }
 
   // ---------- Running queries ----------
@@ -360,6 +512,8 @@
   let run = 0; // the latest query's number; older ones stop where they are
   let hits = [];
   let tokens = [];
+  let states = [];
+  let docs = 0;
   let shown = 0;
   const more = el("button", "search-more", "Show more results");
   more.type = "button";
@@ -381,33 +535,44 @@
     setStatus("The search index could not be loaded. Check your connection and try again.");
   }
 
+  /**
+   * Makes `hits` hold at least `needed` results in their final order:
+   * a one-word query ranks from the heads alone while the heads' results
+   * score at least what any other paper can; else (or when those run out)
+   * it fetches the word's membership files. Results already shown keep
+   * their places.
+   */
+  async function ensure(needed) {
+    if (states.length !== 1 || states[0].full) return;
+    const state = states[0];
+    const sure = hits.filter(([, s]) => s >= state.bound).length;
+    if (sure >= needed) return;
+    await complete(state);
+    const seen = new Set(hits.slice(0, shown).map(([doc]) => doc));
+    const ranked = rank(states, docs).hits.filter(([doc]) => !seen.has(doc));
+    hits = hits.slice(0, shown).concat(ranked);
+  }
+
   /** Shows results shown..shown+PAGE; resolves once they are all filled in. */
-  function showMore(current, focusFirst) {
+  async function showMore(current, focusFirst) {
+    await ensure(shown + PAGE);
+    if (current !== run) return;
     const batch = hits.slice(shown, shown + PAGE);
     shown += batch.length;
-    more.hidden = shown >= hits.length;
+    more.hidden = shown >= hits.length && (states.length !== 1 || states[0].full);
     const done = batch.map(([doc], i) => {
       const item = el("li");
       item.hidden = true;
       item.dataset.doc = String(doc);
       results.append(item);
-      const d = docChunk(doc).promise.then((data) => {
+      return fragment(doc).promise.then((data) => {
         if (current !== run) return;
-        const record = data && Array.isArray(data.d) ? data.d[doc % docsPerD] : null;
-        const excerpt = fill(item, doc, record, tokens);
+        const record = data && Array.isArray(data.d) ? data.d[doc % docsPerF] : null;
+        fill(item, doc, record, tokens);
         if (focusFirst && i === 0) item.querySelector("a").focus();
-        return excerpt;
-      });
-      const x = textChunk(doc).promise;
-      return Promise.all([d, x]).then(([excerpt, data]) => {
-        if (current !== run || !excerpt) return;
-        const text = data && Array.isArray(data.x) ? data.x[doc % docsPerX] : "";
-        if (!text) return;
-        appendMarked(excerpt, snippet(text, tokens), tokens);
-        excerpt.hidden = false;
       });
     });
-    return Promise.all(done);
+    await Promise.all(done);
   }
 
   async function search(query) {
@@ -417,6 +582,7 @@
     results.dataset.state = "searching";
     tokens = Array.from(new Set(tokenize(query)));
     hits = [];
+    states = [];
     shown = 0;
     more.hidden = true;
     document.title = query.trim() ? `“${query.trim()}” · ${originalTitle}` : originalTitle;
@@ -434,51 +600,60 @@
       return;
     }
 
-    let shards;
-    let docs;
+    let found;
+    let computing;
     try {
       let head = manifest();
       if (!head.settled) setStatus("Searching…");
       head = (await head.promise) || {};
-      docs = Number(head.n) || 0;
-      docsPerD = Number(head.d) || docsPerD;
-      docsPerX = Number(head.x) || docsPerX;
-      const split = new Set(Array.isArray(head.split) ? head.split : []);
-      const keys = new Set(Array.isArray(head.keys) ? head.keys : []);
-      const entries = tokens.map((q) => shardKeys(q, split, keys).map((k) => shard(keyFile(k))));
+      const n = Number(head.n) || 0;
+      const width = Number(head.w) || 1;
+      docsPerF = Number(head.f) || docsPerF;
+      const kids = new Map(
+        Object.entries(head.k && typeof head.k === "object" ? head.k : {}).map(([k, v]) => [
+          k,
+          Array.from(String(v)),
+        ])
+      );
+      const entries = tokens.map((q) => shardKeys(q, kids).map((k) => shard(keyFile(k))));
       if (entries.flat().some((e) => !e.settled)) setStatus("Searching…");
-      shards = await Promise.all(entries.map((list) => Promise.all(list.map((e) => e.promise))));
+      const shards = await Promise.all(entries.map((list) => Promise.all(list.map((e) => e.promise))));
+      if (current !== run) return;
+      const made = tokens.map((q, i) => tokenState(q, shards[i], n, width));
+      // Several words: which papers have them all needs every doc of each.
+      // One word: its lists in the rows cost nothing more, and make the
+      // count exact.
+      await Promise.all(made.filter((s) => made.length > 1 || s.members.every((m) => !m.path)).map(complete));
+      if (current !== run) return;
+      computing = performance.now();
+      found = { states: made, n, ranked: rank(made, n) };
     } catch (error) {
+      // A damaged or missing file: say so rather than search forever.
       fail(error, current);
       return;
     }
-    if (current !== run) return;
-
-    const computing = performance.now();
-    let ranked;
-    try {
-      ranked = rank(tokens.map((q, i) => scoreToken(q, shards[i], docs)));
-    } catch (error) {
-      // A damaged shard: say so rather than search forever.
-      fail(error, current);
-      return;
-    }
-    hits = ranked.hits;
+    states = found.states;
+    docs = found.n;
+    hits = found.ranked.hits;
     const ms = performance.now() - computing;
     results.dataset.ms = ms.toFixed(2);
-    results.dataset.totalMs = (performance.now() - started).toFixed(1);
-    results.dataset.count = String(hits.length);
-    results.dataset.every = String(ranked.every);
+    results.dataset.every = String(found.ranked.every);
 
     results.replaceChildren();
     const shownQuery = `“${query.trim()}”`;
-    if (hits.length === 0) {
+    // One word ranked from its heads: the count is the index's.
+    const single = states.length === 1 ? states[0] : null;
+    const count = single && !single.full ? single.count : hits.length;
+    const exact = !single || single.full || single.exact;
+    results.dataset.count = String(count);
+    if (count === 0) {
       setStatus(`No papers match ${shownQuery}.`);
-    } else if (ranked.every) {
-      setStatus(`${papers(hits.length)} ${hits.length === 1 ? "matches" : "match"} ${shownQuery}.`);
+    } else if (found.ranked.every) {
+      const verb = count === 1 && exact ? "matches" : "match";
+      setStatus(`${exact ? "" : "At least "}${papers(count)} ${verb} ${shownQuery}.`);
     } else {
       setStatus(
-        `No paper matches every word of ${shownQuery}; showing ${papers(hits.length)} that match some of them.`
+        `No paper matches every word of ${shownQuery}; showing ${papers(count)} that match some of them.`
       );
     }
     try {
@@ -487,7 +662,10 @@
       fail(error, current);
       return;
     }
-    if (current === run) results.dataset.state = "done";
+    if (current === run) {
+      results.dataset.totalMs = (performance.now() - started).toFixed(1);
+      results.dataset.state = "done";
+    }
   }
 
   function syncUrl(query) {

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod hostile;
+pub mod static_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
