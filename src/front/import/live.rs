@@ -1,6 +1,6 @@
 //! Papers straight from the live sources: Hugging Face's daily papers by
 //! day, an arXiv search, DOIs through Crossref. Each turns its answers
-//! into [`Record`]s with the parser of the matching file format (the
+//! into [`Record`](super::Record)s with the parser of the matching file format (the
 //! daily-papers JSON parser, the Atom parser) and goes through the same
 //! clean and notes-safe merge as a file ([`super::import_records`]): a
 //! request that fails writes nothing.

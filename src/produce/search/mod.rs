@@ -1,7 +1,7 @@
 //! Full-text search that runs in the reader's browser, with no server.
 //!
 //! At build time every paper becomes a list of scored terms
-//! ([`doc_terms`], computed once per entry with the rest of
+//! ([`doc_terms`](crate::convert::terms::doc_terms), computed once per entry with the rest of
 //! `model::Derived`): a score is `16 * class + strength`, the class of the
 //! best field the word is in (title 3, authors 2, themes and tags 1,
 //! abstract and notes 0) and a BM25-like strength (1..=15) over all
