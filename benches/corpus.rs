@@ -369,7 +369,7 @@ fn notes(rng: &mut Rng, i: usize) -> String {
             sentence(rng)
         );
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         let (lang, code) = CODE[(i / 5) % CODE.len()];
         let _ = write!(notes, "\n## How to try it\n\n```{lang}\n{code}```\n");
     }

@@ -64,7 +64,7 @@ pub(crate) fn looks_like(text: &str) -> bool {
     // Without the header: alternating short title lines and long abstracts.
     let body = &lines[header..];
     body.len() >= 2
-        && body.len() % 2 == 0
+        && body.len().is_multiple_of(2)
         && body
             .chunks(2)
             .all(|pair| pair[0].1.len() < 300 && pair[1].1.len() > pair[0].1.len())
