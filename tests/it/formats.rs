@@ -463,18 +463,10 @@ mod curator_work_survives {
             let site = TestSite::with_papers(&[]);
             import(&site, &fixture("arxiv-v1.xml"), &options()).unwrap();
             let path = site.papers().join(ODF);
-            let text = std::fs::read_to_string(&path).unwrap();
-            let curated = text
-                .lines()
-                .filter(|l| !l.starts_with("tags:"))
-                .map(|l| format!("{l}\n"))
-                .collect::<String>()
-                .replacen(
-                    "date: 2025-05-07\n",
-                    &format!("date: 2025-05-07\nstatus: {status}\nfeatured: {featured}\nthemes: [robustness]\ntags: [first]\n"),
-                    1,
-                );
-            std::fs::write(&path, &curated).unwrap();
+            let curated = curate_imported(
+                &path,
+                &format!("status: {status}\nfeatured: {featured}\nthemes: [robustness]\n"),
+            );
             let mut notes = String::new();
             let mut tags = vec!["first".to_string()];
             let mut abstract_md = sheaf::input::content::parse_entry(&path, &curated).unwrap().0.abstract_md;
@@ -504,18 +496,10 @@ mod curator_work_survives {
                         abstract_md = sheaf::input::content::parse_entry(&path, &std::fs::read_to_string(&path).unwrap()).unwrap().0.abstract_md;
                     }
                     Step::EditNotes(new) => {
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        let head_end = text[4..].find("\n---\n").unwrap() + 4 + 5;
+                        edit_notes(&path, new);
                         notes = new.clone();
-                        std::fs::write(&path, format!("{}{notes}", &text[..head_end])).unwrap();
                     }
-                    Step::Tag(tag) => {
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        let old = format!("tags: [{}]", tags.join(", "));
-                        tags.push(tag.clone());
-                        let new = format!("tags: [{}]", tags.join(", "));
-                        std::fs::write(&path, text.replacen(&old, &new, 1)).unwrap();
-                    }
+                    Step::Tag(tag) => add_tag(&path, &mut tags, tag.clone()),
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
                 let (entry, _) = sheaf::input::content::parse_entry(&path, &text).unwrap();

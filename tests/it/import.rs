@@ -423,18 +423,10 @@ mod curator_work_survives {
             let site = TestSite::with_papers(&[]);
             import(&site, "arxiv-v1.xml", &options());
             let path = site.papers().join(ODF);
-            let text = std::fs::read_to_string(&path).unwrap();
-            let curated = text
-                .lines()
-                .filter(|l| !l.starts_with("tags:"))
-                .map(|l| format!("{l}\n"))
-                .collect::<String>()
-                .replacen(
-                    "date: 2025-05-07\n",
-                    &format!("date: 2025-05-07\nstatus: {status}\nfeatured: {featured}\nreviewer: {reviewer:?}\nthemes: [robustness]\ntags: [first]\n"),
-                    1,
-                );
-            std::fs::write(&path, &curated).unwrap();
+            let curated = curate_imported(
+                &path,
+                &format!("status: {status}\nfeatured: {featured}\nreviewer: {reviewer:?}\nthemes: [robustness]\n"),
+            );
             let mut notes = String::new();
             let mut tags = vec!["first".to_string()];
             let (first, _) = sheaf::input::content::parse_entry(&path, &curated).unwrap();

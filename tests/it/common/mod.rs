@@ -150,6 +150,25 @@ pub fn feed_page(total: usize, start: usize, entries: &[String]) -> String {
     )
 }
 
+/// A curator's first pass over an entry an import wrote (dated
+/// 2025-05-07): `fields` (front matter lines) added after its `date`, and
+/// its tags replaced by `[first]`. Returns the text written.
+pub fn curate_imported(path: &Path, fields: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let curated = text
+        .lines()
+        .filter(|l| !l.starts_with("tags:"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replacen(
+            "date: 2025-05-07\n",
+            &format!("date: 2025-05-07\n{fields}tags: [first]\n"),
+            1,
+        );
+    std::fs::write(path, &curated).unwrap();
+    curated
+}
+
 /// A curator's edit: the notes of the entry at `path` replaced.
 pub fn edit_notes(path: &Path, notes: &str) {
     let text = std::fs::read_to_string(path).unwrap();
