@@ -19,7 +19,7 @@ use time::Date;
 use crate::base::error::{Error, Result};
 use crate::base::urls::Urls;
 use crate::input::config::{Config, CONFIG_FILE};
-use crate::io::fs::{absolute, append, exists, is_folder, read_text_if_present, NewFiles};
+use crate::io::fs::{append, canonical, exists, is_folder, read_text_if_present, NewFiles};
 
 /// Where an ejected copy of the visual theme goes (the config's
 /// `templates` then).
@@ -409,7 +409,7 @@ fn missing_rules(gitignore: &str) -> String {
 /// The folder's name as a URL segment, for the placeholder base URL: the
 /// repository is usually named after the folder.
 fn folder_slug(dir: &Path) -> String {
-    let absolute = absolute(dir);
+    let absolute = canonical(dir);
     let name = absolute
         .file_name()
         .map(|n| slug::slugify(n.to_string_lossy()))

@@ -40,7 +40,10 @@ pub fn read_text(path: &Path) -> Result<String> {
     decode(path, bytes).map_err(|d| Error::Invalid(vec![d]))
 }
 
-/// A file's text when it exists, `None` when it does not.
+/// A file's text exactly as it is on disk (no BOM or line-end changes,
+/// unlike [`read_text`]) when it exists, `None` when it does not: for the
+/// files sheaf appends to or compares byte for byte (`.gitignore`, its
+/// workflows), not for inputs it parses.
 pub(crate) fn read_text_if_present(path: &Path) -> Result<Option<String>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
@@ -68,8 +71,10 @@ pub(crate) fn is_folder(path: &Path) -> Result<Option<bool>> {
     }
 }
 
-/// The absolute path of `path`, links resolved where it exists.
-pub(crate) fn absolute(path: &Path) -> std::path::PathBuf {
+/// The absolute path of `path` with links resolved where it exists (the
+/// real folder's name, for a placeholder URL); `build` compares watched
+/// paths without resolving links, with its own `absolute`.
+pub(crate) fn canonical(path: &Path) -> std::path::PathBuf {
     std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
