@@ -7,7 +7,8 @@
 //!
 //! Used by `benches/edit_latency.rs`, `benches/hot_paths.rs` and
 //! `examples/gen_corpus.rs`, which can also write the same papers as a Hugo
-//! site (see [`hugo_page`]) for `scripts/bench.sh --hugo`.
+//! site (see [`hugo_page`]) or a Zola site ([`zola_page`]) for
+//! `scripts/bench.sh --hugo --zola`.
 #![allow(unreachable_pub)] // also compiled as a bench crate of its own
 #![allow(dead_code)] // each including target uses a different part
 
@@ -457,6 +458,35 @@ impl Paper {
             .replace("(@/papers/", "(/papers/")
             .replace(".md)", "/)");
         let _ = write!(s, "---\n{}\n\n{}", self.abstract_md, notes);
+        s
+    }
+
+    /// The same paper as a Zola page (YAML front matter, which Zola reads
+    /// too): taxonomies as Hugo has them, the rest under `extra`. Zola
+    /// resolves the `@/papers/…` links of the notes itself, as sheaf does.
+    pub fn zola_page(&self, themes: &[String]) -> String {
+        let mut s = format!(
+            "---\ntitle: \"{}\"\ndate: {}\ntaxonomies:\n  themes: {}\n  tags: {}\n  archive: [\"{}\"]\n",
+            self.title,
+            self.date,
+            quoted(themes),
+            quoted(&self.tags),
+            &self.date[..7],
+        );
+        if let Some(v) = self.verdict {
+            let _ = writeln!(s, "  verdict: [\"{v}\"]");
+        }
+        if let Some(st) = self.status {
+            let _ = writeln!(s, "  status: [\"{st}\"]");
+        }
+        let _ = writeln!(s, "extra:\n  authors: {}", quoted(&self.authors));
+        if let Some(id) = &self.arxiv {
+            let _ = writeln!(s, "  arxiv: \"{id}\"");
+        }
+        if self.featured {
+            s.push_str("  featured: true\n");
+        }
+        let _ = write!(s, "---\n{}\n\n{}", self.abstract_md, self.notes_md);
         s
     }
 }

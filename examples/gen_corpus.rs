@@ -1,8 +1,9 @@
 //! Writes a generated N-paper digest for benchmarking, and optionally the
-//! same papers as a Hugo site, so both tools can be timed on one corpus.
+//! same papers as a Hugo site and as a Zola site, so the tools can be timed
+//! on one corpus.
 //!
 //! ```text
-//! cargo run --release --example gen_corpus -- --papers 10000 --out /tmp/c10k [--hugo /tmp/h10k]
+//! cargo run --release --example gen_corpus -- --papers 10000 --out /tmp/c10k [--hugo /tmp/h10k] [--zola /tmp/z10k]
 //! ```
 //!
 //! The papers come from `benches/corpus.rs` (the generator the benches
@@ -20,21 +21,25 @@ use std::process::ExitCode;
 use sheaf::convert::markdown::plain_text;
 use sheaf::input::config::Config;
 
-const USAGE: &str = "usage: gen_corpus --papers N --out DIR [--hugo DIR]";
+const USAGE: &str = "usage: gen_corpus --papers N --out DIR [--hugo DIR] [--zola DIR]";
 
 /// The Hugo layouts: a minimal theme with the page set sheaf makes.
 const HUGO_LAYOUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/hugo/layouts");
+/// The Zola templates: the same page set as the Hugo layouts.
+const ZOLA_TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/zola/templates");
 
 struct Args {
     papers: usize,
     out: PathBuf,
     hugo: Option<PathBuf>,
+    zola: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut papers = None;
     let mut out = None;
     let mut hugo = None;
+    let mut zola = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -48,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => out = Some(PathBuf::from(value()?)),
             "--hugo" => hugo = Some(PathBuf::from(value()?)),
+            "--zola" => zola = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -56,6 +62,7 @@ fn parse_args() -> Result<Args, String> {
         papers: papers.ok_or(USAGE)?,
         out: out.ok_or(USAGE)?,
         hugo,
+        zola,
     })
 }
 
@@ -85,8 +92,8 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     ensure_empty(&args.out)?;
-    if let Some(hugo) = &args.hugo {
-        ensure_empty(hugo)?;
+    for dir in args.hugo.iter().chain(&args.zola) {
+        ensure_empty(dir)?;
     }
 
     corpus::write_site(&args.out);
@@ -97,21 +104,31 @@ fn run() -> Result<(), String> {
         .hugo
         .as_deref()
         .map(|dir| HugoSite::start(dir, &config));
+    let zola = args.zola.as_deref().map(|dir| zola_start(dir, &config));
 
     for i in 0..args.papers {
         let paper = corpus::paper(i);
         let file = format!("{}.md", paper.slug);
         std::fs::write(papers_dir.join(&file), paper.sheaf_entry())
             .map_err(|e| format!("writing {file}: {e}"))?;
-        if let Some(hugo) = &hugo {
+        if hugo.is_some() || zola.is_some() {
             let themes = sheaf_themes(&config, &paper);
-            std::fs::write(hugo.papers.join(&file), paper.hugo_page(&themes))
-                .map_err(|e| format!("writing the Hugo page {file}: {e}"))?;
+            if let Some(hugo) = &hugo {
+                std::fs::write(hugo.papers.join(&file), paper.hugo_page(&themes))
+                    .map_err(|e| format!("writing the Hugo page {file}: {e}"))?;
+            }
+            if let Some(papers) = &zola {
+                std::fs::write(papers.join(&file), paper.zola_page(&themes))
+                    .map_err(|e| format!("writing the Zola page {file}: {e}"))?;
+            }
         }
     }
     println!("{} papers in {}", args.papers, args.out.display());
     if let Some(dir) = &args.hugo {
         println!("the same papers as a Hugo site in {}", dir.display());
+    }
+    if let Some(dir) = &args.zola {
+        println!("the same papers as a Zola site in {}", dir.display());
     }
     Ok(())
 }
@@ -197,5 +214,53 @@ fn hugo_toml(config: &Config) -> String {
         s,
         "\n[markup.highlight]\ncodeFences = true\nnoClasses = false"
     );
+    s
+}
+
+/// Writes a Zola site's config, templates and sections; returns the folder
+/// the papers go to. Zola's pages are sorted by date in the `papers`
+/// section, which the front page reads.
+fn zola_start(dir: &Path, config: &Config) -> PathBuf {
+    corpus::copy_dir(Path::new(ZOLA_TEMPLATES), &dir.join("templates"));
+    std::fs::write(dir.join("config.toml"), zola_toml(config)).unwrap();
+    let papers = dir.join("content/papers");
+    std::fs::create_dir_all(&papers).unwrap();
+    std::fs::write(dir.join("content/_index.md"), "+++\n+++\n").unwrap();
+    std::fs::write(
+        papers.join("_index.md"),
+        "+++\ntitle = \"Papers\"\nsort_by = \"date\"\n+++\n",
+    )
+    .unwrap();
+    papers
+}
+
+/// Zola's config, matching sheaf's as `hugo_toml` does: the same base
+/// URL, page sizes, taxonomies (themes with a feed each), a 50-item RSS
+/// feed, and highlighting with CSS classes, light and dark.
+fn zola_toml(config: &Config) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "base_url = {:?}", config.urls.base_url());
+    let _ = writeln!(s, "title = {:?}", config.title);
+    let _ = writeln!(s, "description = {:?}", config.description);
+    let _ = writeln!(s, "default_language = {:?}", config.language);
+    let _ = writeln!(s, "compile_sass = false\nbuild_search_index = false");
+    let _ = writeln!(
+        s,
+        "generate_feeds = true\nfeed_filenames = [\"rss.xml\"]\nfeed_limit = 50"
+    );
+    let n = config.page_size;
+    let _ = writeln!(
+        s,
+        "taxonomies = [\n  {{ name = \"themes\", feed = true, paginate_by = {n} }},\n  \
+         {{ name = \"tags\", paginate_by = {n} }},\n  {{ name = \"archive\", paginate_by = {n} }},\n  \
+         {{ name = \"verdict\", paginate_by = {n} }},\n  {{ name = \"status\", paginate_by = {n} }},\n]"
+    );
+    let _ = writeln!(
+        s,
+        "\n[markdown.highlighting]\nstyle = \"class\"\nlight_theme = \"github-light\"\ndark_theme = \"github-dark\""
+    );
+    let _ = writeln!(s, "\n[extra]");
+    let _ = writeln!(s, "author = {:?}", config.author);
+    let _ = writeln!(s, "front_page_size = {}", config.front_page_size);
     s
 }

