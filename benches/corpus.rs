@@ -486,7 +486,13 @@ impl Paper {
         if self.featured {
             s.push_str("  featured: true\n");
         }
-        let _ = write!(s, "---\n{}\n\n{}", self.abstract_md, self.notes_md);
+        // The abstract is the page's summary (Zola's `<!-- more -->`),
+        // which the cards show, as Hugo's show its `.Summary`.
+        let _ = write!(
+            s,
+            "---\n{}\n\n<!-- more -->\n\n{}",
+            self.abstract_md, self.notes_md
+        );
         s
     }
 }

@@ -111,7 +111,6 @@ if $hugo; then
   fi
 fi
 
-ZOLA=""
 if $zola; then
   ZOLA=${ZOLA:-$(command -v zola || true)}
   [ -n "$ZOLA" ] && "$ZOLA" --version >/dev/null \
