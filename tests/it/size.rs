@@ -139,3 +139,86 @@ fn feeds_carry_the_configured_number_of_papers() {
     assert!(error.contains("`feed_size` must be at least 1"), "{error}");
     assert!(error.contains("site-config.yaml:"), "{error}");
 }
+
+/// Highlighted code is a span per run of one kind of token, with a short
+/// class the generated stylesheet colours in light and dark; syntect's
+/// class per scope made a six-line snippet 6 KB.
+#[test]
+fn highlighted_code_uses_short_classes_the_stylesheet_defines() {
+    let notes = "Notes.\n\n```rust\n// Sum the scores.\npub fn total(scores: &[f32]) -> f32 {\n    let s = \"a \\\"quoted\\\" <b>\";\n    scores.iter().sum::<f32>() + 1.0\n}\n```\n";
+    let a = entry("Paper A", "").replace("Notes.\n", notes);
+    let site = TestSite::with_papers(&[("a.md", &a)]);
+    site.build().unwrap();
+    let page = site.read("papers/a/index.html");
+    let start = page.find("<pre class=\"hl-code\" data-lang=\"rust\"><code>").unwrap();
+    let code = &page[start..start + page[start..].find("</pre>").unwrap()];
+    let classes: std::collections::BTreeSet<&str> = code
+        .split("<span class=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert!(!code.contains("hl-") || code.matches("hl-").count() == 1, "{code}");
+    assert!(classes.iter().all(|c| c.len() == 1), "{classes:?}");
+    // A comment, a keyword, a string, a number: four kinds at least.
+    for kind in ["c", "k", "s", "n"] {
+        assert!(classes.contains(kind), "{kind} in {classes:?}: {code}");
+    }
+    // One span for `pub fn`, white space inside it; the text as written.
+    assert!(code.contains("<span class=\"k\">pub fn</span>"), "{code}");
+    assert!(code.contains("&lt;b&gt;"), "{code}");
+    let text: String = {
+        let mut t = String::new();
+        let mut in_tag = false;
+        for c in code.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                c if !in_tag => t.push(c),
+                _ => {}
+            }
+        }
+        t
+    };
+    assert!(
+        text.ends_with("    scores.iter().sum::&lt;f32&gt;() + 1.0\n}\n"),
+        "{text}"
+    );
+    let css = site.read("syntax.css");
+    let (light, dark) = css.split_once("@media (prefers-color-scheme: dark)").unwrap();
+    for class in &classes {
+        let rule = format!(".hl-code .{class} {{ color: #");
+        assert!(light.contains(&rule), "{rule} in light: {light}");
+        assert!(dark.contains(&rule), "{rule} in dark: {dark}");
+    }
+    assert!(light.contains(".hl-code { color: #") && dark.contains(".hl-code { color: #"));
+}
+
+/// Templates are indented for their readers, not for every page: no line
+/// of any page or feed starts with white space, except inside `<pre>`.
+#[test]
+fn no_page_is_indented_outside_pre() {
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let mut checked = 0;
+    for (path, bytes) in snapshot(&site.out()) {
+        if !(path.ends_with(".html") || path.ends_with(".xml")) {
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        let mut in_pre = false;
+        for (n, line) in text.lines().enumerate() {
+            assert!(
+                in_pre || !line.starts_with([' ', '\t']),
+                "{path}:{}: {line:?}",
+                n + 1
+            );
+            if let (Some(o), c) = (line.rfind("<pre"), line.rfind("</pre")) {
+                in_pre = c.is_none_or(|c| o > c);
+            } else if line.contains("</pre") {
+                in_pre = false;
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked}");
+}
