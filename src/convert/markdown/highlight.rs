@@ -28,21 +28,30 @@ pub(crate) const KINDS: &[(&str, &[&str], &str)] = &[
     ("s", &["string"], "string.quoted.double"),
     ("o", &["keyword.operator"], "keyword.operator"),
     ("k", &["keyword", "storage"], "keyword.control"),
-    (
-        "n",
-        &["constant", "support.constant"],
-        "constant.numeric",
-    ),
+    ("n", &["constant", "support.constant"], "constant.numeric"),
     (
         "f",
-        &["entity.name.function", "support.function", "variable.function"],
+        &[
+            "entity.name.function",
+            "support.function",
+            "variable.function",
+        ],
         "entity.name.function",
     ),
     ("g", &["entity.name.tag"], "entity.name.tag"),
-    ("a", &["entity.other.attribute-name"], "entity.other.attribute-name"),
+    (
+        "a",
+        &["entity.other.attribute-name"],
+        "entity.other.attribute-name",
+    ),
     (
         "t",
-        &["entity.name", "support.type", "support.class", "entity.other.inherited-class"],
+        &[
+            "entity.name",
+            "support.type",
+            "support.class",
+            "entity.other.inherited-class",
+        ],
         "entity.name.type",
     ),
     ("v", &["variable"], "variable.parameter"),
