@@ -191,6 +191,7 @@ fn highlighted_code_uses_short_classes_the_stylesheet_defines() {
         text.ends_with("    scores.iter().sum::&lt;f32&gt;() + 1.0\n}\n"),
         "{text}"
     );
+    assert!(page.contains("<link rel=\"stylesheet\" href=\"/sheaf/syntax.css\">"));
     let css = site.read("syntax.css");
     let (light, dark) = css
         .split_once("@media (prefers-color-scheme: dark)")
@@ -231,4 +232,32 @@ fn no_page_is_indented_outside_pre() {
         checked += 1;
     }
     assert!(checked > 20, "{checked}");
+}
+
+/// `papers.json` leaves out what an entry leaves empty, rather than
+/// writing `null`, `{}` or `false` in each of 100,000 records; a paper
+/// page's JSON-LD leaves out the site it is part of (the page's own) and
+/// the DOI made from an arXiv id (its `sameAs` names the arXiv page).
+#[test]
+fn records_carry_only_what_the_entry_holds() {
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let json = site.read("papers.json");
+    for empty in [":null", ":{}", "\"featured\":false", "\"keywords\":[]"] {
+        assert!(!json.contains(empty), "{empty} in papers.json");
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let papers = parsed["papers"].as_array().unwrap();
+    assert!(papers.iter().all(|p| p["authors"].is_array()));
+    assert!(papers.iter().any(|p| p["featured"] == true));
+    let page = site.read("papers/layer-normalization/index.html");
+    assert!(
+        page.contains("\"sameAs\":\"https://arxiv.org/abs/"),
+        "{page}"
+    );
+    for left_out in ["isPartOf", "propertyID\":\"arXiv", "10.48550/arXiv"] {
+        let start = page.find("application/ld+json").unwrap();
+        let end = start + page[start..].find("</script>").unwrap();
+        assert!(!page[start..end].contains(left_out), "{left_out}");
+    }
 }

@@ -349,6 +349,16 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_not_written() {
+        let html = math(r"O(n \log n)", false);
+        assert!(html.starts_with("<math><semantics>"), "{html}");
+        assert!(html.contains("<mo stretchy=\"false\">(</mo>"), "{html}");
+        assert!(!html.contains("symmetric"), "{html}");
+        let html = math(r"\left( \frac{a}{b} \right)", true);
+        assert!(html.starts_with("<math display=\"block\">"), "{html}");
+    }
+
+    #[test]
     fn deep_tex_neither_overflows_nor_hangs() {
         for n in [100, 2_000] {
             let tex = format!("{}x{}", "{".repeat(n), "}".repeat(n));
