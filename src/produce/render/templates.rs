@@ -158,8 +158,10 @@ const DEFAULT_SEARCH_PAGE: &str = include_str!("../../../themes/default/template
 /// (37 MB at 100,000 papers: README, "Output size"). A line break and the
 /// spaces after it show as one space in HTML, as the break alone does, so
 /// no page looks different; lines inside `<pre>` and `<textarea>`, where
-/// spaces show, keep theirs. Lines keep their numbers, so template errors
-/// still name the right line. Only HTML and XML templates are changed.
+/// spaces show, keep theirs (a `<pre` inside a tag or expression, such
+/// as a string a test looks for, opens nothing). Lines keep their numbers,
+/// so template errors still name the right line. Only HTML and XML
+/// templates are changed.
 pub(crate) fn unindent<'a>(name: &str, text: &'a str) -> Cow<'a, str> {
     if !(name.ends_with(".html") || name.ends_with(".xml")) {
         return Cow::Borrowed(text);
@@ -173,7 +175,7 @@ pub(crate) fn unindent<'a>(name: &str, text: &'a str) -> Cow<'a, str> {
         } else {
             line.trim_start_matches([' ', '\t'])
         });
-        let lower = line.to_ascii_lowercase();
+        let lower = markup_of(line).to_ascii_lowercase();
         for tag in ["pre", "textarea"] {
             let opened = lower.rfind(&format!("<{tag}"));
             let closed = lower.rfind(&format!("</{tag}"));
@@ -186,4 +188,46 @@ pub(crate) fn unindent<'a>(name: &str, text: &'a str) -> Cow<'a, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A template line without its Tera tags, expressions and comments (those
+/// that close on the line).
+fn markup_of(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find('{') {
+        let close = match rest[start..].chars().nth(1) {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = &rest[start + 1..];
+                continue;
+            }
+        };
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find(close) {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indentation_goes_outside_pre_only() {
+        let text = "<ul>\n  <li>{{ a }}</li>\n  {%- if x == '<pre' %}\n  <p>\n  <pre>\n  kept\n  </pre>\n  <p>\n";
+        assert_eq!(
+            unindent("t.html", text),
+            "<ul>\n<li>{{ a }}</li>\n{%- if x == '<pre' %}\n<p>\n<pre>\n  kept\n  </pre>\n<p>\n"
+        );
+        assert_eq!(unindent("t.txt", "  a\n"), "  a\n");
+        assert_eq!(markup_of("a {{ b }} c {% d %} e {# f"), "a  c  e ");
+    }
 }
