@@ -261,3 +261,38 @@ fn records_carry_only_what_the_entry_holds() {
         assert!(!page[start..end].contains(left_out), "{left_out}");
     }
 }
+
+/// Pages no longer carry the Cite block's buttons: `cite.js` makes them,
+/// in a browser, with the download named after the entry's key.
+#[tokio::test]
+async fn cite_js_makes_the_cite_buttons() {
+    use crate::common::browser::*;
+    if !browser_installed("the cite buttons test") {
+        return;
+    }
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let server = crate::common::static_server::StaticServer::start(site.out(), "/sheaf/");
+    let browser = Browser::start().await;
+    let client = browser.client.clone();
+    client
+        .goto(&format!("{}papers/layer-normalization/", server.base))
+        .await
+        .unwrap();
+    let read = r#"const p = document.querySelector("pre.bibtex + p.cite-actions");
+return p ? [...p.querySelectorAll("button")].map((b) => b.textContent) : null;"#;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let labels = client.execute(read, vec![]).await.unwrap();
+        if !labels.is_null() {
+            assert_eq!(
+                labels,
+                serde_json::json!(["Copy BibTeX", "Download ba2016layer.bib"])
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no buttons");
+        tokio::time::sleep(POLL).await;
+    }
+    client.close().await.unwrap();
+}
