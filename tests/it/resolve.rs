@@ -436,7 +436,7 @@ fn a_changed_key_stays_an_alias_that_biblatex_reads() {
     site.build().unwrap();
     let bib = site.read("papers.bib");
     assert!(bib.contains("@misc{ba2016layer,\n"), "{bib}");
-    assert!(bib.contains("  ids           = {layer},\n"), "{bib}");
+    assert!(bib.contains("  ids = {layer},\n"), "{bib}");
     let parsed = biblatex::Bibliography::parse(&bib).unwrap();
     let by_alias = parsed.get("layer").expect("the former key finds the paper");
     assert_eq!(by_alias.key, "ba2016layer");

@@ -92,7 +92,10 @@ fn a_paper_is_one_file() {
     assert_eq!(under_papers.len(), report.papers, "{under_papers:?}");
     assert!(under_papers.iter().all(|p| p.ends_with("/index.html")));
     let page = site.read("papers/layer-normalization/index.html");
-    assert!(page.contains("data-download=\"bibtex\""));
+    // The copy and download buttons are made by cite.js from the entry.
+    assert!(page.contains("<pre class=\"bibtex\" id=\"bibtex\"><code>@misc{ba2016layer,"));
+    assert!(page.contains("/sheaf/cite.js"));
+    assert!(!page.contains("<button type=\"button\""));
     assert!(!page.contains("cite.bib"));
     assert!(site.read("papers.bib").contains("@misc{ba2016layer,"));
 }
@@ -138,4 +141,158 @@ fn feeds_carry_the_configured_number_of_papers() {
     let error = build_error(&site);
     assert!(error.contains("`feed_size` must be at least 1"), "{error}");
     assert!(error.contains("site-config.yaml:"), "{error}");
+}
+
+/// Highlighted code is a span per run of one kind of token, with a short
+/// class the generated stylesheet colours in light and dark; syntect's
+/// class per scope made a six-line snippet 6 KB.
+#[test]
+fn highlighted_code_uses_short_classes_the_stylesheet_defines() {
+    let notes = "Notes.\n\n```rust\n// Sum the scores.\npub fn total(scores: &[f32]) -> f32 {\n    let s = \"a \\\"quoted\\\" <b>\";\n    scores.iter().sum::<f32>() + 1.0\n}\n```\n";
+    let a = entry("Paper A", "").replace("Notes.\n", notes);
+    let site = TestSite::with_papers(&[("a.md", &a)]);
+    site.build().unwrap();
+    let page = site.read("papers/a/index.html");
+    let start = page
+        .find("<pre class=\"hl-code\" data-lang=\"rust\"><code>")
+        .unwrap();
+    let code = &page[start..start + page[start..].find("</pre>").unwrap()];
+    let classes: std::collections::BTreeSet<&str> = code
+        .split("<span class=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert!(
+        !code.contains("hl-") || code.matches("hl-").count() == 1,
+        "{code}"
+    );
+    assert!(classes.iter().all(|c| c.len() == 1), "{classes:?}");
+    // A comment, a keyword, a string, a number: four kinds at least.
+    for kind in ["c", "k", "s", "n"] {
+        assert!(classes.contains(kind), "{kind} in {classes:?}: {code}");
+    }
+    // One span for `pub fn`, white space inside it; the text as written.
+    assert!(code.contains("<span class=\"k\">pub fn"), "{code}");
+    assert!(code.contains("&lt;b&gt;"), "{code}");
+    let text: String = {
+        let mut t = String::new();
+        let mut in_tag = false;
+        for c in code.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                c if !in_tag => t.push(c),
+                _ => {}
+            }
+        }
+        t
+    };
+    assert!(
+        text.ends_with("    scores.iter().sum::&lt;f32&gt;() + 1.0\n}\n"),
+        "{text}"
+    );
+    assert!(page.contains("<link rel=\"stylesheet\" href=\"/sheaf/syntax.css\">"));
+    let css = site.read("syntax.css");
+    let (light, dark) = css
+        .split_once("@media (prefers-color-scheme: dark)")
+        .unwrap();
+    for class in &classes {
+        let rule = format!(".hl-code .{class} {{ color: #");
+        assert!(light.contains(&rule), "{rule} in light: {light}");
+        assert!(dark.contains(&rule), "{rule} in dark: {dark}");
+    }
+    assert!(light.contains(".hl-code { color: #") && dark.contains(".hl-code { color: #"));
+}
+
+/// Templates are indented for their readers, not for every page: no line
+/// of any page or feed starts with white space, except inside `<pre>`.
+#[test]
+fn no_page_is_indented_outside_pre() {
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let mut checked = 0;
+    for (path, bytes) in snapshot(&site.out()) {
+        if !(path.ends_with(".html") || path.ends_with(".xml")) {
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        let mut in_pre = false;
+        for (n, line) in text.lines().enumerate() {
+            assert!(
+                in_pre || !line.starts_with([' ', '\t']),
+                "{path}:{}: {line:?}",
+                n + 1
+            );
+            if let (Some(o), c) = (line.rfind("<pre"), line.rfind("</pre")) {
+                in_pre = c.is_none_or(|c| o > c);
+            } else if line.contains("</pre") {
+                in_pre = false;
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked}");
+}
+
+/// `papers.json` leaves out what an entry leaves empty, rather than
+/// writing `null`, `{}` or `false` in each of 100,000 records; a paper
+/// page's JSON-LD leaves out the site it is part of (the page's own) and
+/// the DOI made from an arXiv id (its `sameAs` names the arXiv page).
+#[test]
+fn records_carry_only_what_the_entry_holds() {
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let json = site.read("papers.json");
+    for empty in [":null", ":{}", "\"featured\":false", "\"keywords\":[]"] {
+        assert!(!json.contains(empty), "{empty} in papers.json");
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let papers = parsed["papers"].as_array().unwrap();
+    assert!(papers.iter().all(|p| p["authors"].is_array()));
+    assert!(papers.iter().any(|p| p["featured"] == true));
+    let page = site.read("papers/layer-normalization/index.html");
+    assert!(
+        page.contains("\"sameAs\":\"https://arxiv.org/abs/"),
+        "{page}"
+    );
+    for left_out in ["isPartOf", "propertyID\":\"arXiv", "10.48550/arXiv"] {
+        let start = page.find("application/ld+json").unwrap();
+        let end = start + page[start..].find("</script>").unwrap();
+        assert!(!page[start..end].contains(left_out), "{left_out}");
+    }
+}
+
+/// Pages no longer carry the Cite block's buttons: `cite.js` makes them,
+/// in a browser, with the download named after the entry's key.
+#[tokio::test]
+async fn cite_js_makes_the_cite_buttons() {
+    use crate::common::browser::*;
+    if !browser_installed("the cite buttons test") {
+        return;
+    }
+    let site = TestSite::bundled();
+    site.build().unwrap();
+    let server = crate::common::static_server::StaticServer::start(site.out(), "/sheaf/");
+    let browser = Browser::start().await;
+    let client = browser.client.clone();
+    client
+        .goto(&format!("{}papers/layer-normalization/", server.base))
+        .await
+        .unwrap();
+    let read = r#"const p = document.querySelector("pre.bibtex + p.cite-actions");
+return p ? [...p.querySelectorAll("button")].map((b) => b.textContent) : null;"#;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let labels = client.execute(read, vec![]).await.unwrap();
+        if !labels.is_null() {
+            assert_eq!(
+                labels,
+                serde_json::json!(["Copy BibTeX", "Download ba2016layer.bib"])
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no buttons");
+        tokio::time::sleep(POLL).await;
+    }
+    client.close().await.unwrap();
 }

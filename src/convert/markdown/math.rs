@@ -237,11 +237,16 @@ fn allow_list(mathml: &str) -> Option<String> {
         }
         out.push('<');
         out.push_str(name);
+        // What says only the default: inline is how `<math>` shows, and an
+        // operator that does not stretch has no symmetry to keep.
+        let fixed = node.attribute("stretchy") == Some("false");
         for attr in node.attributes() {
             let allowed = attr.namespace().is_none()
                 && ATTRIBUTES.contains(&attr.name())
                 && (attr.name() != "encoding" || *name == "annotation");
-            if allowed {
+            let default = (*name == "math" && attr.name() == "display" && attr.value() == "inline")
+                || (fixed && attr.name() == "symmetric");
+            if allowed && !default {
                 out.push(' ');
                 out.push_str(attr.name());
                 out.push_str("=\"");
@@ -341,6 +346,16 @@ mod tests {
             html.contains("<mtable>") && !html.contains("style"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn defaults_are_not_written() {
+        let html = math(r"O(n \log n)", false);
+        assert!(html.starts_with("<math><semantics>"), "{html}");
+        assert!(html.contains("<mo stretchy=\"false\">(</mo>"), "{html}");
+        assert!(!html.contains("symmetric"), "{html}");
+        let html = math(r"\left( \frac{a}{b} \right)", true);
+        assert!(html.starts_with("<math display=\"block\">"), "{html}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The site's templates, compiled once per build ([`Renderer`]), with the
 //! functions and filters sheaf gives them.
 
+use std::borrow::Cow;
+
 use super::*;
 
 /// The compiled templates of a site.
@@ -27,14 +29,17 @@ impl Renderer {
             .iter()
             .map(|t| (t.name.clone(), t.path.clone()))
             .collect();
-        let mut sources: Vec<(&str, &str)> = templates
+        let mut sources: Vec<(&str, Cow<'_, str>)> = templates
             .iter()
-            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .map(|t| (t.name.as_str(), unindent(&t.name, &t.text)))
             .collect();
         // Themes made before search existed have no search page: they get
         // the default theme's, which fills the usual `content` block.
         if config.search && !sources.iter().any(|(name, _)| *name == SEARCH_TEMPLATE) {
-            sources.push((SEARCH_TEMPLATE, DEFAULT_SEARCH_PAGE));
+            sources.push((
+                SEARCH_TEMPLATE,
+                unindent(SEARCH_TEMPLATE, DEFAULT_SEARCH_PAGE),
+            ));
         }
         let result = tera.add_raw_templates(sources);
         let renderer = Renderer { tera, files };
@@ -147,3 +152,82 @@ const REQUIRED: &[&str] = &[
 /// [`DEFAULT_SEARCH_PAGE`].
 const SEARCH_TEMPLATE: &str = "search.html";
 const DEFAULT_SEARCH_PAGE: &str = include_str!("../../../themes/default/templates/search.html");
+
+/// A template's text without the indentation of its lines: a template is
+/// indented for its reader, and every page would carry that indentation
+/// (37 MB at 100,000 papers: README, "Output size"). A line break and the
+/// spaces after it show as one space in HTML, as the break alone does, so
+/// no page looks different; lines inside `<pre>` and `<textarea>`, where
+/// spaces show, keep theirs (a `<pre` inside a tag or expression, such
+/// as a string a test looks for, opens nothing). Lines keep their numbers,
+/// so template errors still name the right line. Only HTML and XML
+/// templates are changed.
+pub(crate) fn unindent<'a>(name: &str, text: &'a str) -> Cow<'a, str> {
+    if !(name.ends_with(".html") || name.ends_with(".xml")) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    // Whether the line starts inside a `<pre>` or `<textarea>`.
+    let mut verbatim = false;
+    for line in text.split_inclusive('\n') {
+        out.push_str(if verbatim {
+            line
+        } else {
+            line.trim_start_matches([' ', '\t'])
+        });
+        let lower = markup_of(line).to_ascii_lowercase();
+        for tag in ["pre", "textarea"] {
+            let opened = lower.rfind(&format!("<{tag}"));
+            let closed = lower.rfind(&format!("</{tag}"));
+            match (opened, closed) {
+                (Some(o), Some(c)) => verbatim = o > c,
+                (Some(_), None) => verbatim = true,
+                (None, Some(_)) => verbatim = false,
+                (None, None) => {}
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A template line without its Tera tags, expressions and comments (those
+/// that close on the line).
+fn markup_of(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find('{') {
+        let close = match rest[start..].chars().nth(1) {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = &rest[start + 1..];
+                continue;
+            }
+        };
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find(close) {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indentation_goes_outside_pre_only() {
+        let text = "<ul>\n  <li>{{ a }}</li>\n  {%- if x == '<pre' %}\n  <p>\n  <pre>\n  kept\n  </pre>\n  <p>\n";
+        assert_eq!(
+            unindent("t.html", text),
+            "<ul>\n<li>{{ a }}</li>\n{%- if x == '<pre' %}\n<p>\n<pre>\n  kept\n  </pre>\n<p>\n"
+        );
+        assert_eq!(unindent("t.txt", "  a\n"), "  a\n");
+        assert_eq!(markup_of("a {{ b }} c {% d %} e {# f"), "a  c  e ");
+    }
+}

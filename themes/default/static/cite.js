@@ -1,50 +1,53 @@
 // Copy and download buttons for a paper's BibTeX. Without JavaScript the
 // entry is still on the page to select and copy (and every theme's
-// papers.bib holds it), so the buttons only appear when they can work.
-// The download is made here from the text on the page: one .bib file per
-// paper would double the files of a big digest.
+// papers.bib holds it), so the buttons are made here, only when they can
+// work, and no page carries markup it may not show (README, "Output
+// size"). The download is made from the text on the page, named after the
+// entry's key: one .bib file per paper would double the files of a big
+// digest.
 (() => {
   "use strict";
-  for (const actions of document.querySelectorAll(".cite-actions")) {
-    const status = actions.querySelector(".copy-status");
-    const say = (text) => {
-      if (status) status.textContent = text;
+  const canCopy = !!navigator.clipboard;
+  const canSave = !!(window.URL && URL.createObjectURL);
+  if (!canCopy && !canSave) return;
+  for (const source of document.querySelectorAll("pre.bibtex")) {
+    const text = () => source.textContent;
+    const key = (/^\s*@\w+\{([^,\s]+),/.exec(text()) || [])[1] || "cite";
+    const actions = document.createElement("p");
+    actions.className = "cite-actions";
+    const status = document.createElement("span");
+    status.className = "copy-status";
+    status.setAttribute("role", "status");
+    const button = (label, onClick) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = label;
+      b.addEventListener("click", onClick);
+      actions.append(b, " ");
     };
-    let shown = false;
-    for (const button of actions.querySelectorAll("button[data-copy]")) {
-      const source = document.getElementById(button.dataset.copy);
-      if (!source || !navigator.clipboard) {
-        button.hidden = true;
-        continue;
-      }
-      shown = true;
-      button.addEventListener("click", async () => {
+    if (canCopy) {
+      button("Copy BibTeX", async () => {
         try {
-          await navigator.clipboard.writeText(source.textContent);
-          say("Copied to the clipboard.");
+          await navigator.clipboard.writeText(text());
+          status.textContent = "Copied to the clipboard.";
         } catch {
-          say("Could not copy; select the text instead.");
+          status.textContent = "Could not copy; select the text instead.";
         }
       });
     }
-    for (const button of actions.querySelectorAll("button[data-download]")) {
-      const source = document.getElementById(button.dataset.download);
-      if (!source || !window.URL || !URL.createObjectURL) {
-        button.hidden = true;
-        continue;
-      }
-      shown = true;
-      button.addEventListener("click", () => {
-        const blob = new Blob([source.textContent], { type: "application/x-bibtex" });
+    if (canSave) {
+      button(`Download ${key}.bib`, () => {
+        const blob = new Blob([text()], { type: "application/x-bibtex" });
         const link = document.createElement("a");
         link.href = URL.createObjectURL(blob);
-        link.download = button.dataset.name || "cite.bib";
+        link.download = `${key}.bib`;
         document.body.append(link);
         link.click();
         link.remove();
         setTimeout(() => URL.revokeObjectURL(link.href), 1000);
       });
     }
-    actions.hidden = !shown;
+    actions.append(status);
+    source.after(actions);
   }
 })();
