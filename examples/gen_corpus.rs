@@ -2,8 +2,12 @@
 //! same papers as a Hugo site, so both tools can be timed on one corpus.
 //!
 //! ```text
-//! cargo run --release --example gen_corpus -- --papers 10000 --out /tmp/c10k [--hugo /tmp/h10k]
+//! cargo run --release --example gen_corpus -- --papers 10000 --out /tmp/c10k [--hugo /tmp/h10k] [--facts]
 //! ```
+//!
+//! `--facts` adds what importers write and the bench corpus lacks: a venue
+//! (`journal_ref`) on one paper in four and live figures (`metrics`) on
+//! one in two, so the venue pages and the top view can be measured.
 //!
 //! The papers come from `benches/corpus.rs` (the generator the benches
 //! use), so a corpus here is byte for byte what `edit_latency` measures.
@@ -20,7 +24,7 @@ use std::process::ExitCode;
 use sheaf::convert::markdown::plain_text;
 use sheaf::input::config::Config;
 
-const USAGE: &str = "usage: gen_corpus --papers N --out DIR [--hugo DIR]";
+const USAGE: &str = "usage: gen_corpus --papers N --out DIR [--hugo DIR] [--facts]";
 
 /// The Hugo layouts: a minimal theme with the page set sheaf makes.
 const HUGO_LAYOUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/hugo/layouts");
@@ -29,12 +33,14 @@ struct Args {
     papers: usize,
     out: PathBuf,
     hugo: Option<PathBuf>,
+    facts: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut papers = None;
     let mut out = None;
     let mut hugo = None;
+    let mut facts = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -48,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => out = Some(PathBuf::from(value()?)),
             "--hugo" => hugo = Some(PathBuf::from(value()?)),
+            "--facts" => facts = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -56,6 +63,7 @@ fn parse_args() -> Result<Args, String> {
         papers: papers.ok_or(USAGE)?,
         out: out.ok_or(USAGE)?,
         hugo,
+        facts,
     })
 }
 
@@ -101,7 +109,12 @@ fn run() -> Result<(), String> {
     for i in 0..args.papers {
         let paper = corpus::paper(i);
         let file = format!("{}.md", paper.slug);
-        std::fs::write(papers_dir.join(&file), paper.sheaf_entry())
+        let entry = if args.facts {
+            with_facts(i, &paper.date, paper.sheaf_entry())
+        } else {
+            paper.sheaf_entry()
+        };
+        std::fs::write(papers_dir.join(&file), entry)
             .map_err(|e| format!("writing {file}: {e}"))?;
         if let Some(hugo) = &hugo {
             let themes = sheaf_themes(&config, &paper);
@@ -114,6 +127,49 @@ fn run() -> Result<(), String> {
         println!("the same papers as a Hugo site in {}", dir.display());
     }
     Ok(())
+}
+
+/// Venues an ML digest's papers appear in; with the year, 36 at most.
+const VENUES: &[&str] = &[
+    "NeurIPS",
+    "ICML",
+    "ICLR",
+    "ACL",
+    "EMNLP",
+    "CVPR",
+    "AAAI",
+    "TMLR",
+    "JMLR",
+    "Nature Machine Intelligence",
+    "Transactions of the ACL",
+    "COLM",
+];
+
+/// Paper `i`'s entry with a venue on one paper in four and figures on
+/// one in two (upvotes; stars too on one in five), read the day the
+/// paper was added. Deterministic, like the rest of the corpus.
+fn with_facts(i: usize, date: &str, entry: String) -> String {
+    let mut facts = String::new();
+    if i % 4 == 1 {
+        let year = date.get(..4).unwrap_or("2024");
+        let _ = writeln!(
+            facts,
+            "journal_ref: \"{} {year}\"",
+            VENUES[(i / 4) % VENUES.len()]
+        );
+    }
+    if i % 2 == 0 {
+        let upvotes = (i * 7_919) % 311;
+        let _ = write!(facts, "metrics:\n  upvotes: {upvotes}\n");
+        if i % 5 == 0 {
+            let _ = write!(facts, "  stars: {}\n", (i * 104_729) % 2_003);
+        }
+        let _ = writeln!(facts, "  as_of: {date}");
+    }
+    match entry.strip_prefix("---\n") {
+        Some(rest) => format!("---\n{facts}{rest}"),
+        None => entry,
+    }
 }
 
 /// The themes sheaf files a paper under: its front matter's, else those

@@ -36,6 +36,12 @@ impl Renderer {
         if config.search && !sources.iter().any(|(name, _)| *name == SEARCH_TEMPLATE) {
             sources.push((SEARCH_TEMPLATE, DEFAULT_SEARCH_PAGE));
         }
+        // Likewise the pages added after the first themes were ejected.
+        for (name, text) in ADDED_LATER {
+            if !sources.iter().any(|(n, _)| n == name) {
+                sources.push((name, text));
+            }
+        }
         let result = tera.add_raw_templates(sources);
         let renderer = Renderer { tera, files };
         if let Err(e) = result {
@@ -147,3 +153,33 @@ const REQUIRED: &[&str] = &[
 /// [`DEFAULT_SEARCH_PAGE`].
 const SEARCH_TEMPLATE: &str = "search.html";
 const DEFAULT_SEARCH_PAGE: &str = include_str!("../../../themes/default/templates/search.html");
+
+/// Templates of pages added after themes were first ejected, with the
+/// default theme's text, which a theme without them gets (all but
+/// `redirect.html` extend `base.html` and fill its `content` block).
+const ADDED_LATER: &[(&str, &str)] = &[
+    (
+        "facets.html",
+        include_str!("../../../themes/default/templates/facets.html"),
+    ),
+    (
+        "year.html",
+        include_str!("../../../themes/default/templates/year.html"),
+    ),
+    (
+        "venues.html",
+        include_str!("../../../themes/default/templates/venues.html"),
+    ),
+    (
+        "venue.html",
+        include_str!("../../../themes/default/templates/venue.html"),
+    ),
+    (
+        "top.html",
+        include_str!("../../../themes/default/templates/top.html"),
+    ),
+    (
+        "redirect.html",
+        include_str!("../../../themes/default/templates/redirect.html"),
+    ),
+];
