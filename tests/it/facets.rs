@@ -91,7 +91,7 @@ fn every_parent_of_every_page_has_an_index() {
         "venue/neurips-2024/page/index.html",
         "top/index.html",
         "papers/index.html",
-        "themes/other/page/index.html",
+        "themes/vision-3d/page/index.html",
         "archive/2023/01/index.html",
     ] {
         assert!(all.contains(page), "no {page}");
@@ -150,12 +150,15 @@ fn every_link_of_the_new_pages_resolves_and_redirects_lead_to_the_first_page() {
             assert!(all.contains(&target), "{f}: {url} resolves to nothing");
         }
     }
-    let page = site.read("themes/other/page/index.html");
-    assert!(page.contains(r#"<meta http-equiv="refresh" content="0; url=/sheaf/themes/other/">"#));
+    let page = site.read("themes/vision-3d/page/index.html");
+    assert!(
+        page.contains(r#"<meta http-equiv="refresh" content="0; url=/sheaf/themes/vision-3d/">"#)
+    );
     assert!(page.contains(
-        r#"<link rel="canonical" href="https://sheaf-digest.github.io/sheaf/themes/other/">"#
+        r#"<link rel="canonical" href="https://sheaf-digest.github.io/sheaf/themes/vision-3d/">"#
     ));
-    assert!(page.contains(r#"<a href="/sheaf/themes/other/">Other papers</a>"#));
+    assert!(page
+        .contains(r#"<a href="/sheaf/themes/vision-3d/">Vision, 3D and scene reconstruction</a>"#));
     assert!(site
         .read("papers/index.html")
         .contains("url=/sheaf/archive/\">"));
@@ -194,7 +197,11 @@ fn indexes_list_what_entries_hold() {
     assert!(venues.contains(r#"<a href="/sheaf/venue/neurips-2024/">neurips 2024</a> <span class="count">4 papers</span>"#), "{venues}");
     assert!(venues.contains(r#"<a href="/sheaf/venue/icml-2023/">ICML 2023</a>"#));
     assert!(!venues.contains("!!!"));
-    assert_eq!(venues.matches("/sheaf/venue/").count(), 2, "{venues}");
+    assert_eq!(
+        venues.matches("href=\"/sheaf/venue/").count(),
+        2,
+        "{venues}"
+    );
     let venue = site.read("venue/neurips-2024/index.html");
     assert!(venue.contains("4 papers · page 1 of 2"));
     assert!(venue.contains("/sheaf/venue/neurips-2024/page/2/"));
@@ -247,8 +254,8 @@ fn top_rows(html: &str) -> BTreeMap<String, Vec<(String, String)>> {
     out
 }
 
-#[test]
-fn the_top_view_ranks_the_last_week_and_month_and_names_the_days() {
+/// Papers over five weeks, with upvotes, stars, both or neither.
+fn top_site() -> TestSite {
     let files = [
         (
             "a.md",
@@ -275,7 +282,12 @@ fn the_top_view_ranks_the_last_week_and_month_and_names_the_days() {
             paper("No figures", "2025-05-06", None, None, None, ""),
         ),
     ];
-    let site = TestSite::with_owned_papers(&files.map(|(n, t)| (n.to_string(), t)));
+    TestSite::with_owned_papers(&files.map(|(n, t)| (n.to_string(), t)))
+}
+
+#[test]
+fn the_top_view_ranks_the_last_week_and_month_and_names_the_days() {
+    let site = top_site();
     site.build().unwrap();
     let html = site.read("top/index.html");
     let rows = top_rows(&html);
@@ -337,28 +349,31 @@ fn outputs(session: &Session) -> BTreeMap<String, Vec<u8>> {
 #[test]
 fn figure_and_venue_edits_rebuild_as_a_full_build_does() {
     type Edit = fn(String) -> String;
-    let edits: [(&str, &str, Edit); 4] = [
+    let edits: [(fn() -> TestSite, &str, &str, Edit); 5] = [
         // Reorders the top view without moving any paper elsewhere.
-        ("p04.md", "a figure", |t| {
-            t.replace("upvotes: 14", "upvotes: 9000")
+        (top_site, "a.md", "a figure", |t| {
+            t.replace("upvotes: 5\n", "upvotes: 5000\n")
+        }),
+        (top_site, "d.md", "stars removed", |t| {
+            t.replace("  stars: 9\n", "")
         }),
         // Figures where there were none: a new top range.
-        ("p13.md", "new figures", |t| {
+        (site, "p13.md", "new figures", |t| {
             t.replacen(
                 "---\n",
                 "---\nmetrics:\n  stars: 3\n  as_of: 2024-02-14\n",
                 1,
             )
         }),
-        ("p00.md", "figures removed", |t| {
+        (site, "p00.md", "figures removed", |t| {
             t.replace("metrics:\n  upvotes: 10\n  as_of: 2023-01-01\n", "")
         }),
-        ("p01.md", "a venue", |t| {
+        (site, "p01.md", "a venue", |t| {
             t.replace("ICML 2023", "NeurIPS 2024")
         }),
     ];
-    for (file, name, edit) in edits {
-        let site = site();
+    for (make, file, name, edit) in edits {
+        let site = make();
         let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
         let path = site.papers().join(file);
         let text = std::fs::read_to_string(&path).unwrap();
