@@ -158,11 +158,11 @@ fn with_facts(i: usize, date: &str, entry: String) -> String {
             VENUES[(i / 4) % VENUES.len()]
         );
     }
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         let upvotes = (i * 7_919) % 311;
         let _ = write!(facts, "metrics:\n  upvotes: {upvotes}\n");
-        if i % 5 == 0 {
-            let _ = write!(facts, "  stars: {}\n", (i * 104_729) % 2_003);
+        if i.is_multiple_of(5) {
+            let _ = writeln!(facts, "  stars: {}", (i * 104_729) % 2_003);
         }
         let _ = writeln!(facts, "  as_of: {date}");
     }

@@ -232,6 +232,7 @@ fn indexes_list_what_entries_hold() {
 fn top_rows(html: &str) -> BTreeMap<String, Vec<(String, String)>> {
     let range = regex::Regex::new(r#"<h3 class="top-range">(.*?)</h3>"#).unwrap();
     let row = regex::Regex::new(r#"<li><a href="[^"]*">([^<]*)</a>\s*<span class="meta facts"><span class="figure"><strong>(\d+)</strong>"#).unwrap();
+    let tag = regex::Regex::new("<[^>]*>").unwrap();
     let mut out = BTreeMap::new();
     let heads: Vec<_> = range.captures_iter(html).collect();
     for (k, h) in heads.iter().enumerate() {
@@ -248,7 +249,7 @@ fn top_rows(html: &str) -> BTreeMap<String, Vec<(String, String)>> {
             .captures_iter(&html[start..end])
             .map(|c| (c[1].to_string(), c[2].to_string()))
             .collect();
-        let plain = regex::Regex::new("<[^>]*>").unwrap().replace_all(&h[1], "");
+        let plain = tag.replace_all(&h[1], "");
         out.insert(format!("{metric}: {plain}"), rows);
     }
     out
@@ -349,7 +350,8 @@ fn outputs(session: &Session) -> BTreeMap<String, Vec<u8>> {
 #[test]
 fn figure_and_venue_edits_rebuild_as_a_full_build_does() {
     type Edit = fn(String) -> String;
-    let edits: [(fn() -> TestSite, &str, &str, Edit); 5] = [
+    type Make = fn() -> TestSite;
+    let edits: [(Make, &str, &str, Edit); 5] = [
         // Reorders the top view without moving any paper elsewhere.
         (top_site, "a.md", "a figure", |t| {
             t.replace("upvotes: 5\n", "upvotes: 5000\n")
