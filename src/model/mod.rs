@@ -300,19 +300,7 @@ const MAX_VENUE_SLUG: usize = 60;
 /// empty when the name has no letters or digits (such a venue gets no
 /// page).
 pub(crate) fn venue_slug(name: &str) -> String {
-    let full = slug::slugify(name);
-    let mut out = String::new();
-    for word in full.split('-') {
-        if !out.is_empty() && out.len() + 1 + word.len() > MAX_VENUE_SLUG {
-            break;
-        }
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(word);
-    }
-    out.truncate(MAX_VENUE_SLUG);
-    out.trim_matches('-').to_string()
+    crate::input::content::cut_slug(&slug::slugify(name), MAX_VENUE_SLUG)
 }
 
 /// Papers by venue, by slug; a venue is named as its newest paper spells

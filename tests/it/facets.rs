@@ -338,14 +338,6 @@ fn the_top_view_ranks_the_last_week_and_month_and_names_the_days() {
     assert!(!none.read("sitemap.xml").contains("/top/"));
 }
 
-fn outputs(session: &Session) -> BTreeMap<String, Vec<u8>> {
-    session
-        .outputs()
-        .iter()
-        .map(|(path, o)| (path.clone(), o.bytes.to_vec()))
-        .collect()
-}
-
 /// Edits of figures and venues in a session give what a full build gives.
 #[test]
 fn figure_and_venue_edits_rebuild_as_a_full_build_does() {
@@ -384,12 +376,7 @@ fn figure_and_venue_edits_rebuild_as_a_full_build_does() {
         std::fs::write(&path, edited).unwrap();
         session.apply(&[path]).unwrap();
         let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
-        let (a, b) = (outputs(&session), outputs(&fresh));
-        let differ: Vec<&String> = a
-            .keys()
-            .chain(b.keys())
-            .filter(|k| a.get(*k) != b.get(*k))
-            .collect();
+        let differ = differing(&session_outputs(&session), &session_outputs(&fresh));
         assert!(
             differ.is_empty(),
             "{name}: incremental and full differ in {differ:?}"

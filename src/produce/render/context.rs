@@ -33,6 +33,8 @@ pub(crate) struct SiteCtx<'a> {
     pub(crate) json_url: String,
     /// The search page; empty when search is off.
     pub(crate) search_url: String,
+    /// The most popular papers; empty when no entry has figures.
+    pub(crate) top_url: String,
     pub(crate) extra: &'a serde_yaml::Mapping,
     pub(crate) generator: String,
 }
@@ -56,6 +58,11 @@ impl<'a> SiteCtx<'a> {
                 c.urls.path(crate::base::paths::SEARCH_PAGE)
             } else {
                 String::new()
+            },
+            top_url: if site.top.is_empty() {
+                String::new()
+            } else {
+                c.urls.path(crate::base::paths::TOP_PATH)
             },
             extra: &c.extra,
             generator: format!("sheaf {}", env!("CARGO_PKG_VERSION")),
