@@ -41,6 +41,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/templates/facet.html"),
     ),
     (
+        "templates/facets.html",
+        include_bytes!("../../themes/default/templates/facets.html"),
+    ),
+    (
         "templates/index.html",
         include_bytes!("../../themes/default/templates/index.html"),
     ),
@@ -69,6 +73,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/templates/partials/paper_rows.html"),
     ),
     (
+        "templates/redirect.html",
+        include_bytes!("../../themes/default/templates/redirect.html"),
+    ),
+    (
         "templates/rss.xml",
         include_bytes!("../../themes/default/templates/rss.xml"),
     ),
@@ -95,5 +103,21 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     (
         "templates/themes.html",
         include_bytes!("../../themes/default/templates/themes.html"),
+    ),
+    (
+        "templates/top.html",
+        include_bytes!("../../themes/default/templates/top.html"),
+    ),
+    (
+        "templates/venue.html",
+        include_bytes!("../../themes/default/templates/venue.html"),
+    ),
+    (
+        "templates/venues.html",
+        include_bytes!("../../themes/default/templates/venues.html"),
+    ),
+    (
+        "templates/year.html",
+        include_bytes!("../../themes/default/templates/year.html"),
     ),
 ];

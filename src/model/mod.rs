@@ -1,8 +1,9 @@
 //! Stage two: the site model, a pure function of the loaded inputs.
 //!
 //! [`Site`] holds every published paper with its Markdown rendered once, and
-//! the groupings the pages are made of: research themes, tags and archive
-//! months. Checks that need the whole site (theme ids against the config,
+//! the groupings the pages are made of: research themes, tags, archive
+//! months and years, verdicts and statuses, venues, and the most popular
+//! papers by their live figures. Checks that need the whole site (theme ids against the config,
 //! links between entries) happen here.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,6 +65,75 @@ pub struct MonthGroup {
     pub(crate) papers: Vec<usize>,
 }
 
+/// A year of the archive: its months (indices into [`Site::months`],
+/// newest first) and how many papers they hold.
+#[derive(Debug, Clone)]
+pub struct YearGroup {
+    pub(crate) year: i32,
+    pub(crate) months: Vec<usize>,
+    pub(crate) count: usize,
+}
+
+/// Papers whose entries name the same venue (`journal_ref`, compared by
+/// slug).
+#[derive(Debug, Clone)]
+pub struct VenueGroup {
+    /// As the newest paper spells it.
+    pub(crate) name: String,
+    pub(crate) slug: String,
+    pub(crate) papers: Vec<usize>,
+}
+
+/// A live figure an entry's `metrics` may hold that says how popular a
+/// paper is (comments say how much it is discussed, so they rank nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Upvotes,
+    Stars,
+}
+
+impl Metric {
+    pub(crate) const ALL: [Metric; 2] = [Metric::Upvotes, Metric::Stars];
+
+    /// As a field and a word: `upvotes`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Metric::Upvotes => "upvotes",
+            Metric::Stars => "stars",
+        }
+    }
+
+    /// The figure `entry` holds, if any.
+    pub(crate) fn of(self, entry: &Entry) -> Option<u64> {
+        let m = entry.metrics.as_ref()?;
+        match self {
+            Metric::Upvotes => m.upvotes,
+            Metric::Stars => m.stars,
+        }
+    }
+}
+
+/// The papers with the highest figure of one [`Metric`] among those added
+/// to the digest from `from` to `to` (both included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopList {
+    pub(crate) metric: Metric,
+    /// The length of the range: 7 (a week) or 30 (a month).
+    pub(crate) days: i64,
+    pub(crate) from: time::Date,
+    pub(crate) to: time::Date,
+    /// Papers (indices into [`Site::papers`]) with their figure, highest
+    /// first; ties newest first.
+    pub(crate) papers: Vec<(usize, u64)>,
+}
+
+/// How many papers a [`TopList`] shows.
+pub(crate) const TOP_SIZE: usize = 20;
+
+/// The ranges of the top view, in days, each ending on the day the
+/// newest paper with the figure was added (see [`top`]).
+pub(crate) const TOP_DAYS: [i64; 2] = [7, 30];
+
 #[derive(Debug, Clone)]
 pub struct Site {
     pub config: Config,
@@ -75,6 +145,14 @@ pub struct Site {
     pub tags: Vec<TagGroup>,
     /// Newest first.
     pub months: Vec<MonthGroup>,
+    /// The years of [`Site::months`], newest first.
+    pub years: Vec<YearGroup>,
+    /// By slug; only venues some entry names.
+    pub venues: Vec<VenueGroup>,
+    /// For each metric some entry holds, the metric most entries hold
+    /// first: the week's list, then the month's. Empty when no entry has
+    /// metrics.
+    pub top: Vec<TopList>,
     /// Papers by the curator's verdict, then by status; only non-empty
     /// groups, in a fixed order.
     pub facets: Vec<Facet>,
@@ -124,6 +202,10 @@ pub(crate) fn same_place(a: &Entry, b: &Entry) -> bool {
         && a.published == b.published
         && a.bibtex_ids == b.bibtex_ids
         && a.draft == b.draft
+        && a.journal_ref == b.journal_ref
+        // Which figures an entry holds decides the range of the top view
+        // (their values only reorder it; see `top`).
+        && Metric::ALL.map(|m| m.of(a).is_some()) == Metric::ALL.map(|m| m.of(b).is_some())
 }
 
 /// Related papers, reused from the previous build when no title or
@@ -190,6 +272,113 @@ fn facets(papers: &[Paper]) -> Vec<Facet> {
         .chain(statuses)
         .filter(|f| !f.papers.is_empty())
         .collect()
+}
+
+/// The years of `months` (newest first), newest first.
+fn years(months: &[MonthGroup]) -> Vec<YearGroup> {
+    let mut years: Vec<YearGroup> = Vec::new();
+    for (m, month) in months.iter().enumerate() {
+        match years.last_mut() {
+            Some(y) if y.year == month.year => {
+                y.months.push(m);
+                y.count += month.papers.len();
+            }
+            _ => years.push(YearGroup {
+                year: month.year,
+                months: vec![m],
+                count: month.papers.len(),
+            }),
+        }
+    }
+    years
+}
+
+/// Longest venue slug: a `journal_ref` can be a whole citation.
+const MAX_VENUE_SLUG: usize = 60;
+
+/// The URL segment of a venue: ASCII, hyphenated, cut at a word boundary;
+/// empty when the name has no letters or digits (such a venue gets no
+/// page).
+pub(crate) fn venue_slug(name: &str) -> String {
+    crate::input::content::cut_slug(&slug::slugify(name), MAX_VENUE_SLUG)
+}
+
+/// Papers by venue, by slug; a venue is named as its newest paper spells
+/// it.
+fn venues(papers: &[Paper]) -> Vec<VenueGroup> {
+    let mut groups: BTreeMap<String, VenueGroup> = BTreeMap::new();
+    for (i, p) in papers.iter().enumerate() {
+        let Some(name) = p.entry.journal_ref.as_deref().map(str::trim) else {
+            continue;
+        };
+        let slug = venue_slug(name);
+        if slug.is_empty() {
+            continue;
+        }
+        groups
+            .entry(slug)
+            .or_insert_with_key(|slug| VenueGroup {
+                name: name.to_string(),
+                slug: slug.clone(),
+                papers: Vec::new(),
+            })
+            .papers
+            .push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// The top view. A static page cannot know the day it is read, and the
+/// build's own day would make two builds of the same entries differ, so
+/// each range ends on the day the newest paper holding the figure was
+/// added: the lists are the most popular of the digest's last week and
+/// month of papers, and the page names the days.
+fn top(papers: &[Paper]) -> Vec<TopList> {
+    let mut metrics: Vec<(Metric, usize)> = Metric::ALL
+        .into_iter()
+        .map(|m| {
+            (
+                m,
+                papers.iter().filter(|p| m.of(&p.entry).is_some()).count(),
+            )
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    // Stable: upvotes before stars when as many entries hold each.
+    metrics.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    let mut lists = Vec::new();
+    for (metric, _) in metrics {
+        let Some(to) = papers
+            .iter()
+            .filter(|p| metric.of(&p.entry).is_some())
+            .map(|p| p.entry.date)
+            .max()
+        else {
+            continue;
+        };
+        for days in TOP_DAYS {
+            let from = to
+                .checked_sub(time::Duration::days(days - 1))
+                .unwrap_or(time::Date::MIN);
+            let mut shown: Vec<(usize, u64)> = papers
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| (from..=to).contains(&p.entry.date))
+                .filter_map(|(i, p)| metric.of(&p.entry).map(|n| (i, n)))
+                .collect();
+            // Papers are newest first: a tie keeps that order.
+            shown.sort_by_key(|&(i, n)| (std::cmp::Reverse(n), i));
+            shown.truncate(TOP_SIZE);
+            lists.push(TopList {
+                metric,
+                days,
+                from,
+                to,
+                papers: shown,
+            });
+        }
+    }
+    lists
 }
 
 impl Site {
@@ -380,7 +569,7 @@ impl Site {
                 themes,
             })
             .collect();
-        let months = months
+        let months: Vec<MonthGroup> = months
             .into_iter()
             .rev()
             .map(|((year, month), papers)| MonthGroup {
@@ -391,10 +580,16 @@ impl Site {
             .collect();
 
         let facets = facets(&papers);
+        let years = years(&months);
+        let venues = venues(&papers);
+        let top = top(&papers);
         let related = related_papers(&papers, previous, earlier);
         Ok(Site {
             config: config.clone(),
             facets,
+            years,
+            venues,
+            top,
             related,
             papers,
             themes,
@@ -455,7 +650,13 @@ impl Site {
             };
         }
         let related = related_papers(&papers, Some(self), None);
+        // Figures may have changed: the ranges stay (`same_place`), the
+        // order may not.
+        let top = top(&papers);
         Some(Site {
+            years: self.years.clone(),
+            venues: self.venues.clone(),
+            top,
             config: self.config.clone(),
             papers,
             themes: self.themes.clone(),

@@ -273,3 +273,51 @@ fn bibtex_exports_read_back_as_the_entries_say() {
         assert_eq!(url, entry.url.clone().or(arxiv), "{path}");
     }
 }
+
+/// A venue is shown as text on its index, its list and the top view, and
+/// its URL segment is a plain slug inside `venue/`; verdicts and metric
+/// names are fixed words, so a hostile one is an error, not output.
+#[test]
+fn hostile_venues_stay_text_and_their_slugs_stay_inside_the_site() {
+    let site = hostile_site();
+    let venues: Vec<String> = std::fs::read_dir(site.out().join("venue"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    // The hostile venue and `bib.md`'s.
+    assert_eq!(venues.len(), 2, "{venues:?}");
+    for slug in &venues {
+        assert!(
+            slug.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "unsafe slug {slug:?}"
+        );
+    }
+    for path in ["venue/index.html", "top/index.html", "verdict/index.html"] {
+        let html = site.read(path);
+        assert!(injected(&html).is_none(), "{path}: {:?}", injected(&html));
+    }
+    let shown =
+        "../../&lt;script&gt;alert(&#39;v&#39;)&lt;/script&gt; &lt;img src=x onerror=alert(5)&gt;";
+    assert!(
+        site.read("venue/index.html").contains(shown),
+        "{}",
+        site.read("venue/index.html")
+    );
+    assert!(site.read("top/index.html").contains(">Venue case</a>"));
+
+    for (bad, key) in [
+        ("verdict: \"<script>\"\n", "verdict"),
+        (
+            "metrics:\n  \"<b>likes</b>\": 3\n  as_of: 2025-05-02\n",
+            "metrics",
+        ),
+    ] {
+        let site = TestSite::with_papers(&[("bad.md", &entry("Bad", bad))]);
+        let error = build_error(&site);
+        assert!(error.contains(key), "{error}");
+        assert!(!site.out().join("index.html").exists());
+    }
+}

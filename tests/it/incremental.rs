@@ -1,18 +1,8 @@
 //! An incremental rebuild must give exactly what a full build of the same
 //! files gives, whatever the edit, while rendering less.
 
-use std::collections::BTreeMap;
-
 use crate::common::*;
 use sheaf::build::{BuildOptions, Session};
-
-fn outputs(session: &Session) -> BTreeMap<String, Vec<u8>> {
-    session
-        .outputs()
-        .iter()
-        .map(|(path, o)| (path.clone(), o.bytes.to_vec()))
-        .collect()
-}
 
 /// Applies `edit` to a live session and compares with a fresh build.
 fn check(
@@ -24,15 +14,11 @@ fn check(
     let changed = edit(&site);
     let update = session.apply(&changed).unwrap();
     let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
-    let (a, b) = (outputs(&session), outputs(&fresh));
-    let differ: Vec<&String> = a
-        .keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .collect();
+    let (a, b) = (session_outputs(&session), session_outputs(&fresh));
+    let differ = differing(&a, &b);
     if let Some(k) = differ.first() {
-        let x = String::from_utf8_lossy(a.get(*k).map(|v| v.as_slice()).unwrap_or(b""));
-        let y = String::from_utf8_lossy(b.get(*k).map(|v| v.as_slice()).unwrap_or(b""));
+        let x = String::from_utf8_lossy(a.get(k).map(|v| v.as_slice()).unwrap_or(b""));
+        let y = String::from_utf8_lossy(b.get(k).map(|v| v.as_slice()).unwrap_or(b""));
         for (l1, l2) in x.lines().zip(y.lines()) {
             if l1 != l2 {
                 eprintln!("DIFF {k}:\n  incremental: {l1}\n  full:        {l2}");
@@ -203,7 +189,7 @@ fn template_and_static_edits_match_a_full_build() {
 fn a_failed_rebuild_keeps_the_last_good_outputs() {
     let site = TestSite::bundled();
     let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
-    let before = outputs(&session);
+    let before = session_outputs(&session);
     let changed = rewrite(&site, PAPER, |t| {
         t.replace("date: 2025-05-07", "date: never")
     });
@@ -213,7 +199,7 @@ fn a_failed_rebuild_keeps_the_last_good_outputs() {
         "{err}"
     );
     assert!(session.failed());
-    assert_eq!(outputs(&session), before);
+    assert_eq!(session_outputs(&session), before);
     let changed = rewrite(&site, PAPER, |t| {
         t.replace("date: never", "date: 2025-05-07")
     });
@@ -235,7 +221,7 @@ fn edits_that_keep_papers_in_place_take_the_fast_path_and_match_a_full_build() {
     // the file, and the last good outputs stay.
     let site = TestSite::bundled();
     let mut session = Session::new(site.root(), BuildOptions::default()).unwrap();
-    let before = outputs(&session);
+    let before = session_outputs(&session);
     let changed = rewrite(&site, PAPER, |t| {
         t + "\n[gone](@/papers/no-such-paper.md)\n"
     });
@@ -244,7 +230,7 @@ fn edits_that_keep_papers_in_place_take_the_fast_path_and_match_a_full_build() {
         err.contains("layer-normalization.md") && err.contains("no-such-paper"),
         "{err}"
     );
-    assert_eq!(outputs(&session), before);
+    assert_eq!(session_outputs(&session), before);
 }
 
 #[test]
@@ -281,7 +267,7 @@ fn a_word_added_then_removed_leaves_no_search_shard_behind() {
     let removed = session.apply(std::slice::from_ref(&path)).unwrap();
     assert_eq!(removed.removed, ["search/t/ucf89cebc.json.gz"]);
     let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
-    assert_eq!(outputs(&session), outputs(&fresh));
+    assert_eq!(session_outputs(&session), session_outputs(&fresh));
 }
 
 #[test]
@@ -320,7 +306,7 @@ fn a_themes_edit_that_breaks_a_related_tie_matches_a_full_build() {
     let fresh = Session::new(site.root(), BuildOptions::default()).unwrap();
     assert_eq!(related(&fresh), ["gamma", "beta"]);
     assert_eq!(related(&session), related(&fresh));
-    assert_eq!(outputs(&session), outputs(&fresh));
+    assert_eq!(session_outputs(&session), session_outputs(&fresh));
 }
 
 #[test]
@@ -330,7 +316,7 @@ fn a_build_to_disk_writes_what_a_session_holds() {
     let site = TestSite::bundled();
     let session = Session::new(site.root(), BuildOptions::default()).unwrap();
     site.build().unwrap();
-    assert!(snapshot(&site.out()) == outputs(&session));
+    assert!(snapshot(&site.out()) == session_outputs(&session));
 }
 
 #[test]
@@ -358,7 +344,7 @@ fn a_build_to_disk_in_many_batches_writes_what_a_session_holds() {
     let session = Session::new(site.root(), BuildOptions::default()).unwrap();
     site.build().unwrap();
     let written = snapshot(&site.out());
-    let held = outputs(&session);
+    let held = session_outputs(&session);
     let differ: Vec<&String> = held
         .keys()
         .chain(written.keys())

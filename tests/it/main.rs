@@ -19,6 +19,7 @@ mod curate;
 mod errors;
 mod escaping;
 mod escaping_browser;
+mod facets;
 mod formats;
 mod import;
 mod incremental;

@@ -14,5 +14,6 @@ pub use entry::{
     parse_date, parse_entry, Entry, Metrics, PartialDate, Status, Verdict, KNOWN_KEYS, SOURCE_KEYS,
 };
 pub use identity::{identity_keys, identity_keys_from, lenient_identity_keys, Ids};
+pub(crate) use slug::cut_slug;
 pub use slug::{slug_for_title, unique_slug};
 pub use write::{render_entry, set_fields, DatePrecision, Field, NewEntry};

@@ -8,10 +8,20 @@ const MAX_SLUG: usize = 60;
 /// The slug for a title: ASCII (transliterated), lowercase, hyphenated,
 /// at most 60 characters, never empty.
 pub fn slug_for_title(title: &str) -> String {
-    let full = slug::slugify(without_macros(title));
+    let out = cut_slug(&slug::slugify(without_macros(title)), MAX_SLUG);
+    if out.is_empty() {
+        "paper".to_string()
+    } else {
+        out
+    }
+}
+
+/// A slug of at most `max` bytes, cut at a word boundary when it can be;
+/// empty when `full` is.
+pub(crate) fn cut_slug(full: &str, max: usize) -> String {
     let mut out = String::new();
     for word in full.split('-') {
-        if !out.is_empty() && out.len() + 1 + word.len() > MAX_SLUG {
+        if !out.is_empty() && out.len() + 1 + word.len() > max {
             break;
         }
         if !out.is_empty() {
@@ -19,13 +29,8 @@ pub fn slug_for_title(title: &str) -> String {
         }
         out.push_str(word);
     }
-    out.truncate(MAX_SLUG);
-    let out = out.trim_matches('-').to_string();
-    if out.is_empty() {
-        "paper".to_string()
-    } else {
-        out
-    }
+    out.truncate(max);
+    out.trim_matches('-').to_string()
 }
 
 /// The title without TeX macro names (`$\mathcal{O}(n)$` reads `O(n)`):

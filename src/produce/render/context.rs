@@ -33,6 +33,8 @@ pub(crate) struct SiteCtx<'a> {
     pub(crate) json_url: String,
     /// The search page; empty when search is off.
     pub(crate) search_url: String,
+    /// The most popular papers; empty when no entry has figures.
+    pub(crate) top_url: String,
     pub(crate) extra: &'a serde_yaml::Mapping,
     pub(crate) generator: String,
 }
@@ -57,6 +59,11 @@ impl<'a> SiteCtx<'a> {
             } else {
                 String::new()
             },
+            top_url: if site.top.is_empty() {
+                String::new()
+            } else {
+                c.urls.path(crate::base::paths::TOP_PATH)
+            },
             extra: &c.extra,
             generator: format!("sheaf {}", env!("CARGO_PKG_VERSION")),
         }
@@ -76,7 +83,7 @@ pub(crate) fn nav(urls: &Urls, kind: &str) -> Vec<NavItem> {
         ("Home", "", &["index"][..]),
         ("Themes", "themes/", &["themes", "theme"][..]),
         ("Tags", "tags/", &["tags", "tag"][..]),
-        ("Archive", "archive/", &["archive", "month"][..]),
+        ("Archive", "archive/", &["archive", "year", "month"][..]),
     ]
     .into_iter()
     .map(|(title, path, kinds)| NavItem {
@@ -527,4 +534,92 @@ pub(crate) fn rfc2822(d: Date) -> String {
 /// A serializable value as a template value.
 pub(crate) fn value<T: Serialize + ?Sized>(v: &T) -> Value {
     Value::from_serializable(v)
+}
+
+/// A year of the archive.
+#[derive(Serialize)]
+pub(crate) struct YearCtx {
+    pub(crate) year: i32,
+    pub(crate) url: String,
+    pub(crate) count: usize,
+}
+
+pub(crate) fn year_ctx(site: &Site, index: usize) -> YearCtx {
+    let y = &site.years[index];
+    YearCtx {
+        year: y.year,
+        url: site
+            .config
+            .urls
+            .path(&crate::base::paths::year_path(y.year)),
+        count: y.count,
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct VenueCtx<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) url: String,
+    pub(crate) count: usize,
+}
+
+pub(crate) fn venue_ctx(site: &Site, index: usize) -> VenueCtx<'_> {
+    let v = &site.venues[index];
+    VenueCtx {
+        name: &v.name,
+        url: site
+            .config
+            .urls
+            .path(&crate::base::paths::venue_path(&v.slug)),
+        count: v.papers.len(),
+    }
+}
+
+/// The name of a facet kind's index page: `Verdicts`.
+pub(crate) fn facet_kind_title(kind: &str) -> &'static str {
+    if kind == "verdict" {
+        "Verdicts"
+    } else {
+        "Reading statuses"
+    }
+}
+
+/// A link to a page that indexes the digest another way than by month.
+#[derive(Serialize)]
+pub(crate) struct BrowseLink {
+    pub(crate) title: &'static str,
+    pub(crate) url: String,
+}
+
+/// One range of the top view; its papers are added as template values.
+#[derive(Serialize)]
+pub(crate) struct TopRangeCtx {
+    /// `upvotes` or `stars`.
+    pub(crate) metric: &'static str,
+    /// 7 or 30.
+    pub(crate) days: i64,
+    pub(crate) from: String,
+    pub(crate) from_display: String,
+    pub(crate) to: String,
+    pub(crate) to_display: String,
+}
+
+pub(crate) fn top_range_ctx(list: &crate::model::TopList) -> TopRangeCtx {
+    TopRangeCtx {
+        metric: list.metric.name(),
+        days: list.days,
+        from: list.from.to_string(),
+        from_display: display_date(list.from),
+        to: list.to.to_string(),
+        to_display: display_date(list.to),
+    }
+}
+
+/// The day an entry's figures were read: `2025-05-07`, `7 May 2025`.
+pub(crate) fn metrics_as_of(e: &crate::input::content::Entry) -> (String, String) {
+    e.metrics
+        .as_ref()
+        .and_then(|m| crate::input::content::parse_date(&m.as_of))
+        .map(|d| (d.to_string(), display_date(d)))
+        .unwrap_or_default()
 }

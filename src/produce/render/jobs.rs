@@ -33,6 +33,100 @@ pub enum Job {
     Sitemap,
     /// The search page (the index itself is `search::Index`).
     Search,
+    /// `verdict/` or `status/`: the values of a facet kind (`verdict`,
+    /// `status`) with their counts.
+    FacetIndex(&'static str),
+    /// `archive/<yyyy>/`: the months of a year (index into `Site::years`).
+    Year(usize),
+    /// `venue/` and each venue's list.
+    Venues,
+    Venue(usize, usize),
+    /// `top/`: the most popular papers of the last week and month.
+    Top,
+    /// A page that only leads to another, so that cutting the last part
+    /// off any page's URL never gives a 404.
+    Redirect(Redirect),
+}
+
+/// What a [`Job::Redirect`] stands in for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Redirect {
+    /// `papers/`, to the archive.
+    Papers,
+    /// A list's `page/` folder, to its first page.
+    Pages(List),
+}
+
+/// A paginated list: its group (an index into the `Site` field it names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum List {
+    Theme(usize),
+    Tag(usize),
+    Month(usize),
+    Facet(usize),
+    Venue(usize),
+}
+
+/// A list's site path and its papers.
+pub(super) fn list_of(site: &Site, list: List) -> (String, &[usize]) {
+    match list {
+        List::Theme(t) => {
+            let g = &site.themes[t];
+            (theme_path(&g.def.id), &g.papers)
+        }
+        List::Tag(t) => {
+            let g = &site.tags[t];
+            (tag_path(&g.slug), &g.papers)
+        }
+        List::Month(m) => {
+            let g = &site.months[m];
+            (month_path(g.year, g.month), &g.papers)
+        }
+        List::Facet(f) => {
+            let g = &site.facets[f];
+            (facet_path(g), &g.papers)
+        }
+        List::Venue(v) => {
+            let g = &site.venues[v];
+            (venue_path(&g.slug), &g.papers)
+        }
+    }
+}
+
+/// Every paginated list of a site.
+pub(super) fn lists(site: &Site) -> impl Iterator<Item = List> + '_ {
+    (0..site.themes.len())
+        .map(List::Theme)
+        .chain((0..site.tags.len()).map(List::Tag))
+        .chain((0..site.months.len()).map(List::Month))
+        .chain((0..site.facets.len()).map(List::Facet))
+        .chain((0..site.venues.len()).map(List::Venue))
+}
+
+/// The facet kinds some paper has a value of, in the order of
+/// `Site::facets`.
+pub(super) fn facet_kinds(site: &Site) -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for f in &site.facets {
+        if !kinds.contains(&f.kind) {
+            kinds.push(f.kind);
+        }
+    }
+    kinds
+}
+
+/// The papers the top view may show: every paper added within its
+/// longest range of any metric. Their figures decide its order, so an
+/// edit of any of them renders it again (which figures they hold, and so
+/// the ranges, change only with the site's structure: `same_place`).
+pub(super) fn top_candidates(site: &Site) -> Vec<usize> {
+    let Some(from) = site.top.iter().map(|l| l.from).min() else {
+        return Vec::new();
+    };
+    let to = site.top.iter().map(|l| l.to).max().unwrap_or(from);
+    (0..site.papers.len())
+        .filter(|&i| (from..=to).contains(&site.papers[i].entry.date))
+        .collect()
 }
 
 /// When a one-off build renders a job. The order keeps its peak memory
@@ -72,7 +166,13 @@ pub(crate) fn stage(job: Job) -> Stage {
         | Job::Facet(..)
         | Job::ThemeBib(_)
         | Job::NotFound
-        | Job::Search => Stage::Lists,
+        | Job::Search
+        | Job::FacetIndex(_)
+        | Job::Year(_)
+        | Job::Venues
+        | Job::Venue(..)
+        | Job::Top
+        | Job::Redirect(_) => Stage::Lists,
     }
 }
 
@@ -110,6 +210,25 @@ pub fn jobs(site: &Site) -> Vec<Job> {
     for (f, facet) in site.facets.iter().enumerate() {
         jobs.extend((0..pages(facet.papers.len())).map(|p| Job::Facet(f, p)));
     }
+    jobs.extend(facet_kinds(site).into_iter().map(Job::FacetIndex));
+    jobs.extend((0..site.years.len()).map(Job::Year));
+    if !site.venues.is_empty() {
+        jobs.push(Job::Venues);
+    }
+    for (v, venue) in site.venues.iter().enumerate() {
+        jobs.extend((0..pages(venue.papers.len())).map(|p| Job::Venue(v, p)));
+    }
+    if !site.top.is_empty() {
+        jobs.push(Job::Top);
+    }
+    if !site.papers.is_empty() {
+        jobs.push(Job::Redirect(Redirect::Papers));
+    }
+    jobs.extend(
+        lists(site)
+            .filter(|&l| pages(list_of(site, l).1.len()) > 1)
+            .map(|l| Job::Redirect(Redirect::Pages(l))),
+    );
     jobs
 }
 
@@ -124,7 +243,7 @@ pub(super) fn paged_path(base: &str, page: usize) -> String {
     if page == 0 {
         base.to_string()
     } else {
-        format!("{base}page/{}/", page + 1)
+        format!("{}{}/", pages_path(base), page + 1)
     }
 }
 
@@ -278,6 +397,44 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
         Job::Search => (
             "search.html",
             format!("{}index.html", crate::base::paths::SEARCH_PAGE),
+            Depends::Structure,
+        ),
+        Job::FacetIndex(kind) => (
+            "facets.html",
+            format!("{}index.html", facet_index_path(kind)),
+            Depends::Structure,
+        ),
+        Job::Year(y) => (
+            "year.html",
+            format!("{}index.html", year_path(site.years[y].year)),
+            Depends::Structure,
+        ),
+        Job::Venues => (
+            "venues.html",
+            format!("{VENUES_PATH}index.html"),
+            Depends::Structure,
+        ),
+        Job::Venue(v, p) => {
+            let venue = &site.venues[v];
+            (
+                "venue.html",
+                format!("{}index.html", paged_path(&venue_path(&venue.slug), p)),
+                Depends::Summaries(slugs(page_of(&venue.papers, p, size))),
+            )
+        }
+        Job::Top => (
+            "top.html",
+            format!("{TOP_PATH}index.html"),
+            Depends::Details(top_candidates(site)),
+        ),
+        Job::Redirect(Redirect::Papers) => (
+            "redirect.html",
+            format!("{PAPERS_PATH}index.html"),
+            Depends::Structure,
+        ),
+        Job::Redirect(Redirect::Pages(list)) => (
+            "redirect.html",
+            format!("{}index.html", pages_path(&list_of(site, list).0)),
             Depends::Structure,
         ),
     };

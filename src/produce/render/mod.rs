@@ -20,13 +20,16 @@ use rayon::prelude::*;
 use tera::{Context, Kwargs, State, Tera, Value};
 
 use crate::base::error::{Diagnostic, Error, Result};
-use crate::base::paths::{month_path, paper_path, tag_path, theme_path};
+use crate::base::paths::{
+    facet_index_path, month_path, pages_path, paper_path, tag_path, theme_path, venue_path,
+    year_path, PAPERS_PATH, TOP_PATH, VENUES_PATH,
+};
 use crate::input::config::Config;
 use crate::input::inputs::{StaticFile, TemplateFile};
 use crate::model::Site;
 use context::*;
-pub use jobs::{jobs, Job};
-use jobs::{page_of, paged_path};
+use jobs::{facet_kinds, list_of, page_of, paged_path};
+pub use jobs::{jobs, Job, List, Redirect};
 pub(crate) use jobs::{shows, stage, target, Stage, Target};
 pub use prepared::Prepared;
 pub use templates::Renderer;
@@ -260,6 +263,9 @@ impl Shared<'_> {
                     })
                     .collect();
                 ctx.insert_value("months", Value::from(months));
+                let years: Vec<_> = (0..site.years.len()).map(|y| year_ctx(site, y)).collect();
+                ctx.insert("years", &years);
+                ctx.insert("browse", &self.browse());
                 ctx
             }
             Job::Month(m, p) => {
@@ -294,6 +300,85 @@ impl Shared<'_> {
                 ctx.insert("facet", &facet_ctx(site, f));
                 ctx
             }
+            Job::FacetIndex(kind) => {
+                let facet_title = facet_kind_title(kind);
+                let mut ctx = self.page(
+                    "facets",
+                    page_path,
+                    facet_title.into(),
+                    format!("{facet_title} of the papers in {title}"),
+                );
+                let values: Vec<_> = (0..site.facets.len())
+                    .filter(|&f| site.facets[f].kind == kind)
+                    .map(|f| facet_ctx(site, f))
+                    .collect();
+                ctx.insert("kind", kind);
+                ctx.insert("facets", &values);
+                ctx
+            }
+            Job::Year(y) => {
+                let year = &site.years[y];
+                let mut ctx = self.page(
+                    "year",
+                    page_path,
+                    year.year.to_string(),
+                    format!("Papers added to {title} in {}, by month", year.year),
+                );
+                let months: Vec<_> = year.months.iter().map(|&m| month_ctx(site, m)).collect();
+                ctx.insert("year", &year_ctx(site, y));
+                ctx.insert("months", &months);
+                ctx
+            }
+            Job::Venues => {
+                let mut ctx = self.page(
+                    "venues",
+                    page_path,
+                    "Venues".into(),
+                    format!("The venues of the papers in {title}"),
+                );
+                let venues: Vec<_> = (0..site.venues.len()).map(|v| venue_ctx(site, v)).collect();
+                ctx.insert("venues", &venues);
+                ctx
+            }
+            Job::Venue(v, p) => {
+                let venue = &site.venues[v];
+                let mut ctx = self.list_page(
+                    "venue",
+                    &venue_path(&venue.slug),
+                    p,
+                    format!("Venue: {}", venue.name),
+                    format!("Papers of {}", venue.name),
+                    &venue.papers,
+                );
+                ctx.insert("venue", &venue_ctx(site, v));
+                ctx
+            }
+            Job::Top => {
+                let mut ctx = self.page(
+                    "top",
+                    page_path,
+                    "Most popular".into(),
+                    format!("The most popular papers of {title} in their last week and month"),
+                );
+                ctx.insert_value("top", self.top());
+                ctx
+            }
+            Job::Redirect(to) => {
+                let (target, name) = match to {
+                    Redirect::Papers => ("archive/".to_string(), "Archive".to_string()),
+                    Redirect::Pages(list) => (list_of(site, list).0, self.list_title(list)),
+                };
+                let urls = &site.config.urls;
+                let mut ctx = self.page("redirect", page_path, name, String::new());
+                ctx.insert(
+                    "redirect",
+                    &serde_json::json!({
+                        "url": urls.path(&target),
+                        "permalink": urls.permalink(&target),
+                    }),
+                );
+                ctx
+            }
             Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => self.base.clone(),
             Job::Search => self.page(
                 "search",
@@ -315,6 +400,91 @@ impl Shared<'_> {
                 ctx.insert("entries", &sitemap_entries(site));
                 ctx
             }
+        }
+    }
+
+    /// The pages that index the digest otherwise than by month, for the
+    /// archive: only those the site has.
+    fn browse(&self) -> Vec<BrowseLink> {
+        let site = self.site;
+        let urls = &site.config.urls;
+        let mut links: Vec<BrowseLink> = facet_kinds(site)
+            .into_iter()
+            .map(|kind| BrowseLink {
+                title: facet_kind_title(kind),
+                url: urls.path(&facet_index_path(kind)),
+            })
+            .collect();
+        if !site.venues.is_empty() {
+            links.push(BrowseLink {
+                title: "Venues",
+                url: urls.path(VENUES_PATH),
+            });
+        }
+        if !site.top.is_empty() {
+            links.push(BrowseLink {
+                title: "Most popular",
+                url: urls.path(TOP_PATH),
+            });
+        }
+        links
+    }
+
+    /// The top view's template value: one entry per metric, each with its
+    /// ranges (`TopRangeCtx` and `papers`: `{paper, figure, as_of,
+    /// as_of_display}`).
+    fn top(&self) -> Value {
+        let site = self.site;
+        let mut metrics: Vec<(&'static str, Vec<Value>)> = Vec::new();
+        for list in &site.top {
+            let papers: Vec<Value> = list
+                .papers
+                .iter()
+                .map(|&(i, figure)| {
+                    let (as_of, as_of_display) = metrics_as_of(&site.papers[i].entry);
+                    let mut map: BTreeMap<&'static str, Value> = BTreeMap::new();
+                    map.insert("paper", self.prepared.summary(site, i));
+                    map.insert("figure", figure.into());
+                    map.insert("as_of", as_of.into());
+                    map.insert("as_of_display", as_of_display.into());
+                    Value::from(map)
+                })
+                .collect();
+            let mut range = context::value(&top_range_ctx(list))
+                .into_map()
+                .unwrap_or_default();
+            range.insert(tera::value::Key::Str("papers"), Value::from(papers));
+            let name = list.metric.name();
+            match metrics.last_mut() {
+                Some((m, ranges)) if *m == name => ranges.push(Value::from(range)),
+                _ => metrics.push((name, vec![Value::from(range)])),
+            }
+        }
+        Value::from(
+            metrics
+                .into_iter()
+                .map(|(metric, ranges)| {
+                    let mut map: BTreeMap<&'static str, Value> = BTreeMap::new();
+                    map.insert("metric", metric.into());
+                    map.insert("ranges", Value::from(ranges));
+                    Value::from(map)
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// What a list is called, for the page that leads to it.
+    fn list_title(&self, list: List) -> String {
+        let site = self.site;
+        match list {
+            List::Theme(t) => site.themes[t].def.title.clone(),
+            List::Tag(t) => format!("Tagged “{}”", site.tags[t].name),
+            List::Month(m) => format!("Papers of {}", month_ctx(site, m).title),
+            List::Facet(f) => {
+                let facet = &site.facets[f];
+                format!("{}: {}", facet_kind_title(facet.kind), facet.label)
+            }
+            List::Venue(v) => format!("Venue: {}", site.venues[v].name),
         }
     }
 
@@ -411,6 +581,25 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     }
     for f in &site.facets {
         lists(facet_path(f), &f.papers);
+    }
+    for v in &site.venues {
+        lists(venue_path(&v.slug), &v.papers);
+    }
+    for kind in facet_kinds(site) {
+        add(facet_index_path(kind), newest);
+    }
+    for y in &site.years {
+        let newest_of_year = y
+            .months
+            .first()
+            .and_then(|&m| newest_of(&site.months[m].papers));
+        add(year_path(y.year), newest_of_year);
+    }
+    if !site.venues.is_empty() {
+        add(VENUES_PATH.into(), newest);
+    }
+    if let Some(to) = site.top.iter().map(|l| l.to).max() {
+        add(TOP_PATH.into(), Some(to));
     }
     entries
 }

@@ -41,6 +41,12 @@ impl Renderer {
                 unindent(SEARCH_TEMPLATE, DEFAULT_SEARCH_PAGE),
             ));
         }
+        // Likewise the pages added after the first themes were ejected.
+        for (name, text) in ADDED_LATER {
+            if !sources.iter().any(|(n, _)| n == name) {
+                sources.push((name, unindent(name, text)));
+            }
+        }
         let result = tera.add_raw_templates(sources);
         let renderer = Renderer { tera, files };
         if let Err(e) = result {
@@ -153,6 +159,35 @@ const REQUIRED: &[&str] = &[
 const SEARCH_TEMPLATE: &str = "search.html";
 const DEFAULT_SEARCH_PAGE: &str = include_str!("../../../themes/default/templates/search.html");
 
+/// Templates of pages added after themes were first ejected, with the
+/// default theme's text, which a theme without them gets (all but
+/// `redirect.html` extend `base.html` and fill its `content` block).
+const ADDED_LATER: &[(&str, &str)] = &[
+    (
+        "facets.html",
+        include_str!("../../../themes/default/templates/facets.html"),
+    ),
+    (
+        "year.html",
+        include_str!("../../../themes/default/templates/year.html"),
+    ),
+    (
+        "venues.html",
+        include_str!("../../../themes/default/templates/venues.html"),
+    ),
+    (
+        "venue.html",
+        include_str!("../../../themes/default/templates/venue.html"),
+    ),
+    (
+        "top.html",
+        include_str!("../../../themes/default/templates/top.html"),
+    ),
+    (
+        "redirect.html",
+        include_str!("../../../themes/default/templates/redirect.html"),
+    ),
+];
 /// A template's text without the indentation of its lines: a template is
 /// indented for its reader, and every page would carry that indentation
 /// (37 MB at 100,000 papers: README, "Output size"). A line break and the

@@ -59,6 +59,9 @@ pub fn tex_entry() -> String {
 /// The title of the search page's hostile case.
 pub const HOSTILE_TITLE: &str = "Robust parsing of <img src=x onerror=alert(1)> tags";
 
+/// A venue (`journal_ref`) with markup and a path that climbs.
+pub const HOSTILE_VENUE: &str = "../../<script>alert('v')</script> <img src=x onerror=alert(5)>";
+
 /// Every hostile entry, by file name.
 pub fn cases() -> Vec<(String, String)> {
     vec![
@@ -91,6 +94,18 @@ pub fn cases() -> Vec<(String, String)> {
              date: 2025-05-04\nauthors: [\"A\\tB\"]\ntags: [\"x]]>\"]\n\
              abstract: \"CDATA ]]> end & \\u0085 next\"\n---\n]]> in notes.\n"
                 .into(),
+        ),
+        (
+            // A venue that tries to become markup or a path out of the
+            // site, with figures, so the venue pages and the top view
+            // show it.
+            "venue.md".into(),
+            format!(
+                "---\ntitle: \"Venue case\"\ndate: 2025-05-02\njournal_ref: {HOSTILE_VENUE:?}\n\
+                 verdict: must-read\nstatus: reading\n\
+                 metrics:\n  upvotes: 7\n  stars: 3\n  as_of: 2025-05-02\n\
+                 abstract: \"A venue name with markup.\"\n---\n"
+            ),
         ),
         (
             // What BibTeX counts or reads as markup: braces that do not

@@ -107,6 +107,26 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Every output a session holds, by path.
+pub fn session_outputs(session: &sheaf::build::Session) -> BTreeMap<String, Vec<u8>> {
+    session
+        .outputs()
+        .iter()
+        .map(|(path, o)| (path.clone(), o.bytes.to_vec()))
+        .collect()
+}
+
+/// The paths whose bytes differ between two sets of outputs, or that
+/// only one has.
+pub fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let paths: std::collections::BTreeSet<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    paths.into_iter().cloned().collect()
+}
+
 /// An arXiv API `<entry>`.
 pub fn atom_entry(
     id: &str,
