@@ -24,6 +24,7 @@ mod import;
 mod incremental;
 mod init;
 mod kill;
+mod lists_browser;
 mod release;
 mod resolve;
 mod search;

@@ -224,6 +224,16 @@ pub(crate) struct Summary<'a> {
     pub(crate) link: String,
     pub(crate) pdf: String,
     pub(crate) code: &'a str,
+    /// The project page (`project`), or empty.
+    pub(crate) project: &'a str,
+    /// Live numbers, only with the day they were read: `stars` and
+    /// `upvotes` are `none` when unknown or when the entry has no
+    /// `metrics.as_of`; `metrics_as_of` is `2025-05-07`,
+    /// `metrics_as_of_display` `7 May 2025`, both empty without metrics.
+    pub(crate) stars: Option<u64>,
+    pub(crate) upvotes: Option<u64>,
+    pub(crate) metrics_as_of: String,
+    pub(crate) metrics_as_of_display: String,
     pub(crate) themes: Vec<ThemeLink>,
     pub(crate) tags: Vec<TagLink>,
     pub(crate) featured: bool,
@@ -415,6 +425,11 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
         (None, id) => format!("https://arxiv.org/abs/{id}"),
     };
     let authors_short = authors_short(&e.authors);
+    // Numbers are shown only with the day they were read.
+    let as_of = e
+        .metrics
+        .as_ref()
+        .and_then(|m| crate::input::content::parse_date(&m.as_of).map(|d| (m, d)));
     Summary {
         slug: &e.slug,
         title: &e.title,
@@ -437,6 +452,11 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
             format!("https://arxiv.org/pdf/{arxiv}")
         },
         code: e.code.as_deref().unwrap_or(""),
+        project: e.project.as_deref().unwrap_or(""),
+        stars: as_of.and_then(|(m, _)| m.stars),
+        upvotes: as_of.and_then(|(m, _)| m.upvotes),
+        metrics_as_of: as_of.map(|(_, d)| d.to_string()).unwrap_or_default(),
+        metrics_as_of_display: as_of.map(|(_, d)| display_date(d)).unwrap_or_default(),
         // Filled by `summary` or, shared, by `summary_value`.
         themes: Vec::new(),
         tags: Vec::new(),

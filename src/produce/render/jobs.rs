@@ -33,6 +33,8 @@ pub enum Job {
     Sitemap,
     /// The search page (the index itself is `search::Index`).
     Search,
+    /// A list's data file, for sorting and filtering it in the browser.
+    ListData(List),
 }
 
 /// When a one-off build renders a job. The order keeps its peak memory
@@ -72,7 +74,8 @@ pub(crate) fn stage(job: Job) -> Stage {
         | Job::Facet(..)
         | Job::ThemeBib(_)
         | Job::NotFound
-        | Job::Search => Stage::Lists,
+        | Job::Search
+        | Job::ListData(_) => Stage::Lists,
     }
 }
 
@@ -110,6 +113,7 @@ pub fn jobs(site: &Site) -> Vec<Job> {
     for (f, facet) in site.facets.iter().enumerate() {
         jobs.extend((0..pages(facet.papers.len())).map(|p| Job::Facet(f, p)));
     }
+    jobs.extend(List::all(site).map(Job::ListData));
     jobs
 }
 
@@ -279,6 +283,11 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
             "search.html",
             format!("{}index.html", crate::base::paths::SEARCH_PAGE),
             Depends::Structure,
+        ),
+        Job::ListData(list) => (
+            "",
+            list.path(site),
+            Depends::Summaries(list.papers(site).into_owned()),
         ),
     };
     Target {

@@ -10,6 +10,7 @@ mod cite;
 mod context;
 mod escape;
 mod jobs;
+mod lists;
 mod prepared;
 mod templates;
 
@@ -27,6 +28,7 @@ use crate::model::Site;
 use context::*;
 pub use jobs::{jobs, Job};
 use jobs::{page_of, paged_path};
+pub use lists::List;
 pub(crate) use jobs::{shows, stage, target, Stage, Target};
 pub use prepared::Prepared;
 pub use templates::Renderer;
@@ -75,6 +77,16 @@ impl Shared<'_> {
             },
         );
         ctx
+    }
+
+    /// `list_data_url`: the URL of the data file `lists.js` sorts and
+    /// filters the whole list from; `list_count`: the papers in it.
+    fn insert_list_data(&self, ctx: &mut Context, list: List) {
+        ctx.insert(
+            "list_data_url",
+            &self.site.config.urls.path(&list.path(self.site)),
+        );
+        ctx.insert("list_count", &list.papers(self.site).len());
     }
 
     /// A page of a paginated list: the context gets `papers` (this page's)
@@ -167,6 +179,7 @@ impl Shared<'_> {
                 ctx.insert_value("featured", self.list(&featured));
                 ctx.insert_value("latest", self.list(&latest));
                 ctx.insert("total", &site.papers.len());
+                self.insert_list_data(&mut ctx, List::All);
                 ctx
             }
             Job::Paper(i) => {
@@ -200,6 +213,7 @@ impl Shared<'_> {
                     &theme.papers,
                 );
                 ctx.insert("theme", &theme_ctx(site, t));
+                self.insert_list_data(&mut ctx, List::Theme(t));
                 ctx
             }
             Job::ThemeFeed(t) => {
@@ -234,6 +248,7 @@ impl Shared<'_> {
                     &tag.papers,
                 );
                 ctx.insert("tag", &tag_ctx(site, t));
+                self.insert_list_data(&mut ctx, List::Tag(t));
                 ctx
             }
             Job::Archive => {
@@ -274,6 +289,7 @@ impl Shared<'_> {
                     &group.papers,
                 );
                 ctx.insert("month", &mc);
+                self.insert_list_data(&mut ctx, List::Month(m));
                 ctx
             }
             Job::Facet(f, p) => {
@@ -292,9 +308,12 @@ impl Shared<'_> {
                     &facet.papers,
                 );
                 ctx.insert("facet", &facet_ctx(site, f));
+                self.insert_list_data(&mut ctx, List::Facet(f));
                 ctx
             }
-            Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => self.base.clone(),
+            Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson | Job::ListData(_) => {
+                self.base.clone()
+            }
             Job::Search => self.page(
                 "search",
                 page_path,
@@ -324,6 +343,13 @@ impl Shared<'_> {
             path,
             depends,
         } = target(self.site, job);
+        if let Job::ListData(list) = job {
+            return Ok(Output {
+                path,
+                bytes: lists::data(self.site, list).into(),
+                depends,
+            });
+        }
         if template.is_empty() {
             return Ok(Output {
                 path,
