@@ -83,20 +83,24 @@
   }
 
   /** Adds a copy button to a card or row whose title links `a`. */
-  function addCopy(item, a, where) {
+  function addCopy(a, where) {
     if (!navigator.clipboard || !a) return;
-    where.append(" ", copyButton(a.href, a.textContent));
+    // Before the excerpt, which opens onto a line of its own.
+    const excerpt = where.querySelector(":scope > details");
+    const button = copyButton(a.href, a.textContent);
+    if (excerpt) excerpt.before(button);
+    else where.append(" ", button);
   }
 
   if (navigator.clipboard) {
     document.body.append(copyStatus);
     for (const card of document.querySelectorAll(".card")) {
       const more = card.querySelector(".card-more");
-      if (more) addCopy(card, card.querySelector(".card-title a"), more);
+      if (more) addCopy(card.querySelector(".card-title a"), more);
     }
     for (const row of document.querySelectorAll(".paper-rows > li")) {
       const meta = row.querySelector(".meta");
-      if (meta) addCopy(row, row.querySelector(":scope > a"), meta);
+      if (meta) addCopy(row.querySelector(":scope > a"), meta);
     }
   }
 
@@ -316,7 +320,7 @@
     }
     const a = el("a", { href: p.url, textContent: p.title });
     const li = el("li", {}, a, "\n", meta);
-    addCopy(li, a, meta);
+    addCopy(a, meta);
     return li;
   }
 
@@ -391,18 +395,26 @@
     return s;
   };
 
-  // Typing makes one history entry, not one per letter.
+  // A run of typing makes one history entry, not one per letter: the
+  // first pause pushes one, later ones replace it, until the reader
+  // leaves the box or changes something else.
   let typing = null;
+  let typed = false;
   text.addEventListener("input", () => {
-    const replace = typing !== null;
     clearTimeout(typing);
     typing = setTimeout(() => {
-      go(fromForm(), replace);
       typing = null;
+      go(fromForm(), typed);
+      typed = true;
     }, 250);
   });
   form.addEventListener("change", (event) => {
-    if (event.target !== text) go(fromForm(), false);
+    if (event.target === text) {
+      typed = false;
+    } else {
+      typed = false;
+      go(fromForm(), false);
+    }
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -421,7 +433,12 @@
     go(stateOf(new URL(a.href).search), false);
     status.scrollIntoView({ block: "nearest" });
   });
-  window.addEventListener("popstate", () => show(stateOf(location.search)));
+  window.addEventListener("popstate", () => {
+    clearTimeout(typing);
+    typing = null;
+    typed = false;
+    show(stateOf(location.search));
+  });
 
   // The data is fetched when the reader reaches for the controls.
   const warm = () => load().catch(() => {});
