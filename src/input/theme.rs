@@ -17,6 +17,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/static/favicon.svg"),
     ),
     (
+        "static/lists.js",
+        include_bytes!("../../themes/default/static/lists.js"),
+    ),
+    (
         "static/style.css",
         include_bytes!("../../themes/default/static/style.css"),
     ),
@@ -57,8 +61,16 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/templates/partials/pagination.html"),
     ),
     (
+        "templates/partials/paper_badges.html",
+        include_bytes!("../../themes/default/templates/partials/paper_badges.html"),
+    ),
+    (
         "templates/partials/paper_card.html",
         include_bytes!("../../themes/default/templates/partials/paper_card.html"),
+    ),
+    (
+        "templates/partials/paper_facts.html",
+        include_bytes!("../../themes/default/templates/partials/paper_facts.html"),
     ),
     (
         "templates/partials/paper_list.html",

@@ -217,6 +217,9 @@ pub(crate) struct Summary<'a> {
     /// The paper's own date, as far as the entry knows it: its year
     /// (`2016`), empty when unknown; and its venue (`journal_ref`).
     pub(crate) published_year: String,
+    /// The paper's own date as precise as the entry holds it (`2016`,
+    /// `2016-07`, `2016-07-15`), empty when unknown.
+    pub(crate) published: String,
     pub(crate) venue: &'a str,
     pub(crate) authors: &'a [String],
     pub(crate) authors_short: String,
@@ -441,6 +444,7 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
             .published
             .map(|d| d.year().to_string())
             .unwrap_or_default(),
+        published: e.published.map(|d| d.to_string()).unwrap_or_default(),
         venue: e.journal_ref.as_deref().unwrap_or(""),
         authors: &e.authors,
         authors_short,
