@@ -61,16 +61,8 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/templates/partials/pagination.html"),
     ),
     (
-        "templates/partials/paper_badges.html",
-        include_bytes!("../../themes/default/templates/partials/paper_badges.html"),
-    ),
-    (
         "templates/partials/paper_card.html",
         include_bytes!("../../themes/default/templates/partials/paper_card.html"),
-    ),
-    (
-        "templates/partials/paper_facts.html",
-        include_bytes!("../../themes/default/templates/partials/paper_facts.html"),
     ),
     (
         "templates/partials/paper_list.html",

@@ -13,6 +13,7 @@ mod corpus;
 mod browser;
 mod build;
 mod cache;
+mod cards;
 mod cite;
 mod cli;
 mod curate;
