@@ -77,7 +77,10 @@ fn a_card_shows_the_facts_its_entry_holds_and_no_others() {
     assert!(site.read("papers/full/index.html").contains("Emmy Noether"));
 
     let bare = card(&page, "bare");
-    assert!(bare.contains("Added <time datetime=\"2025-05-06\">"), "{bare}");
+    assert!(
+        bare.contains("Added <time datetime=\"2025-05-06\">"),
+        "{bare}"
+    );
     for absent in [
         "class=\"authors\"",
         "class=\"published\"",
@@ -103,7 +106,10 @@ fn each_list_has_one_data_file_with_its_papers_in_order() {
     std::fs::write(&config, format!("{text}\npage_size: 5\n")).unwrap();
     site.build().unwrap();
     let files = snapshot(&site.out());
-    let data: Vec<&String> = files.keys().filter(|p| p.ends_with("list.json.gz")).collect();
+    let data: Vec<&String> = files
+        .keys()
+        .filter(|p| p.ends_with("list.json.gz"))
+        .collect();
     let lists: Vec<String> = files
         .keys()
         .filter(|p| {
@@ -136,8 +142,8 @@ fn each_list_has_one_data_file_with_its_papers_in_order() {
         "{page}"
     );
     let slugs: Vec<&str> = rows.iter().map(|r| r[0].as_str().unwrap()).collect();
-    let shown = regex::Regex::new(r#"class="card-title"><a href="/sheaf/papers/([^/]+)/""#)
-        .unwrap();
+    let shown =
+        regex::Regex::new(r#"class="card-title"><a href="/sheaf/papers/([^/]+)/""#).unwrap();
     let first_page: Vec<&str> = shown
         .captures_iter(&page)
         .map(|c| c.get(1).unwrap().as_str())
@@ -154,21 +160,22 @@ fn each_list_has_one_data_file_with_its_papers_in_order() {
 
 #[test]
 fn hostile_text_in_a_data_file_is_data() {
-    let site = TestSite::with_papers(&[
-        (
-            "hostile.md",
-            &format!(
-                "---\ntitle: {HOSTILE_TITLE:?}\ndate: 2025-05-06\n\
+    let site = TestSite::with_papers(&[(
+        "hostile.md",
+        &format!(
+            "---\ntitle: {HOSTILE_TITLE:?}\ndate: 2025-05-06\n\
                  authors: [\"Mallory </script><b>\"]\ntags: [\"<b>tag</b>\", \"\\\"quoted\\\"\"]\n\
                  journal_ref: \"J. </script>\"\nabstract: \"Text.\"\n---\n"
-            ),
         ),
-    ]);
+    )]);
     site.build().unwrap();
     let file = gunzip(&std::fs::read(site.out().join("list.json.gz")).unwrap());
     let row = &file["p"][0];
     assert_eq!(row[1], HOSTILE_TITLE);
     assert_eq!(row[2], "Mallory </script><b>");
     assert_eq!(row[9], "J. </script>");
-    assert_eq!(file["tags"], serde_json::json!(["\"quoted\"", "<b>tag</b>"]));
+    assert_eq!(
+        file["tags"],
+        serde_json::json!(["\"quoted\"", "<b>tag</b>"])
+    );
 }

@@ -87,7 +87,11 @@ async fn sort_and_filter_act_on_the_whole_list_and_live_in_the_address() {
         ),
         (
             "zebra.md",
-            &paper("Zebra stripes as camouflage", "2025-05-04", "verdict: skip\n"),
+            &paper(
+                "Zebra stripes as camouflage",
+                "2025-05-04",
+                "verdict: skip\n",
+            ),
         ),
         (
             "bees.md",
@@ -146,7 +150,10 @@ async fn sort_and_filter_act_on_the_whole_list_and_live_in_the_address() {
     }
     assert_eq!(
         titles,
-        ["Kestrels hover into the wind", "Attention over long documents"]
+        [
+            "Kestrels hover into the wind",
+            "Attention over long documents"
+        ]
     );
     assert!(client
         .find(Locator::Css(".pager a[rel=next]"))
@@ -251,7 +258,11 @@ async fn sort_and_filter_act_on_the_whole_list_and_live_in_the_address() {
         .await
         .unwrap();
     let hostile = wait(&client, "the hostile paper", |s| s["results_shown"] == true).await;
-    assert_eq!(titles_of(&hostile["results"]), [HOSTILE_TITLE], "{hostile:#}");
+    assert_eq!(
+        titles_of(&hostile["results"]),
+        [HOSTILE_TITLE],
+        "{hostile:#}"
+    );
     assert_eq!(hostile["markup"], 0, "{hostile:#}");
 
     for state in [&start, &sorted, &narrowed, &back, &first, &shared, &hostile] {

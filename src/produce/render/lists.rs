@@ -219,8 +219,8 @@ impl Field {
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::GzBuilder::new().write(
         Vec::with_capacity(bytes.len() / 3),
-        // Fast: level 6 made the files a fifth smaller and took a tenth
-        // of a 10,000-paper build.
+        // Fast, as the search index: level 6 made the files 30% smaller
+        // (1.7 MB against 2.4 MB at 10,000 papers) at a few times the cost.
         flate2::Compression::new(1),
     );
     // Writing to a Vec cannot fail.

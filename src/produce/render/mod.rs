@@ -28,8 +28,8 @@ use crate::model::Site;
 use context::*;
 pub use jobs::{jobs, Job};
 use jobs::{page_of, paged_path};
-pub use lists::List;
 pub(crate) use jobs::{shows, stage, target, Stage, Target};
+pub use lists::List;
 pub use prepared::Prepared;
 pub use templates::Renderer;
 
