@@ -146,11 +146,11 @@ pub(super) fn data(site: &Site, list: List) -> Vec<u8> {
             .and_then(|m| crate::input::content::parse_date(&m.as_of).map(|d| (m, d)));
         fields.clear();
         fields.extend([
-            Field::Text(e.slug.clone()),
-            Field::Text(e.title.clone()),
-            Field::Text(crate::base::display::authors_short(&e.authors)),
-            Field::Text(e.date.to_string()),
-            Field::Text(e.published.map(|d| d.to_string()).unwrap_or_default()),
+            Field::Text(e.slug.as_str().into()),
+            Field::Text(e.title.as_str().into()),
+            Field::Text(crate::base::display::authors_short(&e.authors).into()),
+            Field::Text(e.date.to_string().into()),
+            Field::Text(e.published.map(|d| d.to_string()).unwrap_or_default().into()),
             Field::Number(code(
                 e.verdict
                     .and_then(|v| Verdict::ALL.iter().position(|&x| x == v)),
@@ -161,10 +161,10 @@ pub(super) fn data(site: &Site, list: List) -> Vec<u8> {
             ) as u64),
             Field::Indices(paper.themes.iter().map(|&t| theme_at[t]).collect()),
             Field::Indices(paper.tags.iter().map(|&t| tag_at[t]).collect()),
-            Field::Text(e.journal_ref.clone().unwrap_or_default()),
+            Field::Text(e.journal_ref.as_deref().unwrap_or("").into()),
             Field::Maybe(metrics.and_then(|(m, _)| m.stars)),
             Field::Maybe(metrics.and_then(|(m, _)| m.upvotes)),
-            Field::Text(metrics.map(|(_, d)| d.to_string()).unwrap_or_default()),
+            Field::Text(metrics.map(|(_, d)| d.to_string()).unwrap_or_default().into()),
         ]);
         while fields.last().is_some_and(Field::is_empty) {
             fields.pop();
@@ -186,14 +186,14 @@ pub(super) fn data(site: &Site, list: List) -> Vec<u8> {
 }
 
 /// One field of a row.
-enum Field {
-    Text(String),
+enum Field<'a> {
+    Text(Cow<'a, str>),
     Number(u64),
     Maybe(Option<u64>),
     Indices(Vec<usize>),
 }
 
-impl Field {
+impl Field<'_> {
     /// Whether a trailing field says nothing, and can be left off.
     fn is_empty(&self) -> bool {
         match self {
