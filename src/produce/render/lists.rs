@@ -150,7 +150,12 @@ pub(super) fn data(site: &Site, list: List) -> Vec<u8> {
             Field::Text(e.title.as_str().into()),
             Field::Text(crate::base::display::authors_short(&e.authors).into()),
             Field::Text(e.date.to_string().into()),
-            Field::Text(e.published.map(|d| d.to_string()).unwrap_or_default().into()),
+            Field::Text(
+                e.published
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+                    .into(),
+            ),
             Field::Number(code(
                 e.verdict
                     .and_then(|v| Verdict::ALL.iter().position(|&x| x == v)),
@@ -164,7 +169,12 @@ pub(super) fn data(site: &Site, list: List) -> Vec<u8> {
             Field::Text(e.journal_ref.as_deref().unwrap_or("").into()),
             Field::Maybe(metrics.and_then(|(m, _)| m.stars)),
             Field::Maybe(metrics.and_then(|(m, _)| m.upvotes)),
-            Field::Text(metrics.map(|(_, d)| d.to_string()).unwrap_or_default().into()),
+            Field::Text(
+                metrics
+                    .map(|(_, d)| d.to_string())
+                    .unwrap_or_default()
+                    .into(),
+            ),
         ]);
         while fields.last().is_some_and(Field::is_empty) {
             fields.pop();
