@@ -17,6 +17,10 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
         include_bytes!("../../themes/default/static/favicon.svg"),
     ),
     (
+        "static/lists.js",
+        include_bytes!("../../themes/default/static/lists.js"),
+    ),
+    (
         "static/style.css",
         include_bytes!("../../themes/default/static/style.css"),
     ),

@@ -224,6 +224,9 @@ pub(crate) struct Summary<'a> {
     /// The paper's own date, as far as the entry knows it: its year
     /// (`2016`), empty when unknown; and its venue (`journal_ref`).
     pub(crate) published_year: String,
+    /// The paper's own date as precise as the entry holds it (`2016`,
+    /// `2016-07`, `2016-07-15`), empty when unknown.
+    pub(crate) published: String,
     pub(crate) venue: &'a str,
     pub(crate) authors: &'a [String],
     pub(crate) authors_short: String,
@@ -231,6 +234,16 @@ pub(crate) struct Summary<'a> {
     pub(crate) link: String,
     pub(crate) pdf: String,
     pub(crate) code: &'a str,
+    /// The project page (`project`), or empty.
+    pub(crate) project: &'a str,
+    /// Live numbers, only with the day they were read: `stars` and
+    /// `upvotes` are `none` when unknown or when the entry has no
+    /// `metrics.as_of`; `metrics_as_of` is `2025-05-07`,
+    /// `metrics_as_of_display` `7 May 2025`, both empty without metrics.
+    pub(crate) stars: Option<u64>,
+    pub(crate) upvotes: Option<u64>,
+    pub(crate) metrics_as_of: String,
+    pub(crate) metrics_as_of_display: String,
     pub(crate) themes: Vec<ThemeLink>,
     pub(crate) tags: Vec<TagLink>,
     pub(crate) featured: bool,
@@ -422,6 +435,11 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
         (None, id) => format!("https://arxiv.org/abs/{id}"),
     };
     let authors_short = authors_short(&e.authors);
+    // Numbers are shown only with the day they were read.
+    let as_of = e
+        .metrics
+        .as_ref()
+        .and_then(|m| crate::input::content::parse_date(&m.as_of).map(|d| (m, d)));
     Summary {
         slug: &e.slug,
         title: &e.title,
@@ -433,6 +451,7 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
             .published
             .map(|d| d.year().to_string())
             .unwrap_or_default(),
+        published: e.published.map(|d| d.to_string()).unwrap_or_default(),
         venue: e.journal_ref.as_deref().unwrap_or(""),
         authors: &e.authors,
         authors_short,
@@ -444,6 +463,11 @@ fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> 
             format!("https://arxiv.org/pdf/{arxiv}")
         },
         code: e.code.as_deref().unwrap_or(""),
+        project: e.project.as_deref().unwrap_or(""),
+        stars: as_of.and_then(|(m, _)| m.stars),
+        upvotes: as_of.and_then(|(m, _)| m.upvotes),
+        metrics_as_of: as_of.map(|(_, d)| d.to_string()).unwrap_or_default(),
+        metrics_as_of_display: as_of.map(|(_, d)| display_date(d)).unwrap_or_default(),
         // Filled by `summary` or, shared, by `summary_value`.
         themes: Vec::new(),
         tags: Vec::new(),

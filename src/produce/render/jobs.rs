@@ -2,6 +2,8 @@
 //! ([`Target`], [`Depends`]), and when a one-off build renders it
 //! ([`Stage`]): what a rebuild needs to know without rendering anything.
 
+use std::borrow::Cow;
+
 use super::*;
 
 /// The pages a site has; each becomes one output. List pages are split
@@ -46,6 +48,8 @@ pub enum Job {
     /// A page that only leads to another, so that cutting the last part
     /// off any page's URL never gives a 404.
     Redirect(Redirect),
+    /// A list's data file, for sorting and filtering it in the browser.
+    ListData(List),
 }
 
 /// What a [`Job::Redirect`] stands in for.
@@ -57,9 +61,11 @@ pub enum Redirect {
     Pages(List),
 }
 
-/// A paginated list: its group (an index into the `Site` field it names).
+/// A list of papers: every paper (the front page's), or a paginated
+/// group (an index into the `Site` field it names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum List {
+    All,
     Theme(usize),
     Tag(usize),
     Month(usize),
@@ -67,9 +73,10 @@ pub enum List {
     Venue(usize),
 }
 
-/// A list's site path and its papers.
-pub(super) fn list_of(site: &Site, list: List) -> (String, &[usize]) {
-    match list {
+/// A list's site path and its papers, in its order.
+pub(super) fn list_of(site: &Site, list: List) -> (String, Cow<'_, [usize]>) {
+    let (path, papers) = match list {
+        List::All => return (String::new(), (0..site.papers.len()).collect()),
         List::Theme(t) => {
             let g = &site.themes[t];
             (theme_path(&g.def.id), &g.papers)
@@ -90,10 +97,11 @@ pub(super) fn list_of(site: &Site, list: List) -> (String, &[usize]) {
             let g = &site.venues[v];
             (venue_path(&g.slug), &g.papers)
         }
-    }
+    };
+    (path, Cow::Borrowed(papers))
 }
 
-/// Every paginated list of a site.
+/// Every paginated list of a site (all but [`List::All`]).
 pub(super) fn lists(site: &Site) -> impl Iterator<Item = List> + '_ {
     (0..site.themes.len())
         .map(List::Theme)
@@ -172,7 +180,8 @@ pub(crate) fn stage(job: Job) -> Stage {
         | Job::Venues
         | Job::Venue(..)
         | Job::Top
-        | Job::Redirect(_) => Stage::Lists,
+        | Job::Redirect(_)
+        | Job::ListData(_) => Stage::Lists,
     }
 }
 
@@ -228,6 +237,11 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         lists(site)
             .filter(|&l| pages(list_of(site, l).1.len()) > 1)
             .map(|l| Job::Redirect(Redirect::Pages(l))),
+    );
+    jobs.extend(
+        std::iter::once(List::All)
+            .chain(lists(site))
+            .map(Job::ListData),
     );
     jobs
 }
@@ -436,6 +450,11 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
             "redirect.html",
             format!("{}index.html", pages_path(&list_of(site, list).0)),
             Depends::Structure,
+        ),
+        Job::ListData(list) => (
+            "",
+            super::lists::path(site, list),
+            Depends::Summaries(list_of(site, list).1.into_owned()),
         ),
     };
     Target {

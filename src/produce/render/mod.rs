@@ -10,6 +10,7 @@ mod cite;
 mod context;
 mod escape;
 mod jobs;
+mod lists;
 mod prepared;
 mod templates;
 
@@ -78,6 +79,16 @@ impl Shared<'_> {
             },
         );
         ctx
+    }
+
+    /// `list_data_url`: the URL of the data file `lists.js` sorts and
+    /// filters the whole list from; `list_count`: the papers in it.
+    fn insert_list_data(&self, ctx: &mut Context, list: List) {
+        ctx.insert(
+            "list_data_url",
+            &self.site.config.urls.path(&lists::path(self.site, list)),
+        );
+        ctx.insert("list_count", &list_of(self.site, list).1.len());
     }
 
     /// A page of a paginated list: the context gets `papers` (this page's)
@@ -170,6 +181,7 @@ impl Shared<'_> {
                 ctx.insert_value("featured", self.list(&featured));
                 ctx.insert_value("latest", self.list(&latest));
                 ctx.insert("total", &site.papers.len());
+                self.insert_list_data(&mut ctx, List::All);
                 ctx
             }
             Job::Paper(i) => {
@@ -203,6 +215,7 @@ impl Shared<'_> {
                     &theme.papers,
                 );
                 ctx.insert("theme", &theme_ctx(site, t));
+                self.insert_list_data(&mut ctx, List::Theme(t));
                 ctx
             }
             Job::ThemeFeed(t) => {
@@ -237,6 +250,7 @@ impl Shared<'_> {
                     &tag.papers,
                 );
                 ctx.insert("tag", &tag_ctx(site, t));
+                self.insert_list_data(&mut ctx, List::Tag(t));
                 ctx
             }
             Job::Archive => {
@@ -280,6 +294,7 @@ impl Shared<'_> {
                     &group.papers,
                 );
                 ctx.insert("month", &mc);
+                self.insert_list_data(&mut ctx, List::Month(m));
                 ctx
             }
             Job::Facet(f, p) => {
@@ -298,6 +313,7 @@ impl Shared<'_> {
                     &facet.papers,
                 );
                 ctx.insert("facet", &facet_ctx(site, f));
+                self.insert_list_data(&mut ctx, List::Facet(f));
                 ctx
             }
             Job::FacetIndex(kind) => {
@@ -351,6 +367,7 @@ impl Shared<'_> {
                     &venue.papers,
                 );
                 ctx.insert("venue", &venue_ctx(site, v));
+                self.insert_list_data(&mut ctx, List::Venue(v));
                 ctx
             }
             Job::Top => {
@@ -379,7 +396,9 @@ impl Shared<'_> {
                 );
                 ctx
             }
-            Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson => self.base.clone(),
+            Job::ThemeBib(_) | Job::DigestBib | Job::PapersJson | Job::ListData(_) => {
+                self.base.clone()
+            }
             Job::Search => self.page(
                 "search",
                 page_path,
@@ -477,6 +496,7 @@ impl Shared<'_> {
     fn list_title(&self, list: List) -> String {
         let site = self.site;
         match list {
+            List::All => site.config.title.clone(),
             List::Theme(t) => site.themes[t].def.title.clone(),
             List::Tag(t) => format!("Tagged “{}”", site.tags[t].name),
             List::Month(m) => format!("Papers of {}", month_ctx(site, m).title),
@@ -494,6 +514,13 @@ impl Shared<'_> {
             path,
             depends,
         } = target(self.site, job);
+        if let Job::ListData(list) = job {
+            return Ok(Output {
+                path,
+                bytes: lists::data(self.site, list).into(),
+                depends,
+            });
+        }
         if template.is_empty() {
             return Ok(Output {
                 path,
