@@ -50,7 +50,12 @@ pub struct BuildOptions {
 pub struct BuildReport {
     pub output_dir: PathBuf,
     pub papers: usize,
+    /// The pages of the site.
     pub pages: usize,
+    /// The pages this build rendered: fewer than `pages` when it rendered
+    /// only those showing what changed since the last build (with the
+    /// cache), none when nothing changed.
+    pub rendered: usize,
     pub files: usize,
     pub write: WriteReport,
     pub elapsed: Duration,
@@ -104,6 +109,7 @@ enum Keep {
 
 /// What [`render_site`] made besides the files it handed out.
 struct Rendered {
+    /// Pages rendered.
     pages: usize,
     /// Empty unless kept for rebuilds.
     prepared: Prepared,
@@ -153,14 +159,17 @@ fn warnings(root: &Path, site: &Site, inputs: &Inputs) -> Vec<Diagnostic> {
 }
 
 /// Renders every file of the site (pages, fixed files, the search
-/// index), handing them to `sink` in batches. Every failing page is
-/// reported; once one failed, `sink` gets nothing more.
+/// index), handing them to `sink` in batches; of the pages, only `subset`
+/// when given (an incremental build). Every failing page is reported;
+/// once one failed, `sink` gets nothing more.
+#[allow(clippy::too_many_arguments)]
 fn render_site(
     site: &mut Site,
     renderer: &Renderer,
     static_files: &[StaticFile],
     root: &Path,
     keep: Keep,
+    subset: Option<Vec<Job>>,
     progress: &dyn Progress,
     sink: &mut dyn FnMut(Vec<Output>) -> Result<()>,
 ) -> Result<Rendered> {
@@ -168,7 +177,10 @@ fn render_site(
     /// Pages per batch: enough to keep every core busy, few enough
     /// that a batch's bytes are a small part of a big site.
     const BATCH: usize = 512;
-    let mut jobs = render::jobs(&*site);
+    // A subset shows a few papers' summaries: each is made when a page
+    // needs it, not every paper's.
+    let few = subset.is_some();
+    let mut jobs = subset.unwrap_or_else(|| render::jobs(&*site));
     let pages = jobs.len();
     // Only a session kept for rebuilds compares values, and keeps every
     // paper's; a one-off build renders in stages that free what the
@@ -207,7 +219,7 @@ fn render_site(
                 _ => None,
             })
             .collect();
-        if streaming {
+        if streaming && !few {
             match stage {
                 Stage::Papers => {
                     let end = papers.iter().max().map_or(0, |&i| i + 1);

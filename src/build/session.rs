@@ -470,6 +470,7 @@ impl Session {
             &self.inputs.static_files,
             &self.root,
             Keep::ForRebuilds,
+            None,
             progress,
             &mut |batch| {
                 outputs.extend(batch);

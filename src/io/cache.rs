@@ -471,3 +471,65 @@ fn sweep_temporaries(dir: &Path) {
 fn read_shard(path: &Path, stamp: u128) -> Records {
     read_sealed(path, stamp).unwrap_or_default()
 }
+
+/// The folder of build records, in [`DIR`].
+const BUILDS_DIR: &str = "builds";
+
+/// What the last build with the cache made in an output folder, so the
+/// next one can tell what it need not do again (`build::once`): which
+/// inputs it read, by content hash, and what it reported. It goes with
+/// the [`Manifest`] saved beside it (`manifest_made`): a record whose
+/// manifest was not saved, or was replaced since, describes nothing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Record {
+    /// When the manifest of the folder this build left was made.
+    pub(crate) manifest_made: (i64, i64),
+    /// Everything the build read (every input, the options, sheaf).
+    pub(crate) inputs: u128,
+    /// What every page reads: the config, templates, static files, the
+    /// options and sheaf.
+    pub(crate) global: u128,
+    /// Which pages exist and where each paper sits in every list.
+    pub(crate) structure: u128,
+    /// Each paper (in the site's order) with a hash of what its own pages
+    /// show.
+    pub(crate) papers: Vec<(String, u128)>,
+    pub(crate) paper_count: usize,
+    pub(crate) pages: usize,
+    /// The build's warnings, as (error, file, line, message).
+    pub(crate) warnings: Vec<(bool, PathBuf, Option<usize>, String)>,
+    /// The day the warnings were made (some depend on the date).
+    pub(crate) day: i32,
+    /// Files in the folder that sheaf did not write, left alone.
+    pub(crate) foreign: Vec<String>,
+}
+
+/// The record of the last build with the cache into `out_dir`, if it is
+/// there and whole.
+pub(crate) fn load_record(root: &Path, out_dir: &Path) -> Option<Record> {
+    read_sealed(&record_path(root, BUILDS_DIR, out_dir)?, 0)
+}
+
+/// Keeps the record of the build just made into `out_dir`.
+pub(crate) fn save_record(root: &Path, out_dir: &Path, record: &Record) -> Result<()> {
+    let Some(path) = record_path(root, BUILDS_DIR, out_dir) else {
+        return Ok(());
+    };
+    let dir = root.join(DIR).join(BUILDS_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    write_sealed(&path, 0, record)?;
+    keep_newest(&dir, MAX_MANIFESTS)
+}
+
+/// A hash of what every page of a build reads besides the entries: the
+/// inputs hashed in `global` (config, templates, static files), the
+/// build's `options`, and the sheaf executable.
+pub(crate) fn global_key(global: u128, options: &impl Hash) -> u128 {
+    let mut h = Xxh3::new();
+    FORMAT.hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    executable().hash(&mut h);
+    global.hash(&mut h);
+    options.hash(&mut h);
+    h.digest128()
+}
