@@ -33,7 +33,8 @@ use crate::io::cache::{self, Record};
 use crate::io::load::InputHashes;
 use crate::io::output::{self, Manifest, WriteReport};
 use crate::model::Site;
-use crate::produce::render::{self, Job};
+use crate::produce::render::{self, Job, Output};
+use crate::produce::search;
 
 /// Builds the site at `root` and writes it. On any error nothing is written.
 pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
@@ -66,7 +67,11 @@ pub fn build_with_progress(
     } else {
         None
     };
-    let mut loaded = Loaded::new(root, options, progress)?;
+    let before: &[u128] = match known.as_ref().and_then(|k| k.record.as_ref()) {
+        Some(record) => &record.derived,
+        None => &[],
+    };
+    let mut loaded = Loaded::new(root, options, before, progress)?;
     let out_dir = output_dir(&loaded.site.config, options);
     check_output_dir(&loaded.site.config, &out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a
@@ -89,21 +94,44 @@ pub fn build_with_progress(
         _ => None,
     };
     let pages = render::jobs(&loaded.site).len();
-    let subset = match plan {
-        Some(Plan { render, kept }) => {
+    // The search index after the edit, when only some pages render.
+    let mut updated: Option<search::Index> = None;
+    let mut search_files = None;
+    let subset = match (plan, &known) {
+        (
+            Some(Plan {
+                render,
+                kept,
+                changed,
+            }),
+            Some(k),
+        ) => {
             let mut s = output::Staging::new(&out_dir)?.with_owned(owned.clone());
             if let Some(m) = manifest.take() {
                 s = s.with_manifest(m);
             }
-            s.keep(&kept.0, &kept.1);
-            files += kept.1.len();
-            for (path, len) in kept.0.lens(&kept.1) {
-                sizes.add(path, len);
+            let mut keep = vec![kept];
+            if loaded.site.config.search {
+                let update = time(progress, "search", || {
+                    update_search(&loaded, &out_dir, k, &changed)
+                });
+                if let Some((index, made, verified, paths)) = update {
+                    updated = Some(index);
+                    search_files = Some(made);
+                    keep.push((verified, paths));
+                }
+            }
+            for (verified, paths) in &keep {
+                s.keep(verified, paths);
+                files += paths.len();
+                for (path, len) in verified.lens(paths) {
+                    sizes.add(path, len);
+                }
             }
             staging = Some(s);
             Some(render)
         }
-        None => None,
+        _ => None,
     };
     let Loaded {
         root,
@@ -111,6 +139,8 @@ pub fn build_with_progress(
         site,
         renderer,
         cache_saved,
+        derived_keys,
+        ..
     } = &mut loaded;
     let rendered = render_site(
         site,
@@ -119,6 +149,7 @@ pub fn build_with_progress(
         root,
         Keep::Nothing,
         subset,
+        search_files,
         progress,
         &mut |outputs| {
             let started = Instant::now();
@@ -157,7 +188,13 @@ pub fn build_with_progress(
         match cache::save_manifest(root, &out_dir, m) {
             Ok(()) => {
                 if let (Some(k), Some(keys)) = (&known, keys) {
-                    let record = keys.record(k, m, site, pages, &warnings, &committed.foreign);
+                    let mut record = keys.record(k, m, site, pages, &warnings, &committed.foreign);
+                    record.derived = std::mem::take(derived_keys);
+                    if site.config.search {
+                        let index = updated.as_ref().unwrap_or(&rendered.search);
+                        // Without it, the next build makes the index whole.
+                        record.search = cache::save_search(root, &out_dir, index).unwrap_or(0);
+                    }
                     // Only if no entry changed while it was read: the
                     // record must name what the pages were made from.
                     let same = InputHashes::of(&site.config).is_some_and(|h| h == k.hashes);
@@ -372,6 +409,8 @@ impl Keys {
                 .collect(),
             day: today(),
             foreign: foreign.to_vec(),
+            derived: Vec::new(),
+            search: 0,
         }
     }
 }
@@ -411,6 +450,48 @@ fn structure_key(site: &Site) -> u128 {
 struct Plan {
     render: Vec<Job>,
     kept: (output::Verified, Vec<String>),
+    /// The papers whose entry or related papers changed.
+    changed: Vec<usize>,
+}
+
+/// The search index of the last build (`cache::load_search`) updated for
+/// the `changed` papers (`search::Index::update`, given what they were
+/// from the cache of conversions), the files it rewrites, and the
+/// verification and paths of the index files it keeps. `None` when the
+/// last index or a changed paper's former conversion is not at hand, or a
+/// kept file is not intact: the index is then made whole.
+fn update_search(
+    loaded: &Loaded,
+    out_dir: &Path,
+    k: &Known,
+    changed: &[usize],
+) -> Option<(search::Index, Vec<Output>, output::Verified, Vec<String>)> {
+    let record = k.record.as_ref()?;
+    let before = loaded.before.as_ref()?;
+    let mut index = cache::load_search(&loaded.root, out_dir, record.search)?;
+    let mut old = loaded.site.clone();
+    for (i, derived) in before {
+        old.papers.get_mut(*i)?.derived = derived.clone();
+    }
+    let (made, removed) = index.update(&old, &loaded.site, changed);
+    let rewritten: HashSet<&str> = made
+        .iter()
+        .map(|o| o.path.as_str())
+        .chain(removed.iter().map(String::as_str))
+        .collect();
+    // The index's own files (the search page is a page, kept or rendered
+    // with the others).
+    let kept: Vec<String> = k
+        .manifest
+        .paths()
+        .filter(|p| p.starts_with("search/") && p.ends_with(".json.gz") && !rewritten.contains(p))
+        .map(str::to_string)
+        .collect();
+    let verified = output::verify(out_dir, &k.manifest, Some(&kept), false).ok()?;
+    if !verified.changed.is_empty() {
+        return None;
+    }
+    Some((index, made, verified, kept))
 }
 
 /// The pages to render when the last build's record allows rendering only
@@ -434,6 +515,8 @@ fn plan(site: &Site, out_dir: &Path, k: &Known, keys: &Keys) -> Option<Plan> {
             changed.insert(i);
         }
     }
+    let mut listed: Vec<usize> = changed.iter().copied().collect();
+    listed.sort_unstable();
     let (mut todo, skipped): (Vec<Job>, Vec<Job>) = render::jobs(site)
         .into_iter()
         .partition(|&job| render::shows(site, job, &changed, &changed));
@@ -453,6 +536,7 @@ fn plan(site: &Site, out_dir: &Path, k: &Known, keys: &Keys) -> Option<Plan> {
     Some(Plan {
         render: todo,
         kept: (verified, kept),
+        changed: listed,
     })
 }
 

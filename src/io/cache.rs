@@ -139,6 +139,11 @@ impl Cache {
         h.digest128()
     }
 
+    /// The conversion the cache holds under `key`, if any.
+    pub(crate) fn by_key(&self, key: Key) -> Option<Arc<Derived>> {
+        self.records.get(&key).cloned()
+    }
+
     /// How many conversions the cache holds.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -502,6 +507,12 @@ pub(crate) struct Record {
     pub(crate) day: i32,
     /// Files in the folder that sheaf did not write, left alone.
     pub(crate) foreign: Vec<String>,
+    /// The key of each paper's conversion (see [`Cache::key`]), to find
+    /// what a changed paper was before.
+    pub(crate) derived: Vec<Key>,
+    /// The checksum of the search index saved with it ([`save_search`]);
+    /// 0 for none.
+    pub(crate) search: u128,
 }
 
 /// The record of the last build with the cache into `out_dir`, if it is
@@ -532,4 +543,44 @@ pub(crate) fn global_key(global: u128, options: &impl Hash) -> u128 {
     global.hash(&mut h);
     options.hash(&mut h);
     h.digest128()
+}
+
+/// The folder of search indexes, in [`DIR`].
+const SEARCH_DIR: &str = "search";
+
+/// Keeps the search index of the build just made into `out_dir`, for the
+/// next build to update; returns its checksum, which the build's
+/// [`Record`] names it by (0 when it is not kept).
+pub(crate) fn save_search(
+    root: &Path,
+    out_dir: &Path,
+    index: &crate::produce::search::Index,
+) -> Result<u128> {
+    let Some(path) = record_path(root, SEARCH_DIR, out_dir) else {
+        return Ok(0);
+    };
+    let dir = root.join(DIR).join(SEARCH_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let payload = encode(&path, index)?;
+    let checksum = xxh3_128(&payload);
+    let sealed = encode(&path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
+    crate::io::fs::write_atomic(&path, &sealed)?;
+    keep_newest(&dir, MAX_MANIFESTS)?;
+    Ok(checksum)
+}
+
+/// The search index [`save_search`] kept for `out_dir`, if it is the one
+/// with this `checksum`.
+pub(crate) fn load_search(
+    root: &Path,
+    out_dir: &Path,
+    checksum: u128,
+) -> Option<crate::produce::search::Index> {
+    let bytes = std::fs::read(record_path(root, SEARCH_DIR, out_dir)?).ok()?;
+    let (format, _, sum, payload) =
+        postcard::from_bytes::<(u32, u128, u128, &[u8])>(&bytes).ok()?;
+    if format != FORMAT || sum != checksum || checksum == 0 || xxh3_128(payload) != sum {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
 }
