@@ -466,6 +466,14 @@ fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
     assert!(site
         .read(&format!("papers/{PAPER}/index.html"))
         .contains("A new closing remark."));
+    // Only files whose bytes changed are written: its pages, and of the
+    // search index its fragment, the shards of its new words and the
+    // index's manifest.
+    assert!(
+        r.write.written < 25,
+        "a note rewrites its pages and a few search files: {:?}",
+        r.write
+    );
 
     let r = edit_and_build(&site, "a title", |s| {
         rewrite(s, PAPER, |t| t.replacen("title: ", "title: Retitled ", 1));
