@@ -556,19 +556,6 @@ fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
     assert!(!r.warnings.iter().any(|w| w.message.contains("notes.txt")));
 }
 
-/// Copies `from` to `to` afresh: new files, so new inodes and times.
-fn copy_afresh(from: &std::path::Path, to: &std::path::Path) {
-    for item in walkdir::WalkDir::new(from) {
-        let item = item.unwrap();
-        let target = to.join(item.path().strip_prefix(from).unwrap());
-        if item.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::write(&target, std::fs::read(item.path()).unwrap()).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_fresh_checkout_with_the_cache_and_output_restored_rebuilds_incrementally() {
     // As in CI: the site checked out again at the same path (every file
@@ -577,7 +564,8 @@ fn a_fresh_checkout_with_the_cache_and_output_restored_rebuilds_incrementally() 
     let site = TestSite::bundled();
     let first = build_cached(&site);
     let keep = tempfile::tempdir().unwrap();
-    copy_afresh(site.root(), keep.path());
+    // Copies are new files: new inodes and times.
+    copy_dir(site.root(), keep.path());
     for item in std::fs::read_dir(site.root()).unwrap() {
         let path = item.unwrap().path();
         if path.is_dir() {
@@ -586,7 +574,7 @@ fn a_fresh_checkout_with_the_cache_and_output_restored_rebuilds_incrementally() 
             std::fs::remove_file(&path).unwrap();
         }
     }
-    copy_afresh(keep.path(), site.root());
+    copy_dir(keep.path(), site.root());
     let r = build_cached(&site);
     assert_eq!(
         (r.rendered, r.write.written),
