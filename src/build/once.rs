@@ -190,6 +190,7 @@ pub fn build_with_progress(
                 if let (Some(k), Some(keys)) = (&known, keys) {
                     let mut record = keys.record(k, m, site, pages, &warnings, &committed.foreign);
                     record.derived = std::mem::take(derived_keys);
+                    record.until = warnings_until(&inputs.entries, record.day);
                     if site.config.search {
                         let index = updated.as_ref().unwrap_or(&rendered.search);
                         // Without it, the next build makes the index whole.
@@ -293,13 +294,36 @@ fn today() -> i32 {
     time::OffsetDateTime::now_utc().date().to_julian_day()
 }
 
+/// The first day after `today` on which one of the entries' dates stops
+/// being in the future, and its warning (`input::lints`) goes: until then
+/// the warnings of a build made `today` stand. `i32::MAX` when none is.
+fn warnings_until(entries: &[std::sync::Arc<crate::input::content::Entry>], today: i32) -> i32 {
+    use crate::input::content::PartialDate;
+    entries
+        .iter()
+        .flat_map(|e| {
+            [
+                Some(PartialDate::day(e.date)),
+                e.published,
+                e.updated.map(PartialDate::day),
+            ]
+        })
+        .flatten()
+        .map(|d| d.first_day().to_julian_day())
+        .filter(|&d| d > today)
+        .min()
+        .unwrap_or(i32::MAX)
+}
+
 /// The report of a build with nothing to do, when that is what this one
 /// is: the inputs are those the last build read, and the output folder
 /// holds exactly what it left (files someone since edited, removed or
 /// added there make this `None`). What it rendered is not redone.
 fn unchanged(root: &Path, out_dir: &Path, k: &Known) -> Option<BuildReport> {
     let record = k.record.as_ref()?;
-    if record.inputs != k.inputs() || record.day != today() || output::staging_left(out_dir) {
+    let today = today();
+    let dated = record.day <= today && today < record.until;
+    if record.inputs != k.inputs() || !dated || output::staging_left(out_dir) {
         return None;
     }
     let verified = output::verify(out_dir, &k.manifest, None, true).ok()?;
@@ -408,6 +432,7 @@ impl Keys {
                 .map(|d| (d.is_error(), d.file.clone(), d.line, d.message.clone()))
                 .collect(),
             day: today(),
+            until: i32::MAX,
             foreign: foreign.to_vec(),
             derived: Vec::new(),
             search: 0,
@@ -556,6 +581,21 @@ fn too_big_for_pages(out_dir: &Path, sizes: &output::Sizes) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_stand_until_a_future_date_comes() {
+        let text = "---\ntitle: A\ndate: 2025-05-07\npublished: 2026\nabstract: x\n---\n";
+        let (entry, _) = crate::input::content::parse_entry(Path::new("a.md"), text).unwrap();
+        let entries = [std::sync::Arc::new(entry)];
+        let day = |y, m, d| {
+            time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d)
+                .unwrap()
+                .to_julian_day()
+        };
+        assert_eq!(warnings_until(&entries, day(2025, 5, 1)), day(2025, 5, 7));
+        assert_eq!(warnings_until(&entries, day(2025, 5, 7)), day(2026, 1, 1));
+        assert_eq!(warnings_until(&entries, day(2026, 1, 1)), i32::MAX);
+    }
 
     #[test]
     fn a_site_too_big_for_pages_is_warned_of_with_its_largest_parts() {

@@ -503,8 +503,11 @@ pub(crate) struct Record {
     pub(crate) pages: usize,
     /// The build's warnings, as (error, file, line, message).
     pub(crate) warnings: Vec<(bool, PathBuf, Option<usize>, String)>,
-    /// The day the warnings were made (some depend on the date).
+    /// The day the warnings were made (as a Julian day number), and the
+    /// first day they may differ on (an entry's date no longer in the
+    /// future).
     pub(crate) day: i32,
+    pub(crate) until: i32,
     /// Files in the folder that sheaf did not write, left alone.
     pub(crate) foreign: Vec<String>,
     /// The key of each paper's conversion (see [`Cache::key`]), to find
