@@ -531,11 +531,12 @@ fn run(cli: &Cli, digest: &Digest) -> anyhow::Result<()> {
             if !cli.quiet {
                 print_warnings(&report.warnings, root, cli.verbose);
                 println!(
-                    "Built {} paper{} into {}: {} pages, {} files written, {} unchanged, {} removed in {} ms",
+                    "Built {} paper{} into {}: {} pages ({} rendered), {} files written, {} unchanged, {} removed in {} ms",
                     report.papers,
                     plural(report.papers),
                     report.output_dir.display(),
                     report.pages,
+                    report.rendered,
                     report.write.written,
                     report.write.unchanged,
                     report.write.removed,

@@ -50,7 +50,12 @@ pub struct BuildOptions {
 pub struct BuildReport {
     pub output_dir: PathBuf,
     pub papers: usize,
+    /// The pages of the site.
     pub pages: usize,
+    /// The pages this build rendered: fewer than `pages` when it rendered
+    /// only those showing what changed since the last build (with the
+    /// cache), none when nothing changed.
+    pub rendered: usize,
     pub files: usize,
     pub write: WriteReport,
     pub elapsed: Duration,
@@ -104,6 +109,7 @@ enum Keep {
 
 /// What [`render_site`] made besides the files it handed out.
 struct Rendered {
+    /// Pages rendered.
     pages: usize,
     /// Empty unless kept for rebuilds.
     prepared: Prepared,
@@ -120,14 +126,44 @@ struct Loaded {
     /// The cache being saved, when it is used: beside the rendering,
     /// which does not need it.
     cache_saved: Option<std::thread::JoinHandle<Result<usize>>>,
+    /// The cache key of each paper's conversion, when the cache is used.
+    derived_keys: Vec<u128>,
+    /// The conversions, from the cache, of the papers whose key is not the
+    /// one `before` gave at their index (what they were in the last
+    /// build); `None` when one is not in the cache.
+    before: Option<Vec<(usize, std::sync::Arc<crate::model::Derived>)>>,
 }
 
 impl Loaded {
-    fn new(root: &Path, options: &BuildOptions, progress: &dyn Progress) -> Result<Loaded> {
+    /// `before` is the last build's conversion keys, by paper index.
+    fn new(
+        root: &Path,
+        options: &BuildOptions,
+        before: &[u128],
+        progress: &dyn Progress,
+    ) -> Result<Loaded> {
+        use rayon::prelude::*;
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
         let (inputs, site, renderer, cache) = load_all(root, options, None, progress)?;
+        let derived_keys: Vec<u128> = match &cache {
+            Some(c) => site
+                .papers
+                .par_iter()
+                .map(|p| c.key(&crate::model::DerivedSource::from(&*p.entry)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let before = cache.as_ref().and_then(|c| {
+            derived_keys
+                .iter()
+                .zip(before)
+                .enumerate()
+                .filter(|(_, (now, then))| now != then)
+                .map(|(i, (_, &then))| Some((i, c.by_key(then)?)))
+                .collect()
+        });
         let cache_saved = cache.map(|c| c.save_in_background(&site));
         Ok(Loaded {
             root: root.to_path_buf(),
@@ -135,6 +171,8 @@ impl Loaded {
             site,
             renderer,
             cache_saved,
+            derived_keys,
+            before,
         })
     }
 }
@@ -153,14 +191,19 @@ fn warnings(root: &Path, site: &Site, inputs: &Inputs) -> Vec<Diagnostic> {
 }
 
 /// Renders every file of the site (pages, fixed files, the search
-/// index), handing them to `sink` in batches. Every failing page is
-/// reported; once one failed, `sink` gets nothing more.
+/// index), handing them to `sink` in batches; of the pages, only `subset`
+/// when given, and of the search index `search` when given (an
+/// incremental build). Every failing page is reported; once one failed,
+/// `sink` gets nothing more.
+#[allow(clippy::too_many_arguments)]
 fn render_site(
     site: &mut Site,
     renderer: &Renderer,
     static_files: &[StaticFile],
     root: &Path,
     keep: Keep,
+    subset: Option<Vec<Job>>,
+    search: Option<Vec<Output>>,
     progress: &dyn Progress,
     sink: &mut dyn FnMut(Vec<Output>) -> Result<()>,
 ) -> Result<Rendered> {
@@ -168,7 +211,10 @@ fn render_site(
     /// Pages per batch: enough to keep every core busy, few enough
     /// that a batch's bytes are a small part of a big site.
     const BATCH: usize = 512;
-    let mut jobs = render::jobs(&*site);
+    // A subset shows a few papers' summaries: each is made when a page
+    // needs it, not every paper's.
+    let few = subset.is_some();
+    let mut jobs = subset.unwrap_or_else(|| render::jobs(&*site));
     let pages = jobs.len();
     // Only a session kept for rebuilds compares values, and keeps every
     // paper's; a one-off build renders in stages that free what the
@@ -207,7 +253,7 @@ fn render_site(
                 _ => None,
             })
             .collect();
-        if streaming {
+        if streaming && !few {
             match stage {
                 Stage::Papers => {
                     let end = papers.iter().max().map_or(0, |&i| i + 1);
@@ -253,7 +299,12 @@ fn render_site(
     let fixed = fixed_outputs(&*site, static_files);
     clashes(&mut claimed, &fixed)?;
     sink(fixed)?;
-    let index = if site.config.search {
+    let index = if let Some(files) = search {
+        // Made by the caller (`Index::update`).
+        clashes(&mut claimed, &files)?;
+        sink(files)?;
+        search::Index::default()
+    } else if site.config.search {
         let started = Instant::now();
         let mut sinking = Duration::ZERO;
         let mut index = search::Index::new(&*site);

@@ -1,18 +1,40 @@
 //! A one-off build (`sheaf build`): load, model, render in stages, stream
 //! the files to a staging folder as they come, then switch the output over
-//! once every page rendered. Nothing is kept for rebuilds; what a stage has
-//! used is freed before the next, so a big digest is never held whole.
+//! once every page rendered. What a stage has used is freed before the
+//! next, so a big digest is never held whole.
+//!
+//! With the cache, a build redoes only what changed since the last one
+//! into the same folder, found by content hashes, never file times (a CI
+//! checkout has new ones): the inputs are hashed first ([`InputHashes`]),
+//! and when they, the options and sheaf are those of the last build's
+//! record (`cache::Record`) and the output folder holds what that build
+//! left (`output::verify`), nothing is done. Otherwise, when the config,
+//! templates, static files and every paper's place in the lists are
+//! unchanged, only the pages that show a paper whose entry or related
+//! papers changed are rendered (`render::shows`, as a session does), and
+//! the others' files are kept where they are as found intact; anything
+//! else renders every page. Either way the bytes are those of a build
+//! from nothing (`tests/it/incremental.rs`).
 
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use xxhash_rust::xxh3::Xxh3;
+
 use super::{
-    check_output_dir, output_dir, record_ownership, render_site, warnings, BuildOptions,
-    BuildReport, Keep, Loaded,
+    check_output_dir, load_config, output_dir, record_ownership, render_site, warnings,
+    BuildOptions, BuildReport, Keep, Loaded,
 };
-use crate::base::error::{Diagnostic, Result};
-use crate::base::progress::{Progress, Silent};
-use crate::io::output;
+use crate::base::error::{Diagnostic, Error, Result, Severity};
+use crate::base::progress::{time, Progress, Silent};
+use crate::io::cache::{self, Record};
+use crate::io::load::InputHashes;
+use crate::io::output::{self, Manifest, WriteReport};
+use crate::model::Site;
+use crate::produce::render::{self, Job, Output};
+use crate::produce::search;
 
 /// Builds the site at `root` and writes it. On any error nothing is written.
 pub fn build(root: &Path, options: &BuildOptions) -> Result<BuildReport> {
@@ -26,7 +48,30 @@ pub fn build_with_progress(
     progress: &dyn Progress,
 ) -> Result<BuildReport> {
     let start = Instant::now();
-    let mut loaded = Loaded::new(root, options, progress)?;
+    let known = if options.cache {
+        let root = root.canonicalize().map_err(|e| Error::read(root, e))?;
+        let config = load_config(&root, options)?;
+        let out_dir = output_dir(&config, options);
+        check_output_dir(&config, &out_dir)?;
+        output::recover_output(&out_dir)?;
+        let known = time(progress, "hash", || {
+            Known::read(&root, &config, &out_dir, options)
+        });
+        if let Some(k) = &known {
+            if let Some(mut report) = time(progress, "verify", || unchanged(&root, &out_dir, k)) {
+                report.elapsed = start.elapsed();
+                return Ok(report);
+            }
+        }
+        known
+    } else {
+        None
+    };
+    let before: &[u128] = match known.as_ref().and_then(|k| k.record.as_ref()) {
+        Some(record) => &record.derived,
+        None => &[],
+    };
+    let mut loaded = Loaded::new(root, options, before, progress)?;
     let out_dir = output_dir(&loaded.site.config, options);
     check_output_dir(&loaded.site.config, &out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a
@@ -38,16 +83,64 @@ pub fn build_with_progress(
     let mut writing = Duration::ZERO;
     let mut manifest = options
         .cache
-        .then(|| crate::io::cache::load_manifest(&loaded.root, &out_dir));
+        .then(|| cache::load_manifest(&loaded.root, &out_dir));
     // The record is of the folder as a finished build left it.
     output::recover_output(&out_dir)?;
-    let owned = crate::io::cache::load_owned(&loaded.root, &out_dir);
+    let owned = cache::load_owned(&loaded.root, &out_dir);
+    // What this build's record will say, and the pages it need not render.
+    let keys = known.as_ref().map(|k| Keys::of(&loaded.site, k));
+    let plan = match (&known, &keys) {
+        (Some(k), Some(keys)) => time(progress, "plan", || plan(&loaded.site, &out_dir, k, keys)),
+        _ => None,
+    };
+    let pages = render::jobs(&loaded.site).len();
+    // The search index after the edit, when only some pages render.
+    let mut updated: Option<search::Index> = None;
+    let mut search_files = None;
+    let subset = match (plan, &known) {
+        (
+            Some(Plan {
+                render,
+                kept,
+                changed,
+            }),
+            Some(k),
+        ) => {
+            let mut s = output::Staging::new(&out_dir)?.with_owned(owned.clone());
+            if let Some(m) = manifest.take() {
+                s = s.with_manifest(m);
+            }
+            let mut keep = vec![kept];
+            if loaded.site.config.search {
+                let update = time(progress, "search", || {
+                    update_search(&loaded, &out_dir, k, &changed)
+                });
+                if let Some((index, made, verified, paths)) = update {
+                    updated = Some(index);
+                    search_files = Some(made);
+                    keep.push((verified, paths));
+                }
+            }
+            for (verified, paths) in &keep {
+                s.keep(verified, paths);
+                files += paths.len();
+                for (path, len) in verified.lens(paths) {
+                    sizes.add(path, len);
+                }
+            }
+            staging = Some(s);
+            Some(render)
+        }
+        _ => None,
+    };
     let Loaded {
         root,
         inputs,
         site,
         renderer,
         cache_saved,
+        derived_keys,
+        ..
     } = &mut loaded;
     let rendered = render_site(
         site,
@@ -55,6 +148,8 @@ pub fn build_with_progress(
         &inputs.static_files,
         root,
         Keep::Nothing,
+        subset,
+        search_files,
         progress,
         &mut |outputs| {
             let started = Instant::now();
@@ -89,13 +184,31 @@ pub fn build_with_progress(
     }
     record_ownership(root, &out_dir, &committed, &owned, &mut warnings);
     let write = committed.report;
-    if let Some(m) = committed.manifest {
-        if let Err(e) = crate::io::cache::save_manifest(root, &out_dir, &m) {
-            warnings.push(Diagnostic::warning(
-                crate::io::cache::DIR,
+    if let Some(m) = &committed.manifest {
+        match cache::save_manifest(root, &out_dir, m) {
+            Ok(()) => {
+                if let (Some(k), Some(keys)) = (&known, keys) {
+                    let mut record = keys.record(k, m, site, pages, &warnings, &committed.foreign);
+                    record.derived = std::mem::take(derived_keys);
+                    record.until = warnings_until(&inputs.entries, record.day);
+                    if site.config.search {
+                        let index = updated.as_ref().unwrap_or(&rendered.search);
+                        // Without it, the next build makes the index whole.
+                        record.search = cache::save_search(root, &out_dir, index).unwrap_or(0);
+                    }
+                    // Only if no entry changed while it was read: the
+                    // record must name what the pages were made from.
+                    let same = InputHashes::of(&site.config).is_some_and(|h| h == k.hashes);
+                    if same {
+                        let _ = cache::save_record(root, &out_dir, &record);
+                    }
+                }
+            }
+            Err(e) => warnings.push(Diagnostic::warning(
+                cache::DIR,
                 None,
                 format!("could not save the list of files written ({}); the next build reads them back to compare", crate::base::error::chain(&e)),
-            ));
+            )),
         }
     }
     progress.timed("write", writing + started.elapsed());
@@ -109,7 +222,7 @@ pub fn build_with_progress(
         };
         if let Some(why) = failed {
             warnings.push(Diagnostic::warning(
-                crate::io::cache::DIR,
+                cache::DIR,
                 None,
                 format!(
                     "could not save the cache of converted entries ({why}); the next build \
@@ -121,7 +234,8 @@ pub fn build_with_progress(
     let report = BuildReport {
         output_dir: out_dir,
         papers: site.papers.len(),
-        pages: rendered.pages,
+        pages,
+        rendered: rendered.pages,
         files,
         write,
         elapsed: start.elapsed(),
@@ -131,6 +245,313 @@ pub fn build_with_progress(
     // Freeing a big model takes a while and nobody waits for it.
     std::thread::spawn(move || drop((loaded, rendered)));
     Ok(report)
+}
+
+/// What the last build with the cache into the same folder left (its
+/// manifest, and its record when that goes with the manifest), and the
+/// hashes of what this one reads.
+struct Known {
+    hashes: InputHashes,
+    /// [`Record::global`] of this build.
+    global: u128,
+    manifest: Manifest,
+    record: Option<Record>,
+}
+
+impl Known {
+    /// `None` when the inputs cannot be hashed without a full load (see
+    /// [`InputHashes::of`]).
+    fn read(
+        root: &Path,
+        config: &crate::input::config::Config,
+        out_dir: &Path,
+        options: &BuildOptions,
+    ) -> Option<Known> {
+        let hashes = InputHashes::of(config)?;
+        let global = cache::global_key(hashes.global, &(options.drafts, &options.base_url));
+        let manifest = cache::load_manifest(root, out_dir);
+        let record = cache::load_record(root, out_dir)
+            .filter(|r| !manifest.is_empty() && r.manifest_made == manifest.made());
+        Some(Known {
+            hashes,
+            global,
+            manifest,
+            record,
+        })
+    }
+
+    /// [`Record::inputs`] of this build.
+    fn inputs(&self) -> u128 {
+        let mut h = Xxh3::new();
+        self.global.hash(&mut h);
+        self.hashes.entries.hash(&mut h);
+        h.digest128()
+    }
+}
+
+/// The day, for warnings that depend on it.
+fn today() -> i32 {
+    time::OffsetDateTime::now_utc().date().to_julian_day()
+}
+
+/// The first day after `today` on which one of the entries' dates stops
+/// being in the future, and its warning (`input::lints`) goes: until then
+/// the warnings of a build made `today` stand. `i32::MAX` when none is.
+fn warnings_until(entries: &[std::sync::Arc<crate::input::content::Entry>], today: i32) -> i32 {
+    use crate::input::content::PartialDate;
+    entries
+        .iter()
+        .flat_map(|e| {
+            [
+                Some(PartialDate::day(e.date)),
+                e.published,
+                e.updated.map(PartialDate::day),
+            ]
+        })
+        .flatten()
+        .map(|d| d.first_day().to_julian_day())
+        .filter(|&d| d > today)
+        .min()
+        .unwrap_or(i32::MAX)
+}
+
+/// The report of a build with nothing to do, when that is what this one
+/// is: the inputs are those the last build read, and the output folder
+/// holds exactly what it left (files someone since edited, removed or
+/// added there make this `None`). What it rendered is not redone.
+fn unchanged(root: &Path, out_dir: &Path, k: &Known) -> Option<BuildReport> {
+    let record = k.record.as_ref()?;
+    let today = today();
+    let dated = record.day <= today && today < record.until;
+    if record.inputs != k.inputs() || !dated || output::staging_left(out_dir) {
+        return None;
+    }
+    let verified = output::verify(out_dir, &k.manifest, None, true).ok()?;
+    if !verified.changed.is_empty() || verified.unknown != record.foreign {
+        return None;
+    }
+    if verified.refreshes() {
+        // Files read to be vouched for (a restored folder, files written
+        // just before the manifest was made) are vouched for by their
+        // metadata next time. Best effort: without it, they are read again.
+        let manifest = verified.manifest();
+        if cache::save_manifest(root, out_dir, &manifest).is_ok() {
+            let record = Record {
+                manifest_made: manifest.made(),
+                ..record.clone()
+            };
+            let _ = cache::save_record(root, out_dir, &record);
+        }
+    }
+    let files = verified.len();
+    Some(BuildReport {
+        output_dir: out_dir.to_path_buf(),
+        papers: record.paper_count,
+        pages: record.pages,
+        rendered: 0,
+        files,
+        write: WriteReport {
+            written: 0,
+            unchanged: files,
+            removed: 0,
+        },
+        elapsed: Duration::ZERO,
+        warnings: record
+            .warnings
+            .iter()
+            .map(|(error, file, line, message)| Diagnostic {
+                severity: if *error {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                file: file.clone(),
+                line: *line,
+                message: message.clone(),
+            })
+            .collect(),
+        sizes: verified.sizes(),
+    })
+}
+
+/// What this build's record says of the site, made before rendering
+/// (which frees parts of the model).
+struct Keys {
+    structure: u128,
+    papers: Vec<(String, u128)>,
+}
+
+impl Keys {
+    fn of(site: &Site, k: &Known) -> Keys {
+        let files: HashMap<&Path, u128> = k
+            .hashes
+            .entries
+            .iter()
+            .map(|(path, hash)| (path.as_path(), *hash))
+            .collect();
+        let papers = site
+            .papers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut h = Xxh3::new();
+                // A file changed since it was hashed: no key it could match.
+                files
+                    .get(p.entry.source.as_path())
+                    .unwrap_or(&u128::MAX)
+                    .hash(&mut h);
+                site.related.get(i).hash(&mut h);
+                (p.entry.slug.clone(), h.digest128())
+            })
+            .collect();
+        Keys {
+            structure: structure_key(site),
+            papers,
+        }
+    }
+
+    fn record(
+        self,
+        k: &Known,
+        manifest: &Manifest,
+        site: &Site,
+        pages: usize,
+        warnings: &[Diagnostic],
+        foreign: &[String],
+    ) -> Record {
+        Record {
+            manifest_made: manifest.made(),
+            inputs: k.inputs(),
+            global: k.global,
+            structure: self.structure,
+            papers: self.papers,
+            paper_count: site.papers.len(),
+            pages,
+            warnings: warnings
+                .iter()
+                .map(|d| (d.is_error(), d.file.clone(), d.line, d.message.clone()))
+                .collect(),
+            day: today(),
+            until: i32::MAX,
+            foreign: foreign.to_vec(),
+            derived: Vec::new(),
+            search: 0,
+        }
+    }
+}
+
+/// A hash of what decides which pages exist and where each paper sits in
+/// every list, and what a page shows of papers other than its own: each
+/// paper's slug and place (`model::place`, what a session compares), themes
+/// and tags (as their first paper spells them). An edit that changes it
+/// renders every page, as in a session.
+fn structure_key(site: &Site) -> u128 {
+    let mut h = Xxh3::new();
+    site.papers.len().hash(&mut h);
+    for p in &site.papers {
+        p.entry.slug.hash(&mut h);
+        crate::model::place(&p.entry).hash(&mut h);
+        p.themes.hash(&mut h);
+        for &t in &p.tags {
+            (&site.tags[t].slug, &site.tags[t].name).hash(&mut h);
+        }
+    }
+    h.digest128()
+}
+
+/// What an incremental build renders, and the files it keeps: the
+/// verification of the kept files, and their output paths.
+struct Plan {
+    render: Vec<Job>,
+    kept: (output::Verified, Vec<String>),
+    /// The papers whose entry or related papers changed.
+    changed: Vec<usize>,
+}
+
+/// The search index of the last build (`cache::load_search`) updated for
+/// the `changed` papers (`search::Index::update`, given what they were
+/// from the cache of conversions), the files it rewrites, and the
+/// verification and paths of the index files it keeps. `None` when the
+/// last index or a changed paper's former conversion is not at hand, or a
+/// kept file is not intact: the index is then made whole.
+fn update_search(
+    loaded: &Loaded,
+    out_dir: &Path,
+    k: &Known,
+    changed: &[usize],
+) -> Option<(search::Index, Vec<Output>, output::Verified, Vec<String>)> {
+    let record = k.record.as_ref()?;
+    let before = loaded.before.as_ref()?;
+    let mut index = cache::load_search(&loaded.root, out_dir, record.search)?;
+    let mut old = loaded.site.clone();
+    for (i, derived) in before {
+        old.papers.get_mut(*i)?.derived = derived.clone();
+    }
+    let (made, removed) = index.update(&old, &loaded.site, changed);
+    let rewritten: HashSet<&str> = made
+        .iter()
+        .map(|o| o.path.as_str())
+        .chain(removed.iter().map(String::as_str))
+        .collect();
+    // The index's own files (the search page is a page, kept or rendered
+    // with the others).
+    let kept: Vec<String> = k
+        .manifest
+        .paths()
+        .filter(|p| p.starts_with("search/") && p.ends_with(".json.gz") && !rewritten.contains(p))
+        .map(str::to_string)
+        .collect();
+    let verified = output::verify(out_dir, &k.manifest, Some(&kept), false).ok()?;
+    if !verified.changed.is_empty() {
+        return None;
+    }
+    Some((index, made, verified, kept))
+}
+
+/// The pages to render when the last build's record allows rendering only
+/// some: the same config, templates, static files, options and sheaf, and
+/// every paper in its place. The pages that show no changed paper are kept
+/// if their files are intact; the others are rendered.
+fn plan(site: &Site, out_dir: &Path, k: &Known, keys: &Keys) -> Option<Plan> {
+    let record = k.record.as_ref()?;
+    if record.global != k.global
+        || record.structure != keys.structure
+        || record.papers.len() != keys.papers.len()
+    {
+        return None;
+    }
+    let mut changed = HashSet::new();
+    for (i, (now, then)) in keys.papers.iter().zip(&record.papers).enumerate() {
+        if now.0 != then.0 {
+            return None;
+        }
+        if now.1 != then.1 {
+            changed.insert(i);
+        }
+    }
+    let mut listed: Vec<usize> = changed.iter().copied().collect();
+    listed.sort_unstable();
+    let (mut todo, skipped): (Vec<Job>, Vec<Job>) = render::jobs(site)
+        .into_iter()
+        .partition(|&job| render::shows(site, job, &changed, &changed));
+    let paths: Vec<String> = skipped
+        .iter()
+        .map(|&job| render::target(site, job).path)
+        .collect();
+    let verified = output::verify(out_dir, &k.manifest, Some(&paths), false).ok()?;
+    let mut kept = Vec::with_capacity(paths.len());
+    for (job, path) in skipped.into_iter().zip(paths) {
+        if verified.is_intact(&path) {
+            kept.push(path);
+        } else {
+            todo.push(job);
+        }
+    }
+    Some(Plan {
+        render: todo,
+        kept: (verified, kept),
+        changed: listed,
+    })
 }
 
 /// The warning of a build whose output GitHub Pages would not publish,
@@ -149,6 +570,21 @@ fn too_big_for_pages(out_dir: &Path, sizes: &output::Sizes) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_stand_until_a_future_date_comes() {
+        let text = "---\ntitle: A\ndate: 2025-05-07\npublished: 2026\nabstract: x\n---\n";
+        let (entry, _) = crate::input::content::parse_entry(Path::new("a.md"), text).unwrap();
+        let entries = [std::sync::Arc::new(entry)];
+        let day = |y, m, d| {
+            time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d)
+                .unwrap()
+                .to_julian_day()
+        };
+        assert_eq!(warnings_until(&entries, day(2025, 5, 1)), day(2025, 5, 7));
+        assert_eq!(warnings_until(&entries, day(2025, 5, 7)), day(2026, 1, 1));
+        assert_eq!(warnings_until(&entries, day(2026, 1, 1)), i32::MAX);
+    }
 
     #[test]
     fn a_site_too_big_for_pages_is_warned_of_with_its_largest_parts() {

@@ -96,7 +96,8 @@ impl Session {
             site,
             renderer,
             cache_saved,
-        } = Loaded::new(root, &options, progress)?;
+            ..
+        } = Loaded::new(root, &options, &[], progress)?;
         Ok(Session {
             cache_saved,
             root,
@@ -470,6 +471,8 @@ impl Session {
             &self.inputs.static_files,
             &self.root,
             Keep::ForRebuilds,
+            None,
+            None,
             progress,
             &mut |batch| {
                 outputs.extend(batch);

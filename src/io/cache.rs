@@ -139,6 +139,11 @@ impl Cache {
         h.digest128()
     }
 
+    /// The conversion the cache holds under `key`, if any.
+    pub(crate) fn by_key(&self, key: Key) -> Option<Arc<Derived>> {
+        self.records.get(&key).cloned()
+    }
+
     /// How many conversions the cache holds.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -470,4 +475,115 @@ fn sweep_temporaries(dir: &Path) {
 /// from another sheaf or config.
 fn read_shard(path: &Path, stamp: u128) -> Records {
     read_sealed(path, stamp).unwrap_or_default()
+}
+
+/// The folder of build records, in [`DIR`].
+const BUILDS_DIR: &str = "builds";
+
+/// What the last build with the cache made in an output folder, so the
+/// next one can tell what it need not do again (`build::once`): which
+/// inputs it read, by content hash, and what it reported. It goes with
+/// the [`Manifest`] saved beside it (`manifest_made`): a record whose
+/// manifest was not saved, or was replaced since, describes nothing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Record {
+    /// When the manifest of the folder this build left was made.
+    pub(crate) manifest_made: (i64, i64),
+    /// Everything the build read (every input, the options, sheaf).
+    pub(crate) inputs: u128,
+    /// What every page reads: the config, templates, static files, the
+    /// options and sheaf.
+    pub(crate) global: u128,
+    /// Which pages exist and where each paper sits in every list.
+    pub(crate) structure: u128,
+    /// Each paper (in the site's order) with a hash of what its own pages
+    /// show.
+    pub(crate) papers: Vec<(String, u128)>,
+    pub(crate) paper_count: usize,
+    pub(crate) pages: usize,
+    /// The build's warnings, as (error, file, line, message).
+    pub(crate) warnings: Vec<(bool, PathBuf, Option<usize>, String)>,
+    /// The day the warnings were made (as a Julian day number), and the
+    /// first day they may differ on (an entry's date no longer in the
+    /// future).
+    pub(crate) day: i32,
+    pub(crate) until: i32,
+    /// Files in the folder that sheaf did not write, left alone.
+    pub(crate) foreign: Vec<String>,
+    /// The key of each paper's conversion (see [`Cache::key`]), to find
+    /// what a changed paper was before.
+    pub(crate) derived: Vec<Key>,
+    /// The checksum of the search index saved with it ([`save_search`]);
+    /// 0 for none.
+    pub(crate) search: u128,
+}
+
+/// The record of the last build with the cache into `out_dir`, if it is
+/// there and whole.
+pub(crate) fn load_record(root: &Path, out_dir: &Path) -> Option<Record> {
+    read_sealed(&record_path(root, BUILDS_DIR, out_dir)?, 0)
+}
+
+/// Keeps the record of the build just made into `out_dir`.
+pub(crate) fn save_record(root: &Path, out_dir: &Path, record: &Record) -> Result<()> {
+    let Some(path) = record_path(root, BUILDS_DIR, out_dir) else {
+        return Ok(());
+    };
+    let dir = root.join(DIR).join(BUILDS_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    write_sealed(&path, 0, record)?;
+    keep_newest(&dir, MAX_MANIFESTS)
+}
+
+/// A hash of what every page of a build reads besides the entries: the
+/// inputs hashed in `global` (config, templates, static files), the
+/// build's `options`, and the sheaf executable.
+pub(crate) fn global_key(global: u128, options: &impl Hash) -> u128 {
+    let mut h = Xxh3::new();
+    FORMAT.hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    executable().hash(&mut h);
+    global.hash(&mut h);
+    options.hash(&mut h);
+    h.digest128()
+}
+
+/// The folder of search indexes, in [`DIR`].
+const SEARCH_DIR: &str = "search";
+
+/// Keeps the search index of the build just made into `out_dir`, for the
+/// next build to update; returns its checksum, which the build's
+/// [`Record`] names it by (0 when it is not kept).
+pub(crate) fn save_search(
+    root: &Path,
+    out_dir: &Path,
+    index: &crate::produce::search::Index,
+) -> Result<u128> {
+    let Some(path) = record_path(root, SEARCH_DIR, out_dir) else {
+        return Ok(0);
+    };
+    let dir = root.join(DIR).join(SEARCH_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let payload = encode(&path, index)?;
+    let checksum = xxh3_128(&payload);
+    let sealed = encode(&path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
+    crate::io::fs::write_atomic(&path, &sealed)?;
+    keep_newest(&dir, MAX_MANIFESTS)?;
+    Ok(checksum)
+}
+
+/// The search index [`save_search`] kept for `out_dir`, if it is the one
+/// with this `checksum`.
+pub(crate) fn load_search(
+    root: &Path,
+    out_dir: &Path,
+    checksum: u128,
+) -> Option<crate::produce::search::Index> {
+    let bytes = std::fs::read(record_path(root, SEARCH_DIR, out_dir)?).ok()?;
+    let (format, _, sum, payload) =
+        postcard::from_bytes::<(u32, u128, u128, &[u8])>(&bytes).ok()?;
+    if format != FORMAT || sum != checksum || checksum == 0 || xxh3_128(payload) != sum {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
 }

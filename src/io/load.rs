@@ -479,3 +479,72 @@ fn read_static(root: &Path, dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Ve
         })
         .collect()
 }
+
+/// Hashes of everything a build of `config` reads, taken without parsing
+/// anything, so a build can tell cheaply what changed since the last one
+/// (`build::once`). Content only, never file times: a fresh checkout (new
+/// times, as in CI) hashes the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InputHashes {
+    /// The config file, and the templates and static files of the site and
+    /// of its theme folder (the built-in theme is part of the executable,
+    /// which the caller hashes).
+    pub(crate) global: u128,
+    /// Every entry file, as [`entry_paths`] lists them (relative to the
+    /// root, as `Entry::source` names them), with a hash of its path and
+    /// bytes.
+    pub(crate) entries: Vec<(PathBuf, u128)>,
+}
+
+impl InputHashes {
+    /// The [`InputHashes`] of the site of `config`; `None` when reading finds
+    /// anything a full load would report (an unreadable file, a skipped link,
+    /// an import to finish), which only a full build can.
+    pub(crate) fn of(config: &Config) -> Option<InputHashes> {
+        use std::hash::Hash;
+        use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+        let root = &config.root;
+        let papers = config.papers_dir();
+        if !crate::io::journal::staging_dirs(&papers).is_empty() {
+            return None; // an import to finish, or running: read_entries sees to it
+        }
+        let mut diagnostics = Vec::new();
+        let paths = entry_paths(root, &papers, &mut diagnostics);
+        let hashed = |path: &Path| -> Option<u128> {
+            let bytes = std::fs::read(path).ok()?;
+            let mut h = Xxh3::new();
+            display_path(root, path).hash(&mut h);
+            h.update(&bytes);
+            Some(h.digest128())
+        };
+        let entries: Option<Vec<(PathBuf, u128)>> = paths
+            .par_iter()
+            .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+            .map(|path| Some((display_path(root, path), hashed(path)?)))
+            .collect();
+        let entries = entries?;
+        let mut h = Xxh3::new();
+        xxh3_128(&std::fs::read(root.join(crate::input::config::CONFIG_FILE)).ok()?).hash(&mut h);
+        let mut folders = vec![root.join("templates"), root.join("static")];
+        if let Some(theme) = config.theme_dir() {
+            // Its templates folder must exist; a full load says so if not.
+            theme.join("templates").is_dir().hash(&mut h);
+            folders.push(theme.join("templates"));
+            folders.push(theme.join("static"));
+        }
+        for folder in &folders {
+            folder.hash(&mut h);
+            for (name, path) in files_under(root, folder, &mut diagnostics) {
+                name.hash(&mut h);
+                xxh3_128(&std::fs::read(&path).ok()?).hash(&mut h);
+            }
+        }
+        if !diagnostics.is_empty() {
+            return None;
+        }
+        Some(InputHashes {
+            global: h.digest128(),
+            entries,
+        })
+    }
+}

@@ -223,6 +223,12 @@ impl Manifest {
         self.files.is_empty()
     }
 
+    /// When it was made: what identifies it to the build record saved
+    /// with it (`cache::Record`).
+    pub(crate) fn made(&self) -> (i64, i64) {
+        self.made
+    }
+
     /// The output paths of the files it records.
     pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
@@ -286,6 +292,14 @@ fn places(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf)> {
     let beside = parent.join(tmp_name);
     let parent = parent.to_path_buf();
     Ok((real, parent, beside))
+}
+
+/// Whether a staging folder is beside `dir` (a build running, or one
+/// killed whose leftovers the next [`Staging::new`] removes).
+pub(crate) fn staging_left(dir: &Path) -> bool {
+    places(dir).is_ok_and(|(real, _, beside)| {
+        beside.symlink_metadata().is_ok() || real.join(".sheaf-staging").symlink_metadata().is_ok()
+    })
 }
 
 /// Finishes a commit into `dir` that a killed sheaf left half done (see
@@ -370,6 +384,21 @@ impl Staging {
     pub(crate) fn with_owned(mut self, owned: Owned) -> Staging {
         self.owned = owned;
         self
+    }
+
+    /// Takes the intact files of `verified` at `paths` as outputs of this
+    /// build, unchanged, without their bytes: an incremental build keeps
+    /// the files of the pages it did not render.
+    pub(crate) fn keep(&mut self, verified: &Verified, paths: &[String]) {
+        for path in paths {
+            if let Some(&(hash, stat)) = verified.intact.get(path) {
+                self.claimed.insert(path.clone());
+                self.unchanged += 1;
+                if self.known.is_some() {
+                    self.seen.push((path.clone(), hash, Seen::Found(stat)));
+                }
+            }
+        }
     }
 
     /// Stages the files among `outputs` whose bytes differ from the disk's.
@@ -573,11 +602,7 @@ impl Staging {
                 ours.then_some((path, (hash, now)))
             })
             .collect();
-        let made = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
-            .unwrap_or_default();
-        Manifest { files, made }
+        Manifest { files, made: now() }
     }
 }
 
@@ -1051,6 +1076,146 @@ fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// What [`verify`] found in an output folder of the files a [`Manifest`]
+/// records.
+#[derive(Debug, Default)]
+pub(crate) struct Verified {
+    /// Output paths whose files hold what the manifest says, with their
+    /// hash and metadata now (so the next manifest vouches for them).
+    intact: HashMap<String, (u128, Stat)>,
+    /// Output paths asked about whose files are missing or changed.
+    pub(crate) changed: Vec<String>,
+    /// Files in the folder that the manifest does not record (only looked
+    /// for when asked), as output paths.
+    pub(crate) unknown: Vec<String>,
+    /// Some file was read to be vouched for (its metadata had changed,
+    /// or changed close to when the manifest was made).
+    read: bool,
+}
+
+impl Verified {
+    /// Whether the file at output path `path` is as recorded.
+    pub(crate) fn is_intact(&self, path: &str) -> bool {
+        self.intact.contains_key(path)
+    }
+
+    /// Whether the manifest of these files would say more than the one
+    /// they were checked against: files read to be vouched for are
+    /// vouched for by their metadata next time.
+    pub(crate) fn refreshes(&self) -> bool {
+        self.read
+    }
+
+    /// A manifest of the intact files, made now.
+    pub(crate) fn manifest(&self) -> Manifest {
+        Manifest {
+            files: self.intact.clone(),
+            made: now(),
+        }
+    }
+
+    /// The bytes and files of the intact files, by part.
+    pub(crate) fn sizes(&self) -> Sizes {
+        let mut sizes = Sizes::default();
+        for (path, (_, stat)) in &self.intact {
+            sizes.add(path, stat.len);
+        }
+        sizes
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.intact.len()
+    }
+
+    /// The length of each intact file among `paths`.
+    pub(crate) fn lens<'a>(&'a self, paths: &'a [String]) -> impl Iterator<Item = (&'a str, u64)> {
+        paths
+            .iter()
+            .filter_map(|p| Some((p.as_str(), self.intact.get(p)?.1.len)))
+    }
+}
+
+/// Checks the files of `dir` against `manifest`, without trusting file
+/// times alone: a file whose metadata is as recorded (and not changed
+/// close to when the manifest was made) is as recorded; any other is read
+/// and its hash compared, so a folder restored from a CI cache (new inodes
+/// and times, the same bytes) is found intact, and one edited by hand is
+/// not. `paths` (output paths) are the files asked about, all the
+/// manifest's when `None`; `walk` also lists the files the manifest does
+/// not know of.
+pub(crate) fn verify(
+    dir: &Path,
+    manifest: &Manifest,
+    paths: Option<&[String]>,
+    walk: bool,
+) -> Result<Verified> {
+    let real = resolve(dir);
+    let asked: Vec<&str> = match paths {
+        Some(p) => p.iter().map(String::as_str).collect(),
+        None => manifest.paths().collect(),
+    };
+    type Found = (String, Option<(u128, Stat, bool)>);
+    let found: Vec<Found> = asked
+        .par_iter()
+        .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+        .map(|&path| {
+            let target = real.join(path);
+            let checked = manifest.files.get(path).and_then(|&(hash, _)| {
+                let stat = Stat::of(&target)?;
+                if manifest.vouches(path, hash, &stat) {
+                    return Some((hash, stat, false));
+                }
+                (hash_file(&target)? == hash && Stat::of(&target) == Some(stat))
+                    .then_some((hash, stat, true))
+            });
+            (path.to_string(), checked)
+        })
+        .collect();
+    let mut verified = Verified::default();
+    for (path, checked) in found {
+        match checked {
+            Some((hash, stat, read)) => {
+                verified.read |= read;
+                verified.intact.insert(path, (hash, stat));
+            }
+            None => verified.changed.push(path),
+        }
+    }
+    if walk {
+        let known: HashSet<String> = manifest.paths().map(str::to_string).collect();
+        verified.unknown = unclaimed(&real, &known)?
+            .into_iter()
+            .map(|(file, path)| path.unwrap_or_else(|| file.to_string_lossy().into_owned()))
+            .collect();
+        verified.unknown.sort();
+    }
+    Ok(verified)
+}
+
+/// A hash of the file at `path`, read in pieces (see [`holds`]).
+fn hash_file(path: &Path) -> Option<u128> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Some(h.digest128()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Now, as (seconds, nanoseconds) since 1970.
+fn now() -> (i64, i64) {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

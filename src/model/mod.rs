@@ -187,25 +187,48 @@ fn link_slug(link: &str) -> Option<&str> {
     path.strip_prefix("papers/")?.strip_suffix(".md")
 }
 
-/// Whether two versions of an entry sit in the same place in every list:
-/// the same date and title (the order), the same front-page and facet
-/// membership, and the same BibTeX key inputs (first author, year, former
-/// keys, which other papers' keys step around). Themes
-/// and tags are compared by the caller.
+/// What decides where an entry sits in every list: the date and title
+/// (the order), front-page and facet membership, the venue, which figures
+/// it holds (the top view's range; their values only reorder it, see
+/// `top`), and the BibTeX key inputs (first author, year, former keys,
+/// which other papers' keys step around). Themes and tags are compared by
+/// the caller. A session compares places ([`same_place`]); a cached build
+/// hashes them (`build::once`), so the two cannot drift apart.
+#[derive(PartialEq, Eq, Hash)]
+pub(crate) struct Place<'a> {
+    date: time::Date,
+    title: &'a str,
+    featured: bool,
+    status: Option<crate::input::content::Status>,
+    verdict: Option<crate::input::content::Verdict>,
+    first_author: Option<&'a String>,
+    published: Option<crate::input::content::PartialDate>,
+    bibtex_ids: &'a [String],
+    draft: bool,
+    journal_ref: Option<&'a str>,
+    figures: [bool; Metric::ALL.len()],
+}
+
+/// The place of `e` in every list (see [`Place`]).
+pub(crate) fn place(e: &Entry) -> Place<'_> {
+    Place {
+        date: e.date,
+        title: &e.title,
+        featured: e.featured,
+        status: e.status,
+        verdict: e.verdict,
+        first_author: e.authors.first(),
+        published: e.published,
+        bibtex_ids: &e.bibtex_ids,
+        draft: e.draft,
+        journal_ref: e.journal_ref.as_deref(),
+        figures: Metric::ALL.map(|m| m.of(e).is_some()),
+    }
+}
+
+/// Whether two versions of an entry sit in the same place in every list.
 pub(crate) fn same_place(a: &Entry, b: &Entry) -> bool {
-    a.date == b.date
-        && a.title == b.title
-        && a.featured == b.featured
-        && a.status == b.status
-        && a.verdict == b.verdict
-        && a.authors.first() == b.authors.first()
-        && a.published == b.published
-        && a.bibtex_ids == b.bibtex_ids
-        && a.draft == b.draft
-        && a.journal_ref == b.journal_ref
-        // Which figures an entry holds decides the range of the top view
-        // (their values only reorder it; see `top`).
-        && Metric::ALL.map(|m| m.of(a).is_some()) == Metric::ALL.map(|m| m.of(b).is_some())
+    place(a) == place(b)
 }
 
 /// Related papers, reused from the previous build when no title or

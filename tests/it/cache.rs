@@ -187,9 +187,16 @@ fn a_corrupt_or_unwritable_cache_never_fails_a_build() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&related, bytes).unwrap();
+    // Nothing changed: the build does nothing, and reads no conversion.
     let report = build_into(&site, "public", true);
+    assert_eq!(report.rendered, 0);
     assert!(report.warnings.iter().all(|w| !w.message.contains("cache")));
     assert_eq!(snapshot(&site.root().join("public")), expected);
+    // Into a new folder every page is made, from the damaged cache.
+    let report = build_into(&site, "other", true);
+    assert_eq!(report.rendered, report.pages);
+    assert!(report.warnings.iter().all(|w| !w.message.contains("cache")));
+    assert_eq!(snapshot(&site.root().join("other")), expected);
     // The rebuilt cache is whole again.
     let papers = std::fs::read_dir(site.papers()).unwrap().count();
     assert_eq!(cached_entries(site.root()).0, papers);

@@ -360,3 +360,247 @@ fn a_build_to_disk_in_many_batches_writes_what_a_session_holds() {
         "feeds show the abstracts"
     );
 }
+
+// `sheaf build` with the cache: across runs, a build redoes only what
+// changed, and its output folder is byte for byte a build from nothing.
+
+/// A cached build of `site` into its `public/`.
+fn build_cached(site: &TestSite) -> sheaf::build::BuildReport {
+    sheaf::build::build(
+        site.root(),
+        &BuildOptions {
+            cache: true,
+            ..BuildOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// Builds `site` from nothing (no cache, a new folder) and compares with
+/// its `public/`, naming the first file that differs.
+fn same_as_from_nothing(site: &TestSite, step: &str) {
+    let fresh = site.root().join("fresh");
+    let _ = std::fs::remove_dir_all(&fresh);
+    sheaf::build::build(
+        site.root(),
+        &BuildOptions {
+            output_dir: Some(fresh.clone()),
+            ..BuildOptions::default()
+        },
+    )
+    .unwrap();
+    let (a, b) = (snapshot(&site.out()), snapshot(&fresh));
+    let differ: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "after {step}, the incremental build differs from one from nothing in {:?}",
+        &differ[..differ.len().min(5)]
+    );
+    std::fs::remove_dir_all(&fresh).unwrap();
+}
+
+/// Edits `site`, builds it with the cache and checks the output against a
+/// build from nothing; returns the report.
+fn edit_and_build(
+    site: &TestSite,
+    step: &str,
+    edit: impl FnOnce(&TestSite),
+) -> sheaf::build::BuildReport {
+    edit(site);
+    let report = build_cached(site);
+    same_as_from_nothing(site, step);
+    report
+}
+
+fn edit_file(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
+    let site = TestSite::bundled();
+    let first = build_cached(&site);
+    assert_eq!(first.rendered, first.pages);
+    let paper = site.papers().join(format!("{PAPER}.md"));
+
+    let r = edit_and_build(&site, "nothing", |_| {});
+    assert_eq!(
+        (r.rendered, r.write.written),
+        (0, 0),
+        "a no-op renders and writes nothing"
+    );
+    assert_eq!(r.pages, first.pages);
+    assert_eq!(r.files, first.files);
+    assert_eq!(r.sizes, first.sizes);
+    assert_eq!(r.warnings, first.warnings);
+
+    let r = edit_and_build(&site, "a note", |s| {
+        rewrite(s, PAPER, |t| t + "\nA new closing remark.\n");
+    });
+    assert!(
+        0 < r.rendered && r.rendered < r.pages / 4,
+        "a note renders the pages that show its paper: {} of {}",
+        r.rendered,
+        r.pages
+    );
+    assert!(site
+        .read(&format!("papers/{PAPER}/index.html"))
+        .contains("A new closing remark."));
+    // Only files whose bytes changed are written: its pages, and of the
+    // search index its fragment, the shards of its new words and the
+    // index's manifest.
+    assert!(
+        r.write.written < 25,
+        "a note rewrites its pages and a few search files: {:?}",
+        r.write
+    );
+
+    let r = edit_and_build(&site, "a title", |s| {
+        rewrite(s, PAPER, |t| t.replacen("title: ", "title: Retitled ", 1));
+    });
+    assert_eq!(
+        r.rendered, r.pages,
+        "a new title moves the paper in its lists"
+    );
+    edit_and_build(&site, "the themes of an entry", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("---\n", "---\nthemes: [compression]\n", 1)
+        });
+    });
+    // A venue makes or fills a venue's list; figures put a paper in the
+    // top view (and decide its range); their values only reorder it.
+    edit_and_build(&site, "a venue", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("---\n", "---\njournal_ref: \"NeurIPS 2025\"\n", 1)
+        });
+    });
+    edit_and_build(&site, "figures on an entry", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen(
+                "---\n",
+                "---\nmetrics:\n  upvotes: 120\n  as_of: 2025-05-07\n",
+                1,
+            )
+        });
+    });
+    edit_and_build(&site, "a figure's value", |s| {
+        rewrite(s, PAPER, |t| t.replacen("upvotes: 120", "upvotes: 7", 1));
+    });
+    edit_and_build(&site, "a template", |s| {
+        edit_file(
+            &s.root().join("themes/default/templates/paper.html"),
+            "Abstract</h2>",
+            "Summary</h2>",
+        );
+    });
+    let r = edit_and_build(&site, "the config", |s| {
+        edit_file(
+            &s.root().join("site-config.yaml"),
+            "front_page_size: 20",
+            "front_page_size: 5",
+        );
+    });
+    assert_eq!(r.rendered, r.pages);
+    edit_and_build(&site, "a removed entry", |s| {
+        std::fs::remove_file(&paper).unwrap();
+        let _ = s;
+    });
+    edit_and_build(&site, "an added entry", |s| {
+        s.write_paper("a-new-paper.md", &entry("A new paper", "tags: [fresh]\n"));
+    });
+    edit_and_build(&site, "a static file", |s| {
+        std::fs::write(
+            s.root().join("themes/default/static/extra.css"),
+            "p { color: red }",
+        )
+        .unwrap();
+    });
+    let r = edit_and_build(&site, "a deleted output file", |s| {
+        std::fs::remove_file(s.out().join("tags/index.html")).unwrap();
+    });
+    assert_eq!(
+        (r.rendered, r.write.written),
+        (1, 1),
+        "only the missing page: {r:?}"
+    );
+    let r = edit_and_build(&site, "an output file edited by hand", |s| {
+        let page = s.out().join("papers/a-new-paper/index.html");
+        let text = std::fs::read_to_string(&page).unwrap();
+        // The same length, so only the bytes tell.
+        std::fs::write(&page, text.replacen("<html", "<HTML", 1)).unwrap();
+    });
+    assert_eq!(
+        (r.rendered, r.write.written),
+        (1, 1),
+        "only the edited page: {r:?}"
+    );
+    // A file of the curator's in the output is left alone, and named.
+    std::fs::write(site.out().join("notes.txt"), "mine").unwrap();
+    let r = build_cached(&site);
+    assert_eq!((r.rendered, r.write.written), (0, 0));
+    assert!(
+        site.out().join("notes.txt").exists(),
+        "a file sheaf did not write stays"
+    );
+    let r = build_cached(&site);
+    assert_eq!((r.rendered, r.write.written), (0, 0));
+    assert!(
+        r.warnings.iter().any(|w| w.message.contains("notes.txt")),
+        "a no-op build repeats the warnings of the last: {:?}",
+        r.warnings
+    );
+    std::fs::remove_file(site.out().join("notes.txt")).unwrap();
+    let r = edit_and_build(&site, "the curator's file removed", |_| {});
+    assert_eq!((r.rendered, r.write.written), (0, 0));
+    assert!(!r.warnings.iter().any(|w| w.message.contains("notes.txt")));
+}
+
+#[test]
+fn a_fresh_checkout_with_the_cache_and_output_restored_rebuilds_incrementally() {
+    // As in CI: the site checked out again at the same path (every file
+    // new, with new times), `.sheaf-cache/` and the output folder restored
+    // from a cache, one entry changed.
+    let site = TestSite::bundled();
+    let first = build_cached(&site);
+    let keep = tempfile::tempdir().unwrap();
+    // Copies are new files: new inodes and times.
+    copy_dir(site.root(), keep.path());
+    for item in std::fs::read_dir(site.root()).unwrap() {
+        let path = item.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    copy_dir(keep.path(), site.root());
+    let r = build_cached(&site);
+    assert_eq!(
+        (r.rendered, r.write.written),
+        (0, 0),
+        "nothing changed: {r:?}"
+    );
+    assert_eq!(r.files, first.files);
+    let r = edit_and_build(&site, "a note in a fresh checkout", |s| {
+        rewrite(s, PAPER, |t| t + "\nChecked out again.\n");
+    });
+    assert!(
+        0 < r.rendered && r.rendered < r.pages / 4,
+        "{} of {} pages rendered",
+        r.rendered,
+        r.pages
+    );
+    // Without the output folder, every page is rendered: the cache of
+    // conversions alone does not make a build incremental.
+    std::fs::remove_dir_all(site.out()).unwrap();
+    let r = edit_and_build(&site, "a note without the output", |s| {
+        rewrite(s, PAPER, |t| t + "\nAnd again.\n");
+    });
+    assert_eq!(r.rendered, r.pages);
+}

@@ -374,6 +374,24 @@ fn the_scaffolded_workflow_installs_sheaf_and_publishes_the_site() {
     assert!(actions(&workflow)["build"]
         .iter()
         .any(|u| u.starts_with("actions/cache@")));
+    // Between runs, the cache and the site it built: what makes a push of
+    // one entry render only the pages that show it.
+    let cached: Vec<&str> = workflow["jobs"]["build"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/cache@"))
+        })
+        .filter_map(|s| s["with"]["path"].as_str())
+        .flat_map(str::lines)
+        .collect();
+    assert!(
+        cached.contains(&".sheaf-cache") && cached.contains(&"public"),
+        "{cached:?}"
+    );
     // It checks, then builds at the address Pages reports.
     let check = runs.find("sheaf check").expect("sheaf check");
     let build = runs

@@ -72,25 +72,85 @@ impl Rng {
 
 #[test]
 fn a_killed_rebuild_leaves_the_old_site_or_the_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let config = generate(&root);
+    killed_rebuilds(&root, &|target| {
+        retitle(&root, &config, ["Old digest", "New digest"][target])
+    });
+}
+
+#[test]
+fn a_killed_incremental_rebuild_leaves_the_old_site_or_the_new() {
+    // One entry's notes change: the rebuild renders a few pages and keeps
+    // the other files where they are.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    generate(&root);
+    let entry = std::fs::read_dir(root.join("content/papers"))
+        .unwrap()
+        .map(|i| i.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .unwrap();
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let texts = [text.clone(), text + "\nA sentence added to the notes.\n"];
+    let write = |target: usize| std::fs::write(&entry, &texts[target]).unwrap();
+    write(0);
+    assert!(sheaf(&root).status().unwrap().success());
+    write(1);
+    let shown = sheaf(&root).stdout(Stdio::piped()).output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    let (pages, rendered) = counts(&shown);
+    assert!(
+        0 < rendered && rendered * 10 < pages,
+        "not incremental: {shown}"
+    );
+    killed_rebuilds(&root, &write);
+}
+
+/// A generated digest at `root`; returns its config.
+fn generate(root: &Path) -> String {
     let papers = std::env::var("SHEAF_KILL_PAPERS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(PAPERS);
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("site");
-    crate::corpus::generate(&root, papers);
-    let config = std::fs::read_to_string(root.join("site-config.yaml")).unwrap();
+    crate::corpus::generate(root, papers);
+    std::fs::read_to_string(root.join("site-config.yaml")).unwrap()
+}
+
+/// The pages and pages rendered that `sheaf build` printed.
+fn counts(shown: &str) -> (usize, usize) {
+    let number = |before: &str| -> usize {
+        let head = shown.split(before).next().unwrap_or_default();
+        let digits: String = head
+            .chars()
+            .rev()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits
+            .chars()
+            .rev()
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0)
+    };
+    (number(" pages ("), number(" rendered)"))
+}
+
+/// Rebuilds `root` between the two sites `edit(0)` and `edit(1)` make, killing each
+/// rebuild at a random moment, and checks what it leaves.
+fn killed_rebuilds(root: &Path, edit: &dyn Fn(usize)) {
     let out = root.join("public");
     let staging = root.join(".public.sheaf-staging");
 
     // The two sites, and how long a rebuild from one to the other takes.
-    let titles = ["Old digest", "New digest"];
     let mut trees = Vec::new();
     let mut took = Duration::ZERO;
-    for title in titles {
-        retitle(&root, &config, title);
+    for target in 0..2 {
+        edit(target);
         let start = Instant::now();
-        assert!(sheaf(&root).status().unwrap().success());
+        assert!(sheaf(root).status().unwrap().success());
         took = start.elapsed();
         trees.push(tree(&out).unwrap());
     }
@@ -106,8 +166,8 @@ fn a_killed_rebuild_leaves_the_old_site_or_the_new() {
     let mut seen = [0usize; 3]; // old, new, a commit under way
     for trial in 0..TRIALS {
         let target = 1 - now;
-        retitle(&root, &config, titles[target]);
-        let mut child = sheaf(&root).spawn().unwrap();
+        edit(target);
+        let mut child = sheaf(root).spawn().unwrap();
         // From rendering (pages being staged) to a little past the usual
         // end; before that the build has only read its inputs.
         let ms = took.as_millis() as u64;
@@ -140,7 +200,7 @@ fn a_killed_rebuild_leaves_the_old_site_or_the_new() {
                     "trial {trial}: no output and no commit"
                 );
                 seen[2] += 1;
-                assert!(sheaf(&root).status().unwrap().success());
+                assert!(sheaf(root).status().unwrap().success());
                 assert!(
                     tree(&out).as_ref() == Some(&trees[target]),
                     "trial {trial}: not rolled forward"
@@ -154,6 +214,6 @@ fn a_killed_rebuild_leaves_the_old_site_or_the_new() {
         seen[0], seen[1], seen[2]
     );
     // The last build's leftovers go with the next one.
-    assert!(sheaf(&root).status().unwrap().success());
+    assert!(sheaf(root).status().unwrap().success());
     assert!(!staging.exists());
 }

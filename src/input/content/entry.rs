@@ -86,7 +86,7 @@ pub struct Metrics {
 /// `2020`, `2020-07` or `2020-07-15`. It is held as the first day of what
 /// it names, for sorting and comparing only; everything shown or exported
 /// says only the precision held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartialDate {
     first_day: Date,
     precision: DatePrecision,
@@ -187,7 +187,7 @@ impl std::fmt::Display for PartialDate {
 }
 
 /// Where the curator is with a paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     ToRead,
@@ -218,7 +218,7 @@ impl Status {
 }
 
 /// The curator's judgement of a paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     MustRead,

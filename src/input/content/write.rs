@@ -21,7 +21,7 @@ pub enum Field {
 
 /// How much of a source's date the source gave: BibTeX often has only a
 /// year, or a year and a month (the date is then the first day of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub enum DatePrecision {
     Year,
     Month,

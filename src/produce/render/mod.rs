@@ -55,9 +55,9 @@ impl Shared<'_> {
             papers
                 .iter()
                 .map(|&i| {
-                    // Lists render after every summary is made (see `Stage`);
-                    // making one here would only be slower.
-                    debug_assert!(i < self.prepared.summaries.len(), "no summary of paper {i}");
+                    // A full build's lists render after every summary is
+                    // made (see `Stage`); an incremental build's few lists
+                    // make theirs here.
                     self.prepared.summary(self.site, i)
                 })
                 .collect::<Vec<_>>(),

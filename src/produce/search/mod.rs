@@ -135,8 +135,9 @@ type Postings = Vec<(u32, u8)>;
 type Terms<'a> = [(&'a Box<str>, &'a Postings)];
 
 /// The inverted index of a site, kept between rebuilds so an edit
-/// rewrites only the shards it touches.
-#[derive(Clone, Default)]
+/// rewrites only the shards it touches (in memory by a session, in
+/// `.sheaf-cache/` by `sheaf build`).
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     /// Doc id to paper index. Docs are ordered by first theme, then as the
     /// site orders papers, so a query's results tend to share chunks.
