@@ -118,6 +118,9 @@ if $zola; then
 fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# The commit measured: the binary is built from the tree as it is now.
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || rev="$rev (with uncommitted changes)"
 log "building sheaf and the corpus generator ($profile profile)"
 examples=(--example gen_corpus)
 $search_bytes && examples+=(--example search_bytes)
@@ -146,7 +149,10 @@ ratios=()  # sheaf against each other tool, per measurement
 parts=()   # bytes and files per part of each size's output
 OUT=${out_root:-$WORK/out}
 mkdir -p "$OUT"
-out_fs=$(findmnt -n -o FSTYPE -T "$OUT" 2>/dev/null || stat -f -c %T "$OUT")
+# The file system the outputs are written to (findmnt names the mount's
+# type; stat's name for ext4 is "ext2/ext3").
+fs_of() { findmnt -n -o FSTYPE -T "$1" 2>/dev/null | head -n 1 || stat -f -c %T "$1"; }
+out_fs=$(fs_of "$OUT")
 
 # Median, min and max of numbers, one per line, printed "median min max".
 # An even count takes the lower middle: a real run, not an average.
@@ -359,12 +365,10 @@ done
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 ram=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 os=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null || true)
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || rev="$rev (with uncommitted changes)"
 echo "Machine: $(nproc) cores, $cpu, $ram RAM, $os, Linux $(uname -r)"
 # Other work on the machine slows every run: say how busy it was.
 echo "Load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-echo "Outputs on $out_fs ($OUT); corpora in $WORK ($(findmnt -n -o FSTYPE -T "$WORK" 2>/dev/null || echo unknown))"
+echo "Outputs on $out_fs ($OUT); corpora in $WORK ($(fs_of "$WORK"))"
 echo "sheaf: $rev, $profile profile; $(date -u +%Y-%m-%d)"
 $zola && echo "Zola: $("$ZOLA" --version | awk '{print $2}')"
 $hugo && echo "Hugo: $("$HUGO" version | awk '{print $2}')"

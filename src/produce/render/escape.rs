@@ -36,6 +36,15 @@ pub(crate) fn escape_html(input: &str, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(&bytes[start..])
 }
 
+/// `input` escaped as [`escape_html`] does, as a string: XML text and
+/// attribute values need the same five (the entities are XML's own).
+pub(crate) fn escaped(input: &str) -> String {
+    let mut out = Vec::with_capacity(input.len());
+    // Writing to a Vec cannot fail; escaping keeps UTF-8 valid.
+    let _ = escape_html(input, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,11 @@ pub enum Job {
     NotFound,
     Atom,
     Rss,
+    /// `sitemap.xml`: every URL, or, past [`SITEMAP_MAX_URLS`], the index
+    /// of the parts.
     Sitemap,
+    /// Part `k` (from 0) of a sitemap too big for one file.
+    SitemapPart(usize),
     /// The search page (the index itself is `search::Index`).
     Search,
     /// `verdict/` or `status/`: the values of a facet kind (`verdict`,
@@ -163,7 +167,7 @@ pub(crate) fn stage(job: Job) -> Stage {
     match job {
         Job::Atom | Job::Rss | Job::ThemeFeed(_) => Stage::Feeds,
         Job::Paper(_) => Stage::Papers,
-        Job::Sitemap | Job::DigestBib | Job::PapersJson => Stage::DigestWide,
+        Job::Sitemap | Job::SitemapPart(_) | Job::DigestBib | Job::PapersJson => Stage::DigestWide,
         Job::Index
         | Job::Themes
         | Job::Theme(..)
@@ -201,6 +205,7 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         Job::DigestBib,
         Job::PapersJson,
     ];
+    jobs.extend((0..sitemap_parts(site)).map(Job::SitemapPart));
     if site.config.search {
         jobs.push(Job::Search);
     }
@@ -407,7 +412,9 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
             "rss.xml".into(),
             Depends::Details(slugs(&newest)),
         ),
+        Job::Sitemap if sitemap_parts(site) > 0 => ("", "sitemap.xml".into(), Depends::Structure),
         Job::Sitemap => ("sitemap.xml", "sitemap.xml".into(), Depends::Structure),
+        Job::SitemapPart(k) => ("sitemap.xml", sitemap_part_path(k), Depends::Structure),
         Job::Search => (
             "search.html",
             format!("{}index.html", crate::base::paths::SEARCH_PAGE),

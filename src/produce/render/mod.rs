@@ -416,7 +416,12 @@ impl Shared<'_> {
             }
             Job::Sitemap => {
                 let mut ctx = self.base.clone();
-                ctx.insert("entries", &sitemap_entries(site));
+                ctx.insert("entries", &sitemap_entries(site, None));
+                ctx
+            }
+            Job::SitemapPart(k) => {
+                let mut ctx = self.base.clone();
+                ctx.insert("entries", &sitemap_entries(site, Some(k)));
                 ctx
             }
         }
@@ -554,6 +559,7 @@ impl Shared<'_> {
         match job {
             Job::ThemeBib(t) => bib(&mut site.themes[t].papers.iter().copied()),
             Job::DigestBib => bib(&mut (0..site.papers.len())),
+            Job::Sitemap => sitemap_index(site),
             Job::PapersJson => cite::papers_json(site, |i| match self.prepared.json.get(i) {
                 Some(kept) => kept.as_str().into(),
                 None => cite::paper_json(site, i, &self.prepared.keys[i]).into(),
@@ -570,18 +576,87 @@ struct SitemapEntry {
     lastmod: String,
 }
 
-fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
+/// The most URLs one sitemap file may list (sitemaps.org); a site with
+/// more gets a sitemap index (`sitemap.xml`) and parts (`sitemap-1.xml`…).
+pub(crate) const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// How many part files the sitemap needs: 0 when `sitemap.xml` holds every
+/// URL itself.
+pub(super) fn sitemap_parts(site: &Site) -> usize {
+    let mut count = 0;
+    sitemap_urls(site, &mut |_, _| count += 1);
+    parts_for(count, SITEMAP_MAX_URLS)
+}
+
+fn parts_for(urls: usize, max: usize) -> usize {
+    if urls <= max {
+        0
+    } else {
+        urls.div_ceil(max)
+    }
+}
+
+/// The URLs of part `part` of the sitemap, or of all of it.
+fn sitemap_entries(site: &Site, part: Option<usize>) -> Vec<SitemapEntry> {
     let urls = &site.config.urls;
+    let range = match part {
+        Some(k) => k * SITEMAP_MAX_URLS..(k + 1) * SITEMAP_MAX_URLS,
+        None => 0..usize::MAX,
+    };
+    let mut entries = Vec::new();
+    let mut n = 0;
+    sitemap_urls(site, &mut |path, date| {
+        if range.contains(&n) {
+            entries.push(SitemapEntry {
+                permalink: urls.permalink(&path),
+                lastmod: date.map(|d| d.to_string()).unwrap_or_default(),
+            });
+        }
+        n += 1;
+    });
+    entries
+}
+
+/// The sitemap index of a site too big for one sitemap: its parts, each
+/// with the newest `lastmod` of its URLs.
+fn sitemap_index(site: &Site) -> String {
+    let parts = sitemap_parts(site);
+    let mut newest: Vec<Option<time::Date>> = vec![None; parts];
+    let mut n = 0;
+    sitemap_urls(site, &mut |_, date| {
+        let k = n / SITEMAP_MAX_URLS;
+        newest[k] = newest[k].max(date);
+        n += 1;
+    });
+    index_xml(&site.config.urls, &newest)
+}
+
+fn index_xml(urls: &crate::base::urls::Urls, newest: &[Option<time::Date>]) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (k, date) in newest.iter().enumerate() {
+        let loc = escape::escaped(&urls.permalink(&sitemap_part_path(k)));
+        xml.push_str(&format!("<sitemap><loc>{loc}</loc>"));
+        if let Some(d) = date {
+            xml.push_str(&format!("<lastmod>{d}</lastmod>"));
+        }
+        xml.push_str("</sitemap>\n");
+    }
+    xml.push_str("</sitemapindex>\n");
+    xml
+}
+
+/// The site path of part `k` (from 0) of a big sitemap.
+pub(super) fn sitemap_part_path(k: usize) -> String {
+    format!("sitemap-{}.xml", k + 1)
+}
+
+/// Every URL the sitemap lists, in its order, with its `lastmod`.
+fn sitemap_urls(site: &Site, add: &mut dyn FnMut(String, Option<time::Date>)) {
     let size = site.config.page_size;
     let newest = site.papers.iter().map(|p| p.entry.date).max();
     let newest_of = |papers: &[usize]| papers.iter().map(|&i| site.papers[i].entry.date).max();
-    let mut entries = Vec::new();
-    let mut add = |path: String, date: Option<time::Date>| {
-        entries.push(SitemapEntry {
-            permalink: urls.permalink(&path),
-            lastmod: date.map(|d| d.to_string()).unwrap_or_default(),
-        });
-    };
     add(String::new(), newest);
     for p in ["themes/", "tags/", "archive/"] {
         add(p.into(), newest);
@@ -628,7 +703,6 @@ fn sitemap_entries(site: &Site) -> Vec<SitemapEntry> {
     if let Some(to) = site.top.iter().map(|l| l.to).max() {
         add(TOP_PATH.into(), Some(to));
     }
-    entries
 }
 
 /// Renders the given pages of a site, in parallel, advancing `progress`
@@ -721,4 +795,32 @@ pub(crate) fn fixed_outputs(site: &Site, static_files: &[StaticFile]) -> Vec<Out
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sitemap_is_split_only_past_its_limit() {
+        assert_eq!(parts_for(0, 3), 0);
+        assert_eq!(parts_for(3, 3), 0);
+        assert_eq!(parts_for(4, 3), 2);
+        assert_eq!(parts_for(109_928, SITEMAP_MAX_URLS), 3);
+    }
+
+    #[test]
+    fn a_sitemap_index_names_each_part_with_its_newest_day() {
+        let urls = crate::base::urls::Urls::new("https://example.org/a&b/").unwrap();
+        let day = time::macros::date!(2025 - 05 - 07);
+        let xml = index_xml(&urls, &[Some(day), None]);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+             <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\
+             <sitemap><loc>https://example.org/a&amp;b/sitemap-1.xml</loc><lastmod>2025-05-07</lastmod></sitemap>\n\
+             <sitemap><loc>https://example.org/a&amp;b/sitemap-2.xml</loc></sitemap>\n\
+             </sitemapindex>\n"
+        );
+    }
 }
