@@ -33,3 +33,21 @@ pub struct Output {
     pub bytes: bytes::Bytes,
     pub depends: Depends,
 }
+
+/// `bytes` gzipped, as the files the browser reads (the search index, the
+/// lists' data files) are stored: less to store and to download, whether
+/// or not the host compresses. Deterministic (no time or name in the
+/// header). The fastest level: at 100,000 papers level 6 saved 7% of the
+/// search index's bytes but made its stage of a 10,000-paper build about
+/// 60% slower, and made the lists' data files 30% smaller at a few times
+/// the cost.
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::GzBuilder::new().write(
+        Vec::with_capacity(bytes.len() / 2),
+        flate2::Compression::new(1),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}

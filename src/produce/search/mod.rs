@@ -54,7 +54,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
-use crate::base::artifact::{Depends, Output};
+use crate::base::artifact::{gzip, Depends, Output};
 use crate::base::display::{authors_short, display_date};
 use crate::base::paths::paper_path;
 use crate::model::Site;
@@ -460,24 +460,6 @@ const VERSION: u32 = 2;
 /// keeps ten results' fragments within the download budget.
 const FRAGMENT: usize = 8;
 const TEXT_LIMIT: usize = 1000;
-
-/// `bytes` gzipped, for every file of the index: less to
-/// store and to download, whether or not the host compresses (fragments
-/// are mostly English text, which shrinks about threefold; a membership
-/// bitmap's base64 by a quarter or more). Deterministic (no time or name
-/// in the header). The fastest level: at 100,000 papers level 6 saved 7%
-/// of the bytes (91 to 85 KB for the costliest query measured) but made
-/// the search stage of a 10,000-paper build about 60% slower.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut encoder = flate2::GzBuilder::new().write(
-        Vec::with_capacity(bytes.len() / 2),
-        flate2::Compression::new(1),
-    );
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    encoder.finish().unwrap_or_default()
-}
 
 /// How doc ids are written: `width` base64 digits each, enough for `docs`.
 #[derive(Clone, Copy)]
