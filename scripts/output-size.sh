@@ -6,8 +6,12 @@
 # A part is a top-level folder (papers/, themes/, search/…) or a file at
 # the root (papers.json…); each paper's page and the other files under
 # papers/ are counted apart, and so are the feeds and BibTeX files inside
-# themes/. Bytes are the files' own sizes (what GitHub Pages counts against
-# its 1 GB), not the blocks they take on disk. Prints a Markdown table.
+# themes/. Bytes are the files' own sizes (GitHub Pages documents 1 GB for
+# a site), not the blocks they take on disk. Prints a Markdown table, then
+# the size of the artifact GitHub deploys: upload-pages-artifact tars the
+# folder without its dot-files and upload-artifact zips the tar at deflate
+# level 6 (gzip -6 here: the same deflate, headers aside); deploy-pages
+# warns above 1 GiB of it.
 set -euo pipefail
 dir=${1:?usage: output-size.sh DIR}
 [ -d "$dir" ] || { echo "output-size.sh: no folder $dir" >&2; exit 1; }
@@ -28,3 +32,5 @@ find "$dir" -type f -printf '%s %P\n' | awk '
     close(cmd)
     printf "| **total** | **%.1f** | **%d** | %.1f |\n", tb / 1e6, tf, tb / tf / 1e3
   }'
+artifact=$(tar -cf - -C "$dir" --exclude='.[^/]*' . | gzip -6 | wc -c)
+awk -v a="$artifact" 'BEGIN { printf "\nPages artifact (tar, deflate level 6): %.1f MB of the 1,073.7 MB (1 GiB) deploy-pages checks\n", a / 1e6 }'

@@ -180,7 +180,10 @@ pub fn build_with_progress(
     let mut warnings = warnings(root, site, inputs);
     if sizes.over_pages_limit() {
         // First, so the ten warnings a build shows never hide it.
-        warnings.insert(0, too_big_for_pages(&out_dir, &sizes));
+        let artifact = time(progress, "artifact estimate", || {
+            output::artifact_estimate(&out_dir)
+        });
+        warnings.insert(0, too_big_for_pages(&out_dir, &sizes, artifact));
     }
     record_ownership(root, &out_dir, &committed, &owned, &mut warnings);
     let write = committed.report;
@@ -556,12 +559,27 @@ fn plan(site: &Site, out_dir: &Path, k: &Known, keys: &Keys) -> Option<Plan> {
 
 /// The warning of a build whose output GitHub Pages would not publish,
 /// naming what takes the room.
-fn too_big_for_pages(out_dir: &Path, sizes: &output::Sizes) -> Diagnostic {
+/// The artifact deploy-pages checks is compressed, so the files can pass
+/// 1 GB long before it does; the warning says how far it is.
+fn too_big_for_pages(out_dir: &Path, sizes: &output::Sizes, artifact: Option<u64>) -> Diagnostic {
+    let artifact = match artifact {
+        Some(bytes) if bytes > output::PAGES_ARTIFACT_LIMIT => format!(
+            "; compressed as GitHub uploads it, about {}, more than the 1 GiB deploy-pages \
+             accepts without warning that the deployment may fail",
+            output::megabytes(bytes)
+        ),
+        Some(bytes) => format!(
+            "; compressed as GitHub uploads it, about {} of the 1 GiB deploy-pages checks",
+            output::megabytes(bytes)
+        ),
+        None => String::new(),
+    };
     Diagnostic::warning(
         out_dir,
         None,
         format!(
-            "the site is larger than the 1 GB GitHub Pages publishes: {}; see README, \"Output size\"",
+            "the site's files are larger than the 1 GB GitHub Pages documents for a site: {}{artifact}; \
+             see README, \"Output size\"",
             sizes.describe(3)
         ),
     )
@@ -595,13 +613,28 @@ mod tests {
         sizes.add("tags/t/index.html", 100_000_000);
         sizes.add("index.html", 1_000);
         assert!(sizes.over_pages_limit());
-        let warning = too_big_for_pages(Path::new("public"), &sizes);
+        let warning = too_big_for_pages(Path::new("public"), &sizes, Some(300_000_000));
         assert_eq!(warning.severity, crate::base::error::Severity::Warning);
         assert_eq!(
             warning.message,
-            "the site is larger than the 1 GB GitHub Pages publishes: 1320.0 MB in 5 files; \
-             largest: papers/ 700.0 MB (1 file), papers.json 320.0 MB (1 file), themes/ 200.0 MB \
-             (1 file); see README, \"Output size\""
+            "the site's files are larger than the 1 GB GitHub Pages documents for a site: \
+             1320.0 MB in 5 files; largest: papers/ 700.0 MB (1 file), papers.json 320.0 MB \
+             (1 file), themes/ 200.0 MB (1 file); compressed as GitHub uploads it, about \
+             300.0 MB of the 1 GiB deploy-pages checks; see README, \"Output size\""
+        );
+        let warning = too_big_for_pages(Path::new("public"), &sizes, Some(1_200_000_000));
+        assert!(
+            warning
+                .message
+                .contains("about 1200.0 MB, more than the 1 GiB"),
+            "{}",
+            warning.message
+        );
+        let warning = too_big_for_pages(Path::new("public"), &sizes, None);
+        assert!(
+            !warning.message.contains("compressed"),
+            "{}",
+            warning.message
         );
     }
 }
