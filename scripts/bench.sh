@@ -46,7 +46,9 @@
 # bytes and files of each part of each size's output, from
 # scripts/output-size.sh) goes to stdout, progress to stderr. Wall time is
 # the median with min and max; system time is the median of GNU time's
-# "System time"; peak memory is the maximum resident set size of all runs.
+# "System time"; CPU time is the median of user plus system time (on a
+# machine shared with other work, the figure that load disturbs least);
+# peak memory is the maximum resident set size of all runs.
 # Corpora go under $SHEAF_BENCH_DIR (default a new folder in /tmp) and are
 # deleted at the end unless --keep.
 set -euo pipefail
@@ -193,7 +195,7 @@ command_for() {
 
 # timed TOOL WHAT -- CMD...: one run under GNU time; appends wall seconds,
 # system seconds and peak MB to the tool's lists.
-declare -A wall sys peak last_out
+declare -A wall sys cpu peak last_out
 timed() {
   local tool=$1 what=$2; shift 3
   # Write back what earlier runs (or the generator) left in memory first,
@@ -207,11 +209,12 @@ timed() {
     die "$tool $what of $size papers failed: $*"
   fi
   t1=$(date +%s%N)
-  local w s m
+  local w s c m
   w=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
   s=$(awk -F': ' '/System time/ {print $2}' "$WORK/time.txt")
+  c=$(awk -F': ' '/User time|System time/ {t += $2} END {printf "%.2f", t}' "$WORK/time.txt")
   m=$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.txt")
-  wall[$tool]+="$w " sys[$tool]+="$s " peak[$tool]+="$m "
+  wall[$tool]+="$w " sys[$tool]+="$s " cpu[$tool]+="$c " peak[$tool]+="$m "
   log "  $tool $what, $size papers: $w s (system $s s), $m MB"
 }
 
@@ -229,7 +232,7 @@ paired() {
   local what=$1 how=$2 kind=$3; shift 3
   local who=("$@") i j tool out order
   [ ${#who[@]} -gt 0 ] || who=("${tools[@]}")
-  wall=() sys=() peak=()
+  wall=() sys=() cpu=() peak=()
   for ((i = 1; i <= runs; i++)); do
     if [ "$how" = edit ]; then edit_paper "$i"; fi
     order=("${who[@]}")
@@ -252,17 +255,18 @@ paired() {
       last_out[$tool]=$out
     done
   done
-  local median min max smed pk
-  declare -A med
+  local median min max smed cmed pk
+  declare -A med cmeds
   for tool in "${who[@]}"; do
     read -r median min max < <(printf '%s\n' ${wall[$tool]} | stats)
     read -r smed _ _ < <(printf '%s\n' ${sys[$tool]} | stats)
+    read -r cmed _ _ < <(printf '%s\n' ${cpu[$tool]} | stats)
     pk=$(printf '%s\n' ${peak[$tool]} | sort -g | tail -n 1)
-    med[$tool]=$median
-    rows+=("| $size | $tool | $what | $median s | $min s | $max s | $smed s | $pk |")
+    med[$tool]=$median cmeds[$tool]=$cmed
+    rows+=("| $size | $tool | $what | $median s | $min s | $max s | $smed s | $cmed s | $pk |")
   done
   for tool in "${who[@]:1}"; do
-    ratios+=("| $size | $what | ${med[sheaf]} s | $tool ${med[$tool]} s | $(awk -v a="${med[sheaf]}" -v b="${med[$tool]}" 'BEGIN {printf "%.2f", a / b}') |")
+    ratios+=("| $size | $what | ${med[sheaf]} s | $tool ${med[$tool]} s | $(awk -v a="${med[sheaf]}" -v b="${med[$tool]}" 'BEGIN {printf "%.2f", a / b}') | $(awk -v a="${cmeds[sheaf]}" -v b="${cmeds[$tool]}" 'BEGIN {printf "%.2f", a / b}') |")
   done
 }
 
@@ -356,9 +360,9 @@ for size in "${sizes[@]}"; do
     orig_site=$site site=$ci
     edit_paper $((runs + 1))
     command_for sheaf cached "$OUT/ci-$size-out"
-    all_runs=$runs runs=1 wall=() sys=() peak=()
+    all_runs=$runs runs=1 wall=() sys=() cpu=() peak=()
     timed sheaf "CI-like rebuild" -- "${cmd[@]}"
-    rows+=("| $size | sheaf | CI-like rebuild: fresh checkout, cache and output restored, one entry changed (1 run) | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${sys[sheaf]% } s | ${peak[sheaf]% } |")
+    rows+=("| $size | sheaf | CI-like rebuild: fresh checkout, cache and output restored, one entry changed (1 run) | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${sys[sheaf]% } s | ${cpu[sheaf]% } s | ${peak[sheaf]% } |")
     runs=$all_runs site=$orig_site
     rm -rf "$ci" "$OUT/ci-$size-out"
   fi
@@ -387,9 +391,9 @@ for size in "${sizes[@]}"; do
       # build it makes first.
       if [[ $line =~ ^full\ build\ in\ memory:\ ([0-9.]+)\ ms ]]; then
         t=$(ms_to_s "${BASH_REMATCH[1]}")
-        rows+=("| $size | sheaf | full build in memory (Session::new, 1 run) | $t s | $t s | $t s | – | – |")
+        rows+=("| $size | sheaf | full build in memory (Session::new, 1 run) | $t s | $t s | $t s | – | – | – |")
       elif [[ $line =~ ^(.*):\ median\ ([0-9.]+)\ ms,\ min\ ([0-9.]+)\ ms,\ max\ ([0-9.]+)\ ms ]]; then
-        rows+=("| $size | sheaf | ${BASH_REMATCH[1]} | $(ms_to_s "${BASH_REMATCH[2]}") s | $(ms_to_s "${BASH_REMATCH[3]}") s | $(ms_to_s "${BASH_REMATCH[4]}") s | – | – |")
+        rows+=("| $size | sheaf | ${BASH_REMATCH[1]} | $(ms_to_s "${BASH_REMATCH[2]}") s | $(ms_to_s "${BASH_REMATCH[3]}") s | $(ms_to_s "${BASH_REMATCH[4]}") s | – | – | – |")
       fi
     done <"$WORK/edit.txt"
   fi
@@ -407,8 +411,8 @@ echo "sheaf: $rev, $profile profile; $(date -u +%Y-%m-%d)"
 $zola && echo "Zola: $("$ZOLA" --version | awk '{print $2}')"
 $hugo && echo "Hugo: $("$HUGO" version | awk '{print $2}')"
 echo
-echo "| papers | tool | measurement | median wall | min | max | median system | peak MB |"
-echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| papers | tool | measurement | median wall | min | max | median system | median CPU | peak MB |"
+echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
 printf '%s\n' "${parts[@]}"
 if [ ${#searches[@]} -gt 0 ]; then
@@ -419,7 +423,7 @@ if [ ${#searches[@]} -gt 0 ]; then
 fi
 if [ ${#ratios[@]} -gt 0 ]; then
   echo
-  echo "| papers | measurement | sheaf | other | sheaf / other |"
-  echo "| ---: | --- | ---: | ---: | ---: |"
+  echo "| papers | measurement | sheaf | other | sheaf / other, wall | sheaf / other, CPU |"
+  echo "| ---: | --- | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${ratios[@]}"
 fi
