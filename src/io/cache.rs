@@ -40,7 +40,7 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::base::error::{Error, Result};
 use crate::input::config::Config;
-use crate::io::output::Manifest;
+use crate::io::output::{Manifest, Stat};
 use crate::model::{Derived, DerivedConfig, DerivedSource, Earlier, Site};
 
 /// The cache folder, under the site root.
@@ -399,6 +399,28 @@ fn keep_newest(dir: &Path, n: usize) -> Result<()> {
         let _ = std::fs::remove_file(old);
     }
     Ok(())
+}
+
+/// The file of the entries' hashes by their metadata, in [`DIR`].
+const INPUTS_FILE: &str = "inputs.bin";
+
+/// What the last builds hashed of the entry files (`io::load::InputHashes`):
+/// by path relative to the root, its hash and the metadata it had before
+/// it was read (only settled metadata, see `Stat::settled`), so a file
+/// whose metadata is the same need not be read again. A checkout has new
+/// metadata everywhere: its files are read, as without this.
+pub(crate) type InputStats = HashMap<PathBuf, (u128, Stat)>;
+
+/// The [`InputStats`] of the site at `root`; empty when missing or damaged.
+pub(crate) fn load_input_stats(root: &Path) -> InputStats {
+    read_sealed(&root.join(DIR).join(INPUTS_FILE), 0).unwrap_or_default()
+}
+
+/// Keeps the [`InputStats`] of the site at `root`.
+pub(crate) fn save_input_stats(root: &Path, stats: &InputStats) -> Result<()> {
+    let dir = root.join(DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    write_sealed(&dir.join(INPUTS_FILE), 0, stats)
 }
 
 /// One file per output folder, named by a hash of its absolute path;
