@@ -576,3 +576,45 @@ impl InputHashes {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_is_read_unless_its_metadata_is_as_when_it_was_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(
+            root.join(crate::input::config::CONFIG_FILE),
+            "title: T\nbase_url: https://example.org/\nthemes:\n  - id: llm\n    title: LLM\n",
+        )
+        .unwrap();
+        let papers = root.join("content/papers");
+        std::fs::create_dir_all(&papers).unwrap();
+        std::fs::write(papers.join("a.md"), "one").unwrap();
+        let config = config(&root).unwrap();
+        let hashes = || InputHashes::of(&config).unwrap().entries;
+        let first = hashes();
+        let name = PathBuf::from("content/papers/a.md");
+        assert_eq!(first.len(), 1);
+        // Just written: its metadata is not settled, so none is recorded.
+        assert!(crate::io::cache::load_input_stats(&root).is_empty());
+        // A record for the file as it is (here, to show it, with another
+        // hash) is what decides: the file is not read.
+        let stat = Stat::of(&papers.join("a.md")).unwrap();
+        let lying = crate::io::cache::InputStats::from([(name.clone(), (7, stat))]);
+        crate::io::cache::save_input_stats(&root, &lying).unwrap();
+        assert_eq!(hashes(), [(name.clone(), 7)]);
+        // Edited (same length): other metadata, so it is read and hashed.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(papers.join("a.md"), "two").unwrap();
+        let edited = hashes();
+        assert!(edited[0].1 != 7 && edited[0].1 != first[0].1);
+        // A damaged record counts as none.
+        let file = root.join(crate::io::cache::DIR).join("inputs.bin");
+        std::fs::write(&file, "garbage").unwrap();
+        assert_eq!(hashes(), edited);
+    }
+}
