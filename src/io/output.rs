@@ -202,6 +202,25 @@ pub(crate) struct Manifest {
     dirs: HashMap<String, Stat>,
 }
 
+/// A [`Manifest`] as sheaf wrote it before it recorded folders: still
+/// read, so a folder an older sheaf built and recorded only in its
+/// manifest stays known as sheaf's (`cache::load_owned`).
+#[derive(Deserialize)]
+pub(crate) struct ManifestV1 {
+    files: HashMap<String, (u128, Stat)>,
+    made: (i64, i64),
+}
+
+impl From<ManifestV1> for Manifest {
+    fn from(old: ManifestV1) -> Manifest {
+        Manifest {
+            files: old.files,
+            made: old.made,
+            dirs: HashMap::new(),
+        }
+    }
+}
+
 /// How far before a manifest was made a file must have last changed for
 /// the manifest to vouch for it.
 const RACY_SECONDS: i64 = 2;
@@ -1246,7 +1265,6 @@ pub(crate) fn verify(
 /// folder the walk from the top would list is thus listed or vouched for.
 /// A folder listed is recorded when it held nothing else and its
 /// metadata, taken before listing it, was settled.
-#[allow(clippy::type_complexity)]
 fn unlisted(
     real: &Path,
     manifest: &Manifest,
