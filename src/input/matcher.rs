@@ -32,7 +32,10 @@ fn pattern(keywords: &[String]) -> Option<String> {
 /// title and abstract is checked against every research theme).
 #[derive(Debug, Clone)]
 pub struct KeywordRules {
-    matcher: Matcher,
+    patterns: Vec<String>,
+    /// Compiled when first used: a build that finds nothing changed loads
+    /// the config but matches nothing, and compiling takes milliseconds.
+    matcher: std::sync::OnceLock<Matcher>,
     /// The rule of each pattern (rules without keywords have none).
     rule_of: Vec<usize>,
 }
@@ -61,25 +64,35 @@ impl KeywordRules {
                 rule_of.push(i);
             }
         }
+        KeywordRules {
+            patterns,
+            matcher: std::sync::OnceLock::new(),
+            rule_of,
+        }
+    }
+
+    fn matcher(&self) -> &Matcher {
+        let patterns = &self.patterns;
         // Every keyword is escaped, so a pattern is always valid: only the
         // size limits can fail.
-        let matcher = if patterns.is_empty() {
-            Matcher::None
-        } else {
-            match RegexSetBuilder::new(&patterns)
-                .size_limit(SET_SIZE_LIMIT)
-                .build()
-            {
-                Ok(set) => Matcher::Set(set),
-                Err(_) => Matcher::Each(patterns.iter().map(|p| Regex::new(p).ok()).collect()),
+        self.matcher.get_or_init(|| {
+            if patterns.is_empty() {
+                Matcher::None
+            } else {
+                match RegexSetBuilder::new(patterns)
+                    .size_limit(SET_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(set) => Matcher::Set(set),
+                    Err(_) => Matcher::Each(patterns.iter().map(|p| Regex::new(p).ok()).collect()),
+                }
             }
-        };
-        KeywordRules { matcher, rule_of }
+        })
     }
 
     /// The rules that match `text`, in order.
     pub(crate) fn matching(&self, text: &str) -> Vec<usize> {
-        match &self.matcher {
+        match self.matcher() {
             Matcher::Set(set) => set
                 .matches(text)
                 .into_iter()

@@ -40,7 +40,7 @@ use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::base::error::{Error, Result};
 use crate::input::config::Config;
-use crate::io::output::Manifest;
+use crate::io::output::{Manifest, ManifestV1, Stat};
 use crate::model::{Derived, DerivedConfig, DerivedSource, Earlier, Site};
 
 /// The cache folder, under the site root.
@@ -302,8 +302,11 @@ pub(crate) fn load_manifest(root: &Path, out_dir: &Path) -> Manifest {
         return Manifest::default();
     };
     // Manifests describe files on disk, whichever sheaf wrote them: no
-    // stamp but the format's.
-    read_sealed(&path, 0).unwrap_or_default()
+    // stamp but the format's. One without folders decodes only as such
+    // (a shorter payload).
+    read_sealed(&path, 0)
+        .or_else(|| read_sealed::<ManifestV1>(&path, 0).map(Manifest::from))
+        .unwrap_or_default()
 }
 
 /// Keeps the manifest of what a build just wrote to `out_dir`.
@@ -399,6 +402,28 @@ fn keep_newest(dir: &Path, n: usize) -> Result<()> {
         let _ = std::fs::remove_file(old);
     }
     Ok(())
+}
+
+/// The file of the entries' hashes by their metadata, in [`DIR`].
+const INPUTS_FILE: &str = "inputs.bin";
+
+/// What the last builds hashed of the entry files (`io::load::InputHashes`):
+/// by path relative to the root, its hash and the metadata it had before
+/// it was read (only settled metadata, see `Stat::settled`), so a file
+/// whose metadata is the same need not be read again. A checkout has new
+/// metadata everywhere: its files are read, as without this.
+pub(crate) type InputStats = HashMap<PathBuf, (u128, Stat)>;
+
+/// The [`InputStats`] of the site at `root`; empty when missing or damaged.
+pub(crate) fn load_input_stats(root: &Path) -> InputStats {
+    read_sealed(&root.join(DIR).join(INPUTS_FILE), 0).unwrap_or_default()
+}
+
+/// Keeps the [`InputStats`] of the site at `root`.
+pub(crate) fn save_input_stats(root: &Path, stats: &InputStats) -> Result<()> {
+    let dir = root.join(DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    write_sealed(&dir.join(INPUTS_FILE), 0, stats)
 }
 
 /// One file per output folder, named by a hash of its absolute path;
@@ -586,4 +611,36 @@ pub(crate) fn load_search(
         return None;
     }
     postcard::from_bytes(payload).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_from_before_folders_were_recorded_is_still_read() {
+        // As sheaf wrote it then: the files (hash; length, inode, change
+        // time) and when it was made.
+        type Stat = (u64, u64, i64, i64);
+        #[derive(Serialize)]
+        struct Old {
+            files: HashMap<String, (u128, Stat)>,
+            made: (i64, i64),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (root, out) = (dir.path().join("site"), dir.path().join("public"));
+        std::fs::create_dir_all(&out).unwrap();
+        let path = manifest_path(&root, &out).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let old = Old {
+            files: HashMap::from([("index.html".to_string(), (1, (2, 3, 4, 5)))]),
+            made: (6, 7),
+        };
+        write_sealed(&path, 0, &old).unwrap();
+        let manifest = load_manifest(&root, &out);
+        assert_eq!(manifest.paths().collect::<Vec<_>>(), ["index.html"]);
+        assert_eq!(manifest.made(), (6, 7));
+        // And so the files in its folder stay sheaf's.
+        assert!(load_owned(&root, &out).is_some_and(|o| o.len() == 1));
+    }
 }

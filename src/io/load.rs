@@ -15,6 +15,7 @@ use crate::base::error::{Diagnostic, Error, Result};
 use crate::input::config::Config;
 use crate::input::content::{parse_entry, Entry};
 use crate::input::inputs::{Inputs, StaticFile, TemplateFile};
+use crate::io::output::Stat;
 
 /// Reads and validates `<root>/site-config.yaml`.
 pub fn config(root: &Path) -> Result<Config> {
@@ -510,19 +511,46 @@ impl InputHashes {
         }
         let mut diagnostics = Vec::new();
         let paths = entry_paths(root, &papers, &mut diagnostics);
-        let hashed = |path: &Path| -> Option<u128> {
+        // A file whose metadata is what it was when last hashed is the file
+        // hashed then (see `cache::InputStats`); any other is read.
+        let known = crate::io::cache::load_input_stats(root);
+        let now = crate::io::output::now();
+        let hashed = |name: &Path, path: &Path| -> Option<(u128, Option<Stat>)> {
+            // Taken before reading: a change after it gives other metadata.
+            let stat = Stat::of(path);
+            if let (Some(stat), Some((hash, was))) = (stat, known.get(name)) {
+                if *was == stat {
+                    return Some((*hash, Some(stat)));
+                }
+            }
             let bytes = std::fs::read(path).ok()?;
             let mut h = Xxh3::new();
-            display_path(root, path).hash(&mut h);
+            name.hash(&mut h);
             h.update(&bytes);
-            Some(h.digest128())
+            Some((h.digest128(), stat.filter(|s| s.settled(now))))
         };
-        let entries: Option<Vec<(PathBuf, u128)>> = paths
+        let entries: Option<Vec<(PathBuf, u128, Option<Stat>)>> = paths
             .par_iter()
             .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-            .map(|path| Some((display_path(root, path), hashed(path)?)))
+            .map(|path| {
+                let name = display_path(root, path);
+                let (hash, stat) = hashed(&name, path)?;
+                Some((name, hash, stat))
+            })
             .collect();
         let entries = entries?;
+        let stats: crate::io::cache::InputStats = entries
+            .iter()
+            .filter_map(|(name, hash, stat)| Some((name.clone(), (*hash, (*stat)?))))
+            .collect();
+        if stats != known {
+            // Best effort: without it, the files are read next time.
+            let _ = crate::io::cache::save_input_stats(root, &stats);
+        }
+        let entries = entries
+            .into_iter()
+            .map(|(name, hash, _)| (name, hash))
+            .collect();
         let mut h = Xxh3::new();
         xxh3_128(&std::fs::read(root.join(crate::input::config::CONFIG_FILE)).ok()?).hash(&mut h);
         let mut folders = vec![root.join("templates"), root.join("static")];
@@ -546,5 +574,47 @@ impl InputHashes {
             global: h.digest128(),
             entries,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_is_read_unless_its_metadata_is_as_when_it_was_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(
+            root.join(crate::input::config::CONFIG_FILE),
+            "title: T\nbase_url: https://example.org/\nthemes:\n  - id: llm\n    title: LLM\n",
+        )
+        .unwrap();
+        let papers = root.join("content/papers");
+        std::fs::create_dir_all(&papers).unwrap();
+        std::fs::write(papers.join("a.md"), "one").unwrap();
+        let config = config(&root).unwrap();
+        let hashes = || InputHashes::of(&config).unwrap().entries;
+        let first = hashes();
+        let name = PathBuf::from("content/papers/a.md");
+        assert_eq!(first.len(), 1);
+        // Just written: its metadata is not settled, so none is recorded.
+        assert!(crate::io::cache::load_input_stats(&root).is_empty());
+        // A record for the file as it is (here, to show it, with another
+        // hash) is what decides: the file is not read.
+        let stat = Stat::of(&papers.join("a.md")).unwrap();
+        let lying = crate::io::cache::InputStats::from([(name.clone(), (7, stat))]);
+        crate::io::cache::save_input_stats(&root, &lying).unwrap();
+        assert_eq!(hashes(), [(name.clone(), 7)]);
+        // Edited (same length): other metadata, so it is read and hashed.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(papers.join("a.md"), "two").unwrap();
+        let edited = hashes();
+        assert!(edited[0].1 != 7 && edited[0].1 != first[0].1);
+        // A damaged record counts as none.
+        let file = root.join(crate::io::cache::DIR).join("inputs.bin");
+        std::fs::write(&file, "garbage").unwrap();
+        assert_eq!(hashes(), edited);
     }
 }

@@ -185,11 +185,40 @@ pub(crate) struct Staging {
 /// Like git's index, it distrusts files changed too close to when it was
 /// made: a change within the same tick of a coarse clock would leave the
 /// change time as it was, so such files are compared by reading, once.
+///
+/// It also records folders (see [`verify`]) whose listing held only its
+/// files and folders: adding, removing or renaming anything in a folder
+/// changes the folder's change time, so a folder whose metadata is as
+/// recorded need not be listed again to know it holds nothing else.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Manifest {
     files: HashMap<String, (u128, Stat)>,
     /// When it was made, as (seconds, nanoseconds) since 1970.
     made: (i64, i64),
+    /// Folders, by output path ending in `/` (`""` for the output folder),
+    /// found to hold only the files above and folders that hold some of
+    /// them, with their metadata from before they were listed; only those
+    /// whose last change was at least [`RACY_SECONDS`] older than that.
+    dirs: HashMap<String, Stat>,
+}
+
+/// A [`Manifest`] as sheaf wrote it before it recorded folders: still
+/// read, so a folder an older sheaf built and recorded only in its
+/// manifest stays known as sheaf's (`cache::load_owned`).
+#[derive(Deserialize)]
+pub(crate) struct ManifestV1 {
+    files: HashMap<String, (u128, Stat)>,
+    made: (i64, i64),
+}
+
+impl From<ManifestV1> for Manifest {
+    fn from(old: ManifestV1) -> Manifest {
+        Manifest {
+            files: old.files,
+            made: old.made,
+            dirs: HashMap::new(),
+        }
+    }
 }
 
 /// How far before a manifest was made a file must have last changed for
@@ -237,9 +266,10 @@ impl Manifest {
 
 /// The metadata of a file that its content cannot change without changing:
 /// the inode, its change time (which, unlike the modification time, no
-/// tool can set back) and the length.
+/// tool can set back) and the length. Of a folder, what adding, removing
+/// or renaming anything in it changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Stat {
+pub(crate) struct Stat {
     len: u64,
     ino: u64,
     ctime: i64,
@@ -248,13 +278,24 @@ struct Stat {
 
 impl Stat {
     /// `None` where the platform does not have these (a manifest then
-    /// vouches for nothing).
-    fn of(path: &Path) -> Option<Stat> {
+    /// vouches for nothing), or when `path` is not a file (links are not
+    /// followed).
+    pub(crate) fn of(path: &Path) -> Option<Stat> {
+        Stat::of_kind(path, false)
+    }
+
+    /// [`Stat::of`] a folder.
+    fn of_dir(path: &Path) -> Option<Stat> {
+        Stat::of_kind(path, true)
+    }
+
+    fn of_kind(path: &Path, dir: bool) -> Option<Stat> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
             let m = std::fs::symlink_metadata(path).ok()?;
-            m.is_file().then(|| Stat {
+            let kind = if dir { m.is_dir() } else { m.is_file() };
+            kind.then(|| Stat {
                 len: m.len(),
                 ino: m.ino(),
                 ctime: m.ctime(),
@@ -263,9 +304,17 @@ impl Stat {
         }
         #[cfg(not(unix))]
         {
-            let _ = path;
+            let _ = (path, dir);
             None
         }
+    }
+
+    /// Whether its last change was long enough before `now` that any
+    /// later change gives another change time, whatever the clock's tick
+    /// (see [`Manifest`]): only such metadata is recorded to vouch for
+    /// what was read after it was taken.
+    pub(crate) fn settled(&self, now: (i64, i64)) -> bool {
+        (self.ctime, self.ctime_nsec) < (now.0 - RACY_SECONDS, now.1)
     }
 }
 
@@ -602,7 +651,11 @@ impl Staging {
                 ours.then_some((path, (hash, now)))
             })
             .collect();
-        Manifest { files, made: now() }
+        Manifest {
+            files,
+            made: now(),
+            dirs: HashMap::new(),
+        }
     }
 }
 
@@ -1149,8 +1202,11 @@ pub(crate) struct Verified {
     /// for when asked), as output paths.
     pub(crate) unknown: Vec<String>,
     /// Some file was read to be vouched for (its metadata had changed,
-    /// or changed close to when the manifest was made).
+    /// or changed close to when the manifest was made), or some folder
+    /// listed that the manifest would now vouch for.
     read: bool,
+    /// The folders a manifest made now can vouch for (see [`Manifest`]).
+    dirs: HashMap<String, Stat>,
 }
 
 impl Verified {
@@ -1171,6 +1227,7 @@ impl Verified {
         Manifest {
             files: self.intact.clone(),
             made: now(),
+            dirs: self.dirs.clone(),
         }
     }
 
@@ -1242,14 +1299,108 @@ pub(crate) fn verify(
         }
     }
     if walk {
-        let known: HashSet<String> = manifest.paths().map(str::to_string).collect();
-        verified.unknown = unclaimed(&real, &known)?
-            .into_iter()
-            .map(|(file, path)| path.unwrap_or_else(|| file.to_string_lossy().into_owned()))
-            .collect();
+        let (unknown, dirs, listed) = unlisted(&real, manifest)?;
+        verified.unknown = unknown;
         verified.unknown.sort();
+        // Only a manifest of every file it had can vouch for its folders.
+        if paths.is_none() && verified.changed.is_empty() {
+            verified.dirs = dirs;
+            verified.read |= listed;
+        }
     }
     Ok(verified)
+}
+
+/// The files in `real` that `manifest` does not record, as [`unclaimed`]
+/// finds them, listing only the folders the manifest cannot vouch for;
+/// with the folders a manifest made now can vouch for, and whether any of
+/// those was listed (so a new manifest would say more).
+///
+/// The folders of the manifest's files are each looked at, in parallel:
+/// one whose metadata is as recorded holds what it held (nothing but
+/// those files and folders); any other is listed, and a folder found in
+/// it that holds none of the manifest's files is walked whole. Every
+/// folder the walk from the top would list is thus listed or vouched for.
+/// A folder listed is recorded when it held nothing else and its
+/// metadata, taken before listing it, was settled.
+fn unlisted(
+    real: &Path,
+    manifest: &Manifest,
+) -> Result<(Vec<String>, HashMap<String, Stat>, bool)> {
+    let claimed: HashSet<&str> = manifest.paths().collect();
+    // Every folder holding a file of the manifest, but none in a
+    // dot-folder at the top, which the walk does not look in.
+    let mut folders: HashSet<&str> = HashSet::new();
+    for path in &claimed {
+        let mut end = path.len();
+        while let Some(slash) = path[..end].rfind('/') {
+            if !folders.insert(&path[..=slash]) {
+                break;
+            }
+            end = slash;
+        }
+    }
+    folders.insert("");
+    folders.retain(|f| !f.starts_with('.'));
+    let now = now();
+    type Looked = (Vec<(PathBuf, Option<String>)>, Option<(String, Stat)>, bool);
+    let list: Vec<&str> = folders.iter().copied().collect();
+    let looked: Vec<Result<Looked>> = list
+        .par_iter()
+        .with_max_len(256) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+        .map(|&folder| {
+            let path = real.join(folder);
+            // Gone, or no longer a folder: its files are missing, and
+            // what replaced it is in its parent's listing.
+            let Some(stat) = Stat::of_dir(&path) else {
+                return Ok((Vec::new(), None, false));
+            };
+            if manifest.dirs.get(folder) == Some(&stat) {
+                return Ok((Vec::new(), Some((folder.to_string(), stat)), false));
+            }
+            let mut found = Vec::new();
+            let mut others = Vec::new();
+            for item in std::fs::read_dir(&path).map_err(|e| Error::read(&path, e))? {
+                let item = item.map_err(|e| Error::read(&path, e))?;
+                let name = item.file_name();
+                let rel = name.to_str().map(|n| format!("{folder}{n}"));
+                // Not followed: a link is a file here.
+                if item.file_type().is_ok_and(|t| t.is_dir()) {
+                    let dot_top = folder.is_empty() && name.to_string_lossy().starts_with('.');
+                    let rel = rel.map(|r| r + "/");
+                    if !dot_top && !rel.as_deref().is_some_and(|r| folders.contains(r)) {
+                        others.push((item.path(), rel));
+                    }
+                } else if !rel.as_deref().is_some_and(|r| claimed.contains(r)) {
+                    found.push((item.path(), rel));
+                }
+            }
+            let clean = found.is_empty() && others.is_empty();
+            let all = std::sync::Mutex::new(found);
+            let none = HashSet::new();
+            others
+                .par_iter()
+                .try_for_each(|(path, rel)| find_unclaimed(path, rel.as_deref(), &none, &all))?;
+            let found = all.into_inner().unwrap_or_else(|e| e.into_inner());
+            let record = (clean && stat.settled(now)).then(|| (folder.to_string(), stat));
+            let listed = record.is_some();
+            Ok((found, record, listed))
+        })
+        .collect();
+    let mut unknown = Vec::new();
+    let mut dirs = HashMap::new();
+    let mut listed = false;
+    for r in looked {
+        let (found, record, new) = r?;
+        unknown.extend(
+            found
+                .into_iter()
+                .map(|(file, path)| path.unwrap_or_else(|| file.to_string_lossy().into_owned())),
+        );
+        dirs.extend(record);
+        listed |= new;
+    }
+    Ok((unknown, dirs, listed))
 }
 
 /// A hash of the file at `path`, read in pieces (see [`holds`]).
@@ -1269,7 +1420,7 @@ fn hash_file(path: &Path) -> Option<u128> {
 }
 
 /// Now, as (seconds, nanoseconds) since 1970.
-fn now() -> (i64, i64) {
+pub(crate) fn now() -> (i64, i64) {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
@@ -1489,6 +1640,49 @@ mod tests {
         // changed again in the same clock tick: it is compared, and written.
         let (report, _) = tracked(&site, &changed, lying((stat.ctime, stat.ctime_nsec)));
         assert_eq!((report.written, report.unchanged), (1, 1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_is_listed_unless_its_metadata_is_as_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("public");
+        let outputs = [out("index.html", "front"), out("a/b/c.html", "see")];
+        let (_, mut manifest) = tracked(&site, &outputs, Manifest::default());
+        std::fs::write(site.join("mine.txt"), "x").unwrap();
+        let unknown = |m: &Manifest| verify(&site, m, None, true).unwrap().unknown;
+        // Folders changed just now are listed, and not recorded: a change
+        // in the same clock tick would leave their metadata as it was.
+        let verified = verify(&site, &manifest, None, true).unwrap();
+        assert_eq!(verified.unknown, ["mine.txt"]);
+        assert!(verified.dirs.is_empty());
+        // A planted file changes its folder's metadata.
+        let stat = |p: &str| Stat::of_dir(&site.join(p)).unwrap();
+        manifest.dirs.insert("a/".into(), stat("a/"));
+        let before = stat("a/b/");
+        // (Kernels before 6.13 keep change times in ticks of a few ms.)
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(site.join("a/b/planted"), "x").unwrap();
+        assert_ne!(stat("a/b/"), before);
+        // Recorded as it was: listed, the file found.
+        manifest.dirs.insert("a/b/".into(), before);
+        assert_eq!(unknown(&manifest), ["a/b/planted", "mine.txt"]);
+        // Recorded as it is now (a lie, to show it): not listed.
+        manifest.dirs.insert("a/b/".into(), stat("a/b/"));
+        assert_eq!(unknown(&manifest), ["mine.txt"]);
+        // A folder added in a recorded one is walked whole; one removed
+        // leaves its files missing.
+        std::fs::remove_file(site.join("a/b/planted")).unwrap();
+        std::fs::create_dir_all(site.join("a/new/deep")).unwrap();
+        std::fs::write(site.join("a/new/deep/x"), "x").unwrap();
+        assert_eq!(unknown(&manifest), ["a/new/deep/x", "mine.txt"]);
+        std::fs::remove_dir_all(site.join("a/b")).unwrap();
+        let verified = verify(&site, &manifest, None, true).unwrap();
+        assert_eq!(verified.changed, ["a/b/c.html"]);
+        assert!(
+            verified.dirs.is_empty(),
+            "no folder vouched for with a file gone"
+        );
     }
 
     #[cfg(target_os = "linux")]

@@ -604,3 +604,45 @@ fn a_fresh_checkout_with_the_cache_and_output_restored_rebuilds_incrementally() 
     });
     assert_eq!(r.rendered, r.pages);
 }
+
+#[test]
+fn once_metadata_vouches_for_entries_and_folders_every_change_is_still_seen() {
+    // Metadata vouches only when some seconds old: wait that out, so the
+    // no-ops below record the entries' and the output folders' metadata
+    // and the builds after them rely on it.
+    let site = TestSite::bundled();
+    let first = build_cached(&site);
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    for step in ["a no-op that records", "a no-op that relies on it"] {
+        let r = edit_and_build(&site, step, |_| {});
+        assert_eq!((r.rendered, r.write.written), (0, 0), "{step}");
+    }
+    assert!(
+        site.root().join(".sheaf-cache/inputs.bin").exists(),
+        "the entries' metadata is recorded"
+    );
+    // An edit of the same length: only the entry's change time tells.
+    let r = edit_and_build(&site, "a same-length edit", |s| {
+        rewrite(s, PAPER, |t| {
+            // The last letter e of the notes becomes an a.
+            let at = t.rfind('e').unwrap();
+            format!("{}a{}", &t[..at], &t[at + 1..])
+        });
+    });
+    assert!(r.rendered > 0, "{r:?}");
+    // A file added in a paper's folder, which the output's manifest had
+    // recorded as holding only its page: kept, and the build not a no-op.
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    build_cached(&site);
+    let planted = site.out().join(format!("papers/{PAPER}/mine.txt"));
+    std::fs::write(&planted, "mine").unwrap();
+    let r = build_cached(&site);
+    assert_eq!(r.rendered, 0, "{r:?}");
+    assert_eq!(std::fs::read_to_string(&planted).unwrap(), "mine");
+    std::fs::remove_file(&planted).unwrap();
+    // A page's folder removed: written again.
+    std::fs::remove_dir_all(site.out().join(format!("papers/{PAPER}"))).unwrap();
+    let r = edit_and_build(&site, "a page's folder removed", |_| {});
+    assert!(r.write.written > 0, "{r:?}");
+    assert_eq!(r.files, first.files);
+}
