@@ -176,6 +176,9 @@ pub(crate) fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
             v
         })
         .collect();
+    // Not held through the scoring: with every term of every paper, it is
+    // the largest thing here.
+    drop(df);
     // Papers in order: each postings list comes out sorted.
     let postings = Parts::<Vec<(u32, f32)>>::fill(|p, postings| {
         for (i, v) in vectors.iter().enumerate() {
