@@ -157,9 +157,18 @@ impl Prepared {
 
     /// The summary of paper `index`: the kept one, else made now.
     pub(super) fn summary(&self, site: &Site, index: usize) -> Value {
-        match self.summaries.get(index) {
-            Some(kept) => kept.clone(),
-            None => Value::from(self.summary_map(site, index)),
+        match (self.summaries.get(index), self.compact.get(index)) {
+            (Some(kept), _) => kept.clone(),
+            // A value is made from a map by inserting each pair into a new
+            // one: from sorted pairs in a B-tree, that is the only hashing.
+            (None, Some(Compact::Values(values))) => Value::from(
+                self.compact_keys
+                    .iter()
+                    .cloned()
+                    .zip(values.iter().cloned())
+                    .collect::<BTreeMap<Key<'static>, Value>>(),
+            ),
+            (None, _) => Value::from(self.summary_map(site, index)),
         }
     }
 
