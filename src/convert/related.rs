@@ -67,8 +67,7 @@ fn part(t: Term) -> usize {
 /// A map of terms in parts, by their top bits, filled in parallel: one
 /// map of the postings (2.4 million at 100,000 papers) took a core 0.4 s,
 /// a cache miss a posting, where eight parts that each stay in cache take
-/// 0.1 s. (Counting the document frequencies this way gained nothing: a
-/// part must find its terms in every paper, and that costs what it saves.)
+/// 0.1 s.
 struct Parts<V>(Vec<TermMap<V>>);
 
 impl<V: Send> Parts<V> {
@@ -128,12 +127,21 @@ pub(crate) fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
     if n < 2 {
         return vec![Vec::new(); n];
     }
-    let mut df: TermMap<u32> = TermMap::default();
-    for d in docs {
-        for &t in d.terms.terms.iter() {
-            *df.entry(t).or_default() += 1;
+    // In parts, for memory: one map of every term (most of them two-word
+    // phrases seen once) held its old and new tables together as it last
+    // grew, at a first build's peak (docs/benchmarks.md); parts grow one
+    // by one. A paper's terms are sorted, so each part's are a run found
+    // by two binary searches.
+    let df = Parts::<u32>::fill(|p, df| {
+        for d in docs {
+            let terms = &d.terms.terms;
+            let start = terms.partition_point(|&t| part(t) < p);
+            let end = start + terms[start..].partition_point(|&t| part(t) == p);
+            for &t in &terms[start..end] {
+                *df.entry(t).or_default() += 1;
+            }
         }
-    }
+    });
     let max_df = (((n as f64) * MAX_DF_SHARE) as u32).clamp(MIN_MAX_DF, MAX_MAX_DF);
     // Sparse, normalised vectors of each paper's strongest terms.
     let vectors: Vec<Vec<(Term, f32)>> = docs
@@ -144,7 +152,7 @@ pub(crate) fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
                 .terms
                 .iter()
                 .filter_map(|(t, tf)| {
-                    let df = df[&t];
+                    let df = df.get(t).copied().unwrap_or(0);
                     // A term no other paper has cannot link two papers;
                     // one every paper has weighs nothing (and, scoring
                     // zero, would list a candidate once per such term).
@@ -168,6 +176,9 @@ pub(crate) fn related(docs: &[Doc]) -> Vec<Vec<usize>> {
             v
         })
         .collect();
+    // Not held through the scoring: with every term of every paper, it is
+    // the largest thing here.
+    drop(df);
     // Papers in order: each postings list comes out sorted.
     let postings = Parts::<Vec<(u32, f32)>>::fill(|p, postings| {
         for (i, v) in vectors.iter().enumerate() {

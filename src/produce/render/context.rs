@@ -408,6 +408,12 @@ impl LinkValues {
 /// [`summary`] as a template value, sharing the theme and tag links of
 /// `links`.
 pub(crate) fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
+    Value::from(summary_map(site, paper, key, links))
+}
+
+/// [`summary_value`]'s map, for those that keep or extend it (making a
+/// value of a map copies it into a new one).
+pub(crate) fn summary_map(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> tera::Map {
     let shared = |values: &[Value], indices: &[usize]| {
         Value::from(
             indices
@@ -421,7 +427,7 @@ pub(crate) fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkV
         .unwrap_or_default();
     map.insert(Key::Str("themes"), shared(&links.themes, &paper.themes));
     map.insert(Key::Str("tags"), shared(&links.tags, &paper.tags));
-    Value::from(map)
+    map
 }
 
 fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {

@@ -549,16 +549,18 @@ impl Shared<'_> {
     /// Files sheaf writes without a template.
     fn generated(&self, job: Job) -> String {
         let site = self.site;
-        let entries = &self.prepared.bibtex;
-        let bib = |papers: &mut dyn Iterator<Item = usize>| -> String {
+        // On every core: a one-off build makes the entries here.
+        let bib = |papers: &[usize]| -> String {
             papers
-                .map(|i| entries[i].as_str())
+                .par_iter()
+                .with_max_len(1024)
+                .map(|&i| self.prepared.bibtex(site, i))
                 .collect::<Vec<_>>()
                 .join("\n")
         };
         match job {
-            Job::ThemeBib(t) => bib(&mut site.themes[t].papers.iter().copied()),
-            Job::DigestBib => bib(&mut (0..site.papers.len())),
+            Job::ThemeBib(t) => bib(&site.themes[t].papers),
+            Job::DigestBib => bib(&(0..site.papers.len()).collect::<Vec<_>>()),
             Job::Sitemap => sitemap_index(site),
             Job::PapersJson => cite::papers_json(site, |i| match self.prepared.json.get(i) {
                 Some(kept) => kept.as_str().into(),

@@ -3,6 +3,7 @@
 //! edit changes.
 
 use super::*;
+use tera::value::Key;
 
 /// Template values for every paper, made once per build and shared by all
 /// the pages that show the paper. Indexed like `Site::papers`.
@@ -14,13 +15,22 @@ use super::*;
 #[derive(Clone, Default)]
 pub struct Prepared {
     pub(super) summaries: Vec<Value>,
+    /// A one-off build's summaries ([`Prepared::summarize`]) without their
+    /// hash tables, which a summary's 37 keys make 5 KB of its 7 (500 MB
+    /// at 100,000 papers, at the build's peak); a page that shows one
+    /// makes the map again from them.
+    compact: Vec<Compact>,
+    /// The keys of a [`Compact::Values`], sorted: those of every summary.
+    compact_keys: Box<[Key<'static>]>,
     /// Hashes of the details; empty unless made for rebuilds.
     details: Vec<u64>,
     /// BibTeX keys; they depend on other papers (to stay unique), so only
     /// a structural change, which rebuilds everything, can change them.
     pub(super) keys: Vec<String>,
-    /// Each paper's BibTeX entry, made once and shared by every file that
-    /// lists them, and its `papers.json` record (kept only for rebuilds).
+    /// Each paper's BibTeX entry and its `papers.json` record, made once
+    /// and shared by every file that lists them; kept only for rebuilds
+    /// (a one-off build makes each when a file needs it, 3 times a paper,
+    /// rather than hold 80 MB of them at 100,000 papers through its peak).
     pub(super) bibtex: Vec<String>,
     pub(super) json: Vec<String>,
     /// The theme and tag links every summary shares.
@@ -58,9 +68,11 @@ impl Prepared {
                     } else {
                         0
                     },
-                    cite::bibtex(p, k),
-                    // One-off builds make `papers.json`'s records when they
-                    // write it, rather than keep them all.
+                    if for_rebuilds {
+                        cite::bibtex(p, k)
+                    } else {
+                        String::new()
+                    },
                     if for_rebuilds {
                         cite::paper_json(site, i, k)
                     } else {
@@ -71,6 +83,8 @@ impl Prepared {
             .collect();
         let mut prepared = Prepared {
             summaries: Vec::with_capacity(made.len()),
+            compact: Vec::new(),
+            compact_keys: Box::default(),
             details: Vec::with_capacity(made.len()),
             keys,
             bibtex: Vec::with_capacity(made.len()),
@@ -82,8 +96,8 @@ impl Prepared {
             if for_rebuilds {
                 prepared.details.push(d);
             }
-            prepared.bibtex.push(b);
             if for_rebuilds {
+                prepared.bibtex.push(b);
                 prepared.json.push(j);
             }
         }
@@ -91,18 +105,39 @@ impl Prepared {
     }
 
     /// Makes the summaries of the papers before `end` that are not made
-    /// yet.
+    /// yet, kept compact.
     pub(crate) fn summarize(&mut self, site: &Site, end: usize) {
-        let start = self.summaries.len().min(end);
+        let start = self.compact.len().min(end);
         if start == end {
             return;
         }
-        let made: Vec<Value> = (start..end)
+        let sorted = |i: usize| {
+            let mut pairs: Vec<(Key<'static>, Value)> =
+                summary_map(site, &site.papers[i], &self.keys[i], &self.links)
+                    .into_iter()
+                    .collect();
+            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            pairs
+        };
+        if self.compact_keys.is_empty() {
+            self.compact_keys = sorted(start).into_iter().map(|(k, _)| k).collect();
+        }
+        let keys = &self.compact_keys;
+        let made: Vec<Compact> = (start..end)
             .into_par_iter()
             .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-            .map(|i| summary_value(site, &site.papers[i], &self.keys[i], &self.links))
+            .map(|i| {
+                let pairs = sorted(i);
+                if pairs.len() == keys.len()
+                    && pairs.iter().zip(keys.iter()).all(|(p, k)| p.0 == *k)
+                {
+                    Compact::Values(pairs.into_iter().map(|(_, v)| v).collect())
+                } else {
+                    Compact::Pairs(pairs.into_boxed_slice())
+                }
+            })
             .collect();
-        self.summaries.extend(made);
+        self.compact.extend(made);
     }
 
     /// Frees the summaries, keeping what the digest-wide files use (see
@@ -114,13 +149,44 @@ impl Prepared {
             .into_par_iter()
             .with_max_len(1024)
             .for_each(drop);
+        std::mem::take(&mut self.compact)
+            .into_par_iter()
+            .with_max_len(1024)
+            .for_each(drop);
     }
 
     /// The summary of paper `index`: the kept one, else made now.
     pub(super) fn summary(&self, site: &Site, index: usize) -> Value {
-        match self.summaries.get(index) {
-            Some(kept) => kept.clone(),
-            None => summary_value(site, &site.papers[index], &self.keys[index], &self.links),
+        match (self.summaries.get(index), self.compact.get(index)) {
+            (Some(kept), _) => kept.clone(),
+            // A value is made from a map by inserting each pair into a new
+            // one: from sorted pairs in a B-tree, that is the only hashing.
+            (None, Some(Compact::Values(values))) => Value::from(
+                self.compact_keys
+                    .iter()
+                    .cloned()
+                    .zip(values.iter().cloned())
+                    .collect::<BTreeMap<Key<'static>, Value>>(),
+            ),
+            (None, _) => Value::from(self.summary_map(site, index)),
+        }
+    }
+
+    /// [`Prepared::summary`] as a map to extend.
+    fn summary_map(&self, site: &Site, index: usize) -> tera::Map {
+        if let Some(kept) = self.summaries.get(index) {
+            return kept.clone().into_map().unwrap_or_default();
+        }
+        // Cloning a value copies a short string or counts a reference.
+        match self.compact.get(index) {
+            Some(Compact::Values(values)) => self
+                .compact_keys
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect(),
+            Some(Compact::Pairs(pairs)) => pairs.iter().cloned().collect(),
+            None => summary_map(site, &site.papers[index], &self.keys[index], &self.links),
         }
     }
 
@@ -195,18 +261,21 @@ impl Prepared {
         }
     }
 
+    /// The BibTeX entry of paper `index`: the kept one, else made now.
+    pub(super) fn bibtex(&self, site: &Site, index: usize) -> std::borrow::Cow<'_, str> {
+        match self.bibtex.get(index) {
+            Some(kept) => kept.as_str().into(),
+            None => cite::bibtex(&site.papers[index], &self.keys[index]).into(),
+        }
+    }
+
     /// The template value of a paper's details: its kept summary and
     /// BibTeX entry, and the rest of [`detail`]. (Serializing a `Detail`
     /// whole would also make Tera allocate each of its 40 keys, since a
     /// flattened struct is written as a map.)
     pub(super) fn detail(&self, site: &Site, index: usize) -> Value {
-        let key = &self.keys[index];
-        let summary = self.summary(site, index);
-        let bibtex = match self.bibtex.get(index) {
-            Some(kept) => kept.clone(),
-            None => cite::bibtex(&site.papers[index], key),
-        };
-        let mut map = summary.into_map().unwrap_or_default();
+        let bibtex = self.bibtex(site, index).into_owned();
+        let mut map = self.summary_map(site, index);
         map.extend(
             value(&detail_more(site, index, bibtex))
                 .into_map()
@@ -214,6 +283,16 @@ impl Prepared {
         );
         Value::from(map)
     }
+}
+
+/// A summary kept without its map.
+#[derive(Clone)]
+enum Compact {
+    /// The values of [`Prepared::compact_keys`], in order.
+    Values(Box<[Value]>),
+    /// Keys and values, for a summary whose keys differ (none do: a
+    /// summary's keys are its struct's fields).
+    Pairs(Box<[(Key<'static>, Value)]>),
 }
 
 /// Some papers' values as they were; see [`Prepared::backup`].
