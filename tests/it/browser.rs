@@ -108,7 +108,10 @@ async fn saved_notes_reach_an_open_page_without_a_manual_reload() {
 
     // Ends the session so ChromeDriver closes Chromium itself; the process
     // guards kill whatever is left either way.
-    client.close().await.unwrap();
+    // Cleanup only: dropping `browser` kills ChromeDriver and Chromium. A
+    // close that times out on a loaded machine must not fail a test whose
+    // checks all passed.
+    let _ = client.close().await;
 }
 
 /// A minimal entry whose notes are `notes`.

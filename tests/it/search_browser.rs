@@ -246,7 +246,10 @@ async fn search_page_finds_highlights_and_escapes() {
     assert_eq!(page["images"], 0, "the title became markup: {page:#}");
     assert_eq!(page["alerted"], false, "the title ran a script: {page:#}");
 
-    client.close().await.unwrap();
+    // Cleanup only: dropping `browser` kills ChromeDriver and Chromium. A
+    // close that times out on a loaded machine must not fail a test whose
+    // checks all passed.
+    let _ = client.close().await;
 }
 
 /// The README's ranking rule and the cases of issue #22, and a word in
@@ -440,7 +443,10 @@ async fn search_ranks_as_the_readme_says() {
         "{page:#}"
     );
     assert_eq!(page["alerted"], false);
-    client.close().await.unwrap();
+    // Cleanup only: dropping `browser` kills ChromeDriver and Chromium. A
+    // close that times out on a loaded machine must not fail a test whose
+    // checks all passed.
+    let _ = client.close().await;
 }
 
 /// Every hostile case (`tests/common/hostile.rs`) shown as a search
@@ -500,7 +506,10 @@ async fn search_results_of_hostile_papers_run_nothing() {
         .await
         .unwrap();
     assert_eq!(calls, serde_json::json!(["alert(1)"]));
-    client.close().await.unwrap();
+    // Cleanup only: dropping `browser` kills ChromeDriver and Chromium. A
+    // close that times out on a loaded machine must not fail a test whose
+    // checks all passed.
+    let _ = client.close().await;
 }
 
 /// An entry with a title, authors and an abstract, and no notes.

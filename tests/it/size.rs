@@ -295,5 +295,8 @@ return p ? [...p.querySelectorAll("button")].map((b) => b.textContent) : null;"#
         assert!(std::time::Instant::now() < deadline, "no buttons");
         tokio::time::sleep(POLL).await;
     }
-    client.close().await.unwrap();
+    // Cleanup only: dropping `browser` kills ChromeDriver and Chromium. A
+    // close that times out on a loaded machine must not fail a test whose
+    // checks all passed.
+    let _ = client.close().await;
 }
