@@ -305,13 +305,19 @@ impl Index {
             let doc = self.doc_of[i];
             fragments.insert(doc as usize / FRAGMENT);
             if before.derived.search != after.derived.search {
-                let terms = before
-                    .derived
-                    .search
-                    .iter()
-                    .chain(after.derived.search.iter());
-                keys.extend(terms.map(|(t, _)| key(t).to_string()));
-                changed.push((doc, before, after));
+                // Only the terms that came, went or changed score move: a
+                // short edit leaves most of a paper's (quantized) scores as
+                // they were, and each term moved rewrites its group's files.
+                let was: BTreeSet<(&str, u8)> = before.derived.search.iter().collect();
+                let is: BTreeSet<(&str, u8)> = after.derived.search.iter().collect();
+                let gone: Vec<&str> = was.difference(&is).map(|&(t, _)| t).collect();
+                let came: Vec<(&str, u8)> = is.difference(&was).copied().collect();
+                keys.extend(
+                    gone.iter()
+                        .chain(came.iter().map(|(t, _)| t))
+                        .map(|t| key(t).to_string()),
+                );
+                changed.push((doc, gone, came));
             }
         }
         // The files these groups have now (noted when they were written),
@@ -322,8 +328,8 @@ impl Index {
             .flatten()
             .cloned()
             .collect();
-        for (doc, before, after) in changed {
-            for (term, _) in before.derived.search.iter() {
+        for (doc, gone, came) in changed {
+            for term in gone {
                 let k = key(term);
                 if let Some(group) = self.groups.get_mut(k) {
                     if let Some(list) = group.get_mut(term) {
@@ -337,7 +343,7 @@ impl Index {
                     }
                 }
             }
-            for (term, score) in after.derived.search.iter() {
+            for (term, score) in came {
                 let list = postings(&mut self.groups, term);
                 let at = list.partition_point(|&(d, _)| d < doc);
                 list.insert(at, (doc, score));
