@@ -1055,17 +1055,6 @@ pub(crate) const PAGES_ARTIFACT_LIMIT: u64 = 1 << 30;
 /// Within 7% of the real zip on a generated 10,000-paper digest.
 pub(crate) fn artifact_estimate(dir: &Path) -> Option<u64> {
     use std::io::Write;
-    /// Counts what the encoder writes, keeping none of it.
-    struct Count(u64);
-    impl Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len() as u64;
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let hidden =
         |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
     let mut files: Vec<(PathBuf, u64)> = Vec::new();
@@ -1080,14 +1069,16 @@ pub(crate) fn artifact_estimate(dir: &Path) -> Option<u64> {
     }
     files.sort();
     let total: u64 = files.iter().map(|(_, len)| len).sum();
-    let mut encoder = flate2::write::DeflateEncoder::new(Count(0), flate2::Compression::new(6));
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(std::io::sink(), flate2::Compression::new(6));
     let mut sampled = 0u64;
     for (path, _) in files.iter().step_by(64) {
         let bytes = std::fs::read(path).ok()?;
         sampled += bytes.len() as u64;
         encoder.write_all(&bytes).ok()?;
     }
-    let compressed = encoder.finish().ok()?.0;
+    encoder.try_finish().ok()?;
+    let compressed = encoder.total_out();
     let ratio = if sampled == 0 {
         1.0
     } else {
