@@ -387,14 +387,17 @@ impl Digest {
             };
         }
         let here = PathBuf::from(".");
-        if here.join(CONFIG_FILE).exists() {
+        if sheaf::io::fs::is_file(&here.join(CONFIG_FILE)) {
             return Digest {
                 root: here,
                 searched: false,
             };
         }
         let cwd = std::env::current_dir().unwrap_or_default();
-        match cwd.ancestors().find(|dir| dir.join(CONFIG_FILE).is_file()) {
+        match cwd
+            .ancestors()
+            .find(|dir| sheaf::io::fs::is_file(&dir.join(CONFIG_FILE)))
+        {
             Some(root) => Digest {
                 root: root.to_path_buf(),
                 searched: false,
@@ -1055,7 +1058,7 @@ fn serve(
     drafts: bool,
 ) -> anyhow::Result<()> {
     let runtime = sheaf::front::serve::runtime()?;
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let root = sheaf::io::fs::canonical(root);
     let options = sheaf::front::serve::ServeOptions { bind, port, drafts };
     runtime.block_on(sheaf::front::serve::run(
         &root,

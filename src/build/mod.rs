@@ -145,7 +145,7 @@ impl Loaded {
         use rayon::prelude::*;
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
-        let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
+        let root = &crate::io::fs::resolved(root)?;
         let (inputs, site, renderer, cache) = load_all(root, options, None, progress)?;
         let derived_keys: Vec<u128> = match &cache {
             Some(c) => site

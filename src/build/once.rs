@@ -27,7 +27,7 @@ use super::{
     check_output_dir, load_config, output_dir, record_ownership, render_site, warnings,
     BuildOptions, BuildReport, Keep, Loaded,
 };
-use crate::base::error::{Diagnostic, Error, Result, Severity};
+use crate::base::error::{Diagnostic, Result, Severity};
 use crate::base::progress::{time, Progress, Silent};
 use crate::io::cache::{self, Record};
 use crate::io::load::InputHashes;
@@ -49,7 +49,7 @@ pub fn build_with_progress(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     let known = if options.cache {
-        let root = root.canonicalize().map_err(|e| Error::read(root, e))?;
+        let root = crate::io::fs::resolved(root)?;
         let config = load_config(&root, options)?;
         let out_dir = output_dir(&config, options);
         check_output_dir(&config, &out_dir)?;

@@ -179,7 +179,7 @@ impl Session {
             self.root.join("static"),
         ];
         dirs.extend(c.theme_dir());
-        dirs.retain(|d| d.exists());
+        dirs.retain(|d| crate::io::fs::leads_somewhere(d));
         dirs
     }
 
@@ -344,10 +344,7 @@ impl Session {
         // parse makes the model be built anew (which reports the error).
         let mut edited = Vec::new();
         let mut all_parsed = true;
-        let site_dir = self
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| self.root.clone());
+        let site_dir = crate::io::fs::canonical(&self.root);
         let papers = absolute(&self.inputs.config.papers_dir());
         for file in files {
             // The same reader as a full load, so a rebuild sees the files

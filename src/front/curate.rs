@@ -64,10 +64,9 @@ pub fn new_entry(
     text += "abstract: |\n  \n";
     text += "---\n";
     crate::io::fs::create_dir_all(&dir)?;
-    if path.exists() {
+    if !crate::io::fs::write_new(&path, text.as_bytes())? {
         return Err(Error::Usage(format!("{} exists already", path.display())));
     }
-    crate::io::fs::write_atomic(&path, text.as_bytes())?;
     Ok(path)
 }
 

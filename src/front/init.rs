@@ -117,7 +117,7 @@ pub fn init_scheduled(
     // user would only meet at their first build: check it now.
     let config = &scaffold[0];
     debug_assert_eq!(config.0, CONFIG_FILE);
-    Config::parse(dir, &dir.join(CONFIG_FILE), &config.1).map_err(Error::Invalid)?;
+    Config::parse(dir, &dir.join(CONFIG_FILE), &config.1, eject_theme).map_err(Error::Invalid)?;
 
     let theme = DEFAULT_THEME
         .iter()

@@ -321,7 +321,7 @@ fn default_watched(root: &Path) -> Vec<std::path::PathBuf> {
     ]
     .iter()
     .map(|p| root.join(p))
-    .filter(|p| p.exists())
+    .filter(|p| crate::io::fs::leads_somewhere(p))
     .collect()
 }
 

@@ -131,7 +131,7 @@ pub fn set_local_offset(offset: time::UtcOffset) {
 /// `root`, the first three of a bigger batch).
 pub fn changes_line(root: &Path, paths: &[PathBuf]) -> String {
     const SHOWN: usize = 3;
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let root = crate::io::fs::canonical(root);
     let mut names: Vec<String> = paths
         .iter()
         .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())

@@ -193,10 +193,14 @@ pub struct Config {
 
 impl Config {
     /// Parses config text; `path` is only used in messages.
+    /// `ejected_theme` says whether the site holds a theme folder at
+    /// [`THEME_DIR`] (with its `templates/`), used when the config names
+    /// none; the caller looked, since this layer does not touch the disk.
     pub(crate) fn parse(
         root: &Path,
         path: &Path,
         text: &str,
+        ejected_theme: bool,
     ) -> std::result::Result<Config, Vec<Diagnostic>> {
         let raw: RawConfig = yaml::from_str(text, path, 0).map_err(|d| vec![d])?;
         let mut diags = Vec::new();
@@ -265,9 +269,7 @@ impl Config {
         let templates = match raw.templates {
             Some(dir) if dir == Path::new(BUILTIN) => Theme::Builtin,
             Some(dir) => Theme::Folder(dir),
-            None if root.join(THEME_DIR).join("templates").is_dir() => {
-                Theme::Folder(THEME_DIR.into())
-            }
+            None if ejected_theme => Theme::Folder(THEME_DIR.into()),
             None => Theme::Builtin,
         };
         let no_folder = PathBuf::new();

@@ -62,6 +62,25 @@ pub(crate) fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// Is there something here that can be opened or watched: a file or a
+/// folder, or a link that leads to one? A dangling link is not.
+pub(crate) fn leads_somewhere(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok()
+}
+
+/// Is `path` a file, or a link to one? (Finding the digest from a folder
+/// inside it, as cargo finds `Cargo.toml`.)
+pub fn is_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// The absolute path of `root` with links resolved; an error when it
+/// cannot be (it does not exist). Watchers report absolute, resolved
+/// paths, so a session's root must be one to match them.
+pub(crate) fn resolved(root: &Path) -> Result<std::path::PathBuf> {
+    std::fs::canonicalize(root).map_err(|e| Error::read(root, e))
+}
+
 /// Whether `path` is a folder: `None` when nothing is there.
 pub(crate) fn is_folder(path: &Path) -> Result<Option<bool>> {
     match std::fs::metadata(path) {
@@ -74,7 +93,7 @@ pub(crate) fn is_folder(path: &Path) -> Result<Option<bool>> {
 /// The absolute path of `path` with links resolved where it exists (the
 /// real folder's name, for a placeholder URL); `build` compares watched
 /// paths without resolving links, with its own `absolute`.
-pub(crate) fn canonical(path: &Path) -> std::path::PathBuf {
+pub fn canonical(path: &Path) -> std::path::PathBuf {
     std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
@@ -148,6 +167,21 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     set_mode_of(tmp.as_file(), path).map_err(|e| Error::write(path, e))?;
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
     Ok(())
+}
+
+/// Writes a new file as [`write_atomic`] does, unless something has that
+/// name already (`false`, nothing written): checked by the rename itself,
+/// so a file that appears meanwhile (an editor's) is never replaced.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;
+    set_mode_of(tmp.as_file(), path).map_err(|e| Error::write(path, e))?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::write(path, e.error)),
+    }
 }
 
 /// Gives `file`, written to replace `target`, the mode `target` has, or
@@ -233,5 +267,31 @@ mod read_tests {
             Err(Error::Invalid(d)) => assert_eq!(d[0].line, Some(3)),
             other => panic!("expected a UTF-8 error, got {:?}", other.map(|s| s.len())),
         }
+    }
+}
+
+#[cfg(test)]
+mod write_new_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_is_written_whole_and_an_existing_one_is_never_replaced() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("a.md");
+        assert!(write_new(&path, b"first").expect("written"));
+        assert_eq!(std::fs::read(&path).expect("read"), b"first");
+        // Something with the name, as if an editor saved it meanwhile.
+        assert!(!write_new(&path, b"second").expect("refused, not an error"));
+        assert_eq!(std::fs::read(&path).expect("read"), b"first");
+        let folder = dir.path().join("b.md");
+        std::fs::create_dir(&folder).expect("folder");
+        assert!(!write_new(&folder, b"x").expect("refused"));
+        assert!(folder.is_dir());
+        // No temporary file is left behind either way.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

@@ -28,7 +28,12 @@ pub fn config(root: &Path) -> Result<Config> {
         }
         read => read?,
     };
-    Config::parse(root, &path, &text).map_err(Error::Invalid)
+    let ejected =
+        crate::io::fs::is_folder(&root.join(crate::input::config::THEME_DIR).join("templates"))
+            .ok()
+            .flatten()
+            .unwrap_or(false);
+    Config::parse(root, &path, &text, ejected).map_err(Error::Invalid)
 }
 
 /// Reads the site of `config` (loaded already, so command-line overrides

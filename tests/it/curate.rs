@@ -85,6 +85,17 @@ fn new_writes_a_blank_entry_once() {
     );
     let (ok, _, stderr) = sheaf(site.root(), &["new", "X", "--arxiv", "12345"]);
     assert!(!ok && stderr.contains("12345"), "{stderr}");
+    // A name taken by something that is not an entry (here a folder) is
+    // refused, and what is there is left as it is.
+    let folder = site.papers().join("a-folder.md");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("keep.txt"), "mine").unwrap();
+    let (ok, _, stderr) = sheaf(site.root(), &["new", "A folder"]);
+    assert!(!ok && stderr.contains("exists already"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("keep.txt")).unwrap(),
+        "mine"
+    );
 }
 
 /// A stand-in for the arXiv API on 127.0.0.1 that answers every query

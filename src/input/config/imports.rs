@@ -417,6 +417,7 @@ mod tests {
             Path::new("/site"),
             Path::new("site-config.yaml"),
             &text,
+            false,
         )
     }
 
