@@ -135,18 +135,21 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// `before` is the last build's conversion keys, by paper index.
+    /// `before` is the last build's conversion keys, by paper index;
+    /// `hashes`, the entries' content hashes when taken already (with the
+    /// cache, the entries the cache parsed before are not parsed again).
     fn new(
         root: &Path,
         options: &BuildOptions,
         before: &[u128],
+        hashes: Option<&crate::io::load::InputHashes>,
         progress: &dyn Progress,
     ) -> Result<Loaded> {
         use rayon::prelude::*;
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &root.canonicalize().map_err(|e| Error::read(root, e))?;
-        let (inputs, site, renderer, cache) = load_all(root, options, None, progress)?;
+        let (inputs, site, renderer, cache) = load_all(root, options, None, hashes, progress)?;
         let derived_keys: Vec<u128> = match &cache {
             Some(c) => site
                 .papers
@@ -396,13 +399,18 @@ fn load_all(
     root: &Path,
     options: &BuildOptions,
     previous: Option<&Site>,
+    hashes: Option<&crate::io::load::InputHashes>,
     progress: &dyn Progress,
 ) -> Result<(Inputs, Site, Renderer, Option<Cache>)> {
     let config = load_config(root, options)?;
-    let cache = options
-        .cache
-        .then(|| time(progress, "cache", || Cache::open(root, &config)));
-    let inputs = time(progress, "load", || load::load(config)).map_err(|e| relative(root, e))?;
+    let cache = options.cache.then(|| {
+        time(progress, "cache", || {
+            Cache::open_with(root, &config, hashes)
+        })
+    });
+    let parsed = cache.as_ref().map(Cache::parsed);
+    let inputs = time(progress, "load", || load::load_with(config, parsed))
+        .map_err(|e| relative(root, e))?;
     let site = time(progress, "model", || {
         Site::build(
             &inputs,

@@ -71,7 +71,8 @@ pub fn build_with_progress(
         Some(record) => &record.derived,
         None => &[],
     };
-    let mut loaded = Loaded::new(root, options, before, progress)?;
+    let hashes = known.as_ref().map(|k| &k.hashes);
+    let mut loaded = Loaded::new(root, options, before, hashes, progress)?;
     let out_dir = output_dir(&loaded.site.config, options);
     check_output_dir(&loaded.site.config, &out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a

@@ -35,9 +35,17 @@ pub fn config(root: &Path) -> Result<Config> {
 /// apply). Fails only when the disk fails; problems in files are collected
 /// in [`Inputs::diagnostics`].
 pub fn load(config: Config) -> Result<Inputs> {
+    load_with(config, None)
+}
+
+/// [`load`], with the cache's parsed entries (see [`read_entries`]).
+pub(crate) fn load_with(
+    config: Config,
+    parsed: Option<&crate::io::cache::Parsed>,
+) -> Result<Inputs> {
     let root = config.root.clone();
     let mut diagnostics = Vec::new();
-    let (entries, mut entry_diags) = load_entries(&root, &config.papers_dir());
+    let (entries, mut entry_diags) = load_entries_with(&root, &config.papers_dir(), parsed);
     diagnostics.append(&mut entry_diags);
 
     let theme_dir = config.theme_dir();
@@ -281,8 +289,25 @@ fn symlink_target(site: &Path, path: &Path) -> std::result::Result<PathBuf, &'st
 /// Reads and parses one entry file; `keep_text` keeps its text (import
 /// rewrites it), which a build does not need.
 pub(crate) fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
+    read_entry_hashed(root, path, keep_text, false).0
+}
+
+/// [`read_entry`], with the [`content_hash`] of what it parsed when `hash`
+/// is asked and the file was read.
+fn read_entry_hashed(
+    root: &Path,
+    path: &Path,
+    keep_text: bool,
+    hash: bool,
+) -> (EntryFile, Option<u128>) {
     let shown = display_path(root, path);
-    let (text, parsed) = match crate::io::fs::read_text(path) {
+    let mut hashed = None;
+    let mut seen = |bytes: &[u8]| {
+        if hash {
+            hashed = Some(content_hash(&shown, bytes));
+        }
+    };
+    let (text, parsed) = match crate::io::fs::read_text_seen(path, &mut seen) {
         Ok(text) => {
             let parsed = parse_entry(&shown, &text);
             (keep_text.then_some(text), parsed)
@@ -306,19 +331,37 @@ pub(crate) fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile
             )]),
         ),
     };
-    EntryFile {
+    let file = EntryFile {
         path: path.to_path_buf(),
         text,
         parsed,
-    }
+    };
+    (file, hashed)
+}
+
+/// The hash of an entry file by content: its name (relative to the root)
+/// and its bytes. What [`InputHashes`] records and the parsed entries
+/// (`cache::Parsed`) are kept by.
+fn content_hash(name: &Path, bytes: &[u8]) -> u128 {
+    use std::hash::Hash;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    name.hash(&mut h);
+    h.update(bytes);
+    h.digest128()
 }
 
 /// Every entry file under `dir`, read and parsed in parallel, with the
-/// listing's own findings (skipped links, unreadable folders).
+/// listing's own findings (skipped links, unreadable folders). With
+/// `parsed` (a build with the cache), a file whose content hash, as hashed
+/// before loading, is one the cache parsed before is not read: its entry
+/// and warnings are the cache's, the same values as a parse (only an
+/// entry parsed without errors is kept); every other is read and parsed,
+/// and what they all parsed to is noted for the cache to save.
 pub(crate) fn read_entries(
     root: &Path,
     dir: &Path,
     keep_text: bool,
+    parsed: Option<&crate::io::cache::Parsed>,
 ) -> (Vec<EntryFile>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     // An import killed while moving its files into place is finished
@@ -334,11 +377,44 @@ pub(crate) fn read_entries(
         ));
     }
     let paths = entry_paths(root, dir, &mut diagnostics);
-    let files = paths
+    let Some(cache) = parsed.filter(|_| !keep_text) else {
+        let files = paths
+            .par_iter()
+            .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+            .map(|path| read_entry(root, path, keep_text))
+            .collect();
+        return (files, diagnostics);
+    };
+    let (files, hashes): (Vec<EntryFile>, Vec<Option<u128>>) = paths
         .par_iter()
-        .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-        .map(|path| read_entry(root, path, keep_text))
-        .collect();
+        .with_max_len(64)
+        .map(|path| {
+            let name = display_path(root, path);
+            let kept = cache
+                .hash_of(&name)
+                .and_then(|hash| Some((hash, cache.take(hash)?)));
+            match kept {
+                Some((hash, entry)) => {
+                    let file = EntryFile {
+                        path: path.clone(),
+                        text: None,
+                        parsed: Ok(entry),
+                    };
+                    (file, Some(hash))
+                }
+                None => read_entry_hashed(root, path, false, true),
+            }
+        })
+        .unzip();
+    cache.note(
+        files
+            .iter()
+            .zip(&hashes)
+            .filter_map(|(file, hash)| match (&file.parsed, hash) {
+                (Ok((entry, warnings)), Some(hash)) => Some((*hash, entry, warnings.as_slice())),
+                _ => None,
+            }),
+    );
     (files, diagnostics)
 }
 
@@ -346,7 +422,16 @@ pub(crate) fn read_entries(
 /// every problem found: in the files, and two files that would be the same
 /// page.
 pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
-    let (files, mut diagnostics) = read_entries(root, dir, false);
+    load_entries_with(root, dir, None)
+}
+
+/// [`load_entries`], with the cache's parsed entries (see [`read_entries`]).
+fn load_entries_with(
+    root: &Path,
+    dir: &Path,
+    parsed: Option<&crate::io::cache::Parsed>,
+) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
+    let (files, mut diagnostics) = read_entries(root, dir, false, parsed);
     let mut entries = Vec::with_capacity(files.len());
     for file in files {
         match file.parsed {
@@ -524,10 +609,7 @@ impl InputHashes {
                 }
             }
             let bytes = std::fs::read(path).ok()?;
-            let mut h = Xxh3::new();
-            name.hash(&mut h);
-            h.update(&bytes);
-            Some((h.digest128(), stat.filter(|s| s.settled(now))))
+            Some((content_hash(name, &bytes), stat.filter(|s| s.settled(now))))
         };
         let entries: Option<Vec<(PathBuf, u128, Option<Stat>)>> = paths
             .par_iter()
