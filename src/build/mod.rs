@@ -132,6 +132,9 @@ struct Loaded {
     /// one `before` gave at their index (what they were in the last
     /// build); `None` when one is not in the cache.
     before: Option<Vec<(usize, std::sync::Arc<crate::model::Derived>)>>,
+    /// Whether the entries loaded were those of the hashes given, file for
+    /// file (`cache::Parsed::loaded_as_hashed`).
+    entries_as_hashed: bool,
 }
 
 impl Loaded {
@@ -167,6 +170,9 @@ impl Loaded {
                 .map(|(i, (_, &then))| Some((i, c.by_key(then)?)))
                 .collect()
         });
+        let entries_as_hashed = cache
+            .as_ref()
+            .is_some_and(|c| c.parsed().loaded_as_hashed());
         let cache_saved = cache.map(|c| c.save_in_background(&site));
         Ok(Loaded {
             root: root.to_path_buf(),
@@ -176,6 +182,7 @@ impl Loaded {
             cache_saved,
             derived_keys,
             before,
+            entries_as_hashed,
         })
     }
 }

@@ -141,6 +141,7 @@ pub fn build_with_progress(
         renderer,
         cache_saved,
         derived_keys,
+        entries_as_hashed,
         ..
     } = &mut loaded;
     let rendered = render_site(
@@ -200,9 +201,14 @@ pub fn build_with_progress(
                         // Without it, the next build makes the index whole.
                         record.search = cache::save_search(root, &out_dir, index).unwrap_or(0);
                     }
-                    // Only if no entry changed while it was read: the
+                    // Only if no input changed while it was read: the
                     // record must name what the pages were made from.
-                    let same = InputHashes::of(&site.config).is_some_and(|h| h == k.hashes);
+                    // Entries read as hashed need no second hashing.
+                    let same = if *entries_as_hashed {
+                        InputHashes::global_of(&site.config) == Some(k.hashes.global)
+                    } else {
+                        InputHashes::of(&site.config).is_some_and(|h| h == k.hashes)
+                    };
                     if same {
                         let _ = cache::save_record(root, &out_dir, &record);
                     }

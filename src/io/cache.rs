@@ -670,7 +670,13 @@ pub(crate) struct Parsed {
     loaded: Vec<HashSet<u128>>,
     /// The shards to write after loading ([`Parsed::note`]).
     pending: std::sync::Mutex<Option<ParsedSave>>,
+    /// Whether the entries loaded were those hashed, file for file
+    /// ([`Parsed::note`]).
+    as_hashed: std::sync::atomic::AtomicBool,
 }
+
+/// An entry as parsed, with its warnings.
+pub(crate) type EntryParsed<'a> = (&'a Entry, &'a [Diagnostic]);
 
 /// What saving the parsed entries writes: the shards whose set of records
 /// changed, and those left empty.
@@ -688,6 +694,7 @@ impl Parsed {
             shards: Vec::new(),
             loaded: Vec::new(),
             pending: std::sync::Mutex::new(None),
+            as_hashed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -708,6 +715,7 @@ impl Parsed {
                 .collect(),
             loaded,
             pending: std::sync::Mutex::new(None),
+            as_hashed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -723,20 +731,36 @@ impl Parsed {
         shard.lock().ok()?.remove(&hash)?.into_entry()
     }
 
-    /// Notes what the entry files parsed to, each with its content hash,
-    /// for the next save: the shards whose records changed are rewritten.
-    /// Only for an opened cache (with the entries' hashes).
+    /// Whether the entries loaded were, file for file, those whose hashes
+    /// it was opened with: the same files, each read (or taken from the
+    /// cache) with the hash it had when hashed. Then a build's record may
+    /// name those hashes as what its pages were made from without hashing
+    /// the entries again.
+    pub(crate) fn loaded_as_hashed(&self) -> bool {
+        self.as_hashed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes what the entry files read (by name, with the content hash of
+    /// what was read, `None` when it could not be) parsed to, for the next
+    /// save: the shards whose records changed are rewritten. Only for an
+    /// opened cache (with the entries' hashes).
     pub(crate) fn note<'a>(
         &self,
-        parsed: impl Iterator<Item = (u128, &'a Entry, &'a [Diagnostic])>,
+        files: impl ExactSizeIterator<Item = (&'a Path, Option<u128>, Option<EntryParsed<'a>>)>,
     ) {
         if self.loaded.is_empty() {
             return;
         }
+        let mut as_hashed = files.len() == self.names.len();
         let mut shards: Vec<Vec<(u128, &Entry, &[Diagnostic])>> = vec![Vec::new(); SHARDS];
-        for (hash, entry, warnings) in parsed {
-            shards[shard_of(hash)].push((hash, entry, warnings));
+        for (name, hash, parsed) in files {
+            as_hashed &= hash.is_some() && hash == self.hash_of(name);
+            if let (Some(hash), Some((entry, warnings))) = (hash, parsed) {
+                shards[shard_of(hash)].push((hash, entry, warnings));
+            }
         }
+        self.as_hashed
+            .store(as_hashed, std::sync::atomic::Ordering::Relaxed);
         let empty = (0..SHARDS).filter(|&n| shards[n].is_empty()).collect();
         let changed = shards
             .into_iter()
@@ -1164,6 +1188,7 @@ titel: typo\nmine:\n  n: -4\n  f: 2.5\n  big: 18446744073709551615\n  none: ~\n 
         // Nothing kept yet: every file parsed, the good ones noted.
         let first = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
         assert_eq!(parsed_of(&read(&first)), parsed_of(&parse()));
+        assert!(first.loaded_as_hashed());
         save(first);
         let kept = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
         assert_eq!(
@@ -1186,6 +1211,7 @@ titel: typo\nmine:\n  n: -4\n  f: 2.5\n  big: 18446744073709551615\n  none: ~\n 
         let stale = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
         let files = read(&stale);
         assert_eq!(files[1].parsed.as_ref().unwrap().0.title, "B");
+        assert!(stale.loaded_as_hashed());
         // Hashed again, the new text is parsed, and saved in its shard.
         let hashes = crate::io::load::InputHashes::of(&config).unwrap();
         let fresh = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
@@ -1198,5 +1224,25 @@ titel: typo\nmine:\n  n: -4\n  f: 2.5\n  big: 18446744073709551615\n  none: ~\n 
         let damaged = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
         assert!(damaged.shards.iter().all(|s| s.lock().unwrap().is_empty()));
         assert_eq!(parsed_of(&read(&damaged)), parsed_of(&parse()));
+        assert!(damaged.loaded_as_hashed());
+        // A file read with other bytes than it was hashed with, or one
+        // more file: the entries are not those hashed.
+        std::fs::write(
+            papers.join("b.md"),
+            "---\ntitle: B3\ndate: 2025-05-07\n---\nB.\n",
+        )
+        .unwrap();
+        let changed = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        assert_eq!(read(&changed)[1].parsed.as_ref().unwrap().0.title, "B3");
+        assert!(!changed.loaded_as_hashed());
+        let hashes = crate::io::load::InputHashes::of(&config).unwrap();
+        std::fs::write(
+            papers.join("d.md"),
+            "---\ntitle: D\ndate: 2025-05-07\n---\n",
+        )
+        .unwrap();
+        let added = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        read(&added);
+        assert!(!added.loaded_as_hashed());
     }
 }

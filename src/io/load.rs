@@ -385,7 +385,7 @@ pub(crate) fn read_entries(
             .collect();
         return (files, diagnostics);
     };
-    let (files, hashes): (Vec<EntryFile>, Vec<Option<u128>>) = paths
+    let (files, hashes): (Vec<EntryFile>, Vec<(PathBuf, Option<u128>)>) = paths
         .par_iter()
         .with_max_len(64)
         .map(|path| {
@@ -400,21 +400,23 @@ pub(crate) fn read_entries(
                         text: None,
                         parsed: Ok(entry),
                     };
-                    (file, Some(hash))
+                    (file, (name, Some(hash)))
                 }
-                None => read_entry_hashed(root, path, false, true),
+                None => {
+                    let (file, hash) = read_entry_hashed(root, path, false, true);
+                    (file, (name, hash))
+                }
             }
         })
         .unzip();
-    cache.note(
-        files
-            .iter()
-            .zip(&hashes)
-            .filter_map(|(file, hash)| match (&file.parsed, hash) {
-                (Ok((entry, warnings)), Some(hash)) => Some((*hash, entry, warnings.as_slice())),
-                _ => None,
-            }),
-    );
+    cache.note(files.iter().zip(&hashes).map(|(file, (name, hash))| {
+        let parsed = file.parsed.as_ref().ok();
+        (
+            name.as_path(),
+            *hash,
+            parsed.map(|(entry, warnings)| (entry, warnings.as_slice())),
+        )
+    }));
     (files, diagnostics)
 }
 
@@ -587,8 +589,6 @@ impl InputHashes {
     /// anything a full load would report (an unreadable file, a skipped link,
     /// an import to finish), which only a full build can.
     pub(crate) fn of(config: &Config) -> Option<InputHashes> {
-        use std::hash::Hash;
-        use xxhash_rust::xxh3::{xxh3_128, Xxh3};
         let root = &config.root;
         let papers = config.papers_dir();
         if !crate::io::journal::staging_dirs(&papers).is_empty() {
@@ -633,6 +633,21 @@ impl InputHashes {
             .into_iter()
             .map(|(name, hash, _)| (name, hash))
             .collect();
+        if !diagnostics.is_empty() {
+            return None;
+        }
+        Some(InputHashes {
+            global: InputHashes::global_of(config)?,
+            entries,
+        })
+    }
+
+    /// [`InputHashes::global`] of the site of `config`, alone.
+    pub(crate) fn global_of(config: &Config) -> Option<u128> {
+        use std::hash::Hash;
+        use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+        let root = &config.root;
+        let mut diagnostics = Vec::new();
         let mut h = Xxh3::new();
         xxh3_128(&std::fs::read(root.join(crate::input::config::CONFIG_FILE)).ok()?).hash(&mut h);
         let mut folders = vec![root.join("templates"), root.join("static")];
@@ -649,13 +664,7 @@ impl InputHashes {
                 xxh3_128(&std::fs::read(&path).ok()?).hash(&mut h);
             }
         }
-        if !diagnostics.is_empty() {
-            return None;
-        }
-        Some(InputHashes {
-            global: h.digest128(),
-            entries,
-        })
+        diagnostics.is_empty().then(|| h.digest128())
     }
 }
 
