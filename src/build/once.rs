@@ -175,10 +175,27 @@ pub fn build_with_progress(
         },
     )?;
     let started = Instant::now();
-    let committed = match staging {
-        Some(s) => s.commit_tracked()?,
-        None => output::write(&out_dir, [], owned.clone())?,
-    };
+    // The search index is kept in the cache (for the next build to update)
+    // while the output switches, on another thread. Its file is named
+    // after the output folder, so only when that exists: a first build
+    // keeps it after.
+    let index = updated.as_ref().unwrap_or(&rendered.search);
+    let search_file = (known.is_some() && site.config.search)
+        .then(|| cache::search_file(root, &out_dir))
+        .flatten();
+    let (committed, search_saved) = std::thread::scope(|scope| -> Result<_> {
+        let saving = search_file
+            .as_deref()
+            .map(|file| scope.spawn(move || cache::save_search(file, index)));
+        let committed = match staging {
+            Some(s) => s.commit_tracked()?,
+            None => output::write(&out_dir, [], owned.clone())?,
+        };
+        // A thread that failed saved nothing: the next build makes the
+        // index whole.
+        let saved = saving.map(|thread| thread.join().ok().and_then(|r| r.ok()));
+        Ok((committed, saved))
+    })?;
     let mut warnings = warnings(root, site, inputs);
     if sizes.over_pages_limit() {
         // First, so the ten warnings a build shows never hide it.
@@ -197,9 +214,12 @@ pub fn build_with_progress(
                     record.derived = std::mem::take(derived_keys);
                     record.until = warnings_until(&inputs.entries, record.day);
                     if site.config.search {
-                        let index = updated.as_ref().unwrap_or(&rendered.search);
+                        let saved = search_saved.unwrap_or_else(|| {
+                            let file = cache::search_file(root, &out_dir)?;
+                            cache::save_search(&file, index).ok()
+                        });
                         // Without it, the next build makes the index whole.
-                        record.search = cache::save_search(root, &out_dir, index).unwrap_or(0);
+                        record.search = saved.unwrap_or(0);
                     }
                     // Only if no input changed while it was read: the
                     // record must name what the pages were made from.

@@ -609,24 +609,23 @@ pub(crate) fn global_key(global: u128, options: &impl Hash) -> u128 {
 /// The folder of search indexes, in [`DIR`].
 const SEARCH_DIR: &str = "search";
 
-/// Keeps the search index of the build just made into `out_dir`, for the
-/// next build to update; returns its checksum, which the build's
-/// [`Record`] names it by (0 when it is not kept).
-pub(crate) fn save_search(
-    root: &Path,
-    out_dir: &Path,
-    index: &crate::produce::search::Index,
-) -> Result<u128> {
-    let Some(path) = record_path(root, SEARCH_DIR, out_dir) else {
-        return Ok(0);
-    };
-    let dir = root.join(DIR).join(SEARCH_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    let payload = encode(&path, index)?;
+/// The file [`save_search`] keeps the search index of `out_dir` in;
+/// `None` when the folder does not exist.
+pub(crate) fn search_file(root: &Path, out_dir: &Path) -> Option<PathBuf> {
+    record_path(root, SEARCH_DIR, out_dir)
+}
+
+/// Keeps the search index of the build just made into the folder whose
+/// [`search_file`] is `path`, for the next build to update; returns its
+/// checksum, which the build's [`Record`] names it by.
+pub(crate) fn save_search(path: &Path, index: &crate::produce::search::Index) -> Result<u128> {
+    let dir = path.parent().unwrap_or(path);
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let payload = encode(path, index)?;
     let checksum = xxh3_128(&payload);
-    let sealed = encode(&path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
-    crate::io::fs::write_atomic(&path, &sealed)?;
-    keep_newest(&dir, MAX_MANIFESTS)?;
+    let sealed = encode(path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
+    crate::io::fs::write_atomic(path, &sealed)?;
+    keep_newest(dir, MAX_MANIFESTS)?;
     Ok(checksum)
 }
 
