@@ -849,13 +849,15 @@ struct ParsedEntry {
     categories: Vec<String>,
     journal_ref: Option<String>,
     keywords: Vec<String>,
-    /// Upvotes, stars, comments, as of.
-    metrics: Option<(Option<u64>, Option<u64>, Option<u64>, String)>,
+    metrics: Option<KeptMetrics>,
     bibtex_ids: Vec<String>,
     key_lines: Vec<(String, usize)>,
     /// (error, file, line, message).
     warnings: Vec<(bool, PathBuf, Option<usize>, String)>,
 }
+
+/// An entry's live figures: upvotes, stars, comments, as of.
+type KeptMetrics = (Option<u64>, Option<u64>, Option<u64>, String);
 
 /// A YAML value of an unknown key, untagged.
 #[derive(Serialize, Deserialize)]

@@ -1008,7 +1008,10 @@ fn unclaimed_known(
     };
     let recorded: Vec<&str> = manifest
         .paths()
-        .filter(|p| !claimed.contains(*p) && !(p.starts_with('.') && p.contains('/')))
+        .filter(|p| {
+            let in_dot_folder = p.starts_with('.') && p.contains('/');
+            !claimed.contains(*p) && !in_dot_folder
+        })
         .collect();
     found.extend(recorded.into_iter().filter_map(|p| {
         let file = dir.join(p);
