@@ -352,19 +352,21 @@ for size in "${sizes[@]}"; do
   fi
 
   # A CI run: a fresh checkout (every file new, new times), the cache and
-  # the last output restored, one entry changed.
+  # the last output restored, one entry changed. All at the paths they
+  # had, as on a CI runner: sheaf's records of an output folder go by its
+  # path, and the record of a build by the site's folders.
   if ! $smoke && want ci; then
-    ci=$WORK/ci-$size
-    rm -rf "$ci" && cp -r "$site" "$ci"
-    cp -r "${last_out[sheaf]}" "$OUT/ci-$size-out"
-    orig_site=$site site=$ci
+    out=${last_out[sheaf]}
+    mv "$site" "$WORK/ci-$size-site" && cp -r "$WORK/ci-$size-site" "$site"
+    mv "$out" "$OUT/ci-$size-out" && cp -r "$OUT/ci-$size-out" "$out"
     edit_paper $((runs + 1))
-    command_for sheaf cached "$OUT/ci-$size-out"
+    command_for sheaf cached "$out"
     all_runs=$runs runs=1 wall=() sys=() cpu=() peak=()
     timed sheaf "CI-like rebuild" -- "${cmd[@]}"
     rows+=("| $size | sheaf | CI-like rebuild: fresh checkout, cache and output restored, one entry changed (1 run) | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${wall[sheaf]% } s | ${sys[sheaf]% } s | ${cpu[sheaf]% } s | ${peak[sheaf]% } |")
-    runs=$all_runs site=$orig_site
-    rm -rf "$ci" "$OUT/ci-$size-out"
+    runs=$all_runs
+    rm -rf "$site" "$out"
+    mv "$WORK/ci-$size-site" "$site" && mv "$OUT/ci-$size-out" "$out"
   fi
 
   if $search_bytes; then

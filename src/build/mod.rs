@@ -132,21 +132,27 @@ struct Loaded {
     /// one `before` gave at their index (what they were in the last
     /// build); `None` when one is not in the cache.
     before: Option<Vec<(usize, std::sync::Arc<crate::model::Derived>)>>,
+    /// Whether the entries loaded were those of the hashes given, file for
+    /// file (`cache::Parsed::loaded_as_hashed`).
+    entries_as_hashed: bool,
 }
 
 impl Loaded {
-    /// `before` is the last build's conversion keys, by paper index.
+    /// `before` is the last build's conversion keys, by paper index;
+    /// `hashes`, the entries' content hashes when taken already (with the
+    /// cache, the entries the cache parsed before are not parsed again).
     fn new(
         root: &Path,
         options: &BuildOptions,
         before: &[u128],
+        hashes: Option<&crate::io::load::InputHashes>,
         progress: &dyn Progress,
     ) -> Result<Loaded> {
         use rayon::prelude::*;
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &crate::io::fs::resolved(root)?;
-        let (inputs, site, renderer, cache) = load_all(root, options, None, progress)?;
+        let (inputs, site, renderer, cache) = load_all(root, options, None, hashes, progress)?;
         let derived_keys: Vec<u128> = match &cache {
             Some(c) => site
                 .papers
@@ -164,6 +170,9 @@ impl Loaded {
                 .map(|(i, (_, &then))| Some((i, c.by_key(then)?)))
                 .collect()
         });
+        let entries_as_hashed = cache
+            .as_ref()
+            .is_some_and(|c| c.parsed().loaded_as_hashed());
         let cache_saved = cache.map(|c| c.save_in_background(&site));
         Ok(Loaded {
             root: root.to_path_buf(),
@@ -173,6 +182,7 @@ impl Loaded {
             cache_saved,
             derived_keys,
             before,
+            entries_as_hashed,
         })
     }
 }
@@ -396,13 +406,18 @@ fn load_all(
     root: &Path,
     options: &BuildOptions,
     previous: Option<&Site>,
+    hashes: Option<&crate::io::load::InputHashes>,
     progress: &dyn Progress,
 ) -> Result<(Inputs, Site, Renderer, Option<Cache>)> {
     let config = load_config(root, options)?;
-    let cache = options
-        .cache
-        .then(|| time(progress, "cache", || Cache::open(root, &config)));
-    let inputs = time(progress, "load", || load::load(config)).map_err(|e| relative(root, e))?;
+    let cache = options.cache.then(|| {
+        time(progress, "cache", || {
+            Cache::open_with(root, &config, hashes)
+        })
+    });
+    let parsed = cache.as_ref().map(Cache::parsed);
+    let inputs = time(progress, "load", || load::load_with(config, parsed))
+        .map_err(|e| relative(root, e))?;
     let site = time(progress, "model", || {
         Site::build(
             &inputs,

@@ -71,7 +71,8 @@ pub fn build_with_progress(
         Some(record) => &record.derived,
         None => &[],
     };
-    let mut loaded = Loaded::new(root, options, before, progress)?;
+    let hashes = known.as_ref().map(|k| &k.hashes);
+    let mut loaded = Loaded::new(root, options, before, hashes, progress)?;
     let out_dir = output_dir(&loaded.site.config, options);
     check_output_dir(&loaded.site.config, &out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a
@@ -140,6 +141,7 @@ pub fn build_with_progress(
         renderer,
         cache_saved,
         derived_keys,
+        entries_as_hashed,
         ..
     } = &mut loaded;
     let rendered = render_site(
@@ -173,10 +175,27 @@ pub fn build_with_progress(
         },
     )?;
     let started = Instant::now();
-    let committed = match staging {
-        Some(s) => s.commit_tracked()?,
-        None => output::write(&out_dir, [], owned.clone())?,
-    };
+    // The search index is kept in the cache (for the next build to update)
+    // while the output switches, on another thread. Its file is named
+    // after the output folder, so only when that exists: a first build
+    // keeps it after.
+    let index = updated.as_ref().unwrap_or(&rendered.search);
+    let search_file = (known.is_some() && site.config.search)
+        .then(|| cache::search_file(root, &out_dir))
+        .flatten();
+    let (committed, search_saved) = std::thread::scope(|scope| -> Result<_> {
+        let saving = search_file
+            .as_deref()
+            .map(|file| scope.spawn(move || cache::save_search(file, index)));
+        let committed = match staging {
+            Some(s) => s.commit_tracked()?,
+            None => output::write(&out_dir, [], owned.clone())?,
+        };
+        // A thread that failed saved nothing: the next build makes the
+        // index whole.
+        let saved = saving.map(|thread| thread.join().ok().and_then(|r| r.ok()));
+        Ok((committed, saved))
+    })?;
     let mut warnings = warnings(root, site, inputs);
     if sizes.over_pages_limit() {
         // First, so the ten warnings a build shows never hide it.
@@ -195,13 +214,21 @@ pub fn build_with_progress(
                     record.derived = std::mem::take(derived_keys);
                     record.until = warnings_until(&inputs.entries, record.day);
                     if site.config.search {
-                        let index = updated.as_ref().unwrap_or(&rendered.search);
+                        let saved = search_saved.unwrap_or_else(|| {
+                            let file = cache::search_file(root, &out_dir)?;
+                            cache::save_search(&file, index).ok()
+                        });
                         // Without it, the next build makes the index whole.
-                        record.search = cache::save_search(root, &out_dir, index).unwrap_or(0);
+                        record.search = saved.unwrap_or(0);
                     }
-                    // Only if no entry changed while it was read: the
+                    // Only if no input changed while it was read: the
                     // record must name what the pages were made from.
-                    let same = InputHashes::of(&site.config).is_some_and(|h| h == k.hashes);
+                    // Entries read as hashed need no second hashing.
+                    let same = if *entries_as_hashed {
+                        InputHashes::global_of(&site.config) == Some(k.hashes.global)
+                    } else {
+                        InputHashes::of(&site.config).is_some_and(|h| h == k.hashes)
+                    };
                     if same {
                         let _ = cache::save_record(root, &out_dir, &record);
                     }

@@ -97,7 +97,7 @@ impl Session {
             renderer,
             cache_saved,
             ..
-        } = Loaded::new(root, &options, &[], progress)?;
+        } = Loaded::new(root, &options, &[], None, progress)?;
         Ok(Session {
             cache_saved,
             root,
@@ -289,7 +289,7 @@ impl Session {
             cache: false,
             ..self.options.clone()
         };
-        let (inputs, site, renderer, _) = load_all(&self.root, &options, previous, &Silent)?;
+        let (inputs, site, renderer, _) = load_all(&self.root, &options, previous, None, &Silent)?;
         let old = std::mem::replace(&mut self.site, site);
         let old_renderer = std::mem::replace(&mut self.renderer, renderer);
         let old_inputs = std::mem::replace(&mut self.inputs, inputs);

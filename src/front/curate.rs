@@ -35,7 +35,7 @@ pub fn new_entry(
         .transpose()
         .map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
     let dir = config.papers_dir();
-    let (files, _) = load::read_entries(&config.root, &dir, true);
+    let (files, _) = load::read_entries(&config.root, &dir, true, None);
     let wanted = identity_keys(Ids {
         arxiv: arxiv.as_ref().map(|a| a.id.as_str()),
         title,
@@ -96,7 +96,7 @@ fn refuse_present(config: &Config, files: &[load::EntryFile], wanted: &[String])
 /// gives). Returns the entry's path and title.
 pub fn new_from_arxiv(config: &Config, id: &str, today: Date) -> Result<(PathBuf, String)> {
     let wanted = ArxivId::parse(id).map_err(|why| Error::Usage(format!("--arxiv: {why}")))?;
-    let (files, _) = load::read_entries(&config.root, &config.papers_dir(), true);
+    let (files, _) = load::read_entries(&config.root, &config.papers_dir(), true, None);
     // The id's key alone: there is no title yet.
     let by_id = identity_keys(Ids {
         arxiv: Some(&wanted.id),

@@ -38,8 +38,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-use crate::base::error::{Error, Result};
+use crate::base::error::{Diagnostic, Error, Result, Severity};
 use crate::input::config::Config;
+use crate::input::content::{DatePrecision, Entry, Metrics, PartialDate, Status, Verdict};
 use crate::io::output::{Manifest, ManifestV1, Stat};
 use crate::model::{Derived, DerivedConfig, DerivedSource, Earlier, Site};
 
@@ -84,6 +85,8 @@ pub struct Cache {
     loaded: Vec<HashSet<Key>>,
     /// The last build's related papers, by the hash of their inputs.
     related: Option<(u128, Vec<Vec<usize>>)>,
+    /// The entries as parsed.
+    parsed: Parsed,
 }
 
 impl Earlier for Cache {
@@ -106,6 +109,16 @@ impl Cache {
     /// Loads the cache of the site at `root` built with `config`. Anything
     /// wrong with the files makes them count as empty.
     pub fn open(root: &Path, config: &Config) -> Cache {
+        Cache::open_with(root, config, None)
+    }
+
+    /// [`Cache::open`], with the parsed entries when the entries' `hashes`
+    /// are given (see [`Parsed`]).
+    pub(crate) fn open_with(
+        root: &Path,
+        config: &Config,
+        hashes: Option<&crate::io::load::InputHashes>,
+    ) -> Cache {
         let dir = root.join(DIR);
         let stamp = stamp(config);
         let shards: Vec<Records> = (0..SHARDS)
@@ -119,7 +132,16 @@ impl Cache {
         let records = shards.into_iter().flatten().collect();
         let related =
             read_sealed::<Related>(&dir.join(RELATED_FILE), stamp).map(|r| (r.key, r.lists));
-        for folder in [dir.clone(), dir.join(SHARD_DIR), dir.join(OUTPUT_DIR)] {
+        let parsed = match hashes {
+            Some(hashes) => Parsed::open(&dir, parse_stamp(), hashes),
+            None => Parsed::none(),
+        };
+        for folder in [
+            dir.clone(),
+            dir.join(SHARD_DIR),
+            dir.join(OUTPUT_DIR),
+            dir.join(ENTRY_DIR),
+        ] {
             sweep_temporaries(&folder);
         }
         Cache {
@@ -128,7 +150,13 @@ impl Cache {
             records,
             loaded,
             related,
+            parsed,
         }
+    }
+
+    /// The entries as the last builds parsed them.
+    pub(crate) fn parsed(&self) -> &Parsed {
+        &self.parsed
     }
 
     /// The key of an entry's conversion.
@@ -201,6 +229,7 @@ impl Cache {
             empty,
             changed,
             related,
+            parsed: self.parsed.pending.into_inner().ok().flatten(),
         }
     }
 }
@@ -213,10 +242,14 @@ struct Save {
     empty: Vec<usize>,
     changed: Vec<(usize, Records)>,
     related: Option<Related>,
+    parsed: Option<ParsedSave>,
 }
 
 impl Save {
-    fn write(self) -> Result<usize> {
+    fn write(mut self) -> Result<usize> {
+        if let Some(parsed) = self.parsed.take() {
+            parsed.write(&self.dir, parse_stamp());
+        }
         for &n in &self.empty {
             let _ = std::fs::remove_file(shard_path(&self.dir, n));
         }
@@ -576,24 +609,23 @@ pub(crate) fn global_key(global: u128, options: &impl Hash) -> u128 {
 /// The folder of search indexes, in [`DIR`].
 const SEARCH_DIR: &str = "search";
 
-/// Keeps the search index of the build just made into `out_dir`, for the
-/// next build to update; returns its checksum, which the build's
-/// [`Record`] names it by (0 when it is not kept).
-pub(crate) fn save_search(
-    root: &Path,
-    out_dir: &Path,
-    index: &crate::produce::search::Index,
-) -> Result<u128> {
-    let Some(path) = record_path(root, SEARCH_DIR, out_dir) else {
-        return Ok(0);
-    };
-    let dir = root.join(DIR).join(SEARCH_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    let payload = encode(&path, index)?;
+/// The file [`save_search`] keeps the search index of `out_dir` in;
+/// `None` when the folder does not exist.
+pub(crate) fn search_file(root: &Path, out_dir: &Path) -> Option<PathBuf> {
+    record_path(root, SEARCH_DIR, out_dir)
+}
+
+/// Keeps the search index of the build just made into the folder whose
+/// [`search_file`] is `path`, for the next build to update; returns its
+/// checksum, which the build's [`Record`] names it by.
+pub(crate) fn save_search(path: &Path, index: &crate::produce::search::Index) -> Result<u128> {
+    let dir = path.parent().unwrap_or(path);
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let payload = encode(path, index)?;
     let checksum = xxh3_128(&payload);
-    let sealed = encode(&path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
-    crate::io::fs::write_atomic(&path, &sealed)?;
-    keep_newest(&dir, MAX_MANIFESTS)?;
+    let sealed = encode(path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
+    crate::io::fs::write_atomic(path, &sealed)?;
+    keep_newest(dir, MAX_MANIFESTS)?;
     Ok(checksum)
 }
 
@@ -611,6 +643,445 @@ pub(crate) fn load_search(
         return None;
     }
     postcard::from_bytes(payload).ok()
+}
+
+/// The folder of the parsed entries' shards, in [`DIR`].
+const ENTRY_DIR: &str = "entries";
+
+/// Parsed entries by the content hash of their file (`io::load`'s
+/// `content_hash`: the path and the bytes), as a shard file holds them.
+type ParsedRecords = Vec<(u128, ParsedEntry)>;
+
+/// The entries of the last builds as parsed, so a build parses only the
+/// entry files whose content changed (`io::load::read_entries` asks it
+/// first). Kept in [`SHARDS`] files under `entries/`, by content hash, so
+/// an edit rewrites one or two; stamped with the sheaf executable only, as
+/// parsing reads nothing but the file. Entries whose parse failed are not
+/// kept (a build stops on them anyway), nor those with a YAML tag in an
+/// unknown key (a tag's spelling is not kept exactly).
+pub(crate) struct Parsed {
+    /// The content hash of each entry file by its name (relative to the
+    /// root, as `Entry::source`), as hashed before loading.
+    names: HashMap<PathBuf, u128>,
+    /// The records, by shard, taken as they are used.
+    shards: Vec<std::sync::Mutex<HashMap<u128, ParsedEntry>>>,
+    /// The hashes each shard file held when loaded.
+    loaded: Vec<HashSet<u128>>,
+    /// The shards to write after loading ([`Parsed::note`]).
+    pending: std::sync::Mutex<Option<ParsedSave>>,
+    /// Whether the entries loaded were those hashed, file for file
+    /// ([`Parsed::note`]).
+    as_hashed: std::sync::atomic::AtomicBool,
+}
+
+/// An entry as parsed, with its warnings.
+pub(crate) type EntryParsed<'a> = (&'a Entry, &'a [Diagnostic]);
+
+/// What saving the parsed entries writes: the shards whose set of records
+/// changed, and those left empty.
+struct ParsedSave {
+    empty: Vec<usize>,
+    changed: Vec<(usize, ParsedRecords)>,
+}
+
+impl Parsed {
+    /// Nothing known, nothing saved (a session, or a build whose inputs
+    /// could not be hashed).
+    fn none() -> Parsed {
+        Parsed {
+            names: HashMap::new(),
+            shards: Vec::new(),
+            loaded: Vec::new(),
+            pending: std::sync::Mutex::new(None),
+            as_hashed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn open(dir: &Path, stamp: u128, hashes: &crate::io::load::InputHashes) -> Parsed {
+        let shards: Vec<ParsedRecords> = (0..SHARDS)
+            .into_par_iter()
+            .map(|n| read_sealed(&entry_shard_path(dir, n), stamp).unwrap_or_default())
+            .collect();
+        let loaded = shards
+            .iter()
+            .map(|records| records.iter().map(|(k, _)| *k).collect())
+            .collect();
+        Parsed {
+            names: hashes.entries.iter().cloned().collect(),
+            shards: shards
+                .into_iter()
+                .map(|records| std::sync::Mutex::new(records.into_iter().collect()))
+                .collect(),
+            loaded,
+            pending: std::sync::Mutex::new(None),
+            as_hashed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The content hash the file `name` had when hashed, if it was.
+    pub(crate) fn hash_of(&self, name: &Path) -> Option<u128> {
+        self.names.get(name).copied()
+    }
+
+    /// The entry and warnings parsed from a file with content hash `hash`,
+    /// if kept; each is taken once.
+    pub(crate) fn take(&self, hash: u128) -> Option<(Entry, Vec<Diagnostic>)> {
+        let shard = self.shards.get(shard_of(hash))?;
+        shard.lock().ok()?.remove(&hash)?.into_entry()
+    }
+
+    /// Whether the entries loaded were, file for file, those whose hashes
+    /// it was opened with: the same files, each read (or taken from the
+    /// cache) with the hash it had when hashed. Then a build's record may
+    /// name those hashes as what its pages were made from without hashing
+    /// the entries again.
+    pub(crate) fn loaded_as_hashed(&self) -> bool {
+        self.as_hashed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes what the entry files read (by name, with the content hash of
+    /// what was read, `None` when it could not be) parsed to, for the next
+    /// save: the shards whose records changed are rewritten. Only for an
+    /// opened cache (with the entries' hashes).
+    pub(crate) fn note<'a>(
+        &self,
+        files: impl ExactSizeIterator<Item = (&'a Path, Option<u128>, Option<EntryParsed<'a>>)>,
+    ) {
+        if self.loaded.is_empty() {
+            return;
+        }
+        let mut as_hashed = files.len() == self.names.len();
+        let mut shards: Vec<Vec<(u128, &Entry, &[Diagnostic])>> = vec![Vec::new(); SHARDS];
+        for (name, hash, parsed) in files {
+            as_hashed &= hash.is_some() && hash == self.hash_of(name);
+            if let (Some(hash), Some((entry, warnings))) = (hash, parsed) {
+                shards[shard_of(hash)].push((hash, entry, warnings));
+            }
+        }
+        self.as_hashed
+            .store(as_hashed, std::sync::atomic::Ordering::Relaxed);
+        let empty = (0..SHARDS).filter(|&n| shards[n].is_empty()).collect();
+        let changed = shards
+            .into_iter()
+            .enumerate()
+            .filter(|(n, records)| {
+                let keys: HashSet<u128> = records.iter().map(|(k, _, _)| *k).collect();
+                !records.is_empty() && keys != self.loaded[*n]
+            })
+            .map(|(n, records)| {
+                let records = records
+                    .into_iter()
+                    .filter_map(|(k, e, w)| Some((k, ParsedEntry::of(e, w)?)))
+                    .collect();
+                (n, records)
+            })
+            .collect();
+        if let Ok(mut pending) = self.pending.lock() {
+            *pending = Some(ParsedSave { empty, changed });
+        }
+    }
+}
+
+impl ParsedSave {
+    /// Best effort: a shard not written is parsed again next time.
+    fn write(self, dir: &Path, stamp: u128) {
+        for &n in &self.empty {
+            let _ = std::fs::remove_file(entry_shard_path(dir, n));
+        }
+        if self.changed.is_empty() || std::fs::create_dir_all(dir.join(ENTRY_DIR)).is_err() {
+            return;
+        }
+        self.changed.into_par_iter().for_each(|(n, mut records)| {
+            // The same records in the same order give the same bytes.
+            records.sort_unstable_by_key(|(k, _)| *k);
+            records.dedup_by_key(|(k, _)| *k);
+            let _ = write_sealed(&entry_shard_path(dir, n), stamp, &records);
+        });
+    }
+}
+
+fn entry_shard_path(dir: &Path, n: usize) -> PathBuf {
+    dir.join(ENTRY_DIR).join(format!("{n:02x}.bin"))
+}
+
+/// Which sheaf made a parsed entry: parsing reads only the file.
+fn parse_stamp() -> u128 {
+    let mut h = Xxh3::new();
+    FORMAT.hash(&mut h);
+    "parsed".hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    executable().hash(&mut h);
+    h.digest128()
+}
+
+/// An [`Entry`] and its warnings as a shard keeps them: in a form
+/// postcard encodes (no untagged YAML values, no skipped fields), made
+/// field by field so a new field of [`Entry`] does not compile until it
+/// is kept.
+#[derive(Serialize, Deserialize)]
+struct ParsedEntry {
+    source: PathBuf,
+    slug: String,
+    title: String,
+    /// Dates as Julian day numbers.
+    date: i32,
+    authors: Vec<String>,
+    arxiv: Option<String>,
+    url: Option<String>,
+    code: Option<String>,
+    themes: Option<Vec<String>>,
+    tags: Vec<String>,
+    featured: bool,
+    draft: bool,
+    status: Option<Status>,
+    verdict: Option<Verdict>,
+    abstract_md: String,
+    notes_md: String,
+    notes_line: usize,
+    extra: Vec<(String, Yaml)>,
+    arxiv_version: Option<u32>,
+    doi: Option<String>,
+    project: Option<String>,
+    /// The first day and the precision (0 year, 1 month, 2 day).
+    published: Option<(i32, u8)>,
+    updated: Option<i32>,
+    revised: Option<i32>,
+    categories: Vec<String>,
+    journal_ref: Option<String>,
+    keywords: Vec<String>,
+    metrics: Option<KeptMetrics>,
+    bibtex_ids: Vec<String>,
+    key_lines: Vec<(String, usize)>,
+    /// (error, file, line, message).
+    warnings: Vec<(bool, PathBuf, Option<usize>, String)>,
+}
+
+/// An entry's live figures: upvotes, stars, comments, as of.
+type KeptMetrics = (Option<u64>, Option<u64>, Option<u64>, String);
+
+/// A YAML value of an unknown key, untagged.
+#[derive(Serialize, Deserialize)]
+enum Yaml {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    String(String),
+    Sequence(Vec<Yaml>),
+    Mapping(Vec<(Yaml, Yaml)>),
+}
+
+impl Yaml {
+    /// `None` for a tagged value.
+    fn of(value: &serde_yaml::Value) -> Option<Yaml> {
+        use serde_yaml::Value;
+        Some(match value {
+            Value::Null => Yaml::Null,
+            Value::Bool(b) => Yaml::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Yaml::Unsigned(u),
+                (None, Some(i)) => Yaml::Signed(i),
+                (None, None) => Yaml::Float(n.as_f64()?),
+            },
+            Value::String(s) => Yaml::String(s.clone()),
+            Value::Sequence(items) => {
+                Yaml::Sequence(items.iter().map(Yaml::of).collect::<Option<_>>()?)
+            }
+            Value::Mapping(map) => Yaml::Mapping(
+                map.iter()
+                    .map(|(k, v)| Some((Yaml::of(k)?, Yaml::of(v)?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Tagged(_) => return None,
+        })
+    }
+
+    fn into_value(self) -> serde_yaml::Value {
+        use serde_yaml::Value;
+        match self {
+            Yaml::Null => Value::Null,
+            Yaml::Bool(b) => Value::Bool(b),
+            Yaml::Unsigned(u) => Value::Number(u.into()),
+            Yaml::Signed(i) => Value::Number(i.into()),
+            Yaml::Float(f) => Value::Number(f.into()),
+            Yaml::String(s) => Value::String(s),
+            Yaml::Sequence(items) => {
+                Value::Sequence(items.into_iter().map(Yaml::into_value).collect())
+            }
+            Yaml::Mapping(pairs) => Value::Mapping(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.into_value(), v.into_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl ParsedEntry {
+    /// `None` when the entry cannot be kept exactly.
+    fn of(entry: &Entry, warnings: &[Diagnostic]) -> Option<ParsedEntry> {
+        let Entry {
+            source,
+            slug,
+            title,
+            date,
+            authors,
+            arxiv,
+            url,
+            code,
+            themes,
+            tags,
+            featured,
+            draft,
+            status,
+            verdict,
+            abstract_md,
+            notes_md,
+            notes_line,
+            extra,
+            arxiv_version,
+            doi,
+            project,
+            published,
+            updated,
+            revised,
+            categories,
+            journal_ref,
+            keywords,
+            metrics,
+            bibtex_ids,
+            key_lines,
+        } = entry;
+        Some(ParsedEntry {
+            source: source.clone(),
+            slug: slug.clone(),
+            title: title.clone(),
+            date: date.to_julian_day(),
+            authors: authors.clone(),
+            arxiv: arxiv.clone(),
+            url: url.clone(),
+            code: code.clone(),
+            themes: themes.clone(),
+            tags: tags.clone(),
+            featured: *featured,
+            draft: *draft,
+            status: *status,
+            verdict: *verdict,
+            abstract_md: abstract_md.clone(),
+            notes_md: notes_md.clone(),
+            notes_line: *notes_line,
+            extra: extra
+                .iter()
+                .map(|(k, v)| Some((k.clone(), Yaml::of(v)?)))
+                .collect::<Option<_>>()?,
+            arxiv_version: *arxiv_version,
+            doi: doi.clone(),
+            project: project.clone(),
+            published: published.map(|p| {
+                let precision = match p.precision() {
+                    DatePrecision::Year => 0,
+                    DatePrecision::Month => 1,
+                    DatePrecision::Day => 2,
+                };
+                (p.first_day().to_julian_day(), precision)
+            }),
+            updated: updated.map(|d| d.to_julian_day()),
+            revised: revised.map(|d| d.to_julian_day()),
+            categories: categories.clone(),
+            journal_ref: journal_ref.clone(),
+            keywords: keywords.clone(),
+            metrics: metrics
+                .as_ref()
+                .map(|m| (m.upvotes, m.stars, m.comments, m.as_of.clone())),
+            bibtex_ids: bibtex_ids.clone(),
+            key_lines: key_lines.iter().map(|(k, l)| (k.clone(), *l)).collect(),
+            warnings: warnings
+                .iter()
+                .map(|d| (d.is_error(), d.file.clone(), d.line, d.message.clone()))
+                .collect(),
+        })
+    }
+
+    /// `None` when a date is out of range (a damaged record).
+    fn into_entry(self) -> Option<(Entry, Vec<Diagnostic>)> {
+        let day = |d: i32| time::Date::from_julian_day(d).ok();
+        let published = match self.published {
+            None => None,
+            Some((first, precision)) => {
+                let precision = match precision {
+                    0 => DatePrecision::Year,
+                    1 => DatePrecision::Month,
+                    2 => DatePrecision::Day,
+                    _ => return None,
+                };
+                Some(PartialDate::new(day(first)?, precision))
+            }
+        };
+        let optional = |d: Option<i32>| match d {
+            Some(d) => day(d).map(Some),
+            None => Some(None),
+        };
+        let entry = Entry {
+            source: self.source,
+            slug: self.slug,
+            title: self.title,
+            date: day(self.date)?,
+            authors: self.authors,
+            arxiv: self.arxiv,
+            url: self.url,
+            code: self.code,
+            themes: self.themes,
+            tags: self.tags,
+            featured: self.featured,
+            draft: self.draft,
+            status: self.status,
+            verdict: self.verdict,
+            abstract_md: self.abstract_md,
+            notes_md: self.notes_md,
+            notes_line: self.notes_line,
+            extra: self
+                .extra
+                .into_iter()
+                .map(|(k, v)| (k, v.into_value()))
+                .collect(),
+            arxiv_version: self.arxiv_version,
+            doi: self.doi,
+            project: self.project,
+            published,
+            updated: optional(self.updated)?,
+            revised: optional(self.revised)?,
+            categories: self.categories,
+            journal_ref: self.journal_ref,
+            keywords: self.keywords,
+            metrics: self
+                .metrics
+                .map(|(upvotes, stars, comments, as_of)| Metrics {
+                    upvotes,
+                    stars,
+                    comments,
+                    as_of,
+                }),
+            bibtex_ids: self.bibtex_ids,
+            key_lines: self.key_lines.into_iter().collect(),
+        };
+        let warnings = self
+            .warnings
+            .into_iter()
+            .map(|(error, file, line, message)| Diagnostic {
+                severity: if error {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                file,
+                line,
+                message,
+            })
+            .collect();
+        Some((entry, warnings))
+    }
 }
 
 #[cfg(test)]
@@ -642,5 +1113,137 @@ mod tests {
         assert_eq!(manifest.made(), (6, 7));
         // And so the files in its folder stay sheaf's.
         assert!(load_owned(&root, &out).is_some_and(|o| o.len() == 1));
+    }
+
+    /// An entry with every field set, an unknown key of each YAML kind and
+    /// a warning.
+    const RICH: &str = "---\ntitle: \"A: rich entry\"\ndate: 2025-05-07\nauthors: [Ada Lovelace, Alan Turing]\n\
+arxiv: \"2504.03380\"\narxiv_version: 2\ndoi: \"10.1000/xyz\"\nurl: https://example.org/a\n\
+code: https://example.org/c\nproject: https://example.org/p\npublished: 2020-07\nupdated: 2025-01-02\n\
+revised: 2024-12-31\ncategories: [cs.LG]\njournal_ref: NeurIPS 2025\nkeywords: [a, b]\n\
+metrics:\n  upvotes: 3\n  comments: 1\n  as_of: 2025-05-01\nthemes: [llm]\ntags: [x, y]\nfeatured: true\n\
+draft: false\nstatus: reading\nverdict: must-read\nbibtex_ids: [old2020]\nabstract: An *abstract*.\n\
+titel: typo\nmine:\n  n: -4\n  f: 2.5\n  big: 18446744073709551615\n  none: ~\n  list: [true, \"s\", {k: v}]\n\
+---\nThe notes.\n";
+
+    fn round_trip(text: &str) -> Option<(Entry, Vec<Diagnostic>)> {
+        let (entry, warnings) =
+            crate::input::content::parse_entry(Path::new("content/papers/a.md"), text).unwrap();
+        let kept = ParsedEntry::of(&entry, &warnings)?;
+        let bytes = postcard::to_allocvec(&kept).unwrap();
+        let back = postcard::from_bytes::<ParsedEntry>(&bytes)
+            .unwrap()
+            .into_entry();
+        assert_eq!(back, Some((entry, warnings)));
+        back
+    }
+
+    #[test]
+    fn a_parsed_entry_is_kept_as_it_was_parsed() {
+        let (entry, warnings) = round_trip(RICH).unwrap();
+        // What the entry holds, so the round trip above covers it.
+        assert!(entry.published.is_some() && entry.metrics.is_some());
+        assert_eq!(entry.extra.len(), 2);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        round_trip("---\ntitle: T\ndate: 2025-05-07\npublished: 2020\n---\n").unwrap();
+        // A YAML tag is not kept (its spelling would not be exact).
+        let (tagged, w) = crate::input::content::parse_entry(
+            Path::new("a.md"),
+            "---\ntitle: T\ndate: 2025-05-07\nmine: !thing 3\n---\n",
+        )
+        .unwrap();
+        assert!(ParsedEntry::of(&tagged, &w).is_none());
+    }
+
+    #[test]
+    fn entries_are_read_from_the_parsed_cache_by_content_hash_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(
+            root.join(crate::input::config::CONFIG_FILE),
+            "title: T\nbase_url: https://example.org/\nthemes:\n  - id: llm\n    title: LLM\n",
+        )
+        .unwrap();
+        let papers = root.join("content/papers");
+        std::fs::create_dir_all(&papers).unwrap();
+        std::fs::write(papers.join("a.md"), RICH).unwrap();
+        std::fs::write(
+            papers.join("b.md"),
+            "---\ntitle: B\ndate: 2025-05-07\n---\nB.\n",
+        )
+        .unwrap();
+        std::fs::write(papers.join("c.md"), "---\ntitle: [\n---\n").unwrap();
+        let config = crate::io::load::config(&root).unwrap();
+        let parse = || crate::io::load::read_entries(&root, &papers, false, None).0;
+        let read =
+            |parsed: &Parsed| crate::io::load::read_entries(&root, &papers, false, Some(parsed)).0;
+        let parsed_of = |files: &[crate::io::load::EntryFile]| {
+            files.iter().map(|f| f.parsed.clone()).collect::<Vec<_>>()
+        };
+        let save = |parsed: Parsed| {
+            if let Some(save) = parsed.pending.into_inner().unwrap() {
+                save.write(&root.join(DIR), parse_stamp());
+            }
+        };
+        let hashes = crate::io::load::InputHashes::of(&config).unwrap();
+        // Nothing kept yet: every file parsed, the good ones noted.
+        let first = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        assert_eq!(parsed_of(&read(&first)), parsed_of(&parse()));
+        assert!(first.loaded_as_hashed());
+        save(first);
+        let kept = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        assert_eq!(
+            kept.shards
+                .iter()
+                .map(|s| s.lock().unwrap().len())
+                .sum::<usize>(),
+            2
+        );
+        // Kept: the same values as a parse.
+        assert_eq!(parsed_of(&read(&kept)), parsed_of(&parse()));
+        // The cache answers by the hash taken before loading: a file
+        // changed since is what it was when hashed (as here, where the
+        // hashes are the old ones), so a build's record names it rightly.
+        std::fs::write(
+            papers.join("b.md"),
+            "---\ntitle: B2\ndate: 2025-05-07\n---\nB.\n",
+        )
+        .unwrap();
+        let stale = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        let files = read(&stale);
+        assert_eq!(files[1].parsed.as_ref().unwrap().0.title, "B");
+        assert!(stale.loaded_as_hashed());
+        // Hashed again, the new text is parsed, and saved in its shard.
+        let hashes = crate::io::load::InputHashes::of(&config).unwrap();
+        let fresh = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        assert_eq!(parsed_of(&read(&fresh)), parsed_of(&parse()));
+        save(fresh);
+        // Damaged shards count as empty: every file is parsed again.
+        for item in std::fs::read_dir(root.join(DIR).join(ENTRY_DIR)).unwrap() {
+            std::fs::write(item.unwrap().path(), "garbage").unwrap();
+        }
+        let damaged = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        assert!(damaged.shards.iter().all(|s| s.lock().unwrap().is_empty()));
+        assert_eq!(parsed_of(&read(&damaged)), parsed_of(&parse()));
+        assert!(damaged.loaded_as_hashed());
+        // A file read with other bytes than it was hashed with, or one
+        // more file: the entries are not those hashed.
+        std::fs::write(
+            papers.join("b.md"),
+            "---\ntitle: B3\ndate: 2025-05-07\n---\nB.\n",
+        )
+        .unwrap();
+        let changed = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        assert_eq!(read(&changed)[1].parsed.as_ref().unwrap().0.title, "B3");
+        assert!(!changed.loaded_as_hashed());
+        let hashes = crate::io::load::InputHashes::of(&config).unwrap();
+        std::fs::write(
+            papers.join("d.md"),
+            "---\ntitle: D\ndate: 2025-05-07\n---\n",
+        )
+        .unwrap();
+        let added = Parsed::open(&root.join(DIR), parse_stamp(), &hashes);
+        read(&added);
+        assert!(!added.loaded_as_hashed());
     }
 }

@@ -14,6 +14,12 @@ pub(crate) const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads a text file: size-checked, UTF-8, BOM stripped, `\r\n` as `\n`.
 pub fn read_text(path: &Path) -> Result<String> {
+    read_text_seen(path, &mut |_| {})
+}
+
+/// [`read_text`], showing `seen` the bytes as read, before decoding (an
+/// entry's content hash is of those).
+pub(crate) fn read_text_seen(path: &Path, seen: &mut dyn FnMut(&[u8])) -> Result<String> {
     use std::io::Read;
     // One open for the size and the bytes (a build reads 100,000 entries),
     // and never more than the limit, even from a file that grows meanwhile.
@@ -37,6 +43,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
+    seen(&bytes);
     decode(path, bytes).map_err(|d| Error::Invalid(vec![d]))
 }
 

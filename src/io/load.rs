@@ -40,9 +40,17 @@ pub fn config(root: &Path) -> Result<Config> {
 /// apply). Fails only when the disk fails; problems in files are collected
 /// in [`Inputs::diagnostics`].
 pub fn load(config: Config) -> Result<Inputs> {
+    load_with(config, None)
+}
+
+/// [`load`], with the cache's parsed entries (see [`read_entries`]).
+pub(crate) fn load_with(
+    config: Config,
+    parsed: Option<&crate::io::cache::Parsed>,
+) -> Result<Inputs> {
     let root = config.root.clone();
     let mut diagnostics = Vec::new();
-    let (entries, mut entry_diags) = load_entries(&root, &config.papers_dir());
+    let (entries, mut entry_diags) = load_entries_with(&root, &config.papers_dir(), parsed);
     diagnostics.append(&mut entry_diags);
 
     let theme_dir = config.theme_dir();
@@ -286,8 +294,25 @@ fn symlink_target(site: &Path, path: &Path) -> std::result::Result<PathBuf, &'st
 /// Reads and parses one entry file; `keep_text` keeps its text (import
 /// rewrites it), which a build does not need.
 pub(crate) fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile {
+    read_entry_hashed(root, path, keep_text, false).0
+}
+
+/// [`read_entry`], with the [`content_hash`] of what it parsed when `hash`
+/// is asked and the file was read.
+fn read_entry_hashed(
+    root: &Path,
+    path: &Path,
+    keep_text: bool,
+    hash: bool,
+) -> (EntryFile, Option<u128>) {
     let shown = display_path(root, path);
-    let (text, parsed) = match crate::io::fs::read_text(path) {
+    let mut hashed = None;
+    let mut seen = |bytes: &[u8]| {
+        if hash {
+            hashed = Some(content_hash(&shown, bytes));
+        }
+    };
+    let (text, parsed) = match crate::io::fs::read_text_seen(path, &mut seen) {
         Ok(text) => {
             let parsed = parse_entry(&shown, &text);
             (keep_text.then_some(text), parsed)
@@ -311,19 +336,37 @@ pub(crate) fn read_entry(root: &Path, path: &Path, keep_text: bool) -> EntryFile
             )]),
         ),
     };
-    EntryFile {
+    let file = EntryFile {
         path: path.to_path_buf(),
         text,
         parsed,
-    }
+    };
+    (file, hashed)
+}
+
+/// The hash of an entry file by content: its name (relative to the root)
+/// and its bytes. What [`InputHashes`] records and the parsed entries
+/// (`cache::Parsed`) are kept by.
+fn content_hash(name: &Path, bytes: &[u8]) -> u128 {
+    use std::hash::Hash;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    name.hash(&mut h);
+    h.update(bytes);
+    h.digest128()
 }
 
 /// Every entry file under `dir`, read and parsed in parallel, with the
-/// listing's own findings (skipped links, unreadable folders).
+/// listing's own findings (skipped links, unreadable folders). With
+/// `parsed` (a build with the cache), a file whose content hash, as hashed
+/// before loading, is one the cache parsed before is not read: its entry
+/// and warnings are the cache's, the same values as a parse (only an
+/// entry parsed without errors is kept); every other is read and parsed,
+/// and what they all parsed to is noted for the cache to save.
 pub(crate) fn read_entries(
     root: &Path,
     dir: &Path,
     keep_text: bool,
+    parsed: Option<&crate::io::cache::Parsed>,
 ) -> (Vec<EntryFile>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     // An import killed while moving its files into place is finished
@@ -339,11 +382,46 @@ pub(crate) fn read_entries(
         ));
     }
     let paths = entry_paths(root, dir, &mut diagnostics);
-    let files = paths
+    let Some(cache) = parsed.filter(|_| !keep_text) else {
+        let files = paths
+            .par_iter()
+            .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
+            .map(|path| read_entry(root, path, keep_text))
+            .collect();
+        return (files, diagnostics);
+    };
+    let (files, hashes): (Vec<EntryFile>, Vec<(PathBuf, Option<u128>)>) = paths
         .par_iter()
-        .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
-        .map(|path| read_entry(root, path, keep_text))
-        .collect();
+        .with_max_len(64)
+        .map(|path| {
+            let name = display_path(root, path);
+            let kept = cache
+                .hash_of(&name)
+                .and_then(|hash| Some((hash, cache.take(hash)?)));
+            match kept {
+                Some((hash, entry)) => {
+                    let file = EntryFile {
+                        path: path.clone(),
+                        text: None,
+                        parsed: Ok(entry),
+                    };
+                    (file, (name, Some(hash)))
+                }
+                None => {
+                    let (file, hash) = read_entry_hashed(root, path, false, true);
+                    (file, (name, hash))
+                }
+            }
+        })
+        .unzip();
+    cache.note(files.iter().zip(&hashes).map(|(file, (name, hash))| {
+        let parsed = file.parsed.as_ref().ok();
+        (
+            name.as_path(),
+            *hash,
+            parsed.map(|(entry, warnings)| (entry, warnings.as_slice())),
+        )
+    }));
     (files, diagnostics)
 }
 
@@ -351,7 +429,16 @@ pub(crate) fn read_entries(
 /// every problem found: in the files, and two files that would be the same
 /// page.
 pub fn load_entries(root: &Path, dir: &Path) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
-    let (files, mut diagnostics) = read_entries(root, dir, false);
+    load_entries_with(root, dir, None)
+}
+
+/// [`load_entries`], with the cache's parsed entries (see [`read_entries`]).
+fn load_entries_with(
+    root: &Path,
+    dir: &Path,
+    parsed: Option<&crate::io::cache::Parsed>,
+) -> (Vec<Arc<Entry>>, Vec<Diagnostic>) {
+    let (files, mut diagnostics) = read_entries(root, dir, false, parsed);
     let mut entries = Vec::with_capacity(files.len());
     for file in files {
         match file.parsed {
@@ -507,8 +594,6 @@ impl InputHashes {
     /// anything a full load would report (an unreadable file, a skipped link,
     /// an import to finish), which only a full build can.
     pub(crate) fn of(config: &Config) -> Option<InputHashes> {
-        use std::hash::Hash;
-        use xxhash_rust::xxh3::{xxh3_128, Xxh3};
         let root = &config.root;
         let papers = config.papers_dir();
         if !crate::io::journal::staging_dirs(&papers).is_empty() {
@@ -529,10 +614,7 @@ impl InputHashes {
                 }
             }
             let bytes = std::fs::read(path).ok()?;
-            let mut h = Xxh3::new();
-            name.hash(&mut h);
-            h.update(&bytes);
-            Some((h.digest128(), stat.filter(|s| s.settled(now))))
+            Some((content_hash(name, &bytes), stat.filter(|s| s.settled(now))))
         };
         let entries: Option<Vec<(PathBuf, u128, Option<Stat>)>> = paths
             .par_iter()
@@ -556,6 +638,21 @@ impl InputHashes {
             .into_iter()
             .map(|(name, hash, _)| (name, hash))
             .collect();
+        if !diagnostics.is_empty() {
+            return None;
+        }
+        Some(InputHashes {
+            global: InputHashes::global_of(config)?,
+            entries,
+        })
+    }
+
+    /// [`InputHashes::global`] of the site of `config`, alone.
+    pub(crate) fn global_of(config: &Config) -> Option<u128> {
+        use std::hash::Hash;
+        use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+        let root = &config.root;
+        let mut diagnostics = Vec::new();
         let mut h = Xxh3::new();
         xxh3_128(&std::fs::read(root.join(crate::input::config::CONFIG_FILE)).ok()?).hash(&mut h);
         let mut folders = vec![root.join("templates"), root.join("static")];
@@ -572,13 +669,7 @@ impl InputHashes {
                 xxh3_128(&std::fs::read(&path).ok()?).hash(&mut h);
             }
         }
-        if !diagnostics.is_empty() {
-            return None;
-        }
-        Some(InputHashes {
-            global: h.digest128(),
-            entries,
-        })
+        diagnostics.is_empty().then(|| h.digest128())
     }
 }
 

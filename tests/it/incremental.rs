@@ -646,3 +646,70 @@ fn once_metadata_vouches_for_entries_and_folders_every_change_is_still_seen() {
     assert!(r.write.written > 0, "{r:?}");
     assert_eq!(r.files, first.files);
 }
+
+/// The warnings of a build of `site` from nothing (no cache, a new folder).
+fn warnings_from_nothing(site: &TestSite) -> Vec<sheaf::base::error::Diagnostic> {
+    let fresh = site.root().join("fresh");
+    let _ = std::fs::remove_dir_all(&fresh);
+    let report = sheaf::build::build(
+        site.root(),
+        &BuildOptions {
+            output_dir: Some(fresh.clone()),
+            ..BuildOptions::default()
+        },
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&fresh).unwrap();
+    report.warnings
+}
+
+#[test]
+fn entries_parsed_by_an_earlier_build_give_what_a_parse_gives() {
+    // A build with the cache parses only the entry files whose content
+    // hash is not in `.sheaf-cache/entries/`; the others are the cache's,
+    // warnings and all.
+    const OTHER: &str = "1-bit-adam-communication-efficient-large-scale-training-with";
+    let site = TestSite::bundled();
+    build_cached(&site);
+    let shards = site.root().join(".sheaf-cache/entries");
+    assert!(
+        std::fs::read_dir(&shards).unwrap().count() > 0,
+        "the parsed entries are kept"
+    );
+    let same_warnings = |r: &sheaf::build::BuildReport, step: &str| {
+        assert_eq!(r.warnings, warnings_from_nothing(&site), "after {step}");
+    };
+    let r = edit_and_build(&site, "the front matter only", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("status: read\n", "status: reading\n", 1)
+        });
+    });
+    same_warnings(&r, "the front matter only");
+    let typo =
+        |r: &sheaf::build::BuildReport| r.warnings.iter().any(|w| w.message.contains("titel"));
+    let r = edit_and_build(&site, "a parse warning that appears", |s| {
+        rewrite(s, PAPER, |t| t.replacen("---\n", "---\ntitel: typo\n", 1));
+    });
+    assert!(typo(&r), "{:?}", r.warnings);
+    same_warnings(&r, "a parse warning that appears");
+    // The entry with the warning now comes from the cache.
+    let r = edit_and_build(&site, "another entry's notes", |s| {
+        rewrite(s, OTHER, |t| t + "\nAnother remark.\n");
+    });
+    assert!(r.rendered > 0 && typo(&r), "{:?}", r.warnings);
+    same_warnings(&r, "another entry's notes");
+    let r = edit_and_build(&site, "a parse warning that goes", |s| {
+        rewrite(s, PAPER, |t| t.replacen("titel: typo\n", "", 1));
+    });
+    assert!(!typo(&r), "{:?}", r.warnings);
+    same_warnings(&r, "a parse warning that goes");
+    // Damaged shards count as empty: slower, never wrong.
+    for item in std::fs::read_dir(&shards).unwrap() {
+        std::fs::write(item.unwrap().path(), "garbage").unwrap();
+    }
+    let r = edit_and_build(&site, "damaged shards of parsed entries", |s| {
+        rewrite(s, OTHER, |t| t + "\nAnd another.\n");
+    });
+    assert!(r.rendered > 0, "{r:?}");
+    same_warnings(&r, "damaged shards of parsed entries");
+}

@@ -360,7 +360,7 @@ struct Digest {
 /// Every entry of the papers folder (and below, as a build reads them),
 /// indexed by identity.
 fn existing_entries(config: &Config) -> Result<Digest> {
-    let (files, listing) = load::read_entries(&config.root, &config.papers_dir(), true);
+    let (files, listing) = load::read_entries(&config.root, &config.papers_dir(), true, None);
     let listing_errors: Vec<Diagnostic> =
         listing.into_iter().filter(Diagnostic::is_error).collect();
     if !listing_errors.is_empty() {

@@ -117,7 +117,6 @@ impl PartialDate {
         self.first_day
     }
 
-    #[cfg(test)] // only the unit tests ask
     pub(crate) fn precision(self) -> DatePrecision {
         self.precision
     }
