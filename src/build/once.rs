@@ -71,7 +71,7 @@ pub fn build_with_progress(
         Some(record) => &record.derived,
         None => &[],
     };
-    let mut loaded = Loaded::new(root, options, before, progress)?;
+    let mut loaded = Loaded::new(root, options, Keep::Nothing, before, progress)?;
     let out_dir = output_dir(&loaded.site.config, options);
     check_output_dir(&loaded.site.config, &out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a
@@ -140,6 +140,7 @@ pub fn build_with_progress(
         renderer,
         cache_saved,
         derived_keys,
+        lints,
         ..
     } = &mut loaded;
     let rendered = render_site(
@@ -177,7 +178,7 @@ pub fn build_with_progress(
         Some(s) => s.commit_tracked()?,
         None => output::write(&out_dir, [], owned.clone())?,
     };
-    let mut warnings = warnings(root, site, inputs);
+    let mut warnings = warnings(root, site, std::mem::take(lints));
     if sizes.over_pages_limit() {
         // First, so the ten warnings a build shows never hide it.
         let artifact = time(progress, "artifact estimate", || {
