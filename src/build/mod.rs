@@ -128,6 +128,9 @@ struct Loaded {
     cache_saved: Option<std::thread::JoinHandle<Result<usize>>>,
     /// The cache key of each paper's conversion, when the cache is used.
     derived_keys: Vec<u128>,
+    /// The warnings `sheaf check` adds ([`lints`]), found before the
+    /// model when it drops the Markdown they read.
+    lints: Vec<Diagnostic>,
     /// The conversions, from the cache, of the papers whose key is not the
     /// one `before` gave at their index (what they were in the last
     /// build); `None` when one is not in the cache.
@@ -140,10 +143,15 @@ struct Loaded {
 impl Loaded {
     /// `before` is the last build's conversion keys, by paper index;
     /// `hashes`, the entries' content hashes when taken already (with the
-    /// cache, the entries the cache parsed before are not parsed again).
+    /// cache, the entries the cache parsed before are not parsed again). A
+    /// one-off build (`keep` is [`Keep::Nothing`]) without the cache
+    /// drops each entry's Markdown once converted (see
+    /// [`Site::build_forgetting_markdown`]); the cache keys conversions by
+    /// it, and a session converts edited entries again.
     fn new(
         root: &Path,
         options: &BuildOptions,
+        keep: Keep,
         before: &[u128],
         hashes: Option<&crate::io::load::InputHashes>,
         progress: &dyn Progress,
@@ -152,7 +160,10 @@ impl Loaded {
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &crate::io::fs::resolved(root)?;
-        let (inputs, site, renderer, cache) = load_all(root, options, None, hashes, progress)?;
+        let forget = keep == Keep::Nothing && !options.cache;
+        let (inputs, site, renderer, cache, lints) =
+            load_all(root, options, None, hashes, forget, progress)?;
+        let lints = if forget { lints } else { self::lints(&inputs) };
         let derived_keys: Vec<u128> = match &cache {
             Some(c) => site
                 .papers
@@ -181,17 +192,23 @@ impl Loaded {
             renderer,
             cache_saved,
             derived_keys,
+            lints,
             before,
             entries_as_hashed,
         })
     }
 }
 
-/// The warnings of a build, and those `sheaf check` adds
-/// ([`crate::input::lints::lints`]), with paths relative to the root.
-fn warnings(root: &Path, site: &Site, inputs: &Inputs) -> Vec<Diagnostic> {
+/// The warnings `sheaf check` adds ([`crate::input::lints::lints`]), as
+/// of today.
+fn lints(inputs: &Inputs) -> Vec<Diagnostic> {
     let today = time::OffsetDateTime::now_utc().date();
-    let lints = crate::input::lints::lints(&site.config, &inputs.entries, today);
+    crate::input::lints::lints(&inputs.config, &inputs.entries, today)
+}
+
+/// The warnings of a build, and `lints` (those `sheaf check` adds), with
+/// paths relative to the root.
+fn warnings(root: &Path, site: &Site, lints: Vec<Diagnostic>) -> Vec<Diagnostic> {
     site.warnings
         .iter()
         .cloned()
@@ -400,15 +417,22 @@ fn clashes(claimed: &mut HashSet<String>, outputs: &[Output]) -> Result<()> {
     }
 }
 
+/// What [`load_all`] gives: the inputs, the model, the templates, the
+/// cache when used, and the lints (when `forget`, of the inputs before
+/// their Markdown went; else empty).
+type LoadedAll = (Inputs, Site, Renderer, Option<Cache>, Vec<Diagnostic>);
+
 /// Loads, models and compiles templates, reporting content and template
-/// problems together.
+/// problems together. `forget`: drop each entry's Markdown once converted
+/// ([`Site::build_forgetting_markdown`]; not with the cache or `previous`).
 fn load_all(
     root: &Path,
     options: &BuildOptions,
     previous: Option<&Site>,
     hashes: Option<&crate::io::load::InputHashes>,
+    forget: bool,
     progress: &dyn Progress,
-) -> Result<(Inputs, Site, Renderer, Option<Cache>)> {
+) -> Result<LoadedAll> {
     let config = load_config(root, options)?;
     let cache = options.cache.then(|| {
         time(progress, "cache", || {
@@ -416,23 +440,30 @@ fn load_all(
         })
     });
     let parsed = cache.as_ref().map(Cache::parsed);
-    let inputs = time(progress, "load", || load::load_with(config, parsed))
+    let mut inputs = time(progress, "load", || load::load_with(config, parsed))
         .map_err(|e| relative(root, e))?;
+    let model_options = ModelOptions {
+        drafts: options.drafts,
+    };
+    let forget = forget && previous.is_none() && cache.is_none();
+    let lints = if forget { lints(&inputs) } else { Vec::new() };
     let site = time(progress, "model", || {
-        Site::build(
-            &inputs,
-            ModelOptions {
-                drafts: options.drafts,
-            },
-            previous,
-            cache.as_ref().map(|c| c as &dyn crate::model::Earlier),
-        )
+        if forget {
+            Site::build_forgetting_markdown(&mut inputs, model_options)
+        } else {
+            Site::build(
+                &inputs,
+                model_options,
+                previous,
+                cache.as_ref().map(|c| c as &dyn crate::model::Earlier),
+            )
+        }
     });
     let renderer = time(progress, "templates", || {
         Renderer::new(&inputs.templates, &inputs.config)
     });
     match (site, renderer) {
-        (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer, cache)),
+        (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer, cache, lints)),
         (site, renderer) => {
             let mut all = Vec::new();
             for e in [site.err(), renderer.err()].into_iter().flatten() {

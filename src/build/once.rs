@@ -72,7 +72,7 @@ pub fn build_with_progress(
         None => &[],
     };
     let hashes = known.as_ref().map(|k| &k.hashes);
-    let mut loaded = Loaded::new(root, options, before, hashes, progress)?;
+    let mut loaded = Loaded::new(root, options, Keep::Nothing, before, hashes, progress)?;
     let out_dir = output_dir(&loaded.site.config, options);
     check_output_dir(&loaded.site.config, &out_dir)?;
     // Files go to disk (staged) batch by batch as they are rendered, so a
@@ -142,6 +142,7 @@ pub fn build_with_progress(
         cache_saved,
         derived_keys,
         entries_as_hashed,
+        lints,
         ..
     } = &mut loaded;
     let rendered = render_site(
@@ -196,7 +197,7 @@ pub fn build_with_progress(
         let saved = saving.map(|thread| thread.join().ok().and_then(|r| r.ok()));
         Ok((committed, saved))
     })?;
-    let mut warnings = warnings(root, site, inputs);
+    let mut warnings = warnings(root, site, std::mem::take(lints));
     if sizes.over_pages_limit() {
         // First, so the ten warnings a build shows never hide it.
         let artifact = time(progress, "artifact estimate", || {

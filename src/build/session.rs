@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{
-    absolute, check_output_dir, fixed_outputs, load_all, output_dir, record_ownership, relative,
-    render_site, warnings, BuildOptions, Keep, Loaded,
+    absolute, check_output_dir, fixed_outputs, lints, load_all, output_dir, record_ownership,
+    relative, render_site, warnings, BuildOptions, Keep, Loaded,
 };
 use crate::base::error::{Diagnostic, Error, Result};
 use crate::base::progress::{Progress, Silent};
@@ -97,7 +97,7 @@ impl Session {
             renderer,
             cache_saved,
             ..
-        } = Loaded::new(root, &options, &[], None, progress)?;
+        } = Loaded::new(root, &options, Keep::ForRebuilds, &[], None, progress)?;
         Ok(Session {
             cache_saved,
             root,
@@ -163,7 +163,7 @@ impl Session {
     /// The warnings of the last build, and those `sheaf check` adds
     /// ([`crate::input::lints::lints`]), with paths relative to the root.
     pub fn warnings(&self) -> Vec<Diagnostic> {
-        warnings(&self.root, &self.site, &self.inputs)
+        warnings(&self.root, &self.site, lints(&self.inputs))
     }
 
     /// The folders a watcher should watch, and which of their paths
@@ -289,7 +289,8 @@ impl Session {
             cache: false,
             ..self.options.clone()
         };
-        let (inputs, site, renderer, _) = load_all(&self.root, &options, previous, None, &Silent)?;
+        let (inputs, site, renderer, _, _) =
+            load_all(&self.root, &options, previous, None, false, &Silent)?;
         let old = std::mem::replace(&mut self.site, site);
         let old_renderer = std::mem::replace(&mut self.renderer, renderer);
         let old_inputs = std::mem::replace(&mut self.inputs, inputs);

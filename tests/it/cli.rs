@@ -404,10 +404,16 @@ fn serve_rebuild_lines_have_the_time_and_the_changed_path() {
 /// entry parser's; a base_url left at `sheaf init`'s placeholder is one.
 #[test]
 fn build_warns_as_check_does() {
-    let site = TestSite::with_papers(&[(
-        "f.md",
-        "---\ntitle: Paper F\ndate: 2999-01-01\nabstract: \"\"\n---\n",
-    )]);
+    let site = TestSite::with_papers(&[
+        (
+            "f.md",
+            "---\ntitle: Paper F\ndate: 2999-01-01\nabstract: \"\"\n---\n",
+        ),
+        (
+            "g.md",
+            "---\ntitle: Paper G\ndate: 2024-01-01\nabstract: Words.\n---\nNotes.\n",
+        ),
+    ]);
     let config = site.root().join("site-config.yaml");
     let text = std::fs::read_to_string(&config).unwrap();
     let placeholder = regex::Regex::new(r#"(?m)^base_url: .*$"#)
@@ -426,6 +432,13 @@ fn build_warns_as_check_does() {
         assert!(check.contains(expected), "{expected:?} in {check}");
         assert!(build.contains(expected), "{expected:?} in {build}");
     }
+    // Without the cache a build drops each entry's Markdown once it is
+    // converted: the lints that read it still see it, and only F's is empty.
+    let uncached = sheaf(site.root(), &["build", "--no-cache"]);
+    assert!(uncached.status.success(), "{}", stderr(&uncached));
+    let uncached = stderr(&uncached);
+    assert_eq!(uncached, build);
+    assert_eq!(build.matches("the abstract is empty").count(), 1, "{build}");
     let line = text
         .lines()
         .position(|l| l.starts_with("base_url:"))
