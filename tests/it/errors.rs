@@ -692,3 +692,29 @@ fn a_repeated_config_key_is_placed_at_the_repeat() {
     assert!(err.contains("`title` appears twice"), "{err}");
     assert!(err.contains(&format!("site-config.yaml:{repeat}")), "{err}");
 }
+
+/// An unknown front matter key is kept under `extra` whatever YAML it
+/// holds, but templates and `papers.json` only take maps with string,
+/// number or boolean keys: a mapping keyed by null, a float or a list
+/// (valid YAML) made the build panic in Tera's `Context::insert` (exit
+/// 101, no file or line; found in review). It must build, or fail with an
+/// error naming the entry.
+#[test]
+fn an_unknown_key_holding_a_map_with_odd_keys_never_panics_the_build() {
+    for (name, value) in [
+        ("null-key.md", "{~: v}"),
+        ("float-key.md", "{1.5: v}"),
+        ("list-key.md", "{[1, 2]: v}"),
+    ] {
+        let site = TestSite::with_papers(&[(name, &entry("Odd", &format!("mine: {value}\n")))]);
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| site.build()));
+        match built {
+            Err(_) => panic!("`mine: {value}` made the build panic"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                let err = e.to_string();
+                assert!(err.contains(&format!("content/papers/{name}")), "{err}");
+            }
+        }
+    }
+}
