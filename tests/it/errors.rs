@@ -694,27 +694,46 @@ fn a_repeated_config_key_is_placed_at_the_repeat() {
 }
 
 /// An unknown front matter key is kept under `extra` whatever YAML it
-/// holds, but templates and `papers.json` only take maps with string,
-/// number or boolean keys: a mapping keyed by null, a float or a list
-/// (valid YAML) made the build panic in Tera's `Context::insert` (exit
-/// 101, no file or line; found in review). It must build, or fail with an
-/// error naming the entry.
+/// holds, but templates only take maps with string, integer or boolean
+/// keys: a mapping keyed by null, a float or a list (valid YAML) made the
+/// build panic in Tera's `Value::from_serializable`
+/// (`render::context::value`; exit 101, no file or line; found in
+/// review). The config's `extra` (templates' `site.extra`) too. It must
+/// build, or fail with an error naming the file.
 #[test]
 fn an_unknown_key_holding_a_map_with_odd_keys_never_panics_the_build() {
+    let outcome = |site: &TestSite, file: &str| -> Option<String> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| site.build())) {
+            Err(_) => Some("panicked".to_string()),
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => (!e.to_string().contains(file)).then(|| e.to_string()),
+        }
+    };
+    let mut wrong = Vec::new();
     for (name, value) in [
         ("null-key.md", "{~: v}"),
         ("float-key.md", "{1.5: v}"),
         ("list-key.md", "{[1, 2]: v}"),
     ] {
         let site = TestSite::with_papers(&[(name, &entry("Odd", &format!("mine: {value}\n")))]);
-        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| site.build()));
-        match built {
-            Err(_) => panic!("`mine: {value}` made the build panic"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                let err = e.to_string();
-                assert!(err.contains(&format!("content/papers/{name}")), "{err}");
-            }
+        if let Some(why) = outcome(&site, &format!("content/papers/{name}")) {
+            wrong.push(format!("entry `mine: {value}`: {why}"));
         }
     }
+    let site = TestSite::with_papers(&[("a.md", &entry("A", ""))]);
+    let path = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("\nextra:\n"),
+        "the bundled config has an extra block"
+    );
+    std::fs::write(
+        &path,
+        text.replacen("\nextra:\n", "\nextra:\n  ? ~\n  : v\n", 1),
+    )
+    .unwrap();
+    if let Some(why) = outcome(&site, "site-config.yaml") {
+        wrong.push(format!("config `extra` keyed by null: {why}"));
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
