@@ -265,6 +265,16 @@ impl Config {
                 ));
             }
         }
+        // Templates read `site.extra` as JSON-like values; a key they cannot
+        // take would stop the render with no line to show.
+        if let Some(what) =
+            crate::input::yaml::key_templates_refuse(&serde_yaml::Value::Mapping(raw.extra.clone()))
+        {
+            diags.push(err(
+                "extra:",
+                format!("`extra` holds a map with a key that is {what}, which templates cannot take; write the key as text"),
+            ));
+        }
         let live = imports::check(&raw, path, text, &mut diags);
         let templates = match raw.templates {
             Some(dir) if dir == Path::new(BUILTIN) => Theme::Builtin,

@@ -150,6 +150,31 @@ fn explain(message: String, line: Option<usize>, text: &str) -> (String, Option<
     (message, line)
 }
 
+/// The first map key inside `value` that templates cannot take, said as a
+/// curator would read it: Tera's values are JSON's, whose keys are text
+/// (a whole number or `true`/`false` becomes its text), so a key that is
+/// null, a fraction, a list, a map or tagged has no place there.
+pub(crate) fn key_templates_refuse(value: &serde_yaml::Value) -> Option<&'static str> {
+    use serde_yaml::Value;
+    match value {
+        Value::Mapping(map) => map.iter().find_map(|(k, v)| {
+            let refused = match k {
+                Value::String(_) | Value::Bool(_) => None,
+                Value::Number(n) if n.is_i64() || n.is_u64() => None,
+                Value::Number(_) => Some("a fraction"),
+                Value::Null => Some("null (`~` or nothing)"),
+                Value::Sequence(_) => Some("a list"),
+                Value::Mapping(_) => Some("a map"),
+                Value::Tagged(_) => Some("a tagged value"),
+            };
+            refused.or_else(|| key_templates_refuse(v))
+        }),
+        Value::Sequence(items) => items.iter().find_map(key_templates_refuse),
+        Value::Tagged(tagged) => key_templates_refuse(&tagged.value),
+        _ => None,
+    }
+}
+
 /// Deeper nesting than any real config or entry needs; far below where the
 /// parser slows down.
 pub(crate) const MAX_NESTING: usize = 64;

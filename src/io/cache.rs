@@ -754,8 +754,13 @@ impl Parsed {
         let mut shards: Vec<Vec<(u128, &Entry, &[Diagnostic])>> = vec![Vec::new(); SHARDS];
         for (name, hash, parsed) in files {
             as_hashed &= hash.is_some() && hash == self.hash_of(name);
+            // An entry that cannot be kept is not counted in its shard's
+            // keys either, or that shard would differ from what was loaded
+            // and be rewritten on every build.
             if let (Some(hash), Some((entry, warnings))) = (hash, parsed) {
-                shards[shard_of(hash)].push((hash, entry, warnings));
+                if ParsedEntry::can_keep(entry) {
+                    shards[shard_of(hash)].push((hash, entry, warnings));
+                }
             }
         }
         self.as_hashed
@@ -920,6 +925,12 @@ impl Yaml {
 }
 
 impl ParsedEntry {
+    /// Whether [`ParsedEntry::of`] keeps the entry: its unknown keys' YAML
+    /// can be written back exactly (no tags).
+    fn can_keep(entry: &Entry) -> bool {
+        entry.extra.values().all(|v| Yaml::of(v).is_some())
+    }
+
     /// `None` when the entry cannot be kept exactly.
     fn of(entry: &Entry, warnings: &[Diagnostic]) -> Option<ParsedEntry> {
         let Entry {
@@ -996,7 +1007,14 @@ impl ParsedEntry {
                 .as_ref()
                 .map(|m| (m.upvotes, m.stars, m.comments, m.as_of.clone())),
             bibtex_ids: bibtex_ids.clone(),
-            key_lines: key_lines.iter().map(|(k, l)| (k.clone(), *l)).collect(),
+            // Sorted: a map's order changes from run to run, and a shard
+            // of the same entries should be the same bytes.
+            key_lines: {
+                let mut lines: Vec<(String, usize)> =
+                    key_lines.iter().map(|(k, l)| (k.clone(), *l)).collect();
+                lines.sort_unstable();
+                lines
+            },
             warnings: warnings
                 .iter()
                 .map(|d| (d.is_error(), d.file.clone(), d.line, d.message.clone()))

@@ -179,6 +179,8 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes a new file as [`write_atomic`] does, unless something has that
 /// name already (`false`, nothing written): checked by the rename itself,
 /// so a file that appears meanwhile (an editor's) is never replaced.
+/// Where the file system has no such rename (nor hard links: FAT, some
+/// network mounts), the file is created exclusively and written in place.
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
@@ -187,7 +189,19 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
     match tmp.persist_noclobber(path) {
         Ok(_) => Ok(true),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(Error::write(path, e.error)),
+        Err(e) if exists(path) => Err(Error::write(path, e.error)),
+        Err(_) => match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(mut file) => {
+                file.write_all(bytes).map_err(|e| Error::write(path, e))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(Error::write(path, e)),
+        },
     }
 }
 

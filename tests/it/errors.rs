@@ -736,4 +736,37 @@ fn an_unknown_key_holding_a_map_with_odd_keys_never_panics_the_build() {
         wrong.push(format!("config `extra` keyed by null: {why}"));
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+    // The entry's key is left out with a warning on its line; the config's
+    // is an error at `extra:` (a template asked for it).
+    let site = TestSite::with_papers(&[(
+        "odd.md",
+        &entry(
+            "Odd",
+            "mine: {[1, 2]: v}\nfine: {1: a, true: b, x: {2: c}}\n",
+        ),
+    )]);
+    let report = site.build().expect("builds");
+    let warnings: Vec<String> = report.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("content/papers/odd.md:")
+            && w.contains("`mine` holds a map with a key that is a list")
+            && w.contains("left out of `extra`")),
+        "{warnings:#?}"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("`fine`")),
+        "{warnings:#?}"
+    );
+    let config = site.root().join("site-config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen("\nextra:\n", "\nextra:\n  ? 1.5\n  : v\n", 1),
+    )
+    .unwrap();
+    let err = site.build().expect_err("refused").to_string();
+    assert!(
+        err.contains("site-config.yaml") && err.contains("a key that is a fraction"),
+        "{err}"
+    );
 }

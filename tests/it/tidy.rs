@@ -249,7 +249,7 @@ fn io_findings(src: &Source) -> Vec<String> {
         return Vec::new();
     }
     let touches = regex::Regex::new(
-        r"\bstd::fs\b|\bstd::\{[^}]*\bfs\b|\bwalkdir\b|\btempfile\b|\bFile::|\bOpenOptions\b|\.(exists|try_exists|is_file|is_dir|is_symlink|canonicalize|metadata|symlink_metadata|read_dir|read_link)\(",
+        r"\bstd::fs\b|\bstd::\{[^}]*\bfs\b|\bwalkdir\b|\btempfile\b|\bFile::|\bOpenOptions\b|(\.|\bPath::)(exists|try_exists|is_file|is_dir|is_symlink|canonicalize|metadata|symlink_metadata|read_dir|read_link)\(",
     )
     .unwrap();
     code_lines(&src.text)
@@ -412,6 +412,7 @@ fn the_checker_sees_the_file_system() {
         "let ok = root.join(\"templates\").is_dir();",
         "let r = root.canonicalize()?;",
         "let m = p.symlink_metadata();",
+        "let there = Path::exists(&p);",
     ] {
         let s = source("front/curate.rs", &format!("fn f() {{ {line} }}\n"));
         assert_eq!(io_findings(&s).len(), 1, "{line}");

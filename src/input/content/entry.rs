@@ -391,6 +391,18 @@ pub fn parse_entry(path: &Path, text: &str) -> Result<(Entry, Vec<Diagnostic>), 
                         format!("unknown key `{key}` (did you mean `{near}`?); kept under `extra`"),
                     );
                 }
+                // Left out rather than refused: sheaf reads no unknown
+                // key, so the digest still builds.
+                if let Some(what) = crate::input::yaml::key_templates_refuse(&value) {
+                    fields.warn(
+                        &key,
+                        format!(
+                            "`{key}` holds a map with a key that is {what}, which templates cannot take; \
+                             left out of `extra` (write the key as text)"
+                        ),
+                    );
+                    continue;
+                }
                 extra.insert(key, value);
             }
         }
