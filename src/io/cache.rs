@@ -87,6 +87,8 @@ pub struct Cache {
     related: Option<(u128, Vec<Vec<usize>>)>,
     /// The entries as parsed.
     parsed: Parsed,
+    /// The parsed entries being saved ([`Cache::save_parsed_in_background`]).
+    parsed_saving: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Earlier for Cache {
@@ -151,12 +153,27 @@ impl Cache {
             loaded,
             related,
             parsed,
+            parsed_saving: None,
         }
     }
 
     /// The entries as the last builds parsed them.
     pub(crate) fn parsed(&self) -> &Parsed {
         &self.parsed
+    }
+
+    /// Starts writing the parsed entries that loading noted
+    /// ([`Parsed::note`]) on another thread, so their copies (the whole
+    /// digest's Markdown on a first build) are freed while the model is
+    /// made rather than held until [`Cache::save_in_background`].
+    pub(crate) fn save_parsed_in_background(&mut self) {
+        let pending = self.parsed.pending.get_mut().ok().and_then(Option::take);
+        if let Some(parsed) = pending {
+            let dir = self.dir.clone();
+            self.parsed_saving = Some(std::thread::spawn(move || {
+                parsed.write(&dir, parse_stamp());
+            }));
+        }
     }
 
     /// The key of an entry's conversion.
@@ -182,34 +199,36 @@ impl Cache {
     }
 
     /// Saves the conversions of `site`'s papers, and only those, on another
-    /// thread: records of entries since edited or deleted are dropped, and
-    /// only shards whose set of records changed are written (the thread
-    /// returns how many were). The thread takes only what it writes
-    /// from `site`: after a build that changed nothing, no conversion. (A
-    /// one-off build frees each paper's HTML once its page is written,
-    /// `Site::forget_html`, but not while a conversion is shared.)
-    pub(crate) fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
-        let plan = self.plan(site);
+    /// thread, given each paper's [`Cache::key`] (made while its Markdown
+    /// was at hand): records of entries since edited or deleted are
+    /// dropped, and only shards whose set of records changed are written
+    /// (the thread returns how many were). The thread takes only what it
+    /// writes from `site`: after a build that changed nothing, no
+    /// conversion; and it lets go of each shard's once written. (A one-off
+    /// build frees each paper's HTML once its page is written and no shard
+    /// still to write holds it, `Site::forget_html`.)
+    pub(crate) fn save_in_background(
+        self,
+        site: &Site,
+        keys: &[Key],
+    ) -> std::thread::JoinHandle<Result<usize>> {
+        let plan = self.plan(site, keys);
         std::thread::spawn(move || plan.write())
     }
 
     /// What saving `site` writes: the shards whose set of records changed
     /// and those left empty, and the related papers when they are not the
     /// ones on disk already. The cache's own records are dropped.
-    fn plan(self, site: &Site) -> Save {
+    fn plan(mut self, site: &Site, keys: &[Key]) -> Save {
+        debug_assert_eq!(keys.len(), site.papers.len());
         let key = site.related_key();
         let related = (self.related.as_ref().map(|(k, _)| *k) != Some(key)).then(|| Related {
             key,
             lists: site.related.clone(),
         });
-        let keyed: Records = site
-            .papers
-            .par_iter()
-            .map(|p| (self.key(&DerivedSource::from(&*p.entry)), p.derived.clone()))
-            .collect();
         let mut shards: Vec<Records> = vec![Vec::new(); SHARDS];
-        for (key, derived) in keyed {
-            shards[shard_of(key)].push((key, derived));
+        for (&key, p) in keys.iter().zip(&site.papers) {
+            shards[shard_of(key)].push((key, p.derived.clone()));
         }
         // A shard left with no records goes, whatever it held (records of
         // deleted entries, or another sheaf's), so no stale file stays.
@@ -229,7 +248,8 @@ impl Cache {
             empty,
             changed,
             related,
-            parsed: self.parsed.pending.into_inner().ok().flatten(),
+            parsed: self.parsed.pending.get_mut().ok().and_then(Option::take),
+            parsed_saving: self.parsed_saving.take(),
         }
     }
 }
@@ -243,10 +263,17 @@ struct Save {
     changed: Vec<(usize, Records)>,
     related: Option<Related>,
     parsed: Option<ParsedSave>,
+    /// The parsed entries, when already being written.
+    parsed_saving: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Save {
     fn write(mut self) -> Result<usize> {
+        if let Some(saving) = self.parsed_saving.take() {
+            // Best effort, as the parsed entries are: a failed thread only
+            // leaves shards to parse again.
+            let _ = saving.join();
+        }
         if let Some(parsed) = self.parsed.take() {
             parsed.write(&self.dir, parse_stamp());
         }
