@@ -452,7 +452,7 @@ fn load_all(
         drafts: options.drafts,
     };
     if let Some(c) = &mut cache {
-        c.save_parsed_in_background();
+        time(progress, "save parsed", || c.save_parsed());
     }
     let forget = forget && previous.is_none();
     let lints = if forget { lints(&inputs) } else { Vec::new() };

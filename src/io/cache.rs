@@ -87,8 +87,6 @@ pub struct Cache {
     related: Option<(u128, Vec<Vec<usize>>)>,
     /// The entries as parsed.
     parsed: Parsed,
-    /// The parsed entries being saved ([`Cache::save_parsed_in_background`]).
-    parsed_saving: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Earlier for Cache {
@@ -153,7 +151,6 @@ impl Cache {
             loaded,
             related,
             parsed,
-            parsed_saving: None,
         }
     }
 
@@ -162,17 +159,14 @@ impl Cache {
         &self.parsed
     }
 
-    /// Starts writing the parsed entries that loading noted
-    /// ([`Parsed::note`]) on another thread, so their copies (the whole
-    /// digest's Markdown on a first build) are freed while the model is
-    /// made rather than held until [`Cache::save_in_background`].
-    pub(crate) fn save_parsed_in_background(&mut self) {
+    /// Writes the parsed entries that loading noted ([`Parsed::note`]),
+    /// so their copies (every entry, Markdown and all, on a first build)
+    /// are freed before the model, the build's peak, rather than held
+    /// until [`Cache::save_in_background`]. Best effort, as that is.
+    pub(crate) fn save_parsed(&mut self) {
         let pending = self.parsed.pending.get_mut().ok().and_then(Option::take);
         if let Some(parsed) = pending {
-            let dir = self.dir.clone();
-            self.parsed_saving = Some(std::thread::spawn(move || {
-                parsed.write(&dir, parse_stamp());
-            }));
+            parsed.write(&self.dir, parse_stamp());
         }
     }
 
@@ -249,7 +243,6 @@ impl Cache {
             changed,
             related,
             parsed: self.parsed.pending.get_mut().ok().and_then(Option::take),
-            parsed_saving: self.parsed_saving.take(),
         }
     }
 }
@@ -263,17 +256,10 @@ struct Save {
     changed: Vec<(usize, Records)>,
     related: Option<Related>,
     parsed: Option<ParsedSave>,
-    /// The parsed entries, when already being written.
-    parsed_saving: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Save {
     fn write(mut self) -> Result<usize> {
-        if let Some(saving) = self.parsed_saving.take() {
-            // Best effort, as the parsed entries are: a failed thread only
-            // leaves shards to parse again.
-            let _ = saving.join();
-        }
         if let Some(parsed) = self.parsed.take() {
             parsed.write(&self.dir, parse_stamp());
         }
