@@ -490,11 +490,17 @@ fn record_path(root: &Path, kind: &str, out_dir: &Path) -> Option<PathBuf> {
 /// file from another sheaf, or damaged on disk, is never taken for data.
 fn write_sealed(path: &Path, stamp: u128, value: &impl Serialize) -> Result<()> {
     let payload = encode(path, value)?;
-    let sealed = encode(
-        path,
-        &(FORMAT, stamp, xxh3_128(&payload), payload.as_slice()),
-    )?;
-    crate::io::fs::write_atomic(path, &sealed)
+    write_payload(path, stamp, xxh3_128(&payload), &payload)
+}
+
+/// Writes what `encode(&(FORMAT, stamp, checksum, payload))` gives, as
+/// the header then the payload, never copied into one buffer: postcard
+/// prefixes a byte slice with its length as it encodes a `usize`, so the
+/// header is the encoding of the tuple with the length in the slice's
+/// place. The search index of 100,000 papers is 77 MB.
+fn write_payload(path: &Path, stamp: u128, checksum: u128, payload: &[u8]) -> Result<()> {
+    let header = encode(path, &(FORMAT, stamp, checksum, payload.len()))?;
+    crate::io::fs::write_atomic_parts(path, &[&header, payload])
 }
 
 fn encode(path: &Path, value: &impl Serialize) -> Result<Vec<u8>> {
@@ -636,8 +642,7 @@ pub(crate) fn save_search(path: &Path, index: &crate::produce::search::Index) ->
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let payload = encode(path, index)?;
     let checksum = xxh3_128(&payload);
-    let sealed = encode(path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
-    crate::io::fs::write_atomic(path, &sealed)?;
+    write_payload(path, 0, checksum, &payload)?;
     keep_newest(dir, MAX_MANIFESTS)?;
     Ok(checksum)
 }
@@ -1100,6 +1105,25 @@ impl ParsedEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_file_is_written_as_the_tuple_encodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sealed.bin");
+        // Lengths whose prefix takes one, two and three bytes.
+        for len in [0, 5, 200, 70_000] {
+            let value: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            write_sealed(&path, 7, &value).unwrap();
+            let payload = encode(&path, &value).unwrap();
+            let joined = encode(
+                &path,
+                &(FORMAT, 7u128, xxh3_128(&payload), payload.as_slice()),
+            )
+            .unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), joined);
+            assert_eq!(read_sealed::<Vec<u8>>(&path, 7), Some(value));
+        }
+    }
 
     #[test]
     fn a_manifest_from_before_folders_were_recorded_is_still_read() {
