@@ -16,8 +16,9 @@ mod session;
 pub use once::{build, build_with_progress};
 pub use session::{Session, Update};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::base::error::{Diagnostic, Error, Result};
@@ -144,10 +145,10 @@ impl Loaded {
     /// `before` is the last build's conversion keys, by paper index;
     /// `hashes`, the entries' content hashes when taken already (with the
     /// cache, the entries the cache parsed before are not parsed again). A
-    /// one-off build (`keep` is [`Keep::Nothing`]) without the cache
-    /// drops each entry's Markdown once converted (see
-    /// [`Site::build_forgetting_markdown`]); the cache keys conversions by
-    /// it, and a session converts edited entries again.
+    /// one-off build (`keep` is [`Keep::Nothing`]) drops each entry's
+    /// Markdown once converted (see [`Site::build_forgetting_markdown`]),
+    /// having made the cache's keys from it; a session converts edited
+    /// entries again.
     fn new(
         root: &Path,
         options: &BuildOptions,
@@ -156,22 +157,13 @@ impl Loaded {
         hashes: Option<&crate::io::load::InputHashes>,
         progress: &dyn Progress,
     ) -> Result<Loaded> {
-        use rayon::prelude::*;
         // Watchers report absolute paths; an absolute root lets them be
         // matched against the entries' paths.
         let root = &crate::io::fs::resolved(root)?;
-        let forget = keep == Keep::Nothing && !options.cache;
-        let (inputs, site, renderer, cache, lints) =
+        let forget = keep == Keep::Nothing;
+        let (inputs, site, renderer, cache, lints, derived_keys) =
             load_all(root, options, None, hashes, forget, progress)?;
         let lints = if forget { lints } else { self::lints(&inputs) };
-        let derived_keys: Vec<u128> = match &cache {
-            Some(c) => site
-                .papers
-                .par_iter()
-                .map(|p| c.key(&crate::model::DerivedSource::from(&*p.entry)))
-                .collect(),
-            None => Vec::new(),
-        };
         let before = cache.as_ref().and_then(|c| {
             derived_keys
                 .iter()
@@ -184,7 +176,7 @@ impl Loaded {
         let entries_as_hashed = cache
             .as_ref()
             .is_some_and(|c| c.parsed().loaded_as_hashed());
-        let cache_saved = cache.map(|c| c.save_in_background(&site));
+        let cache_saved = cache.map(|c| c.save_in_background(&site, &derived_keys));
         Ok(Loaded {
             root: root.to_path_buf(),
             inputs,
@@ -264,6 +256,8 @@ fn render_site(
     let mut sinking = Duration::ZERO;
     progress.start("rendering", pages as u64);
     let mut rest = &jobs[..];
+    // Rendered papers whose HTML could not be freed yet (`forget_html`).
+    let mut shared: Vec<usize> = Vec::new();
     while !rest.is_empty() {
         let stage = render::stage(rest[0]);
         let same = rest
@@ -310,8 +304,11 @@ fn render_site(
         }
         if streaming {
             // Paper pages come after the feeds: nothing shows their HTML
-            // again.
-            site.forget_html(papers);
+            // again. Those the cache's saving still holds are freed in a
+            // later batch, once their shard is written.
+            let mut retry = std::mem::take(&mut shared);
+            retry.extend(papers);
+            shared = site.forget_html(retry);
         }
     }
     progress.finish();
@@ -418,13 +415,21 @@ fn clashes(claimed: &mut HashSet<String>, outputs: &[Output]) -> Result<()> {
 }
 
 /// What [`load_all`] gives: the inputs, the model, the templates, the
-/// cache when used, and the lints (when `forget`, of the inputs before
-/// their Markdown went; else empty).
-type LoadedAll = (Inputs, Site, Renderer, Option<Cache>, Vec<Diagnostic>);
+/// cache when used, the lints (when `forget`, of the inputs before
+/// their Markdown went; else empty), and with the cache the key of each
+/// paper's conversion ([`Cache::key`]), by paper index.
+type LoadedAll = (
+    Inputs,
+    Site,
+    Renderer,
+    Option<Cache>,
+    Vec<Diagnostic>,
+    Vec<u128>,
+);
 
 /// Loads, models and compiles templates, reporting content and template
 /// problems together. `forget`: drop each entry's Markdown once converted
-/// ([`Site::build_forgetting_markdown`]; not with the cache or `previous`).
+/// ([`Site::build_forgetting_markdown`]; not with `previous`).
 fn load_all(
     root: &Path,
     options: &BuildOptions,
@@ -433,8 +438,9 @@ fn load_all(
     forget: bool,
     progress: &dyn Progress,
 ) -> Result<LoadedAll> {
+    use rayon::prelude::*;
     let config = load_config(root, options)?;
-    let cache = options.cache.then(|| {
+    let mut cache = options.cache.then(|| {
         time(progress, "cache", || {
             Cache::open_with(root, &config, hashes)
         })
@@ -445,11 +451,27 @@ fn load_all(
     let model_options = ModelOptions {
         drafts: options.drafts,
     };
-    let forget = forget && previous.is_none() && cache.is_none();
+    if let Some(c) = &mut cache {
+        time(progress, "save parsed", || c.save_parsed());
+    }
+    let forget = forget && previous.is_none();
     let lints = if forget { lints(&inputs) } else { Vec::new() };
+    // The cache keys conversions by the entries' Markdown: by entry (its
+    // allocation), before the model may drop it.
+    let keys: Option<HashMap<usize, u128>> = cache.as_ref().map(|c| {
+        inputs
+            .entries
+            .par_iter()
+            .map(|e| {
+                let key = c.key(&crate::model::DerivedSource::from(&**e));
+                (Arc::as_ptr(e) as usize, key)
+            })
+            .collect()
+    });
     let site = time(progress, "model", || {
         if forget {
-            Site::build_forgetting_markdown(&mut inputs, model_options)
+            let earlier = cache.as_ref().map(|c| c as &dyn crate::model::Earlier);
+            Site::build_forgetting_markdown(&mut inputs, model_options, earlier)
         } else {
             Site::build(
                 &inputs,
@@ -463,7 +485,17 @@ fn load_all(
         Renderer::new(&inputs.templates, &inputs.config)
     });
     match (site, renderer) {
-        (Ok(site), Ok(renderer)) => Ok((inputs, site, renderer, cache, lints)),
+        (Ok(site), Ok(renderer)) => {
+            let derived_keys = match keys {
+                Some(keys) => site
+                    .papers
+                    .iter()
+                    .map(|p| keys[&(Arc::as_ptr(&p.entry) as usize)])
+                    .collect(),
+                None => Vec::new(),
+            };
+            Ok((inputs, site, renderer, cache, lints, derived_keys))
+        }
         (site, renderer) => {
             let mut all = Vec::new();
             for e in [site.err(), renderer.err()].into_iter().flatten() {

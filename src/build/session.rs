@@ -289,7 +289,7 @@ impl Session {
             cache: false,
             ..self.options.clone()
         };
-        let (inputs, site, renderer, _, _) =
+        let (inputs, site, renderer, _, _, _) =
             load_all(&self.root, &options, previous, None, false, &Silent)?;
         let old = std::mem::replace(&mut self.site, site);
         let old_renderer = std::mem::replace(&mut self.renderer, renderer);

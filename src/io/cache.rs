@@ -159,6 +159,17 @@ impl Cache {
         &self.parsed
     }
 
+    /// Writes the parsed entries that loading noted ([`Parsed::note`]),
+    /// so their copies (every entry, Markdown and all, on a first build)
+    /// are freed before the model, the build's peak, rather than held
+    /// until [`Cache::save_in_background`]. Best effort, as that is.
+    pub(crate) fn save_parsed(&mut self) {
+        let pending = self.parsed.pending.get_mut().ok().and_then(Option::take);
+        if let Some(parsed) = pending {
+            parsed.write(&self.dir, parse_stamp());
+        }
+    }
+
     /// The key of an entry's conversion.
     pub(crate) fn key(&self, source: &DerivedSource) -> Key {
         let mut h = Xxh3::new();
@@ -182,34 +193,36 @@ impl Cache {
     }
 
     /// Saves the conversions of `site`'s papers, and only those, on another
-    /// thread: records of entries since edited or deleted are dropped, and
-    /// only shards whose set of records changed are written (the thread
-    /// returns how many were). The thread takes only what it writes
-    /// from `site`: after a build that changed nothing, no conversion. (A
-    /// one-off build frees each paper's HTML once its page is written,
-    /// `Site::forget_html`, but not while a conversion is shared.)
-    pub(crate) fn save_in_background(self, site: &Site) -> std::thread::JoinHandle<Result<usize>> {
-        let plan = self.plan(site);
+    /// thread, given each paper's [`Cache::key`] (made while its Markdown
+    /// was at hand): records of entries since edited or deleted are
+    /// dropped, and only shards whose set of records changed are written
+    /// (the thread returns how many were). The thread takes only what it
+    /// writes from `site`: after a build that changed nothing, no
+    /// conversion; and it lets go of each shard's once written. (A one-off
+    /// build frees each paper's HTML once its page is written and no shard
+    /// still to write holds it, `Site::forget_html`.)
+    pub(crate) fn save_in_background(
+        self,
+        site: &Site,
+        keys: &[Key],
+    ) -> std::thread::JoinHandle<Result<usize>> {
+        let plan = self.plan(site, keys);
         std::thread::spawn(move || plan.write())
     }
 
     /// What saving `site` writes: the shards whose set of records changed
     /// and those left empty, and the related papers when they are not the
     /// ones on disk already. The cache's own records are dropped.
-    fn plan(self, site: &Site) -> Save {
+    fn plan(mut self, site: &Site, keys: &[Key]) -> Save {
+        debug_assert_eq!(keys.len(), site.papers.len());
         let key = site.related_key();
         let related = (self.related.as_ref().map(|(k, _)| *k) != Some(key)).then(|| Related {
             key,
             lists: site.related.clone(),
         });
-        let keyed: Records = site
-            .papers
-            .par_iter()
-            .map(|p| (self.key(&DerivedSource::from(&*p.entry)), p.derived.clone()))
-            .collect();
         let mut shards: Vec<Records> = vec![Vec::new(); SHARDS];
-        for (key, derived) in keyed {
-            shards[shard_of(key)].push((key, derived));
+        for (&key, p) in keys.iter().zip(&site.papers) {
+            shards[shard_of(key)].push((key, p.derived.clone()));
         }
         // A shard left with no records goes, whatever it held (records of
         // deleted entries, or another sheaf's), so no stale file stays.
@@ -229,7 +242,7 @@ impl Cache {
             empty,
             changed,
             related,
-            parsed: self.parsed.pending.into_inner().ok().flatten(),
+            parsed: self.parsed.pending.get_mut().ok().and_then(Option::take),
         }
     }
 }
@@ -477,11 +490,17 @@ fn record_path(root: &Path, kind: &str, out_dir: &Path) -> Option<PathBuf> {
 /// file from another sheaf, or damaged on disk, is never taken for data.
 fn write_sealed(path: &Path, stamp: u128, value: &impl Serialize) -> Result<()> {
     let payload = encode(path, value)?;
-    let sealed = encode(
-        path,
-        &(FORMAT, stamp, xxh3_128(&payload), payload.as_slice()),
-    )?;
-    crate::io::fs::write_atomic(path, &sealed)
+    write_payload(path, stamp, xxh3_128(&payload), &payload)
+}
+
+/// Writes what `encode(&(FORMAT, stamp, checksum, payload))` gives, as
+/// the header then the payload, never copied into one buffer: postcard
+/// prefixes a byte slice with its length as it encodes a `usize`, so the
+/// header is the encoding of the tuple with the length in the slice's
+/// place. The search index of 100,000 papers is 77 MB.
+fn write_payload(path: &Path, stamp: u128, checksum: u128, payload: &[u8]) -> Result<()> {
+    let header = encode(path, &(FORMAT, stamp, checksum, payload.len()))?;
+    crate::io::fs::write_atomic_parts(path, &[&header, payload])
 }
 
 fn encode(path: &Path, value: &impl Serialize) -> Result<Vec<u8>> {
@@ -621,10 +640,13 @@ pub(crate) fn search_file(root: &Path, out_dir: &Path) -> Option<PathBuf> {
 pub(crate) fn save_search(path: &Path, index: &crate::produce::search::Index) -> Result<u128> {
     let dir = path.parent().unwrap_or(path);
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let payload = encode(path, index)?;
+    // Sized first: grown by doubling, the buffer of a 77 MB index (at
+    // 100,000 papers) was copied as it grew, at the end of the build.
+    let payload = postcard::experimental::serialized_size(index)
+        .and_then(|size| postcard::to_extend(index, Vec::with_capacity(size)))
+        .map_err(|e| Error::write(path, std::io::Error::other(e)))?;
     let checksum = xxh3_128(&payload);
-    let sealed = encode(path, &(FORMAT, 0u128, checksum, payload.as_slice()))?;
-    crate::io::fs::write_atomic(path, &sealed)?;
+    write_payload(path, 0, checksum, &payload)?;
     keep_newest(dir, MAX_MANIFESTS)?;
     Ok(checksum)
 }
@@ -1105,6 +1127,25 @@ impl ParsedEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_file_is_written_as_the_tuple_encodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sealed.bin");
+        // Lengths whose prefix takes one, two and three bytes.
+        for len in [0, 5, 200, 70_000] {
+            let value: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            write_sealed(&path, 7, &value).unwrap();
+            let payload = encode(&path, &value).unwrap();
+            let joined = encode(
+                &path,
+                &(FORMAT, 7u128, xxh3_128(&payload), payload.as_slice()),
+            )
+            .unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), joined);
+            assert_eq!(read_sealed::<Vec<u8>>(&path, 7), Some(value));
+        }
+    }
 
     #[test]
     fn a_manifest_from_before_folders_were_recorded_is_still_read() {

@@ -168,9 +168,17 @@ impl NewFiles {
 
 /// Writes a file so that readers see the old bytes or the new, never a mix.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// [`write_atomic`] of `parts` one after the other, without joining them
+/// in memory first (a big cache file's header and payload).
+pub(crate) fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;
+    for bytes in parts {
+        tmp.write_all(bytes).map_err(|e| Error::write(path, e))?;
+    }
     set_mode_of(tmp.as_file(), path).map_err(|e| Error::write(path, e))?;
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
     Ok(())

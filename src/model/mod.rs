@@ -407,22 +407,27 @@ fn top(papers: &[Paper]) -> Vec<TopList> {
 impl Site {
     /// Frees the HTML and the term counts of `papers`, for a one-off build
     /// whose pages showing them have rendered (see
-    /// [`crate::produce::render::Stage`]); a paper whose conversion is shared (the
-    /// cache being saved holds it) keeps them. Term counts served only the
-    /// related papers, found by now. At 100,000 papers this is 450 MB,
-    /// which the summaries made next reuse.
-    pub(crate) fn forget_html(&mut self, papers: impl IntoIterator<Item = usize>) {
+    /// [`crate::produce::render::Stage`]). A paper whose conversion is
+    /// shared (the cache being saved holds it until its shard is written)
+    /// keeps them: those are returned, to be tried again later. Term
+    /// counts served only the related papers, found by now. At 100,000
+    /// papers this is 450 MB, which the summaries made next reuse.
+    pub(crate) fn forget_html(&mut self, papers: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let mut shared = Vec::new();
         for i in papers {
-            if let Some(d) = self
-                .papers
-                .get_mut(i)
-                .and_then(|p| Arc::get_mut(&mut p.derived))
-            {
-                d.abstract_html = String::new();
-                d.notes_html = String::new();
-                d.terms = Default::default();
+            let Some(p) = self.papers.get_mut(i) else {
+                continue;
+            };
+            match Arc::get_mut(&mut p.derived) {
+                Some(d) => {
+                    d.abstract_html = String::new();
+                    d.notes_html = String::new();
+                    d.terms = Default::default();
+                }
+                None => shared.push(i),
             }
         }
+        shared
     }
 
     /// Builds the model. `previous` is the model of an earlier build of the
@@ -467,15 +472,16 @@ impl Site {
         Site::assemble(inputs, options, previous, earlier, &derive)
     }
 
-    /// [`Site::build`] for a one-off build without the cache: each entry's
-    /// Markdown (`abstract_md`, `notes_md`) is dropped from `inputs` as
-    /// soon as the entry is converted, since nothing after the conversion
-    /// reads it (the lints that do must run before). At 100,000 papers
-    /// that is some 250 MB less at the build's peak, which is the end of
-    /// the model.
+    /// [`Site::build`] for a one-off build: each entry's Markdown
+    /// (`abstract_md`, `notes_md`) is dropped from `inputs` as soon as the
+    /// entry is converted (or its conversion found in `earlier`), since
+    /// nothing after the conversion reads it (the lints that do, and the
+    /// cache's keys, are made before). At 100,000 papers that is some
+    /// 250 MB less at the build's peak, which is the end of the model.
     pub(crate) fn build_forgetting_markdown(
         inputs: &mut Inputs,
         options: ModelOptions,
+        earlier: Option<&dyn Earlier>,
     ) -> Result<Site> {
         let derived_config = DerivedConfig::from(&inputs.config);
         // In the files' order: the model's order needs every entry.
@@ -487,13 +493,16 @@ impl Site {
                 if e.draft && !options.drafts {
                     return None;
                 }
-                let d = Derived::new(&DerivedSource::from(&**e), &derived_config);
+                let source = DerivedSource::from(&**e);
+                let d = earlier
+                    .and_then(|c| c.derived(&source))
+                    .unwrap_or_else(|| Arc::new(Derived::new(&source, &derived_config)));
                 // Shared entries (none in a one-off build) keep theirs.
                 if let Some(e) = Arc::get_mut(e) {
                     e.abstract_md = String::new();
                     e.notes_md = String::new();
                 }
-                Some(Arc::new(d))
+                Some(d)
             })
             .collect();
         let derive = |i: usize| {
@@ -501,7 +510,7 @@ impl Site {
                 .clone()
                 .expect("every published entry was converted above")
         };
-        Site::assemble(inputs, options, None, None, &derive)
+        Site::assemble(inputs, options, None, earlier, &derive)
     }
 
     /// The model from the inputs, given each published entry's conversion
