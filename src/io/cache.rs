@@ -1216,15 +1216,7 @@ titel: typo\nmine:\n  n: -4\n  f: 2.5\n  big: 18446744073709551615\n  none: ~\n 
 
     #[test]
     fn entries_are_read_from_the_parsed_cache_by_content_hash_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::write(
-            root.join(crate::input::config::CONFIG_FILE),
-            "title: T\nbase_url: https://example.org/\nthemes:\n  - id: llm\n    title: LLM\n",
-        )
-        .unwrap();
-        let papers = root.join("content/papers");
-        std::fs::create_dir_all(&papers).unwrap();
+        let (_dir, root, papers) = crate::io::load::test_site();
         std::fs::write(papers.join("a.md"), RICH).unwrap();
         std::fs::write(
             papers.join("b.md"),

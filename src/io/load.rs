@@ -673,6 +673,23 @@ impl InputHashes {
     }
 }
 
+/// A site with a one-theme config and an empty papers folder, in a
+/// temporary folder (kept while the first value lives), for the io
+/// layer's own tests: its root (canonical) and its papers folder.
+#[cfg(test)]
+pub(crate) fn test_site() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join(crate::input::config::CONFIG_FILE),
+        "title: T\nbase_url: https://example.org/\nthemes:\n  - id: llm\n    title: LLM\n",
+    )
+    .unwrap();
+    let papers = root.join("content/papers");
+    std::fs::create_dir_all(&papers).unwrap();
+    (dir, root, papers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -680,15 +697,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn an_entry_is_read_unless_its_metadata_is_as_when_it_was_hashed() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::write(
-            root.join(crate::input::config::CONFIG_FILE),
-            "title: T\nbase_url: https://example.org/\nthemes:\n  - id: llm\n    title: LLM\n",
-        )
-        .unwrap();
-        let papers = root.join("content/papers");
-        std::fs::create_dir_all(&papers).unwrap();
+        let (_dir, root, papers) = test_site();
         std::fs::write(papers.join("a.md"), "one").unwrap();
         let config = config(&root).unwrap();
         let hashes = || InputHashes::of(&config).unwrap().entries;
