@@ -62,9 +62,9 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
     let mut has_raw_html = false;
     // The plain text comes from the events as parsed, before any change
     // below, so it is what `plain_text` makes from a parse of its own.
-    let mut raw_text = String::with_capacity(markdown.len());
+    let mut raw_text = Plain::with_capacity(markdown.len());
     let mut parser = Parser::new_ext(markdown, options())
-        .inspect(|e| push_plain(&mut raw_text, e))
+        .inspect(|e| raw_text.push_event(e))
         .peekable();
     // Links that were dropped: their end tags must be dropped too.
     let mut dropped_links = Vec::new();
@@ -203,7 +203,7 @@ pub fn render(markdown: &str, source: Source, urls: &Urls) -> Rendered {
     }
     Rendered {
         html,
-        text: squeeze_spaces(&raw_text),
+        text: raw_text.out,
         internal_links,
     }
 }
@@ -279,33 +279,54 @@ fn sanitize(html: &str) -> String {
 
 /// The plain text of some Markdown (for excerpts and descriptions).
 pub fn plain_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
+    let mut plain = Plain::with_capacity(markdown.len());
     for event in Parser::new_ext(markdown, options()) {
-        push_plain(&mut out, &event);
+        plain.push_event(&event);
     }
-    squeeze_spaces(&out)
+    plain.out
 }
 
-/// What one event adds to the plain text of its Markdown.
-fn push_plain(out: &mut String, event: &Event) {
-    match event {
-        Event::Text(t) | Event::Code(t) => out.push_str(t),
-        Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push(' '),
-        _ => {}
-    }
+/// Plain text with runs of white space made one space and none at the
+/// ends, squeezed as it is written: one pass over the text, not a copy
+/// squeezed afterwards.
+struct Plain {
+    out: String,
+    /// White space seen since the last word.
+    space: bool,
 }
 
-/// `text` with runs of white space made one space, and none at the ends.
-fn squeeze_spaces(text: &str) -> String {
-    // Without a vector of words.
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+impl Plain {
+    fn with_capacity(capacity: usize) -> Self {
+        Plain {
+            out: String::with_capacity(capacity),
+            space: false,
         }
-        out.push_str(word);
     }
-    out
+
+    /// What one event adds to the plain text of its Markdown.
+    fn push_event(&mut self, event: &Event) {
+        match event {
+            Event::Text(t) | Event::Code(t) => self.push_str(t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => {
+                self.space = true
+            }
+            _ => {}
+        }
+    }
+
+    fn push_str(&mut self, text: &str) {
+        self.space |= text.starts_with(char::is_whitespace);
+        let mut words = text.split_whitespace().peekable();
+        while let Some(word) = words.next() {
+            if self.space && !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.out.push_str(word);
+            // Between two words of one text there is always white space;
+            // after the last, only if the text ends with it.
+            self.space = words.peek().is_some() || text.ends_with(char::is_whitespace);
+        }
+    }
 }
 
 /// The first `words` words of a text, with `…` when it was cut.
@@ -326,6 +347,33 @@ mod tests {
 
     fn urls() -> Urls {
         Urls::new("https://u.github.io/digest/").unwrap()
+    }
+
+    proptest::proptest! {
+        /// Squeezing as the text is written gives what squeezing the
+        /// whole text afterwards gives (a break is a space).
+        #[test]
+        fn plain_squeezes_as_a_squeeze_of_the_whole(
+            parts in proptest::collection::vec(
+                proptest::option::of("[ a\t\n\u{a0}\u{2003}b.]{0,6}"), 0..8)
+        ) {
+            let mut plain = Plain::with_capacity(0);
+            let mut whole = String::new();
+            for part in &parts {
+                match part {
+                    Some(text) => {
+                        plain.push_event(&Event::Text(text.as_str().into()));
+                        whole.push_str(text);
+                    }
+                    None => {
+                        plain.push_event(&Event::SoftBreak);
+                        whole.push(' ');
+                    }
+                }
+            }
+            let squeezed = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(plain.out, squeezed);
+        }
     }
 
     fn notes(md: &str) -> Rendered {

@@ -672,7 +672,8 @@ impl Fields<'_> {
         if value.is_null() {
             return None;
         }
-        match serde_yaml::from_value(value.clone()) {
+        // Read in place: `from_value` would take a copy of the value.
+        match T::deserialize(&value) {
             Ok(v) => Some(v),
             Err(e) => {
                 // For a list or mapping, what inside it is wrong.
