@@ -403,3 +403,91 @@ fn detail_hash(site: &Site, index: usize, key: &str) -> u64 {
     let _ = serde_json::to_writer(&mut w, &detail(site, index, key));
     w.0.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::inputs::Inputs;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// Three papers with short and long strings, authors, a theme, tags,
+    /// and one without an arXiv id.
+    fn site() -> Site {
+        let config = crate::input::config::Config::parse(
+            Path::new("/site"),
+            Path::new("site-config.yaml"),
+            "title: T\nbase_url: https://example.org/a-long-enough-sub-path/\nthemes:\n  - id: llm\n    title: LLM\n    keywords: [language]\n",
+            false,
+        )
+        .unwrap();
+        let entries = (0..3)
+            .map(|i| {
+                let arxiv = if i == 2 {
+                    String::new()
+                } else {
+                    format!("arxiv: \"2505.0123{i}\"\n")
+                };
+                let text = format!(
+                    "---\ntitle: \"A paper on <language> & models, {i}\"\ndate: 2025-05-0{}\n{arxiv}\
+                     authors: [Ada Lovelace, Alan Turing, Grace Hopper]\ntags: [llm, a tag]\n\
+                     abstract: Language models {i} do things that take more than a few words to say.\n---\nNotes.\n",
+                    i + 1
+                );
+                let path = format!("content/papers/p{i}.md");
+                let (entry, _) =
+                    crate::input::content::parse_entry(Path::new(&path), &text).unwrap();
+                Arc::new(entry)
+            })
+            .collect();
+        let inputs = Inputs {
+            config,
+            entries,
+            templates: Vec::new(),
+            static_files: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        Site::build(&inputs, crate::model::ModelOptions::default(), None, None).unwrap()
+    }
+
+    /// `a` and `b` are equal, and so are their fields' kinds (a string
+    /// marked safe is printed unescaped; `==` does not tell).
+    fn same(a: &Value, b: &Value) {
+        assert_eq!(a, b);
+        let (a, b) = (a.as_map().unwrap(), b.as_map().unwrap());
+        for (k, v) in a {
+            assert_eq!(v.is_safe(), b[k].is_safe(), "{k}");
+        }
+    }
+
+    #[test]
+    fn compact_summaries_and_details_are_the_values_of_their_structs() {
+        let site = site();
+        let n = site.papers.len();
+        assert!(site
+            .papers
+            .iter()
+            .all(|p| !p.themes.is_empty() && p.tags.len() == 2));
+        let kept = Prepared::new(&site, true);
+        let mut one_off = Prepared::without_summaries(&site);
+        // A feed's details come before any summary is made.
+        let early: Vec<Value> = (0..n).map(|i| one_off.detail(&site, i)).collect();
+        one_off.summarize(&site, n);
+        for i in 0..n {
+            let key = &kept.keys[i];
+            let summary = value(&summary(&site, &site.papers[i], key));
+            same(&one_off.summary(&site, i), &summary);
+            same(&kept.summary(&site, i), &summary);
+            let detail = value(&detail(&site, i, key));
+            same(&early[i], &detail);
+            same(&one_off.detail(&site, i), &detail);
+            same(&kept.detail(&site, i), &detail);
+        }
+        // The long strings were kept as text.
+        assert!(one_off.compact.iter().all(|c| matches!(
+            c,
+            Compact::Values { text, slots }
+                if !text.is_empty() && slots.iter().any(|s| matches!(s, Slot::Text(..)))
+        )));
+    }
+}
