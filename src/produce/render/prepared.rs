@@ -473,13 +473,13 @@ mod tests {
         // A feed's details come before any summary is made.
         let early: Vec<Value> = (0..n).map(|i| one_off.detail(&site, i)).collect();
         one_off.summarize(&site, n);
-        for i in 0..n {
+        for (i, early) in early.iter().enumerate() {
             let key = &kept.keys[i];
             let summary = value(&summary(&site, &site.papers[i], key));
             same(&one_off.summary(&site, i), &summary);
             same(&kept.summary(&site, i), &summary);
             let detail = value(&detail(&site, i, key));
-            same(&early[i], &detail);
+            same(early, &detail);
             same(&one_off.detail(&site, i), &detail);
             same(&kept.detail(&site, i), &detail);
         }
