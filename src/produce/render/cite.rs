@@ -290,11 +290,25 @@ struct PropertyValue<'a> {
     value: &'a str,
 }
 
-/// JSON that cannot end a `<script>` element or open an HTML comment.
+/// JSON that cannot end a `<script>` element or open an HTML comment, in
+/// one pass (a `replace` per character copied it three times).
 fn script_safe(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let mut out = String::with_capacity(json.len());
+    let mut start = 0;
+    for (i, b) in json.bytes().enumerate() {
+        let escape = match b {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'&' => "\\u0026",
+            _ => continue,
+        };
+        // The three are ASCII, so `i` is a char boundary.
+        out.push_str(&json[start..i]);
+        out.push_str(escape);
+        start = i + 1;
+    }
+    out.push_str(&json[start..]);
+    out
 }
 
 /// One paper in `papers.json`: every field but the Markdown of the abstract
@@ -523,5 +537,7 @@ mod tests {
             script_safe(r#"{"a":"</script><!--"}"#),
             r#"{"a":"\u003c/script\u003e\u003c!--"}"#
         );
+        assert_eq!(script_safe("a&b>c é<"), "a\\u0026b\\u003ec é\\u003c");
+        assert_eq!(script_safe(""), "");
     }
 }

@@ -521,11 +521,6 @@ pub(crate) fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'
 pub(crate) fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> {
     let paper = &site.papers[index];
     let e = &paper.entry;
-    let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
-    search
-        .query_pairs_mut()
-        .append_pair("query", &e.title)
-        .append_pair("searchtype", "title");
     DetailMore {
         bibtex,
         json_ld: super::cite::json_ld(site, paper),
@@ -552,12 +547,23 @@ pub(crate) fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMo
             .unwrap_or_default(),
         abstract_html: &paper.derived.abstract_html,
         notes_html: &paper.derived.notes_html,
-        search_url: search.into(),
+        search_url: arxiv_title_search(&e.title),
         extra: &e.extra,
         source: source_ctx(e),
         updated: rfc3339(e.revised.unwrap_or(e.date).max(e.date)),
         date_rfc2822: rfc2822(e.date),
     }
+}
+
+/// arXiv's search for papers titled `title`: the query as `url` writes one
+/// (`application/x-www-form-urlencoded`), without parsing the URL it goes
+/// on for every paper.
+fn arxiv_title_search(title: &str) -> String {
+    const SEARCH: &str = "https://arxiv.org/search/?";
+    url::form_urlencoded::Serializer::for_suffix(String::from(SEARCH), SEARCH.len())
+        .append_pair("query", title)
+        .append_pair("searchtype", "title")
+        .finish()
 }
 
 fn midnight(d: Date) -> OffsetDateTime {
@@ -827,4 +833,25 @@ pub(crate) fn metrics_as_of(e: &crate::input::content::Entry) -> (String, String
         .and_then(|m| crate::input::content::parse_date(&m.as_of))
         .map(|d| (d.to_string(), display_date(d)))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_search_is_the_url_crates_own() {
+        for title in [
+            "Attention",
+            "A & B: C/D? #1 + 50% = “é” 🙂",
+            "",
+            "a=b&c=d\n\t",
+        ] {
+            let mut url = url::Url::parse("https://arxiv.org/search/").unwrap();
+            url.query_pairs_mut()
+                .append_pair("query", title)
+                .append_pair("searchtype", "title");
+            assert_eq!(arxiv_title_search(title), String::from(url), "{title:?}");
+        }
+    }
 }
