@@ -408,10 +408,7 @@ impl LinkValues {
 /// `links`.
 pub(crate) fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
     let fields = summary_fields(site, paper, key, links);
-    map_value(
-        fields.len(),
-        fields.iter().map(|(k, v)| (*k, FieldRef::Value(v))),
-    )
+    map_value(fields.len(), fields.iter().map(|(k, v)| (*k, v)))
 }
 
 /// [`summary_value`]'s fields, in [`Summary`]'s order, for those that
@@ -598,36 +595,20 @@ pub(crate) fn fields<T: Serialize + ?Sized>(v: &T) -> Vec<(&'static str, Value)>
 /// Tera's serializer takes a value it meets as it is (a reference count).
 pub(crate) fn map_value<'a>(
     len: usize,
-    pairs: impl Iterator<Item = (&'static str, FieldRef<'a>)>,
+    pairs: impl Iterator<Item = (&'static str, &'a Value)>,
 ) -> Value {
     struct Pairs<I>(std::cell::Cell<Option<I>>, usize);
-    impl<'a, I: Iterator<Item = (&'static str, FieldRef<'a>)>> Serialize for Pairs<I> {
+    impl<'a, I: Iterator<Item = (&'static str, &'a Value)>> Serialize for Pairs<I> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeStruct;
             let mut map = s.serialize_struct("", self.1)?;
             for (k, v) in self.0.take().into_iter().flatten() {
-                map.serialize_field(k, &v)?;
+                map.serialize_field(k, v)?;
             }
             map.end()
         }
     }
     value(&Pairs(std::cell::Cell::new(Some(pairs)), len))
-}
-
-/// A value for [`map_value`]: a template value, or text that becomes a
-/// string value (not marked safe).
-pub(crate) enum FieldRef<'a> {
-    Value(&'a Value),
-    Text(&'a str),
-}
-
-impl Serialize for FieldRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            FieldRef::Value(v) => v.serialize(s),
-            FieldRef::Text(t) => s.serialize_str(t),
-        }
-    }
 }
 
 /// The serializer of [`fields`]: a struct's fields, each made a template

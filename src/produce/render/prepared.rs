@@ -125,7 +125,7 @@ impl Prepared {
                 if pairs.len() == keys.len()
                     && pairs.iter().zip(keys.iter()).all(|(p, k)| p.0 == *k)
                 {
-                    Compact::values(pairs)
+                    Compact::Values(pairs.into_iter().map(|(_, v)| v).collect())
                 } else {
                     Compact::Pairs(pairs.into_boxed_slice())
                 }
@@ -162,9 +162,7 @@ impl Prepared {
     /// not kept.
     fn summary_fields(&self, site: &Site, index: usize) -> SummaryFields<'_> {
         match self.compact.get(index) {
-            Some(Compact::Values { text, slots }) => {
-                SummaryFields::Compact(&self.compact_keys, text, slots)
-            }
+            Some(Compact::Values(values)) => SummaryFields::Compact(&self.compact_keys, values),
             Some(Compact::Pairs(pairs)) => SummaryFields::Pairs(pairs),
             None => SummaryFields::Made(summary_fields(
                 site,
@@ -261,12 +259,12 @@ impl Prepared {
     pub(super) fn detail(&self, site: &Site, index: usize) -> Value {
         let bibtex = self.bibtex(site, index).into_owned();
         let more = fields(&detail_more(site, index, bibtex));
-        let more_pairs = more.iter().map(|(k, v)| (*k, FieldRef::Value(v)));
+        let more_pairs = more.iter().map(|(k, v)| (*k, v));
         if let Some(kept) = self.summaries.get(index) {
             // A session's summary, kept as a map: its keys are not
             // `'static` to Rust, though each is a field's name.
             let mut map = kept.clone().into_map().unwrap_or_default();
-            map.extend(more.iter().map(|(k, v)| (Key::Str(k), v.clone())));
+            map.extend(more_pairs.map(|(k, v)| (Key::Str(k), v.clone())));
             return Value::from(map);
         }
         let summary = self.summary_fields(site, index);
@@ -280,60 +278,17 @@ impl Prepared {
 /// A summary kept without its map.
 #[derive(Clone)]
 enum Compact {
-    /// The values of [`Prepared::compact_keys`], in order, a string too
-    /// long for a value to hold (see [`Slot`]) as its place in `text`.
-    Values { text: Box<str>, slots: Box<[Slot]> },
+    /// The values of [`Prepared::compact_keys`], in order.
+    Values(Box<[Value]>),
     /// Keys and values, for a summary whose keys differ (none do: a
     /// summary's keys are its struct's fields).
     Pairs(Box<[(&'static str, Value)]>),
 }
 
-/// The longest string a template value holds itself; a longer one is
-/// behind a reference count.
-const INLINE: usize = 21;
-
-/// One value of a [`Compact::Values`]. A long string is kept as text, to
-/// be copied into each map made of the summary: counting a reference to
-/// it, in a block of its own, then letting go of it, was most of making
-/// a list page's maps (an atomic operation on memory seldom in cache),
-/// and copying the few hundred bytes of a paper's long strings, which lie
-/// together, costs less.
-#[derive(Clone)]
-enum Slot {
-    Value(Value),
-    /// `text[start..end]`, a string that is not marked safe.
-    Text(u32, u32),
-}
-
-impl Compact {
-    fn values(pairs: Vec<(&'static str, Value)>) -> Compact {
-        let mut text = String::new();
-        let slots = pairs
-            .into_iter()
-            .map(|(_, v)| match v.as_str() {
-                Some(s)
-                    if s.len() > INLINE
-                        && !v.is_safe()
-                        && text.len() + s.len() <= u32::MAX as usize =>
-                {
-                    let start = text.len() as u32;
-                    text.push_str(s);
-                    Slot::Text(start, text.len() as u32)
-                }
-                _ => Slot::Value(v),
-            })
-            .collect();
-        Compact::Values {
-            text: text.into_boxed_str(),
-            slots,
-        }
-    }
-}
-
 /// A summary's fields, as [`Prepared::summary_fields`] finds them.
 enum SummaryFields<'a> {
     /// [`Compact::Values`] and their keys.
-    Compact(&'a [&'static str], &'a str, &'a [Slot]),
+    Compact(&'a [&'static str], &'a [Value]),
     Pairs(&'a [(&'static str, Value)]),
     Made(Vec<(&'static str, Value)>),
 }
@@ -341,32 +296,24 @@ enum SummaryFields<'a> {
 impl SummaryFields<'_> {
     fn len(&self) -> usize {
         match self {
-            SummaryFields::Compact(_, _, slots) => slots.len(),
+            SummaryFields::Compact(_, values) => values.len(),
             SummaryFields::Pairs(pairs) => pairs.len(),
             SummaryFields::Made(pairs) => pairs.len(),
         }
     }
 
-    /// Each key with its value.
-    fn pairs(&self) -> impl Iterator<Item = (&'static str, FieldRef<'_>)> {
+    /// Each key with its value; cloning one copies a short string or
+    /// counts a reference.
+    fn pairs(&self) -> impl Iterator<Item = (&'static str, &Value)> {
         let (compact, pairs) = match self {
-            SummaryFields::Compact(keys, text, slots) => (Some((*keys, *text, *slots)), &[][..]),
+            SummaryFields::Compact(keys, values) => (Some((*keys, *values)), &[][..]),
             SummaryFields::Pairs(pairs) => (None, *pairs),
             SummaryFields::Made(pairs) => (None, &pairs[..]),
         };
         compact
             .into_iter()
-            .flat_map(|(keys, text, slots)| {
-                keys.iter()
-                    .copied()
-                    .zip(slots.iter().map(move |slot| match slot {
-                        Slot::Value(v) => FieldRef::Value(v),
-                        Slot::Text(start, end) => {
-                            FieldRef::Text(&text[*start as usize..*end as usize])
-                        }
-                    }))
-            })
-            .chain(pairs.iter().map(|(k, v)| (*k, FieldRef::Value(v))))
+            .flat_map(|(keys, values)| keys.iter().copied().zip(values))
+            .chain(pairs.iter().map(|(k, v)| (*k, v)))
     }
 }
 
@@ -483,11 +430,10 @@ mod tests {
             same(&one_off.detail(&site, i), &detail);
             same(&kept.detail(&site, i), &detail);
         }
-        // The long strings were kept as text.
-        assert!(one_off.compact.iter().all(|c| matches!(
-            c,
-            Compact::Values { text, slots }
-                if !text.is_empty() && slots.iter().any(|s| matches!(s, Slot::Text(..)))
-        )));
+        // Kept without a map, in one order of keys.
+        assert!(one_off
+            .compact
+            .iter()
+            .all(|c| matches!(c, Compact::Values(v) if v.len() == one_off.compact_keys.len())));
     }
 }
