@@ -21,12 +21,12 @@ pub(crate) fn keys(site: &Site) -> Vec<String> {
     crate::input::content::unique_keys(&entries)
 }
 
-/// A value inside BibTeX braces: LaTeX specials escaped, braces balanced.
-/// BibTeX counts every brace, escaped or not (`\}` still closes a group),
-/// so braces are written as commands, `\textbraceleft{}`, that hold none
-/// of their own; `--` would print as a dash, so hyphens are kept apart.
-fn bib_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// A value inside BibTeX braces, written onto `out`: LaTeX specials
+/// escaped, braces balanced. BibTeX counts every brace, escaped or not
+/// (`\}` still closes a group), so braces are written as commands,
+/// `\textbraceleft{}`, that hold none of their own; `--` would print as a
+/// dash, so hyphens are kept apart.
+fn push_bib_value(out: &mut String, s: &str) {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -44,15 +44,13 @@ fn bib_value(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
-/// A value of a verbatim field (`doi`, `url`): BibTeX still counts its
-/// braces, but nothing in it is read as a command, so braces, backslashes
-/// and white space are percent-encoded (the same URL or DOI) and the rest
-/// stays as written.
-fn bib_verbatim(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// A value of a verbatim field (`doi`, `url`), written onto `out`: BibTeX
+/// still counts its braces, but nothing in it is read as a command, so
+/// braces, backslashes and white space are percent-encoded (the same URL
+/// or DOI) and the rest stays as written.
+fn push_bib_verbatim(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '{' => out.push_str("%7B"),
@@ -62,26 +60,28 @@ fn bib_verbatim(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
-/// One name of an `author` list. BibTeX splits the list at every `and`
-/// outside braces, whatever its case, so a name holding the word ("ATLAS
-/// and CMS Collaborations", "Research and Development Team") is braced
-/// whole, and stays one (corporate) name.
-fn bib_name(name: &str) -> String {
-    let value = bib_value(name);
-    if name
+/// One name of an `author` list, written onto `out`. BibTeX splits the
+/// list at every `and` outside braces, whatever its case, so a name
+/// holding the word ("ATLAS and CMS Collaborations", "Research and
+/// Development Team") is braced whole, and stays one (corporate) name.
+fn push_bib_name(out: &mut String, name: &str) {
+    let braced = name
         .split_whitespace()
-        .any(|w| w.eq_ignore_ascii_case("and"))
-    {
-        format!("{{{value}}}")
-    } else {
-        value
+        .any(|w| w.eq_ignore_ascii_case("and"));
+    if braced {
+        out.push('{');
+    }
+    push_bib_value(out, name);
+    if braced {
+        out.push('}');
     }
 }
 
-/// The BibTeX entry of a paper.
+/// The BibTeX entry of a paper. Written onto one string, field by field:
+/// a string per field and per name, then one per line, made it a few
+/// percent of a build (it is made three times a paper).
 pub(crate) fn bibtex(paper: &Paper, key: &str) -> String {
     let e = &paper.entry;
     let arxiv = e.arxiv.as_deref().and_then(|a| ArxivId::parse(a).ok());
@@ -90,65 +90,96 @@ pub(crate) fn bibtex(paper: &Paper, key: &str) -> String {
     } else {
         "misc"
     };
-    let mut fields: Vec<(&str, String)> = Vec::new();
+    let mut out = String::with_capacity(
+        192 + key.len()
+            + e.title.len()
+            + e.authors.iter().map(|a| a.len() + 5).sum::<usize>()
+            + e.journal_ref.as_ref().map_or(0, String::len),
+    );
+    // `  name = {`, the value, then `},` and a line break.
+    fn field(out: &mut String, name: &str, value: impl FnOnce(&mut String)) {
+        out.push_str("  ");
+        out.push_str(name);
+        out.push_str(" = {");
+        value(out);
+        out.push_str("},\n");
+    }
+    // Keys are not padded to one width: the entry is on every paper page
+    // and in two bundles, where the padding cost 22 MB at 100,000 papers.
+    out.push('@');
+    out.push_str(kind);
+    out.push('{');
+    out.push_str(key);
+    out.push_str(",\n");
     // Former keys (BibLaTeX aliases), so documents that cite them still
     // find the paper.
-    let ids: Vec<&str> = e
-        .bibtex_ids
-        .iter()
-        .map(String::as_str)
-        .filter(|id| *id != key)
-        .collect();
-    if !ids.is_empty() {
-        fields.push(("ids", ids.join(", ")));
+    let mut ids = e.bibtex_ids.iter().filter(|id| *id != key).peekable();
+    if ids.peek().is_some() {
+        field(&mut out, "ids", |out| {
+            for (n, id) in ids.enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(id);
+            }
+        });
     }
     // Double braces keep the title's capitals as written.
-    fields.push(("title", format!("{{{}}}", bib_value(&e.title))));
+    field(&mut out, "title", |out| {
+        out.push('{');
+        push_bib_value(out, &e.title);
+        out.push('}');
+    });
     if !e.authors.is_empty() {
-        let authors: Vec<String> = e.authors.iter().map(|a| bib_name(a)).collect();
-        fields.push(("author", authors.join(" and ")));
+        field(&mut out, "author", |out| {
+            for (n, a) in e.authors.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(" and ");
+                }
+                push_bib_name(out, a);
+            }
+        });
     }
     // Only the paper's own date, as far as it is known: the day it entered
     // the digest is not when it was published, and `@misc` needs no year.
     if let Some(when) = e.published {
-        fields.push(("year", when.year().to_string()));
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        field(&mut out, "year", |out| {
+            let _ = write!(out, "{}", when.year());
+        });
         if let Some(month) = when.month() {
-            fields.push(("month", (month as u8).to_string()));
+            field(&mut out, "month", |out| {
+                let _ = write!(out, "{}", month as u8);
+            });
         }
     }
     if let Some(id) = &arxiv {
-        fields.push(("eprint", id.id.clone()));
-        fields.push(("archivePrefix", "arXiv".into()));
+        field(&mut out, "eprint", |out| out.push_str(&id.id));
+        field(&mut out, "archivePrefix", |out| out.push_str("arXiv"));
         if let Some(primary) = e.categories.first() {
-            fields.push(("primaryClass", bib_value(primary)));
+            field(&mut out, "primaryClass", |out| push_bib_value(out, primary));
         }
     }
     match (&e.doi, &arxiv) {
-        (Some(doi), _) => fields.push(("doi", bib_verbatim(doi))),
-        (None, Some(id)) => fields.push(("doi", id.doi())),
+        (Some(doi), _) => field(&mut out, "doi", |out| push_bib_verbatim(out, doi)),
+        (None, Some(id)) => field(&mut out, "doi", |out| out.push_str(&id.doi())),
         _ => {}
     }
     if let Some(j) = &e.journal_ref {
-        fields.push((
-            if kind == "article" { "journal" } else { "note" },
-            bib_value(j),
-        ));
+        let name = if kind == "article" { "journal" } else { "note" };
+        field(&mut out, name, |out| push_bib_value(out, j));
     }
     // The paper's own address; the digest's page about it is not one.
-    if let Some(url) = e
-        .url
-        .clone()
-        .or_else(|| arxiv.as_ref().map(ArxivId::abs_url))
-    {
-        fields.push(("url", bib_verbatim(&url)));
-    }
-    // Keys are not padded to one width: the entry is on every paper page
-    // and in two bundles, where the padding cost 22 MB at 100,000 papers.
-    let mut out = format!("@{kind}{{{key},\n");
-    for (k, v) in fields {
-        out.push_str(&format!("  {k} = {{{v}}},\n"));
+    match (&e.url, &arxiv) {
+        (Some(url), _) => field(&mut out, "url", |out| push_bib_verbatim(out, url)),
+        (None, Some(id)) => field(&mut out, "url", |out| push_bib_verbatim(out, &id.abs_url())),
+        _ => {}
     }
     out.push_str("}\n");
+    // No room to spare: a one-off build holds every entry at once for
+    // `papers.bib`, near its peak at 100,000 papers.
+    out.shrink_to_fit();
     out
 }
 
@@ -262,11 +293,25 @@ struct PropertyValue<'a> {
     value: &'a str,
 }
 
-/// JSON that cannot end a `<script>` element or open an HTML comment.
+/// JSON that cannot end a `<script>` element or open an HTML comment, in
+/// one pass (a `replace` per character copied it three times).
 fn script_safe(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let mut out = String::with_capacity(json.len());
+    let mut start = 0;
+    for (i, b) in json.bytes().enumerate() {
+        let escape = match b {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'&' => "\\u0026",
+            _ => continue,
+        };
+        // The three are ASCII, so `i` is a char boundary.
+        out.push_str(&json[start..i]);
+        out.push_str(escape);
+        start = i + 1;
+    }
+    out.push_str(&json[start..]);
+    out
 }
 
 /// One paper in `papers.json`: every field but the Markdown of the abstract
@@ -438,6 +483,18 @@ pub(crate) fn papers_json<'a>(
 mod tests {
     use super::*;
 
+    fn bib_value(s: &str) -> String {
+        let mut out = String::new();
+        push_bib_value(&mut out, s);
+        out
+    }
+
+    fn bib_name(name: &str) -> String {
+        let mut out = String::new();
+        push_bib_name(&mut out, name);
+        out
+    }
+
     #[test]
     fn bib_values_are_escaped() {
         assert_eq!(
@@ -483,5 +540,7 @@ mod tests {
             script_safe(r#"{"a":"</script><!--"}"#),
             r#"{"a":"\u003c/script\u003e\u003c!--"}"#
         );
+        assert_eq!(script_safe("a&b>c é<"), "a\\u0026b\\u003ec é\\u003c");
+        assert_eq!(script_safe(""), "");
     }
 }

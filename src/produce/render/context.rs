@@ -6,7 +6,6 @@
 //! pointer copies per paper, not a re-serialization.
 
 use serde::Serialize;
-use tera::value::Key;
 use tera::Value;
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::{Date, OffsetDateTime};
@@ -408,12 +407,18 @@ impl LinkValues {
 /// [`summary`] as a template value, sharing the theme and tag links of
 /// `links`.
 pub(crate) fn summary_value(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> Value {
-    Value::from(summary_map(site, paper, key, links))
+    let fields = summary_fields(site, paper, key, links);
+    map_value(fields.len(), fields.iter().map(|(k, v)| (*k, v)))
 }
 
-/// [`summary_value`]'s map, for those that keep or extend it (making a
-/// value of a map copies it into a new one).
-pub(crate) fn summary_map(site: &Site, paper: &Paper, key: &str, links: &LinkValues) -> tera::Map {
+/// [`summary_value`]'s fields, in [`Summary`]'s order, for those that
+/// keep them without a map or add to them (see [`fields`]).
+pub(crate) fn summary_fields(
+    site: &Site,
+    paper: &Paper,
+    key: &str,
+    links: &LinkValues,
+) -> Vec<(&'static str, Value)> {
     let shared = |values: &[Value], indices: &[usize]| {
         Value::from(
             indices
@@ -422,12 +427,15 @@ pub(crate) fn summary_map(site: &Site, paper: &Paper, key: &str, links: &LinkVal
                 .collect::<Vec<Value>>(),
         )
     };
-    let mut map = value(&summary_without_links(site, paper, key))
-        .into_map()
-        .unwrap_or_default();
-    map.insert(Key::Str("themes"), shared(&links.themes, &paper.themes));
-    map.insert(Key::Str("tags"), shared(&links.tags, &paper.tags));
-    map
+    let mut fields = fields(&summary_without_links(site, paper, key));
+    for (k, v) in &mut fields {
+        match *k {
+            "themes" => *v = shared(&links.themes, &paper.themes),
+            "tags" => *v = shared(&links.tags, &paper.tags),
+            _ => {}
+        }
+    }
+    fields
 }
 
 fn summary_without_links<'a>(site: &'a Site, paper: &'a Paper, key: &'a str) -> Summary<'a> {
@@ -510,11 +518,6 @@ pub(crate) fn detail<'a>(site: &'a Site, index: usize, key: &'a str) -> Detail<'
 pub(crate) fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMore<'_> {
     let paper = &site.papers[index];
     let e = &paper.entry;
-    let mut search = url::Url::parse("https://arxiv.org/search/").expect("constant URL");
-    search
-        .query_pairs_mut()
-        .append_pair("query", &e.title)
-        .append_pair("searchtype", "title");
     DetailMore {
         bibtex,
         json_ld: super::cite::json_ld(site, paper),
@@ -541,12 +544,23 @@ pub(crate) fn detail_more(site: &Site, index: usize, bibtex: String) -> DetailMo
             .unwrap_or_default(),
         abstract_html: &paper.derived.abstract_html,
         notes_html: &paper.derived.notes_html,
-        search_url: search.into(),
+        search_url: arxiv_title_search(&e.title),
         extra: &e.extra,
         source: source_ctx(e),
         updated: rfc3339(e.revised.unwrap_or(e.date).max(e.date)),
         date_rfc2822: rfc2822(e.date),
     }
+}
+
+/// arXiv's search for papers titled `title`: the query as `url` writes one
+/// (`application/x-www-form-urlencoded`), without parsing the URL it goes
+/// on for every paper.
+fn arxiv_title_search(title: &str) -> String {
+    const SEARCH: &str = "https://arxiv.org/search/?";
+    url::form_urlencoded::Serializer::for_suffix(String::from(SEARCH), SEARCH.len())
+        .append_pair("query", title)
+        .append_pair("searchtype", "title")
+        .finish()
 }
 
 fn midnight(d: Date) -> OffsetDateTime {
@@ -564,6 +578,154 @@ pub(crate) fn rfc2822(d: Date) -> String {
 /// A serializable value as a template value.
 pub(crate) fn value<T: Serialize + ?Sized>(v: &T) -> Value {
     Value::from_serializable(v)
+}
+
+/// A struct's fields as template values, in its order, without the map a
+/// [`value`] of it would put them in: a page that shows it makes one map
+/// of these and others ([`map_value`]), where making a map and copying or
+/// extending it hashed every key two or three times. Empty for a value
+/// that is not a struct.
+pub(crate) fn fields<T: Serialize + ?Sized>(v: &T) -> Vec<(&'static str, Value)> {
+    v.serialize(FieldSink).unwrap_or_default()
+}
+
+/// The map of `pairs` (`len` of them) as a template value, its table made
+/// once at its size: the only way to a map value that does not copy one
+/// built first (Tera's `From` of a map inserts each pair into a new one).
+/// Tera's serializer takes a value it meets as it is (a reference count).
+pub(crate) fn map_value<'a>(
+    len: usize,
+    pairs: impl Iterator<Item = (&'static str, &'a Value)>,
+) -> Value {
+    struct Pairs<I>(std::cell::Cell<Option<I>>, usize);
+    impl<'a, I: Iterator<Item = (&'static str, &'a Value)>> Serialize for Pairs<I> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let mut map = s.serialize_struct("", self.1)?;
+            for (k, v) in self.0.take().into_iter().flatten() {
+                map.serialize_field(k, v)?;
+            }
+            map.end()
+        }
+    }
+    value(&Pairs(std::cell::Cell::new(Some(pairs)), len))
+}
+
+/// The serializer of [`fields`]: a struct's fields, each made a template
+/// value; anything else is refused.
+struct FieldSink;
+
+/// What [`FieldSink`] refuses: a value that is not a struct.
+#[derive(Debug)]
+struct NotAStruct;
+
+impl std::fmt::Display for NotAStruct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a struct")
+    }
+}
+
+impl std::error::Error for NotAStruct {}
+
+impl serde::ser::Error for NotAStruct {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        NotAStruct
+    }
+}
+
+/// The fields [`FieldSink`] collects.
+struct Collected(Vec<(&'static str, Value)>);
+
+impl serde::ser::SerializeStruct for Collected {
+    type Ok = Vec<(&'static str, Value)>;
+    type Error = NotAStruct;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), NotAStruct> {
+        self.0.push((key, value(v)));
+        Ok(())
+    }
+
+    fn end(self) -> Result<Self::Ok, NotAStruct> {
+        Ok(self.0)
+    }
+}
+
+/// [`FieldSink`]'s methods for what it refuses.
+macro_rules! refuse {
+    ($($name:ident($($arg:ty),*) -> $ok:ty;)*) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<$ok, NotAStruct> {
+            Err(NotAStruct)
+        })*
+    };
+}
+
+impl serde::Serializer for FieldSink {
+    type Ok = Vec<(&'static str, Value)>;
+    type Error = NotAStruct;
+    type SerializeSeq = serde::ser::Impossible<Self::Ok, NotAStruct>;
+    type SerializeTuple = serde::ser::Impossible<Self::Ok, NotAStruct>;
+    type SerializeTupleStruct = serde::ser::Impossible<Self::Ok, NotAStruct>;
+    type SerializeTupleVariant = serde::ser::Impossible<Self::Ok, NotAStruct>;
+    type SerializeMap = serde::ser::Impossible<Self::Ok, NotAStruct>;
+    type SerializeStruct = Collected;
+    type SerializeStructVariant = serde::ser::Impossible<Self::Ok, NotAStruct>;
+
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Collected, NotAStruct> {
+        Ok(Collected(Vec::with_capacity(len)))
+    }
+
+    refuse! {
+        serialize_bool(bool) -> Self::Ok;
+        serialize_i8(i8) -> Self::Ok;
+        serialize_i16(i16) -> Self::Ok;
+        serialize_i32(i32) -> Self::Ok;
+        serialize_i64(i64) -> Self::Ok;
+        serialize_u8(u8) -> Self::Ok;
+        serialize_u16(u16) -> Self::Ok;
+        serialize_u32(u32) -> Self::Ok;
+        serialize_u64(u64) -> Self::Ok;
+        serialize_f32(f32) -> Self::Ok;
+        serialize_f64(f64) -> Self::Ok;
+        serialize_char(char) -> Self::Ok;
+        serialize_str(&str) -> Self::Ok;
+        serialize_bytes(&[u8]) -> Self::Ok;
+        serialize_none() -> Self::Ok;
+        serialize_unit() -> Self::Ok;
+        serialize_unit_struct(&'static str) -> Self::Ok;
+        serialize_unit_variant(&'static str, u32, &'static str) -> Self::Ok;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, NotAStruct> {
+        Err(NotAStruct)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, NotAStruct> {
+        Err(NotAStruct)
+    }
 }
 
 /// A year of the archive.
@@ -652,4 +814,25 @@ pub(crate) fn metrics_as_of(e: &crate::input::content::Entry) -> (String, String
         .and_then(|m| crate::input::content::parse_date(&m.as_of))
         .map(|d| (d.to_string(), display_date(d)))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_search_is_the_url_crates_own() {
+        for title in [
+            "Attention",
+            "A & B: C/D? #1 + 50% = “é” 🙂",
+            "",
+            "a=b&c=d\n\t",
+        ] {
+            let mut url = url::Url::parse("https://arxiv.org/search/").unwrap();
+            url.query_pairs_mut()
+                .append_pair("query", title)
+                .append_pair("searchtype", "title");
+            assert_eq!(arxiv_title_search(title), String::from(url), "{title:?}");
+        }
+    }
 }

@@ -18,10 +18,11 @@ pub struct Prepared {
     /// A one-off build's summaries ([`Prepared::summarize`]) without their
     /// hash tables, which a summary's 37 keys make 5 KB of its 7 (500 MB
     /// at 100,000 papers, at the build's peak); a page that shows one
-    /// makes the map again from them.
+    /// makes the map again from them ([`map_value`]).
     compact: Vec<Compact>,
-    /// The keys of a [`Compact::Values`], sorted: those of every summary.
-    compact_keys: Box<[Key<'static>]>,
+    /// The keys of a [`Compact::Values`], in [`Summary`]'s order: those of
+    /// every summary.
+    compact_keys: Box<[&'static str]>,
     /// Hashes of the details; empty unless made for rebuilds.
     details: Vec<u64>,
     /// BibTeX keys; they depend on other papers (to stay unique), so only
@@ -111,23 +112,16 @@ impl Prepared {
         if start == end {
             return;
         }
-        let sorted = |i: usize| {
-            let mut pairs: Vec<(Key<'static>, Value)> =
-                summary_map(site, &site.papers[i], &self.keys[i], &self.links)
-                    .into_iter()
-                    .collect();
-            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            pairs
-        };
+        let fields = |i: usize| summary_fields(site, &site.papers[i], &self.keys[i], &self.links);
         if self.compact_keys.is_empty() {
-            self.compact_keys = sorted(start).into_iter().map(|(k, _)| k).collect();
+            self.compact_keys = fields(start).into_iter().map(|(k, _)| k).collect();
         }
         let keys = &self.compact_keys;
         let made: Vec<Compact> = (start..end)
             .into_par_iter()
             .with_max_len(64) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|i| {
-                let pairs = sorted(i);
+                let pairs = fields(i);
                 if pairs.len() == keys.len()
                     && pairs.iter().zip(keys.iter()).all(|(p, k)| p.0 == *k)
                 {
@@ -157,36 +151,25 @@ impl Prepared {
 
     /// The summary of paper `index`: the kept one, else made now.
     pub(super) fn summary(&self, site: &Site, index: usize) -> Value {
-        match (self.summaries.get(index), self.compact.get(index)) {
-            (Some(kept), _) => kept.clone(),
-            // A value is made from a map by inserting each pair into a new
-            // one: from sorted pairs in a B-tree, that is the only hashing.
-            (None, Some(Compact::Values(values))) => Value::from(
-                self.compact_keys
-                    .iter()
-                    .cloned()
-                    .zip(values.iter().cloned())
-                    .collect::<BTreeMap<Key<'static>, Value>>(),
-            ),
-            (None, _) => Value::from(self.summary_map(site, index)),
+        if let Some(kept) = self.summaries.get(index) {
+            return kept.clone();
         }
+        let fields = self.summary_fields(site, index);
+        map_value(fields.len(), fields.pairs())
     }
 
-    /// [`Prepared::summary`] as a map to extend.
-    fn summary_map(&self, site: &Site, index: usize) -> tera::Map {
-        if let Some(kept) = self.summaries.get(index) {
-            return kept.clone().into_map().unwrap_or_default();
-        }
-        // Cloning a value copies a short string or counts a reference.
+    /// The fields of paper `index`'s compact summary, made now if it is
+    /// not kept.
+    fn summary_fields(&self, site: &Site, index: usize) -> SummaryFields<'_> {
         match self.compact.get(index) {
-            Some(Compact::Values(values)) => self
-                .compact_keys
-                .iter()
-                .cloned()
-                .zip(values.iter().cloned())
-                .collect(),
-            Some(Compact::Pairs(pairs)) => pairs.iter().cloned().collect(),
-            None => summary_map(site, &site.papers[index], &self.keys[index], &self.links),
+            Some(Compact::Values(values)) => SummaryFields::Compact(&self.compact_keys, values),
+            Some(Compact::Pairs(pairs)) => SummaryFields::Pairs(pairs),
+            None => SummaryFields::Made(summary_fields(
+                site,
+                &site.papers[index],
+                &self.keys[index],
+                &self.links,
+            )),
         }
     }
 
@@ -270,18 +253,25 @@ impl Prepared {
     }
 
     /// The template value of a paper's details: its kept summary and
-    /// BibTeX entry, and the rest of [`detail`]. (Serializing a `Detail`
-    /// whole would also make Tera allocate each of its 40 keys, since a
-    /// flattened struct is written as a map.)
+    /// BibTeX entry, and the rest of [`detail`], in one map made once.
+    /// (Serializing a `Detail` whole would also make Tera allocate each
+    /// of its 40 keys, since a flattened struct is written as a map.)
     pub(super) fn detail(&self, site: &Site, index: usize) -> Value {
         let bibtex = self.bibtex(site, index).into_owned();
-        let mut map = self.summary_map(site, index);
-        map.extend(
-            value(&detail_more(site, index, bibtex))
-                .into_map()
-                .unwrap_or_default(),
-        );
-        Value::from(map)
+        let more = fields(&detail_more(site, index, bibtex));
+        let more_pairs = more.iter().map(|(k, v)| (*k, v));
+        if let Some(kept) = self.summaries.get(index) {
+            // A session's summary, kept as a map: its keys are not
+            // `'static` to Rust, though each is a field's name.
+            let mut map = kept.clone().into_map().unwrap_or_default();
+            map.extend(more_pairs.map(|(k, v)| (Key::Str(k), v.clone())));
+            return Value::from(map);
+        }
+        let summary = self.summary_fields(site, index);
+        map_value(
+            summary.len() + more.len(),
+            summary.pairs().chain(more_pairs),
+        )
     }
 }
 
@@ -292,7 +282,39 @@ enum Compact {
     Values(Box<[Value]>),
     /// Keys and values, for a summary whose keys differ (none do: a
     /// summary's keys are its struct's fields).
-    Pairs(Box<[(Key<'static>, Value)]>),
+    Pairs(Box<[(&'static str, Value)]>),
+}
+
+/// A summary's fields, as [`Prepared::summary_fields`] finds them.
+enum SummaryFields<'a> {
+    /// [`Compact::Values`] and their keys.
+    Compact(&'a [&'static str], &'a [Value]),
+    Pairs(&'a [(&'static str, Value)]),
+    Made(Vec<(&'static str, Value)>),
+}
+
+impl SummaryFields<'_> {
+    fn len(&self) -> usize {
+        match self {
+            SummaryFields::Compact(_, values) => values.len(),
+            SummaryFields::Pairs(pairs) => pairs.len(),
+            SummaryFields::Made(pairs) => pairs.len(),
+        }
+    }
+
+    /// Each key with its value; cloning one copies a short string or
+    /// counts a reference.
+    fn pairs(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        let (compact, pairs) = match self {
+            SummaryFields::Compact(keys, values) => (Some((*keys, *values)), &[][..]),
+            SummaryFields::Pairs(pairs) => (None, *pairs),
+            SummaryFields::Made(pairs) => (None, &pairs[..]),
+        };
+        compact
+            .into_iter()
+            .flat_map(|(keys, values)| keys.iter().copied().zip(values))
+            .chain(pairs.iter().map(|(k, v)| (*k, v)))
+    }
 }
 
 /// Some papers' values as they were; see [`Prepared::backup`].
@@ -327,4 +349,91 @@ fn detail_hash(site: &Site, index: usize, key: &str) -> u64 {
     // the hash differ, and the page be rendered again.
     let _ = serde_json::to_writer(&mut w, &detail(site, index, key));
     w.0.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::inputs::Inputs;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// Three papers with short and long strings, authors, a theme, tags,
+    /// and one without an arXiv id.
+    fn site() -> Site {
+        let config = crate::input::config::Config::parse(
+            Path::new("/site"),
+            Path::new("site-config.yaml"),
+            "title: T\nbase_url: https://example.org/a-long-enough-sub-path/\nthemes:\n  - id: llm\n    title: LLM\n    keywords: [language]\n",
+            false,
+        )
+        .unwrap();
+        let entries = (0..3)
+            .map(|i| {
+                let arxiv = if i == 2 {
+                    String::new()
+                } else {
+                    format!("arxiv: \"2505.0123{i}\"\n")
+                };
+                let text = format!(
+                    "---\ntitle: \"A paper on <language> & models, {i}\"\ndate: 2025-05-0{}\n{arxiv}\
+                     authors: [Ada Lovelace, Alan Turing, Grace Hopper]\ntags: [llm, a tag]\n\
+                     abstract: Language models {i} do things that take more than a few words to say.\n---\nNotes.\n",
+                    i + 1
+                );
+                let path = format!("content/papers/p{i}.md");
+                let (entry, _) =
+                    crate::input::content::parse_entry(Path::new(&path), &text).unwrap();
+                Arc::new(entry)
+            })
+            .collect();
+        let inputs = Inputs {
+            config,
+            entries,
+            templates: Vec::new(),
+            static_files: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        Site::build(&inputs, crate::model::ModelOptions::default(), None, None).unwrap()
+    }
+
+    /// `a` and `b` are equal, and so are their fields' kinds (a string
+    /// marked safe is printed unescaped; `==` does not tell).
+    fn same(a: &Value, b: &Value) {
+        assert_eq!(a, b);
+        let (a, b) = (a.as_map().unwrap(), b.as_map().unwrap());
+        for (k, v) in a {
+            assert_eq!(v.is_safe(), b[k].is_safe(), "{k}");
+        }
+    }
+
+    #[test]
+    fn compact_summaries_and_details_are_the_values_of_their_structs() {
+        let site = site();
+        let n = site.papers.len();
+        assert!(site
+            .papers
+            .iter()
+            .all(|p| !p.themes.is_empty() && p.tags.len() == 2));
+        let kept = Prepared::new(&site, true);
+        let mut one_off = Prepared::without_summaries(&site);
+        // A feed's details come before any summary is made.
+        let early: Vec<Value> = (0..n).map(|i| one_off.detail(&site, i)).collect();
+        one_off.summarize(&site, n);
+        for (i, early) in early.iter().enumerate() {
+            let key = &kept.keys[i];
+            let summary = value(&summary(&site, &site.papers[i], key));
+            same(&one_off.summary(&site, i), &summary);
+            same(&kept.summary(&site, i), &summary);
+            let detail = value(&detail(&site, i, key));
+            same(early, &detail);
+            same(&one_off.detail(&site, i), &detail);
+            same(&kept.detail(&site, i), &detail);
+        }
+        // Kept without a map, in one order of keys.
+        assert!(one_off
+            .compact
+            .iter()
+            .all(|c| matches!(c, Compact::Values(v) if v.len() == one_off.compact_keys.len())));
+    }
 }
