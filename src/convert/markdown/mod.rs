@@ -374,6 +374,33 @@ mod tests {
             let squeezed = whole.split_whitespace().collect::<Vec<_>>().join(" ");
             proptest::prop_assert_eq!(plain.out, squeezed);
         }
+
+        /// The plain text of real Markdown (code spans, breaks, paragraph
+        /// ends, Unicode white space, empty texts between markup) is what
+        /// the text of its events, squeezed afterwards, was before.
+        #[test]
+        fn plain_text_is_the_squeeze_of_its_events(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "b c", " ", "\t", "\n", "\n\n", "  \n", "\\\n", "`x  y`", "` `", "``",
+                "*", "**e**", "_", "<b>", "<br>", "&amp;", "&nbsp;", "\u{a0}", "\u{2003}",
+                "\u{2028}", "\u{200b}", "- ", "> ", "# ", "    ", "[l](https://x.org)", "$m$", "é",
+            ]), 0..24)
+        ) {
+            let md: String = parts.concat();
+            let mut whole = String::new();
+            for event in Parser::new_ext(&md, options()) {
+                match event {
+                    Event::Text(t) | Event::Code(t) => whole.push_str(&t),
+                    Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => {
+                        whole.push(' ')
+                    }
+                    _ => {}
+                }
+            }
+            let squeezed = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(plain_text(&md), squeezed.clone());
+            proptest::prop_assert_eq!(render(&md, Source::Abstract, &urls()).text, squeezed);
+        }
     }
 
     fn notes(md: &str) -> Rendered {

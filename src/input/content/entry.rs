@@ -773,6 +773,76 @@ pub(crate) fn check_arxiv_id(id: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// `Fields::take` reads a value in place: what it gets, or the error
+    /// it says, is what `from_value` of a copy gave, for every type it
+    /// reads and for wrong types, numbers too large, tags and nulls.
+    /// (Integers too large for 64 bits never get here: the YAML is
+    /// refused first, with its own message.)
+    #[test]
+    fn reading_in_place_is_reading_a_copy() {
+        fn same<T: DeserializeOwned + PartialEq + std::fmt::Debug>(value: &Value) {
+            let in_place = T::deserialize(value).map_err(|e| e.to_string());
+            let copied = serde_yaml::from_value::<T>(value.clone()).map_err(|e| e.to_string());
+            assert_eq!(
+                in_place,
+                copied,
+                "{value:?} as {}",
+                std::any::type_name::<T>()
+            );
+        }
+        let samples = [
+            "x",
+            "''",
+            "42",
+            "-1",
+            "2.5",
+            "1e400",
+            ".nan",
+            "1.0e+30",
+            "4294967296",
+            "true",
+            "~",
+            "[a, b]",
+            "[a, ~]",
+            "[a, 1.0e+30]",
+            "[1.5, true]",
+            "[[a]]",
+            "[a, {b: c}]",
+            "{a: b}",
+            "{}",
+            "[]",
+            "!tag x",
+            "!!str 5",
+            "!t [a]",
+            "!reading ~",
+            "!reading x",
+            "to-read",
+            "must-read",
+            "[to-read]",
+            "{reading: 1}",
+            "!!binary aGVsbG8=",
+            "{as_of: '2025-01-01', stars: 3}",
+            "{as_of: 2025-01-01}",
+            "{stars: -1, as_of: x}",
+            "{stars: 1.0e+30, as_of: x}",
+            "{upvotes: 1.5, as_of: x}",
+            "{as_of: x, extra: 1}",
+            "{? [a] : b}",
+            "!m {as_of: x}",
+        ];
+        for text in samples {
+            let value: Value = serde_yaml::from_str(text).unwrap();
+            same::<String>(&value);
+            same::<Vec<String>>(&value);
+            same::<bool>(&value);
+            same::<u32>(&value);
+            same::<Status>(&value);
+            same::<Verdict>(&value);
+            same::<Metrics>(&value);
+            same::<Value>(&value);
+        }
+    }
+
     fn parse(text: &str) -> Result<(Entry, Vec<Diagnostic>), Vec<Diagnostic>> {
         parse_entry(Path::new("content/papers/a-paper.md"), text)
     }

@@ -543,4 +543,17 @@ mod tests {
         assert_eq!(script_safe("a&b>c é<"), "a\\u0026b\\u003ec é\\u003c");
         assert_eq!(script_safe(""), "");
     }
+
+    proptest::proptest! {
+        /// One pass gives what the three replaces gave, on any text
+        /// (multi-byte characters next to the escaped ones too).
+        #[test]
+        fn script_safe_is_the_three_replaces(json in "[<>&a\"/!é李😀\u{2028}\u{2029}\\\\-]{0,24}") {
+            let replaced = json
+                .replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026");
+            proptest::prop_assert_eq!(script_safe(&json), replaced);
+        }
+    }
 }
