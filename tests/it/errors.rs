@@ -324,12 +324,7 @@ fn pages_staged_before_a_later_failure_never_reach_the_output() {
     let page = site.out().join("papers/p7/index.html");
     let before = std::fs::read(&page).unwrap();
     let config = site.root().join("site-config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replacen("title:", "title: Renamed digest #", 1),
-    )
-    .unwrap();
+    edit_file(&config, "title:", "title: Renamed digest #");
     std::fs::create_dir_all(site.root().join("templates")).unwrap();
     std::fs::write(
         site.root().join("templates/theme.html"),
@@ -758,12 +753,7 @@ fn an_unknown_key_holding_a_map_with_odd_keys_never_panics_the_build() {
         "{warnings:#?}"
     );
     let config = site.root().join("site-config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replacen("\nextra:\n", "\nextra:\n  ? 1.5\n  : v\n", 1),
-    )
-    .unwrap();
+    edit_file(&config, "\nextra:\n", "\nextra:\n  ? 1.5\n  : v\n");
     let err = site.build().expect_err("refused").to_string();
     assert!(
         err.contains("site-config.yaml") && err.contains("a key that is a fraction"),

@@ -416,12 +416,6 @@ fn edit_and_build(
     report
 }
 
-fn edit_file(path: &std::path::Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
 #[test]
 fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
     let site = TestSite::bundled();

@@ -189,6 +189,14 @@ pub fn curate_imported(path: &Path, fields: &str) -> String {
     curated
 }
 
+/// An edit of any file: the first `from` in it made `to` (which must be
+/// there, or the test would check nothing).
+pub fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
 /// A curator's edit: the notes of the entry at `path` replaced.
 pub fn edit_notes(path: &Path, notes: &str) {
     let text = std::fs::read_to_string(path).unwrap();
