@@ -19,6 +19,9 @@ pub enum Depends {
     Summaries(Vec<usize>),
     /// Everything about these papers, abstracts and notes included.
     Details(Vec<usize>),
+    /// Only the BibTeX entries and `papers.json` records of these papers
+    /// (the bundles made of those alone), which hold no notes.
+    Records(Vec<usize>),
     /// A file of the search index, which keeps its own account of what
     /// an edit touches (`search::Index::update`).
     Search,

@@ -129,6 +129,8 @@ struct Loaded {
     cache_saved: Option<std::thread::JoinHandle<Result<usize>>>,
     /// The cache key of each paper's conversion, when the cache is used.
     derived_keys: Vec<u128>,
+    /// Each paper's [`card_key`], when the cache is used.
+    card_keys: Vec<u128>,
     /// The warnings `sheaf check` adds ([`lints`]), found before the
     /// model when it drops the Markdown they read.
     lints: Vec<Diagnostic>,
@@ -161,7 +163,7 @@ impl Loaded {
         // matched against the entries' paths.
         let root = &crate::io::fs::resolved(root)?;
         let forget = keep == Keep::Nothing;
-        let (inputs, site, renderer, cache, lints, derived_keys) =
+        let (inputs, site, renderer, cache, lints, (derived_keys, card_keys)) =
             load_all(root, options, None, hashes, forget, progress)?;
         let lints = if forget { lints } else { self::lints(&inputs) };
         let before = cache.as_ref().and_then(|c| {
@@ -176,7 +178,11 @@ impl Loaded {
         let entries_as_hashed = cache
             .as_ref()
             .is_some_and(|c| c.parsed().loaded_as_hashed());
-        let cache_saved = cache.map(|c| c.save_in_background(&site, &derived_keys));
+        let cache_saved = cache.map(|c| {
+            time(progress, "cache plan", || {
+                c.save_in_background(&site, &derived_keys)
+            })
+        });
         Ok(Loaded {
             root: root.to_path_buf(),
             inputs,
@@ -184,11 +190,73 @@ impl Loaded {
             renderer,
             cache_saved,
             derived_keys,
+            card_keys,
             lints,
             before,
             entries_as_hashed,
         })
     }
+}
+
+/// A hash of an entry without its notes: what its summary, its BibTeX
+/// entry and its `papers.json` record are made from (with what the
+/// structure key and the config hold). The summary, the entry and the
+/// record carry no notes (`produce::render`'s `Summary` and `cite`), so an edit
+/// to the notes alone, the common one, renders the paper's own page, the
+/// feeds it is in and the search index, not every list and bundle that
+/// names it. Every field is named: a new one does not compile until it
+/// is hashed or left out with a reason.
+pub(super) fn card_key(e: &crate::input::content::Entry) -> u128 {
+    let crate::input::content::Entry {
+        source,
+        slug,
+        title,
+        date,
+        authors,
+        arxiv,
+        url,
+        code,
+        themes,
+        tags,
+        featured,
+        draft,
+        status,
+        verdict,
+        abstract_md,
+        // What this key leaves out: the notes, where they start in the
+        // file, and the lines of the keys (for messages only).
+        notes_md: _,
+        notes_line: _,
+        key_lines: _,
+        extra,
+        arxiv_version,
+        doi,
+        project,
+        published,
+        updated,
+        revised,
+        categories,
+        journal_ref,
+        keywords,
+        metrics,
+        bibtex_ids,
+    } = e;
+    use std::hash::Hash;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    (source, slug, title, date, authors, arxiv, url, code).hash(&mut h);
+    (themes, tags, featured, draft, status, verdict, abstract_md).hash(&mut h);
+    (
+        extra,
+        arxiv_version,
+        doi,
+        project,
+        published,
+        updated,
+        revised,
+    )
+        .hash(&mut h);
+    (categories, journal_ref, keywords, metrics, bibtex_ids).hash(&mut h);
+    h.digest128()
 }
 
 /// The warnings `sheaf check` adds ([`crate::input::lints::lints`]), as
@@ -417,14 +485,15 @@ fn clashes(claimed: &mut HashSet<String>, outputs: &[Output]) -> Result<()> {
 /// What [`load_all`] gives: the inputs, the model, the templates, the
 /// cache when used, the lints (when `forget`, of the inputs before
 /// their Markdown went; else empty), and with the cache the key of each
-/// paper's conversion ([`Cache::key`]), by paper index.
+/// paper's conversion ([`Cache::key`]) and its [`card_key`], by paper
+/// index.
 type LoadedAll = (
     Inputs,
     Site,
     Renderer,
     Option<Cache>,
     Vec<Diagnostic>,
-    Vec<u128>,
+    (Vec<u128>, Vec<u128>),
 );
 
 /// Loads, models and compiles templates, reporting content and template
@@ -456,15 +525,17 @@ fn load_all(
     }
     let forget = forget && previous.is_none();
     let lints = if forget { lints(&inputs) } else { Vec::new() };
-    // The cache keys conversions by the entries' Markdown: by entry (its
-    // allocation), before the model may drop it.
-    let keys: Option<HashMap<usize, u128>> = cache.as_ref().map(|c| {
+    // The cache keys conversions by the entries' Markdown, and a build's
+    // record keeps each entry's card key: by entry (its allocation),
+    // before the model may drop the Markdown.
+    let keys: Option<HashMap<usize, (u128, u128)>> = cache.as_ref().map(|c| {
         inputs
             .entries
             .par_iter()
+            .with_max_len(256) // Small pieces (see ARCHITECTURE.md, "Parallel loops").
             .map(|e| {
                 let key = c.key(&crate::model::DerivedSource::from(&**e));
-                (Arc::as_ptr(e) as usize, key)
+                (Arc::as_ptr(e) as usize, (key, card_key(e)))
             })
             .collect()
     });
@@ -486,15 +557,15 @@ fn load_all(
     });
     match (site, renderer) {
         (Ok(site), Ok(renderer)) => {
-            let derived_keys = match keys {
+            let paper_keys = match keys {
                 Some(keys) => site
                     .papers
                     .iter()
                     .map(|p| keys[&(Arc::as_ptr(&p.entry) as usize)])
-                    .collect(),
-                None => Vec::new(),
+                    .unzip(),
+                None => (Vec::new(), Vec::new()),
             };
-            Ok((inputs, site, renderer, cache, lints, derived_keys))
+            Ok((inputs, site, renderer, cache, lints, paper_keys))
         }
         (site, renderer) => {
             let mut all = Vec::new();

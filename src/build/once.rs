@@ -63,10 +63,22 @@ pub fn build_with_progress(
                 return Ok(report);
             }
         }
-        known
+        // The last search index, which an edit's build updates, is read
+        // back on another thread while the entries load. (A build that
+        // turns out to render everything drops it.)
+        let search_read = known
+            .as_ref()
+            .and_then(|k| k.record.as_ref())
+            .filter(|r| r.search != 0 && config.search)
+            .map(|r| {
+                let sum = r.search;
+                std::thread::spawn(move || cache::load_search(&root, &out_dir, sum))
+            });
+        (known, search_read)
     } else {
-        None
+        (None, None)
     };
+    let (known, mut search_read) = known;
     let before: &[u128] = match known.as_ref().and_then(|k| k.record.as_ref()) {
         Some(record) => &record.derived,
         None => &[],
@@ -89,7 +101,9 @@ pub fn build_with_progress(
     output::recover_output(&out_dir)?;
     let owned = cache::load_owned(&loaded.root, &out_dir);
     // What this build's record will say, and the pages it need not render.
-    let keys = known.as_ref().map(|k| Keys::of(&loaded.site, k));
+    let keys = known
+        .as_ref()
+        .map(|k| Keys::of(&loaded.site, k, &loaded.card_keys));
     let plan = match (&known, &keys) {
         (Some(k), Some(keys)) => time(progress, "plan", || plan(&loaded.site, &out_dir, k, keys)),
         _ => None,
@@ -114,7 +128,8 @@ pub fn build_with_progress(
             let mut keep = vec![kept];
             if loaded.site.config.search {
                 let update = time(progress, "search", || {
-                    update_search(&loaded, &out_dir, k, &changed)
+                    let index = search_read.take()?.join().ok()??;
+                    update_search(&loaded, &out_dir, k, &changed, index)
                 });
                 if let Some((index, made, verified, paths)) = update {
                     updated = Some(index);
@@ -246,7 +261,7 @@ pub fn build_with_progress(
     // The process may exit next: the cache must be on disk first. A cache
     // that cannot be saved only makes the next build slower.
     if let Some(saving) = cache_saved.take() {
-        let failed = match saving.join() {
+        let failed = match time(progress, "cache wait", || saving.join()) {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(crate::base::error::chain(&e)),
             Err(_) => Some("the saving thread failed".to_string()),
@@ -410,10 +425,14 @@ fn unchanged(root: &Path, out_dir: &Path, k: &Known) -> Option<BuildReport> {
 struct Keys {
     structure: u128,
     papers: Vec<(String, u128)>,
+    /// Each paper's [`super::card_key`], in the site's order.
+    cards: Vec<u128>,
 }
 
 impl Keys {
-    fn of(site: &Site, k: &Known) -> Keys {
+    /// `cards`: each paper's [`super::card_key`], made before the model
+    /// dropped the Markdown.
+    fn of(site: &Site, k: &Known, cards: &[u128]) -> Keys {
         let files: HashMap<&Path, u128> = k
             .hashes
             .entries
@@ -438,6 +457,7 @@ impl Keys {
         Keys {
             structure: structure_key(site),
             papers,
+            cards: cards.to_vec(),
         }
     }
 
@@ -456,6 +476,7 @@ impl Keys {
             global: k.global,
             structure: self.structure,
             papers: self.papers,
+            cards: self.cards,
             paper_count: site.papers.len(),
             pages,
             warnings: warnings
@@ -499,7 +520,7 @@ struct Plan {
     changed: Vec<usize>,
 }
 
-/// The search index of the last build (`cache::load_search`) updated for
+/// The search index of the last build (`index`, from `cache::load_search`) updated for
 /// the `changed` papers (`search::Index::update`, given what they were
 /// from the cache of conversions), the files it rewrites, and the
 /// verification and paths of the index files it keeps. `None` when the
@@ -510,10 +531,9 @@ fn update_search(
     out_dir: &Path,
     k: &Known,
     changed: &[usize],
+    mut index: search::Index,
 ) -> Option<(search::Index, Vec<Output>, output::Verified, Vec<String>)> {
-    let record = k.record.as_ref()?;
     let before = loaded.before.as_ref()?;
-    let mut index = cache::load_search(&loaded.root, out_dir, record.search)?;
     let mut old = loaded.site.clone();
     for (i, derived) in before {
         old.papers.get_mut(*i)?.derived = derived.clone();
@@ -562,9 +582,21 @@ fn plan(site: &Site, out_dir: &Path, k: &Known, keys: &Keys) -> Option<Plan> {
     }
     let mut listed: Vec<usize> = changed.iter().copied().collect();
     listed.sort_unstable();
+    // Of the changed papers, those whose lists and bundles change too: all
+    // of them when the last record kept no card keys.
+    let cards: HashSet<usize> = changed
+        .iter()
+        .copied()
+        .filter(|&i| record.cards.get(i) != keys.cards.get(i))
+        .collect();
+    let changed = render::Changed {
+        summaries: cards.clone(),
+        details: changed,
+        records: cards,
+    };
     let (mut todo, skipped): (Vec<Job>, Vec<Job>) = render::jobs(site)
         .into_iter()
-        .partition(|&job| render::shows(site, job, &changed, &changed));
+        .partition(|&job| render::shows(site, job, &changed));
     let paths: Vec<String> = skipped
         .iter()
         .map(|&job| render::target(site, job).path)

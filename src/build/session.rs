@@ -414,14 +414,10 @@ impl Session {
             .collect();
         // Refreshed in place; a failed render puts the old values back.
         let backup = self.prepared.backup(&touched_at);
-        let (summaries, details) = self.prepared.refresh(&site, &touched_at);
-        let (summaries, details): (HashSet<usize>, HashSet<usize>) = (
-            summaries.into_iter().collect(),
-            details.into_iter().collect(),
-        );
+        let changed = self.prepared.refresh(&site, &touched_at);
         let jobs: Vec<Job> = render::jobs(&site)
             .into_iter()
-            .filter(|&job| render::shows(&site, job, &summaries, &details))
+            .filter(|&job| render::shows(&site, job, &changed))
             .collect();
         let mut outputs =
             match render::render(&site, &self.renderer, &self.prepared, &jobs, &Silent) {

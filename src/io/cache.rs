@@ -58,7 +58,7 @@ const SHARD_DIR: &str = "derived";
 const RELATED_FILE: &str = "related.bin";
 
 /// Bumped whenever the record layout changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Identifies a [`Derived`]: a 128-bit hash of its sources (see the module
 /// docs), so two different entries never share one in practice.
@@ -576,6 +576,9 @@ pub(crate) struct Record {
     /// Each paper (in the site's order) with a hash of what its own pages
     /// show.
     pub(crate) papers: Vec<(String, u128)>,
+    /// A hash of each paper's entry without its notes, in the same order:
+    /// what lists, BibTeX and `papers.json` show of it (`build::once`).
+    pub(crate) cards: Vec<u128>,
     pub(crate) paper_count: usize,
     pub(crate) pages: usize,
     /// The build's warnings, as (error, file, line, message).

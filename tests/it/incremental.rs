@@ -65,6 +65,32 @@ fn notes_edit_renders_only_what_shows_the_notes() {
 }
 
 #[test]
+fn a_doi_edit_updates_the_bundles_and_no_list() {
+    let update = check("doi", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("---\n", "---\ndoi: \"10.5555/layer-norm.2016\"\n", 1)
+        })
+    });
+    assert!(!update.full);
+    for bundle in ["papers.json", "papers.bib"] {
+        assert!(
+            update.changed.iter().any(|p| p == bundle),
+            "{bundle}: {:?}",
+            update.changed
+        );
+    }
+    // Lists show no DOI.
+    assert!(
+        !update
+            .changed
+            .iter()
+            .any(|p| p.starts_with("tags/") || p.starts_with("archive/")),
+        "{:?}",
+        update.changed
+    );
+}
+
+#[test]
 fn abstract_edit_updates_lists_and_feeds() {
     let update = check("abstract", |s| {
         rewrite(s, PAPER, |t| {
@@ -437,9 +463,12 @@ fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
     let r = edit_and_build(&site, "a note", |s| {
         rewrite(s, PAPER, |t| t + "\nA new closing remark.\n");
     });
+    // The paper's page and the pages that show its details (the feeds it
+    // is in, the top view): no list shows notes, nor does a BibTeX or
+    // papers.json record.
     assert!(
-        0 < r.rendered && r.rendered < r.pages / 4,
-        "a note renders the pages that show its paper: {} of {}",
+        0 < r.rendered && r.rendered <= 8,
+        "a note renders the pages that show its notes: {} of {}",
         r.rendered,
         r.pages
     );
@@ -454,6 +483,33 @@ fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
         "a note rewrites its pages and a few search files: {:?}",
         r.write
     );
+
+    // What the lists show of a paper, and what only its BibTeX and JSON
+    // hold, each render what shows them.
+    let r = edit_and_build(&site, "an abstract", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replace("Training state-of-the-art", "Training modern")
+        });
+    });
+    assert!(
+        r.rendered > 8 && r.rendered < r.pages / 4,
+        "an abstract renders the lists of its paper: {} of {}",
+        r.rendered,
+        r.pages
+    );
+    let r = edit_and_build(&site, "a DOI", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replacen("---\n", "---\ndoi: \"10.5555/layer-norm.2016\"\n", 1)
+        });
+    });
+    assert!(
+        0 < r.rendered && r.rendered < r.pages / 4,
+        "a DOI renders its page and bundles: {} of {}",
+        r.rendered,
+        r.pages
+    );
+    assert!(site.read("papers.json").contains("10.5555/layer-norm.2016"));
+    assert!(site.read("papers.bib").contains("10.5555/layer-norm.2016"));
 
     let r = edit_and_build(&site, "a title", |s| {
         rewrite(s, PAPER, |t| t.replacen("title: ", "title: Retitled ", 1));

@@ -68,7 +68,7 @@ pub const SOURCE_KEYS: &[&str] = &[
 ];
 
 /// Live numbers from a source, with the day they were read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Metrics {
     #[serde(default, skip_serializing_if = "Option::is_none")]

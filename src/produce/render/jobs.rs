@@ -283,25 +283,33 @@ pub(crate) struct Target {
     pub(crate) depends: Depends,
 }
 
-/// Whether `job` shows the summary of a paper in `summaries` or the
-/// details of one in `details`: the pages an edit that kept every paper in
-/// its place must render again.
-pub(crate) fn shows(
-    site: &Site,
-    job: Job,
-    summaries: &HashSet<usize>,
-    details: &HashSet<usize>,
-) -> bool {
+/// The papers an edit that kept every paper in its place changed, by
+/// what of them changed: [`shows`] tells the pages to render again.
+#[derive(Debug, Default)]
+pub(crate) struct Changed {
+    /// What lists show of them ([`Depends::Summaries`]).
+    pub(crate) summaries: HashSet<usize>,
+    /// Anything their pages and feed items show ([`Depends::Details`]).
+    pub(crate) details: HashSet<usize>,
+    /// Their BibTeX entries or `papers.json` records
+    /// ([`Depends::Records`]).
+    pub(crate) records: HashSet<usize>,
+}
+
+/// Whether `job` shows something of a paper that `changed` says changed:
+/// the pages an edit that kept every paper in its place must render again.
+pub(crate) fn shows(site: &Site, job: Job, changed: &Changed) -> bool {
     match job {
         // Every paper's job: answered without making its path, which for
         // 20,000 jobs took a third of an edit's rebuild.
         Job::Paper(i) => {
             debug_assert_eq!(target(site, job).depends, Depends::Details(vec![i]));
-            details.contains(&i)
+            changed.details.contains(&i)
         }
         _ => match target(site, job).depends {
-            Depends::Summaries(s) => s.iter().any(|i| summaries.contains(i)),
-            Depends::Details(s) => s.iter().any(|i| details.contains(i)),
+            Depends::Summaries(s) => s.iter().any(|i| changed.summaries.contains(i)),
+            Depends::Details(s) => s.iter().any(|i| changed.details.contains(i)),
+            Depends::Records(s) => s.iter().any(|i| changed.records.contains(i)),
             Depends::Nothing | Depends::Structure | Depends::Search => false,
         },
     }
@@ -396,11 +404,11 @@ pub(crate) fn target(site: &Site, job: Job) -> Target {
             (
                 "",
                 format!("{}papers.bib", theme_path(&theme.def.id)),
-                Depends::Details(slugs(&theme.papers)),
+                Depends::Records(slugs(&theme.papers)),
             )
         }
-        Job::DigestBib => ("", "papers.bib".into(), Depends::Details(slugs(&all()))),
-        Job::PapersJson => ("", "papers.json".into(), Depends::Details(slugs(&all()))),
+        Job::DigestBib => ("", "papers.bib".into(), Depends::Records(slugs(&all()))),
+        Job::PapersJson => ("", "papers.json".into(), Depends::Records(slugs(&all()))),
         Job::NotFound => ("404.html", "404.html".into(), Depends::Nothing),
         Job::Atom => (
             "atom.xml",

@@ -31,7 +31,7 @@ use crate::model::Site;
 use context::*;
 use jobs::{facet_kinds, list_of, page_of, paged_path};
 pub use jobs::{jobs, Job, List, Redirect};
-pub(crate) use jobs::{shows, stage, target, Stage, Target};
+pub(crate) use jobs::{shows, stage, target, Changed, Stage, Target};
 pub use prepared::Prepared;
 pub use templates::Renderer;
 

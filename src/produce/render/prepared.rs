@@ -174,10 +174,10 @@ impl Prepared {
     }
 
     /// Recomputes the values of the papers at `indices` (after an edit
-    /// that kept every paper in its place). Returns the indices whose
-    /// summary changed and those whose details changed.
-    pub(crate) fn refresh(&mut self, site: &Site, indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
-        let (mut summaries, mut details) = (Vec::new(), Vec::new());
+    /// that kept every paper in its place), and says which of them changed
+    /// their summary, their details, their BibTeX entry or JSON record.
+    pub(crate) fn refresh(&mut self, site: &Site, indices: &[usize]) -> Changed {
+        let mut changed = Changed::default();
         // Made again from `site` (a few dozen values), not taken from
         // `self.links`, so the summaries compared are the site's as it is.
         let links = LinkValues::new(site);
@@ -188,22 +188,27 @@ impl Prepared {
             let key = &self.keys[i];
             let s = summary_value(site, paper, key, &links);
             let d = detail_hash(site, i, key);
+            let bibtex = cite::bibtex(paper, key);
+            let json = self.json.get(i).map(|_| cite::paper_json(site, i, key));
             if self.summaries.get(i) != Some(&s) {
-                summaries.push(i);
+                changed.summaries.insert(i);
             }
             if self.details.get(i) != Some(&d) {
-                details.push(i);
+                changed.details.insert(i);
+            }
+            if self.bibtex[i] != bibtex || self.json.get(i) != json.as_ref() {
+                changed.records.insert(i);
             }
             self.summaries[i] = s;
             if let Some(slot) = self.details.get_mut(i) {
                 *slot = d;
             }
-            self.bibtex[i] = cite::bibtex(paper, key);
-            if let Some(slot) = self.json.get_mut(i) {
-                *slot = cite::paper_json(site, i, key);
+            self.bibtex[i] = bibtex;
+            if let (Some(slot), Some(json)) = (self.json.get_mut(i), json) {
+                *slot = json;
             }
         }
-        (summaries, details)
+        changed
     }
 
     /// The values [`Prepared::refresh`] would replace for `indices`, to put
