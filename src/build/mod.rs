@@ -241,22 +241,20 @@ pub(super) fn card_key(e: &crate::input::content::Entry) -> u128 {
         metrics,
         bibtex_ids,
     } = e;
-    use std::hash::Hash;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    (source, slug, title, date, authors, arxiv, url, code).hash(&mut h);
-    (themes, tags, featured, draft, status, verdict, abstract_md).hash(&mut h);
-    (
-        extra,
-        arxiv_version,
-        doi,
-        project,
-        published,
-        updated,
-        revised,
-    )
-        .hash(&mut h);
-    (categories, journal_ref, keywords, metrics, bibtex_ids).hash(&mut h);
-    h.digest128()
+    crate::io::cache::hash_at_once(&(
+        (source, slug, title, date, authors, arxiv, url, code),
+        (themes, tags, featured, draft, status, verdict, abstract_md),
+        (
+            extra,
+            arxiv_version,
+            doi,
+            project,
+            published,
+            updated,
+            revised,
+        ),
+        (categories, journal_ref, keywords, metrics, bibtex_ids),
+    ))
 }
 
 /// The warnings `sheaf check` adds ([`crate::input::lints::lints`]), as
