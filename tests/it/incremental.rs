@@ -611,6 +611,47 @@ fn a_cached_build_after_each_kind_of_edit_equals_a_build_from_nothing() {
     assert!(!r.warnings.iter().any(|w| w.message.contains("notes.txt")));
 }
 
+/// A cached build of the bundled site whose paper carries `extra` fields
+/// (a number with a fraction and a mapping, which `papers.json` prints).
+fn site_with_extra() -> TestSite {
+    let site = TestSite::bundled();
+    rewrite(&site, PAPER, |t| {
+        t.replacen(
+            "---\n",
+            "---\nrating: 4.5\nlinks: {slides: s.pdf, video: v.mp4}\n",
+            1,
+        )
+    });
+    build_cached(&site);
+    same_as_from_nothing(&site, "extra fields added");
+    site
+}
+
+#[test]
+fn a_cached_build_after_a_fractional_number_in_extra_changes_equals_a_build_from_nothing() {
+    // `papers.json` prints `extra`; the card key must tell 4.5 from 2.5
+    // (serde_yaml hashes every float alike).
+    let site = site_with_extra();
+    edit_and_build(&site, "a fractional number in extra", |s| {
+        rewrite(s, PAPER, |t| t.replace("rating: 4.5", "rating: 2.5"));
+    });
+}
+
+#[test]
+fn a_cached_build_after_a_mapping_in_extra_is_reordered_equals_a_build_from_nothing() {
+    // `papers.json` prints a mapping's keys in the order written; the card
+    // key must see that order (serde_yaml hashes a mapping without it).
+    let site = site_with_extra();
+    edit_and_build(&site, "a mapping in extra reordered", |s| {
+        rewrite(s, PAPER, |t| {
+            t.replace(
+                "links: {slides: s.pdf, video: v.mp4}",
+                "links: {video: v.mp4, slides: s.pdf}",
+            )
+        });
+    });
+}
+
 #[test]
 fn a_fresh_checkout_with_the_cache_and_output_restored_rebuilds_incrementally() {
     // As in CI: the site checked out again at the same path (every file
