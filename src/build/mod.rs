@@ -241,6 +241,10 @@ pub(super) fn card_key(e: &crate::input::content::Entry) -> u128 {
         metrics,
         bibtex_ids,
     } = e;
+    // `extra` as `papers.json` prints it: serde_yaml's own hash is the same
+    // for every decimal number and for a mapping in any order. (Debug,
+    // which keeps both, for a value JSON cannot hold.)
+    let extra = serde_json::to_string(extra).unwrap_or_else(|_| format!("{extra:?}"));
     crate::io::cache::hash_at_once(&(
         (source, slug, title, date, authors, arxiv, url, code),
         (themes, tags, featured, draft, status, verdict, abstract_md),

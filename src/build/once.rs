@@ -64,10 +64,14 @@ pub fn build_with_progress(
             }
         }
         // The last search index, which an edit's build updates, is read
-        // back on another thread while the entries load. (A build that
-        // turns out to render everything drops it.)
+        // back on another thread while the entries load; only when the
+        // config, templates and static files are the last build's, or
+        // every page renders anyway (a build that renders everything for
+        // an edit that moves a paper reads it for nothing, beside work of
+        // seconds).
         let search_read = known
             .as_ref()
+            .filter(|k| k.record.as_ref().is_some_and(|r| r.global == k.global))
             .and_then(|k| k.record.as_ref())
             .filter(|r| r.search != 0 && config.search)
             .map(|r| {
