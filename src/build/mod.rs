@@ -207,6 +207,7 @@ impl Loaded {
 /// names it. Every field is named: a new one does not compile until it
 /// is hashed or left out with a reason.
 pub(super) fn card_key(e: &crate::input::content::Entry) -> u128 {
+    use std::hash::Hash;
     let crate::input::content::Entry {
         source,
         slug,
@@ -245,20 +246,21 @@ pub(super) fn card_key(e: &crate::input::content::Entry) -> u128 {
     // for every decimal number and for a mapping in any order. (Debug,
     // which keeps both, for a value JSON cannot hold.)
     let extra = serde_json::to_string(extra).unwrap_or_else(|_| format!("{extra:?}"));
-    crate::io::cache::hash_at_once(&(
-        (source, slug, title, date, authors, arxiv, url, code),
-        (themes, tags, featured, draft, status, verdict, abstract_md),
-        (
-            extra,
-            arxiv_version,
-            doi,
-            project,
-            published,
-            updated,
-            revised,
-        ),
-        (categories, journal_ref, keywords, metrics, bibtex_ids),
-    ))
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    (source, slug, title, date, authors, arxiv, url, code).hash(&mut h);
+    (themes, tags, featured, draft, status, verdict, abstract_md).hash(&mut h);
+    (
+        extra,
+        arxiv_version,
+        doi,
+        project,
+        published,
+        updated,
+        revised,
+    )
+        .hash(&mut h);
+    (categories, journal_ref, keywords, metrics, bibtex_ids).hash(&mut h);
+    h.digest128()
 }
 
 /// The warnings `sheaf check` adds ([`crate::input::lints::lints`]), as

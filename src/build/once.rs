@@ -114,10 +114,7 @@ pub fn build_with_progress(
     };
     let pages = render::jobs(&loaded.site).len();
     // The search index after the edit, when only some pages render.
-    let mut updated: Option<std::sync::Arc<search::Index>> = None;
-    // It is kept in the cache for the next build on another thread, from
-    // the moment it is made.
-    let mut early_save: Option<std::thread::JoinHandle<Result<u128>>> = None;
+    let mut updated: Option<search::Index> = None;
     let mut search_files = None;
     let subset = match (plan, &known) {
         (
@@ -139,11 +136,6 @@ pub fn build_with_progress(
                     update_search(&loaded, &out_dir, k, &changed, index)
                 });
                 if let Some((index, made, verified, paths)) = update {
-                    let index = std::sync::Arc::new(index);
-                    early_save = cache::search_file(&loaded.root, &out_dir).map(|file| {
-                        let index = std::sync::Arc::clone(&index);
-                        std::thread::spawn(move || cache::save_search(&file, &index))
-                    });
                     updated = Some(index);
                     search_files = Some(made);
                     keep.push((verified, paths));
@@ -207,8 +199,8 @@ pub fn build_with_progress(
     // while the output switches, on another thread. Its file is named
     // after the output folder, so only when that exists: a first build
     // keeps it after.
-    let index = updated.as_deref().unwrap_or(&rendered.search);
-    let search_file = (known.is_some() && site.config.search && early_save.is_none())
+    let index = updated.as_ref().unwrap_or(&rendered.search);
+    let search_file = (known.is_some() && site.config.search)
         .then(|| cache::search_file(root, &out_dir))
         .flatten();
     let (committed, search_saved) = std::thread::scope(|scope| -> Result<_> {
@@ -221,10 +213,7 @@ pub fn build_with_progress(
         };
         // A thread that failed saved nothing: the next build makes the
         // index whole.
-        let saved = match early_save {
-            Some(thread) => Some(thread.join().ok().and_then(|r| r.ok())),
-            None => saving.map(|thread| thread.join().ok().and_then(|r| r.ok())),
-        };
+        let saved = saving.map(|thread| thread.join().ok().and_then(|r| r.ok()));
         Ok((committed, saved))
     })?;
     let mut warnings = warnings(root, site, std::mem::take(lints));

@@ -172,7 +172,10 @@ impl Cache {
 
     /// The key of an entry's conversion.
     pub(crate) fn key(&self, source: &DerivedSource) -> Key {
-        hash_at_once(&(self.stamp, source))
+        let mut h = Xxh3::new();
+        self.stamp.hash(&mut h);
+        source.hash(&mut h);
+        h.digest128()
     }
 
     /// The conversion the cache holds under `key`, if any.
@@ -284,31 +287,6 @@ impl Save {
             .collect::<Result<()>>()?;
         Ok(written)
     }
-}
-
-/// The 128-bit hash of `value`, fed to [`Hasher`](std::hash::Hasher) as
-/// its `Hash` does and hashed at once: an entry's fields are some thirty
-/// small writes, and a streaming hasher spent more on those than on the
-/// bytes (every entry of every build with the cache is keyed).
-pub(crate) fn hash_at_once(value: &impl Hash) -> u128 {
-    struct Bytes(Vec<u8>);
-    impl std::hash::Hasher for Bytes {
-        fn write(&mut self, bytes: &[u8]) {
-            self.0.extend_from_slice(bytes);
-        }
-        fn finish(&self) -> u64 {
-            xxhash_rust::xxh3::xxh3_64(&self.0)
-        }
-    }
-    thread_local! {
-        static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-    }
-    let mut bytes = Bytes(BUFFER.take());
-    bytes.0.clear();
-    value.hash(&mut bytes);
-    let hash = xxh3_128(&bytes.0);
-    BUFFER.set(bytes.0);
-    hash
 }
 
 /// Which sheaf and which config made a record; see the module docs.
