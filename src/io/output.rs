@@ -1093,7 +1093,8 @@ pub(crate) const PAGES_ARTIFACT_LIMIT: u64 = 1 << 30;
 /// path, is deflated at that level as one stream, so neighbouring pages
 /// share their markup as they do in the tar; the ratio is applied to all
 /// the bytes, plus the tar's headers (about 55 bytes each, compressed).
-/// Within 7% of the real zip on a generated 10,000-paper digest.
+/// Within 7% of the real zip on a generated 10,000-paper digest, and
+/// 2.5% over it (300.2 MB against 292.9) at 100,000 papers, in runs.
 pub(crate) fn artifact_estimate(dir: &Path) -> Option<u64> {
     use std::io::Write;
     let mut files = visible_files(dir).ok()?;
