@@ -201,11 +201,12 @@ impl Loaded {
 /// A hash of an entry without its notes: what its summary, its BibTeX
 /// entry and its `papers.json` record are made from (with what the
 /// structure key and the config hold). The summary, the entry and the
-/// record carry no notes (`produce::render`'s `Summary` and `cite`), so an edit
-/// to the notes alone, the common one, renders the paper's own page, the
-/// feeds it is in and the search index, not every list and bundle that
-/// names it. Every field is named: a new one does not compile until it
-/// is hashed or left out with a reason.
+/// record carry no notes (`produce::render`'s `Summary` and `cite`), so
+/// an edit to the notes alone, the common one, renders the paper's own
+/// page, the feeds it is in and the search index, not every list and
+/// bundle that names it. Every field is named, as `ParsedEntry::of` in
+/// `io::cache` names them: a new one does not compile until it is hashed
+/// or left out with a reason.
 pub(super) fn card_key(e: &crate::input::content::Entry) -> u128 {
     use std::hash::Hash;
     let crate::input::content::Entry {

@@ -64,16 +64,17 @@ pub fn build_with_progress(
             }
         }
         // The last search index, which an edit's build updates, is read
-        // back on another thread while the entries load; only when the
-        // config, templates and static files are the last build's, or
-        // every page renders anyway (a build that renders everything for
-        // an edit that moves a paper reads it for nothing, beside work of
-        // seconds).
+        // back on another thread while the entries load. Only when the
+        // config, templates and static files are the last build's: else
+        // every page renders and the index is made whole. (An edit that
+        // moves a paper renders everything too, and reads it for nothing.)
         let search_read = known
             .as_ref()
-            .filter(|k| k.record.as_ref().is_some_and(|r| r.global == k.global))
-            .and_then(|k| k.record.as_ref())
-            .filter(|r| r.search != 0 && config.search)
+            .and_then(|k| {
+                k.record
+                    .as_ref()
+                    .filter(|r| r.global == k.global && r.search != 0 && config.search)
+            })
             .map(|r| {
                 let sum = r.search;
                 std::thread::spawn(move || cache::load_search(&root, &out_dir, sum))
@@ -524,12 +525,13 @@ struct Plan {
     changed: Vec<usize>,
 }
 
-/// The search index of the last build (`index`, from `cache::load_search`) updated for
-/// the `changed` papers (`search::Index::update`, given what they were
-/// from the cache of conversions), the files it rewrites, and the
-/// verification and paths of the index files it keeps. `None` when the
-/// last index or a changed paper's former conversion is not at hand, or a
-/// kept file is not intact: the index is then made whole.
+/// The search index of the last build (`index`, from
+/// `cache::load_search`) updated for the `changed` papers
+/// (`search::Index::update`, given what they were from the cache of
+/// conversions), the files it rewrites, and the verification and paths of
+/// the index files it keeps. `None` when a changed paper's former
+/// conversion is not at hand, or a kept file is not intact: the index is
+/// then made whole (as when the last index could not be read back).
 fn update_search(
     loaded: &Loaded,
     out_dir: &Path,
